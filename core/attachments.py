@@ -1,0 +1,74 @@
+"""Attachments (photos, signed documents) for any record, stored in the database.
+
+Kept in the database so several app hosts share them with no shared disk. Only images
+(PNG, JPEG, GIF, WebP) and PDF are accepted, checked by their content, not their name;
+the size limit is a setting. Serving goes through the owning plugin, which checks that
+the caller may see the record.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, select
+from sqlalchemy.orm import Mapped, defer, mapped_column
+
+from core import settings
+from core.errors import ValidationError
+from core.extensions import db
+from core.model_utils import UTCDateTime, utcnow
+
+SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+)
+
+
+class Attachment(db.Model):
+    __tablename__ = "core_attachment"
+    __table_args__ = (Index("ix_core_attachment_owner", "model", "record_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(String(60))
+    record_id: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(40), default="photo")
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def sniff(data: bytes) -> str | None:
+    for magic, content_type in SIGNATURES:
+        if data.startswith(magic):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def add(model: str, record_id: int, filename: str, data: bytes, actor=None, purpose: str = "photo",
+        field: str = "attachment") -> Attachment:
+    limit_kb = settings.get("core.attachment_max_kb")
+    if not data:
+        raise ValidationError("empty file", {field: "empty file"})
+    if len(data) > limit_kb * 1024:
+        raise ValidationError("file too large", {field: f"larger than {limit_kb} KB"})
+    content_type = sniff(data)
+    if content_type is None:
+        raise ValidationError("unsupported file", {field: "only PNG, JPEG, GIF, WebP images and PDF are accepted"})
+    safe_name = "".join(c for c in filename if c.isalnum() or c in "._- ")[:200] or "file"
+    att = Attachment(model=model, record_id=record_id, purpose=purpose, filename=safe_name,
+                     content_type=content_type, size=len(data), data=data,
+                     uploaded_by_id=actor.id if actor else None)
+    db.session.add(att)
+    return att
+
+
+def list_for(model: str, record_id: int) -> list[Attachment]:
+    return list(db.session.scalars(select(Attachment).options(defer(Attachment.data))
+                                   .where(Attachment.model == model, Attachment.record_id == record_id)
+                                   .order_by(Attachment.id)))

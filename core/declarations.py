@@ -1,0 +1,91 @@
+"""The data that hooks return. Plugins describe what they add; the core wires it in."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role with a stable id (``admin``, ``dealer`` ...).
+
+    ``scope`` says which dealers' rows its holders see: ``all`` (head office),
+    ``region`` (the regions they manage) or ``dealer`` (their own dealer, and an agent's
+    distributors).
+    """
+    id: str
+    name: Any  # lazy string
+    scope: str = "all"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission id prefixed by its plugin (``rma.approve``) and the roles granted it by default."""
+    id: str
+    label: Any
+    default_roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    id: str
+    label: Any
+    endpoint: str
+    permission: str | None = None
+    section: str = "main"  # "main", "admin", "portal"
+    order: int = 100
+    icon: str = "circle"
+    roles: tuple[str, ...] = ()  # shown only to these roles when set
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A dashboard card; ``render()`` returns markup, called inside a request."""
+    id: str
+    title: Any
+    render: Callable[[], Any]
+    permission: str | None = None
+    order: int = 100
+    width: int = 6  # Bootstrap columns out of 12
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A named place in a page where other plugins may add panels (declared by the page owner)."""
+    name: str
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class SlotRenderer:
+    """Fills a slot: ``render(**context)`` returns markup or None. Lower priority renders first."""
+    slot: str
+    render: Callable[..., Any]
+    priority: int = 50
+
+
+@dataclass(frozen=True)
+class Setting:
+    """An admin-editable business setting with a default. ``type`` is int, float, bool, str or Decimal."""
+    key: str
+    default: Any
+    label: Any
+    type: type = int
+    help: Any = ""
+    minimum: Any = None
+
+
+@dataclass(frozen=True)
+class RecordRule:
+    """Widens which rows of ``model`` a user sees: ``clause(user)`` returns an SQL clause or None."""
+    model: type
+    clause: Callable[[Any], Any]
+
+
+@dataclass
+class DemoContext:
+    """Passed to demo-data hooks; ``users`` and ``dealers`` are filled by earlier loaders."""
+    users: dict = field(default_factory=dict)
+    dealers: dict = field(default_factory=dict)
+    products: dict = field(default_factory=dict)
+    logins: list = field(default_factory=list)

@@ -1,0 +1,180 @@
+"""Test helpers: build an app with chosen plugins on a clean database, log in, count queries.
+
+SQLite: each app gets its own in-memory database. PostgreSQL (``AFTERSALES_TEST_DATABASE_URL``
+pointing at a server): the tables of the enabled plugins are created once and truncated
+between tests, rebuilt only when the plugin set changes.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from datetime import date
+from decimal import Decimal
+
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+from sqlalchemy.pool import StaticPool
+
+from core import create_app
+from core.extensions import db
+
+TEST_PASSWORD = "test-password-1"
+_pg_state = {"tables": None}
+
+
+def database_url() -> str:
+    return os.environ.get("AFTERSALES_TEST_DATABASE_URL") or "sqlite://"
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context (own ``g`` and DB session), as in production,
+    even when the test itself holds an app context open for factories and assertions."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def make_app(plugins: list[str] | None = None, **config):
+    url = database_url()
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "API_VALIDATE_RESPONSES": True,
+        "SMTP_HOST": "",
+    }
+    if url.startswith("sqlite"):
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    settings.update(config)
+    app = create_app(settings, plugins=plugins)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        reset_database(app)
+    return app
+
+
+def owned_tables(app):
+    from core.plugin_system import enabled_tables
+
+    return enabled_tables(app, db.metadata)
+
+
+def reset_database(app) -> None:
+    from core.users.services import sync_roles_and_permissions
+
+    tables = owned_tables(app)
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        key = tuple(t.name for t in tables)
+        if _pg_state["tables"] == key:
+            with engine.begin() as conn:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            db.metadata.create_all(engine, tables=tables)
+            _pg_state["tables"] = key
+    else:
+        db.metadata.create_all(engine, tables=tables)
+    sync_roles_and_permissions()
+    db.session.commit()
+
+
+# --- factories ------------------------------------------------------------------------
+
+def make_user(username: str, roles=("admin",), dealer=None, password: str = TEST_PASSWORD, **kw):
+    from core.users.services import create_user
+
+    user = create_user({"username": username, "password": password, "roles": list(roles),
+                        "dealer_code": dealer.code if dealer is not None else None,
+                        "display_name": kw.pop("display_name", username), **kw})
+    db.session.commit()
+    return user
+
+
+def make_region(code="EAST", managers=()):
+    from core.dealers.services import create_region
+
+    region = create_region({"code": code, "name": f"Region {code}", "manager_usernames": [m.username for m in managers]})
+    db.session.commit()
+    return region
+
+
+def make_dealer(code="D1", kind="dealer", region=None, parent=None, **kw):
+    from core.dealers.services import create_dealer
+
+    dealer = create_dealer({"code": code, "name": kw.pop("name", f"Dealer {code}"), "kind": kind,
+                            "region_code": region.code if region is not None else None,
+                            "parent_code": parent.code if parent is not None else None, **kw})
+    db.session.commit()
+    return dealer
+
+
+def make_category(code="LIGHTING", warranty_months=36, retention_months=36, whole_unit_returns=False):
+    from core.products.services import create_category
+
+    cat = create_category({"code": code, "name": code.title(), "warranty_months": warranty_months,
+                           "retention_months": retention_months, "whole_unit_returns": whole_unit_returns})
+    db.session.commit()
+    return cat
+
+
+def make_product(sku="P1", category=None, unit_price="100.00", parts=(), **kw):
+    from core.products.services import create_product
+
+    category = category or make_category()
+    product = create_product({"sku": sku, "name": kw.pop("name", f"Product {sku}"), "category_code": category.code,
+                              "unit_price": Decimal(unit_price), "parts": [{"sku": p.sku, "quantity": q} for p, q in parts],
+                              **kw})
+    db.session.commit()
+    return product
+
+
+# --- clients --------------------------------------------------------------------------
+
+def token_for(user) -> str:
+    from core.users.services import issue_token
+
+    raw, _ = issue_token(user)
+    db.session.commit()
+    return raw
+
+
+def api_headers(user) -> dict:
+    return {"Authorization": f"Bearer {token_for(user)}"}
+
+
+def login_as(client, username: str, password: str = TEST_PASSWORD):
+    return client.post("/login", data={"username": username, "password": password})
+
+
+@contextlib.contextmanager
+def count_queries(app):
+    """Count the SQL statements run inside the block: ``with count_queries(app) as q: ...; q.count``."""
+    class Counter:
+        count = 0
+        statements: list = []
+
+    counter = Counter()
+    counter.statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if statement.strip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            return
+        counter.count += 1
+        counter.statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def today() -> date:
+    return date.today()

@@ -1,0 +1,284 @@
+"""Users, roles, authentication. Free of the Flask request: web, API, CLI and tests call these."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import zlib
+from datetime import timedelta
+
+import pydantic
+from flask import current_app
+from sqlalchemy import delete, exists, insert, or_, select
+
+from core import activity, settings
+from core.api import pydantic_fields
+from core.errors import Conflict, NotFound, ValidationError
+from core.extensions import db
+from core.model_utils import utcnow
+from core.users.models import ApiToken, Permission, Role, User, role_permissions
+from core.users.schemas import UserIn, UserPatch
+
+
+class AuthError(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "invalid" | "locked" | "inactive"
+
+
+def validate(schema, data: dict, partial: bool = False):
+    """Validate a plain dict (from a form or CSV row) with the same schema the API uses."""
+    try:
+        return schema.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise ValidationError("invalid input", pydantic_fields(exc))
+
+
+# --- authentication -------------------------------------------------------------------
+
+def authenticate(username: str, password: str) -> User:
+    """Check a password, counting failures; locks the account after too many. Caller commits."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    now = utcnow()
+    if user is None:
+        raise AuthError("invalid")
+    if user.locked_until and user.locked_until > now:
+        raise AuthError("locked")
+    if not user.check_password(password):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= settings.get("core.login_max_failures"):
+            user.locked_until = now + timedelta(minutes=settings.get("core.lockout_minutes"))
+            user.failed_logins = 0
+            activity.log(user, "locked", comment="too many failed logins", actor=user)
+            raise AuthError("locked")
+        raise AuthError("invalid")
+    if not user.active:
+        raise AuthError("inactive")
+    user.failed_logins = 0
+    user.locked_until = None
+    return user
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    token = ApiToken(user_id=user.id, token_hash=hash_token(raw), created_at=now,
+                     expires_at=now + timedelta(hours=settings.get("core.token_ttl_hours")))
+    db.session.add(token)
+    return raw, token
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def user_for_token(raw: str) -> User | None:
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if token is None or token.revoked_at is not None or token.expires_at <= utcnow() or not token.user.active:
+        return None
+    return token.user
+
+
+def revoke_token(raw: str) -> bool:
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if token is None or token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    return True
+
+
+def revoke_all_tokens(user: User) -> None:
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        token.revoked_at = utcnow()
+
+
+def check_password_policy(password: str, field: str = "password") -> None:
+    minimum = settings.get("core.password_min_length")
+    if len(password) < minimum:
+        raise ValidationError("password too short", {field: f"at least {minimum} characters"})
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise ValidationError("wrong password", {"current_password": "the current password is wrong"})
+    check_password_policy(new, "new_password")
+    user.set_password(new)
+    revoke_all_tokens(user)
+    activity.log(user, "password_changed", actor=user)
+
+
+# --- roles and permissions ------------------------------------------------------------
+
+def sync_roles_and_permissions() -> None:
+    """Make declared roles exist and grant each newly seen permission to its default roles."""
+    reg = current_app.extensions["aftersales"]
+    existing_roles = {r.id: r for r in db.session.scalars(select(Role))}
+    for decl in reg.roles.values():
+        role = existing_roles.get(decl.id)
+        if role is None:
+            db.session.add(Role(id=decl.id, name=str(decl.name), scope=decl.scope, builtin=True))
+        else:
+            role.scope = decl.scope
+            role.builtin = True
+    db.session.flush()
+    known = set(db.session.scalars(select(Permission.id)))
+    for perm in reg.permissions.values():
+        if perm.id in known:
+            continue
+        db.session.add(Permission(id=perm.id))
+        db.session.flush()
+        for role_id in perm.default_roles:
+            if role_id in reg.roles:
+                db.session.execute(insert(role_permissions).values(role_id=role_id, permission_id=perm.id))
+    db.session.flush()
+
+
+def set_role_permissions(role: Role, permission_ids: list[str], actor=None) -> None:
+    reg = current_app.extensions["aftersales"]
+    unknown = [p for p in permission_ids if p not in reg.permissions]
+    if unknown:
+        raise ValidationError("unknown permissions", {"permissions": ", ".join(unknown)})
+    before = set(db.session.scalars(select(role_permissions.c.permission_id).where(role_permissions.c.role_id == role.id)))
+    after = set(permission_ids)
+    db.session.execute(delete(role_permissions).where(role_permissions.c.role_id == role.id,
+                                                      role_permissions.c.permission_id.in_(before - after)))
+    for pid in sorted(after - before):
+        if db.session.get(Permission, pid) is None:
+            db.session.add(Permission(id=pid))
+            db.session.flush()
+        db.session.execute(insert(role_permissions).values(role_id=role.id, permission_id=pid))
+    activity.log(role_stub(role), "permissions_changed", {"permissions": (sorted(before), sorted(after))}, actor=actor)
+
+
+class role_stub:
+    __activity_model__ = "role"
+
+    def __init__(self, role):
+        self.id = zlib.crc32(role.id.encode()) & 0x7FFFFFFF  # roles have string ids; the log keys them by a stable int
+        self.role_id = role.id
+
+
+def role_permission_ids(role: Role) -> set[str]:
+    return set(db.session.scalars(select(role_permissions.c.permission_id).where(role_permissions.c.role_id == role.id)))
+
+
+# --- users ----------------------------------------------------------------------------
+
+def _resolve_roles(role_ids: list[str]) -> list[Role]:
+    roles = list(db.session.scalars(select(Role).where(Role.id.in_(role_ids)))) if role_ids else []
+    missing = sorted(set(role_ids) - {r.id for r in roles})
+    if missing:
+        raise ValidationError("unknown roles", {"roles": f"unknown role id(s): {', '.join(missing)}"})
+    return roles
+
+
+def _resolve_dealer(code: str | None):
+    from core.dealers.models import Dealer
+
+    if not code:
+        return None
+    dealer = db.session.scalar(select(Dealer).where(Dealer.code == code))
+    if dealer is None:
+        raise ValidationError("unknown dealer", {"dealer_code": f"no dealer with code {code!r}"})
+    return dealer
+
+
+def _check_dealer_link(roles: list[Role], dealer) -> None:
+    has_dealer_role = any(r.scope == "dealer" for r in roles)
+    if has_dealer_role and dealer is None:
+        raise ValidationError("dealer required", {"dealer_code": "a dealer user must belong to a dealer"})
+    if dealer is not None and not has_dealer_role:
+        raise ValidationError("dealer only for dealer users", {"dealer_code": "only users with the dealer role belong to a dealer"})
+
+
+def _unique_username(username: str, exclude_id: int | None = None) -> None:
+    stmt = select(exists().where(User.username == username, User.id != (exclude_id or -1)))
+    if db.session.scalar(stmt):
+        raise ValidationError("duplicate username", {"username": f"username {username!r} is taken"})
+
+
+def create_user(data: dict | UserIn, actor=None) -> User:
+    body = data if isinstance(data, UserIn) else validate(UserIn, data)
+    _unique_username(body.username)
+    check_password_policy(body.password)
+    roles = _resolve_roles(body.roles)
+    dealer = _resolve_dealer(body.dealer_code)
+    _check_dealer_link(roles, dealer)
+    user = User(username=body.username, display_name=body.display_name or body.username,
+                email=str(body.email) if body.email else None, language=body.language, active=body.active,
+                dealer_id=dealer.id if dealer else None, roles=roles)
+    user.set_password(body.password)
+    db.session.add(user)
+    db.session.flush()
+    activity.log(user, "created", {"username": (None, user.username), "roles": (None, sorted(body.roles))}, actor=actor)
+    return user
+
+
+def update_user(user: User, data: dict | UserPatch, actor=None) -> User:
+    body = data if isinstance(data, UserPatch) else validate(UserPatch, data)
+    values = body.model_dump(exclude_unset=True)
+    changes = {}
+    if "username" in values:
+        if values["username"] is None:
+            raise ValidationError("invalid input", {"username": "required"})
+        _unique_username(values["username"], user.id)
+    roles = _resolve_roles(values["roles"]) if values.get("roles") is not None else user.roles
+    dealer = _resolve_dealer(values["dealer_code"]) if "dealer_code" in values else user.dealer
+    _check_dealer_link(roles, dealer)
+    if "password" in values and values["password"] is not None:
+        check_password_policy(values["password"])
+        user.set_password(values.pop("password"))
+        revoke_all_tokens(user)
+        changes["password"] = ("***", "***")
+    values.pop("password", None)
+    if values.get("roles") is not None and {r.id for r in roles} != user.role_ids:
+        changes["roles"] = (sorted(user.role_ids), sorted(r.id for r in roles))
+        user.roles = roles
+    values.pop("roles", None)
+    if "dealer_code" in values:
+        new_id = dealer.id if dealer else None
+        if new_id != user.dealer_id:
+            changes["dealer_code"] = (user.dealer.code if user.dealer else None, dealer.code if dealer else None)
+            user.dealer_id = new_id
+            user.dealer = dealer
+        values.pop("dealer_code")
+    if "email" in values:
+        values["email"] = str(values["email"]) if values["email"] else None
+    for key in ("active", "language", "display_name"):
+        if key in values and values[key] is None:
+            values.pop(key)
+    changes.update(activity.apply_changes(user, values))
+    if "active" in changes and not user.active:
+        revoke_all_tokens(user)
+    if changes:
+        activity.log(user, "updated", changes, actor=actor)
+    return user
+
+
+def delete_user(user: User, actor=None) -> None:
+    from core.activity import ActivityEntry
+
+    if actor is not None and user.id == actor.id:
+        raise Conflict("you cannot delete your own account", code="self_delete")
+    if db.session.scalar(select(exists().where(ActivityEntry.actor_id == user.id))):
+        raise Conflict("this user has acted on records; deactivate the account instead", code="in_use")
+    activity.log(user, "deleted", {"username": (user.username, None)}, actor=actor)
+    db.session.delete(user)
+    db.session.flush()
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def user_search_clause(q: str):
+    like = f"%{q}%"
+    return or_(User.username.ilike(like), User.display_name.ilike(like), User.email.ilike(like))
+
+
+def serialize_user(user: User) -> dict:
+    return {"id": user.id, "username": user.username, "display_name": user.display_name, "email": user.email,
+            "roles": sorted(r.id for r in user.roles), "dealer_code": user.dealer.code if user.dealer else None,
+            "language": user.language, "active": bool(user.active)}

@@ -1,0 +1,127 @@
+"""The UI shell: layout, navigation from the menu hook, template slots, errors, security headers."""
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_datetime, gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from core.extensions import login_manager
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+class UnknownSlot(KeyError):
+    pass
+
+
+def render_slot(name: str, **context) -> Markup:
+    """``{{ hook("slot_name", record=...) }}``: what the enabled plugins put in that slot."""
+    reg = current_app.extensions["aftersales"]
+    if name not in reg.slots:
+        if current_app.debug or current_app.testing:
+            raise UnknownSlot(f"template slot {name!r} is not declared by any enabled plugin")
+        return Markup("")
+    parts = []
+    for renderer in reg.renderers.get(name, []):
+        out = renderer.render(**context)
+        if out:
+            parts.append(Markup(out))
+    return Markup("\n").join(parts)
+
+
+def menu_for(user) -> dict:
+    reg = current_app.extensions["aftersales"]
+    sections: dict = {}
+    for item in reg.menu:
+        if item.permission and not user.can(item.permission):
+            continue
+        if item.roles and not user.has_role(*item.roles):
+            continue
+        sections.setdefault(item.section, []).append(item)
+    return sections
+
+
+def local_dt(value):
+    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+
+def render_domain_error(exc):
+    status = exc.status
+    return render_template("web/error.html", status=status, message=exc.message, fields=exc.fields), status
+
+
+def render_http_error(exc):
+    return render_template("web/error.html", status=exc.code, message=exc.description, fields={}), exc.code
+
+
+def init_web(app):
+    from core.users.models import User
+
+    login_manager.login_view = "web.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        from core.extensions import db
+
+        try:
+            user = db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+        return user if user is not None and user.active else None
+
+    @login_manager.request_loader
+    def load_user_from_token(req):
+        header = req.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            from core.users.services import user_for_token
+
+            user = user_for_token(header[7:].strip())
+            if user is not None:
+                g.token_auth = True
+            return user
+        return None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from core.api import error_response
+
+        if request.path.startswith("/api/"):
+            return error_response(401, "unauthorized", "authentication required")
+        return redirect(url_for("web.login", next=request.full_path if request.query_string else request.path))
+
+    @app.after_request
+    def security_headers(response):
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        from core.events import fire_ready
+
+        fire_ready()  # events of a transaction committed outside core.events.commit()
+        return response
+
+    @app.context_processor
+    def shell_context():
+        from core import notifications
+
+        ctx = {"hook": render_slot, "enabled_plugins": app.extensions["aftersales"].enabled_ids}
+        if current_user.is_authenticated:
+            ctx["menu"] = menu_for(current_user)
+            ctx["unread_notifications"] = notifications.unread_count(current_user)
+        return ctx
+
+    app.jinja_env.filters["local_dt"] = local_dt
+    app.jinja_env.globals["hook"] = render_slot
+
+
+def flash_errors(exc):
+    flash(exc.message or _("Please correct the errors below."), "danger")

@@ -1,0 +1,167 @@
+"""Login, dashboard, language and notification inbox as an internal plugin of the core."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from core.declarations import MenuItem
+from core.errors import DomainError
+from core.events import commit
+from core.extensions import db
+from core.plugin_system import hookimpl
+
+bp = Blueprint("web", __name__)
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("web.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    from core.users import services
+
+    if current_user.is_authenticated:
+        return redirect(url_for("web.dashboard"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.username.data.strip(), form.password.data)
+        except services.AuthError as exc:
+            commit()  # keep the failure count
+            status = 401
+            if exc.reason == "locked":
+                form.username.errors.append(_("Too many failed logins: this account is locked for a while."))
+            else:
+                form.password.errors.append(_("Wrong username or password."))
+        else:
+            commit()
+            session.clear()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("web/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    form = FlaskForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/language/<lang>", methods=["POST"])
+def set_language(lang):
+    form = FlaskForm()
+    if lang in current_app.config["LANGUAGES"] and form.validate_on_submit():
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.language = lang
+            commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    reg = current_app.extensions["aftersales"]
+    widgets = [w for w in reg.widgets if not w.permission or current_user.can(w.permission)]
+    rendered = [(w, w.render()) for w in widgets]
+    return render_template("web/dashboard.html", widgets=rendered)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    from core.users import services
+
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if form.new_password.data != form.confirm.data:
+            form.confirm.errors.append(_("The two new passwords differ."))
+        else:
+            try:
+                services.change_own_password(current_user, form.current_password.data, form.new_password.data)
+                commit()
+            except DomainError as exc:
+                db.session.rollback()
+                for key, message in exc.fields.items():
+                    getattr(form, key).errors.append(message)
+            else:
+                flash(_("Your password was changed."), "success")
+                return redirect(url_for("web.dashboard"))
+    return render_template("web/password.html", form=form)
+
+
+@bp.route("/notifications")
+@login_required
+def notifications_inbox():
+    from core.notifications import Notification
+    from core.web.listing import Column, paginate_page
+
+    stmt = select(Notification).where(Notification.user_id == current_user.id)
+    page = paginate_page(stmt, [Column("", None, Notification.id, "id")], "-id")
+    return render_template("web/notifications.html", page=page, form=FlaskForm())
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def notifications_read():
+    from core import notifications
+
+    form = FlaskForm()
+    if form.validate_on_submit():
+        raw = request.form.get("id")
+        notifications.mark_read(current_user, int(raw) if raw and raw.isdigit() else None)
+        commit()
+    return redirect(url_for("web.notifications_inbox"))
+
+
+@bp.route("/api-docs")
+@login_required
+def api_docs():
+    from core.api import openapi_document
+
+    return render_template("web/api_docs.html", doc=openapi_document(current_app))
+
+
+@hookimpl
+def aftersales_blueprints():
+    return [bp]
+
+
+@hookimpl
+def aftersales_menu_items():
+    return [MenuItem("core.dashboard", _l("Dashboard"), "web.dashboard", None, section="main", order=0, icon="speedometer2")]
+
+
+@hookimpl
+def aftersales_template_slots():
+    from core.declarations import Slot
+
+    return [Slot("dashboard_top", "Above the dashboard widgets"),
+            Slot("record_detail_side", "Beside any master-data record's activity log")]

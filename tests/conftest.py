@@ -1,0 +1,57 @@
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+
+def pytest_configure(config):
+    url = os.environ.get("AFTERSALES_TEST_DATABASE_URL")
+    if url and url.startswith("postgresql") and not os.environ.get("AFTERSALES_TEST_DB_CREATED"):
+        # One throwaway database per test process (xdist workers included), dropped at the end.
+        base = make_url(url)
+        name = f"aftersales_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        os.environ["AFTERSALES_TEST_DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
+        os.environ["AFTERSALES_TEST_DB_CREATED"] = name
+        config._aftersales_pg = (base, name)
+
+
+def pytest_unconfigure(config):
+    info = getattr(config, "_aftersales_pg", None)
+    if info:
+        from core.extensions import db  # noqa: F401  (engines are disposed with the process)
+
+        base, name = info
+        admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        os.environ.pop("AFTERSALES_TEST_DB_CREATED", None)
+
+
+@pytest.fixture
+def app():
+    from core.testing import make_app
+
+    app = make_app()
+    with app.app_context():
+        yield app
+    _dispose(app)
+
+
+def _dispose(app):
+    from core.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
