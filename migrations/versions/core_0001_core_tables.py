@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Create Date: 2026-11-23 21:48:46.110875
+Create Date: 2026-11-23 21:51:43.597470
 """
 from alembic import op
 import sqlalchemy as sa
@@ -48,6 +48,14 @@ def upgrade():
     sa.Column('scope', sa.String(length=10), nullable=False),
     sa.Column('builtin', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_core_role'))
+    )
+    op.create_table('core_sequence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('value', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_sequence')),
+    sa.UniqueConstraint('name', 'year', name=op.f('uq_core_sequence_name'))
     )
     op.create_table('core_dealer',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -171,6 +179,37 @@ def upgrade():
     with op.batch_alter_table('core_api_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_core_api_token_user_id'), ['user_id'], unique=False)
 
+    op.create_table('core_attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('model', sa.String(length=60), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=40), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=60), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['core_user.id'], name=op.f('fk_core_attachment_uploaded_by_id_core_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_attachment'))
+    )
+    with op.batch_alter_table('core_attachment', schema=None) as batch_op:
+        batch_op.create_index('ix_core_attachment_owner', ['model', 'record_id'], unique=False)
+
+    op.create_table('core_notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('link', sa.String(length=300), nullable=False),
+    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('read_at', core.model_utils.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['core_user.id'], name=op.f('fk_core_notification_user_id_core_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_notification'))
+    )
+    with op.batch_alter_table('core_notification', schema=None) as batch_op:
+        batch_op.create_index('ix_core_notification_user_read', ['user_id', 'read_at'], unique=False)
+
     op.create_table('core_region_manager',
     sa.Column('region_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -201,6 +240,14 @@ def downgrade():
     op.drop_table('core_user_role')
     op.drop_table('core_setting')
     op.drop_table('core_region_manager')
+    with op.batch_alter_table('core_notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_core_notification_user_read')
+
+    op.drop_table('core_notification')
+    with op.batch_alter_table('core_attachment', schema=None) as batch_op:
+        batch_op.drop_index('ix_core_attachment_owner')
+
+    op.drop_table('core_attachment')
     with op.batch_alter_table('core_api_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_api_token_user_id'))
 
@@ -233,6 +280,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_core_dealer_name'))
 
     op.drop_table('core_dealer')
+    op.drop_table('core_sequence')
     op.drop_table('core_role')
     op.drop_table('core_region')
     op.drop_table('core_product_category')
