@@ -38,7 +38,8 @@ API_PATHS = ["/api/v1/dealers?per_page=200", "/api/v1/products?per_page=200", "/
              "/api/v1/regions", "/api/v1/product-categories", "/api/v1/dealers?q=Dist&kind=distributor",
              "/api/v1/products?q=Product&sort=-unit_price"]
 PAGES = ["/dealers/?per_page=200", "/products/?per_page=200", "/admin/users/?per_page=200", "/regions/",
-         "/categories/", "/dealers/?kind=distributor&sort=-name&q=Dist"]
+         "/categories/", "/dealers/?kind=distributor&sort=-name&q=Dist", "/dealers/1", "/products/1", "/regions/1",
+         "/dealers/1/edit", "/products/1/edit", "/", "/notifications", "/admin/roles/", "/admin/settings"]
 
 
 def _counts(app, client, paths, headers=None):

@@ -228,3 +228,35 @@ def test_dealer_user_sees_only_own_dealer_pages(app, client):
     assert client.get(f"/dealers/{other.id}").status_code == 404
     assert client.get("/dealers/new").status_code == 403
     assert client.get("/admin/users/").status_code == 403
+
+
+import pytest  # noqa: E402
+
+LONG = "x" * 400
+FORM_CASES = [
+    ("/regions/new", {"code": "", "name": LONG}, ["code", "name"]),
+    ("/categories/new", {"code": "C", "name": "n", "warranty_months": "-3", "retention_months": "abc"}, ["warranty_months"]),
+    ("/dealers/new", {"code": "D" * 40, "name": "n", "kind": "dealer", "status": "active", "abc_class": "A"}, ["code"]),
+    ("/dealers/new", {"code": "D1", "name": "n", "kind": "dealer", "status": "active", "abc_class": "A", "region_code": "NOPE"}, ["region_code"]),
+    ("/products/new", {"sku": "P1", "name": "n", "category_code": "NOPE", "unit_price": "1", "status": "active"}, ["category_code"]),
+    ("/products/new", {"sku": "P1", "name": "n", "category_code": "L", "unit_price": "-1", "status": "active"}, ["unit_price"]),
+    ("/products/new", {"sku": "P1", "name": "n", "category_code": "L", "unit_price": "1", "status": "active", "parts": "GHOST 1"}, ["parts"]),
+    ("/admin/users/new", {"username": "", "password": "long-enough-1", "language": "en"}, ["username"]),
+    ("/admin/users/new", {"username": "u1", "password": "long-enough-1", "language": "en", "email": "nope"}, ["email"]),
+]
+
+
+@pytest.mark.parametrize("path,data,fields", FORM_CASES, ids=[f"{c[0]}-{'-'.join(c[2])}" for c in FORM_CASES])
+def test_every_form_rejects_bad_input_and_writes_nothing(app, client, path, data, fields):
+    from core.activity import ActivityEntry
+
+    make_user("admin")
+    make_category("L")
+    before = db.session.scalar(db.select(db.func.count()).select_from(ActivityEntry))
+    login_as(client, "admin")
+    r = client.post(path, data=data)
+    assert r.status_code in (400, 422), r.status_code
+    page = r.get_data(as_text=True)
+    assert "invalid-feedback" in page or "alert-danger" in page
+    after = db.session.scalar(db.select(db.func.count()).select_from(ActivityEntry))
+    assert after == before
