@@ -48,7 +48,8 @@ def parse_args(argv=None):
     p.add_argument("--products", type=int, help="default 20000 (quick 2000); env AFTERSALES_BENCH_PRODUCTS")
     p.add_argument("--requests", type=int, help="requests per scenario, default 2000 (quick 100); env AFTERSALES_BENCH_REQUESTS")
     p.add_argument("--seconds", type=float, help="time limit per scenario, default 30 (quick 5); env AFTERSALES_BENCH_SECONDS")
-    p.add_argument("--concurrency", type=int, default=env_int("concurrency", 4), help="connections (threads), default 4")
+    p.add_argument("--concurrency", type=int, default=env_int("concurrency", 0),
+                   help="connections (threads), default = workers: every worker busy, no queueing in the latencies")
     p.add_argument("--workers", type=int, default=env_int("workers", 2), help="gunicorn workers, default 2")
     p.add_argument("--db", default=os.environ.get("AFTERSALES_BENCH_DBS", "sqlite,postgresql"),
                    help="comma-separated: sqlite, postgresql (default both; PostgreSQL only if a URL is set)")
@@ -60,6 +61,7 @@ def parse_args(argv=None):
         if getattr(args, key) is None:
             setattr(args, key, env_int(key, base[key]))
     args.warmup = base["warmup"]
+    args.concurrency = args.concurrency or args.workers
     return args
 
 
@@ -179,7 +181,10 @@ def bench_database(kind: str, url: str, args, tmp: Path) -> dict:
     data_s = time.perf_counter() - t0
     print(f"[{kind}] migrated in {migrate_s:.1f} s, data in {data_s:.1f} s:")
     print("\n".join("    " + line for line in out.strip().splitlines()))
-    ctx = registry.Context(credentials=json.loads(credentials_file.read_text()), sizes=sizes)
+    ctx = registry.Context(credentials=json.loads(credentials_file.read_text()), sizes=sizes, database_url=url)
+    for step in registry.DATA_STEPS:
+        if step.prepare is not None:
+            step.prepare(ctx)
     server = Gunicorn(env, args.workers, tmp / f"gunicorn-{kind}.log")
     results = []
     try:

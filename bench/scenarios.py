@@ -18,6 +18,7 @@ class Context:
     the sizes, and ``extra``, a dict data steps or plugins may fill (e.g. ids they created)."""
     credentials: dict
     sizes: dict
+    database_url: str = ""
     extra: dict = field(default_factory=dict)
 
     def users(self, role: str) -> list[dict]:
@@ -66,9 +67,12 @@ class DataStep:
 
     ``args(sizes, quick)`` returns the command's arguments, e.g.
     ``["bench-rma", "--lines", str(sizes["rma_lines"])]``; ``sizes`` holds the run's sizes,
-    including any ``AFTERSALES_BENCH_<NAME>`` environment variable as ``sizes["<name>"]``."""
+    including any ``AFTERSALES_BENCH_<NAME>`` environment variable as ``sizes["<name>"]``.
+    ``prepare(ctx)``, if given, runs once the data exists and before any scenario: the place to
+    read ids the scenarios need from ``ctx.database_url`` into ``ctx.extra``."""
     name: str
     args: Callable[[dict, bool], list[str]]
+    prepare: Callable[[Context], None] | None = None
 
 
 SCENARIOS: list[Scenario] = []
@@ -84,8 +88,9 @@ def scenario(*args, **kwargs) -> Scenario:
     return s
 
 
-def data_step(name: str, args: Callable[[dict, bool], list[str]]) -> DataStep:
-    step = DataStep(name, args)
+def data_step(name: str, args: Callable[[dict, bool], list[str]], prepare=None) -> DataStep:
+    """Create a :class:`DataStep` and append it to ``DATA_STEPS``."""
+    step = DataStep(name, args, prepare)
     DATA_STEPS.append(step)
     return step
 
