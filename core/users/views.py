@@ -160,4 +160,10 @@ def edit_settings():
             flash(_("Saved."), "success")
             return redirect(url_for("users.edit_settings"))
     values = {key: settings.get(key) for key in declared}
-    return render_template("users/settings.html", declared=declared, values=values, form=form, errors=errors), 422 if errors else 200
+    names = {m.id: m.name for m in current_app.extensions["aftersales"].manifests}
+    groups: dict = {}
+    for key in sorted(declared):
+        owner = key.split(".", 1)[0]
+        groups.setdefault(names.get(owner, _("General") if owner == "core" else owner), []).append((key, declared[key]))
+    return render_template("users/settings.html", groups=groups, values=values, form=form,
+                           errors=errors), 422 if errors else 200
