@@ -164,20 +164,25 @@ def serialize_obligation(ob: Obligation) -> dict:
 
 @dataclass
 class Rules:
-    """Every obligation, grouped by part: read once, applied to any number of dealers in memory."""
+    """Every obligation, read once and indexed by scope, applied to any number of dealers in memory."""
     by_part: dict  # part_id -> list[Obligation] most specific first
     parts: dict  # part_id -> Product
+    index: dict  # (scope, key) -> {part_id: Obligation}
 
     @classmethod
     def load(cls) -> "Rules":
         by_part: dict = {}
         parts: dict = {}
+        index: dict = {}
         for ob in db.session.scalars(select(Obligation)).unique():
             by_part.setdefault(ob.part_id, []).append(ob)
             parts[ob.part_id] = ob.part
+            key = {"dealer": ob.dealer_id, "region": ob.region_id, "abc_class": ob.abc_class,
+                   "dealer_kind": ob.dealer_kind, "all": None}[ob.scope]
+            index.setdefault((ob.scope, key), {})[ob.part_id] = ob
         for rules in by_part.values():
             rules.sort(key=lambda o: -SPECIFICITY[o.scope])
-        return cls(by_part, parts)
+        return cls(by_part, parts, index)
 
     @staticmethod
     def matches(ob: Obligation, d) -> bool:
@@ -186,6 +191,16 @@ class Rules:
                 or (scope == "region" and ob.region_id == d.region_id)
                 or (scope == "abc_class" and ob.abc_class == d.abc_class)
                 or (scope == "dealer_kind" and ob.dealer_kind == d.kind))
+
+    def winners(self, d) -> dict:
+        """part_id -> the winning obligation: the general rules, overlaid by ever more specific ones."""
+        out: dict = {}
+        for key in (("all", None), ("dealer_kind", d.kind), ("abc_class", d.abc_class), ("region", d.region_id),
+                    ("dealer", d.id)):
+            layer = self.index.get(key)
+            if layer:
+                out.update(layer)
+        return out
 
     def for_dealer(self, d) -> dict:
         """part_id -> (winning obligation, the less specific ones it overrides)."""
@@ -215,8 +230,12 @@ def serialize_rule(ob: Obligation, overridden=()) -> dict:
             "why": describe_rule(ob, overridden)}
 
 
-def latest_reports(dealer_ids=None, before: date | None = None) -> dict:
-    """dealer_id -> (report_id, reported_on) of each dealer's latest report (on or before ``before``)."""
+def latest_reports(dealer_ids=None, before: date | None = None, filed_before=None) -> dict:
+    """dealer_id -> (report_id, reported_on) of each dealer's latest report.
+
+    ``before`` limits the count date; ``filed_before`` (a datetime) ignores reports entered
+    later, so a report back-dated after the fact never changes what was known at that time.
+    """
     rank = func.row_number().over(partition_by=StockReport.dealer_id,
                                   order_by=(StockReport.reported_on.desc(), StockReport.id.desc())).label("rank")
     inner = select(StockReport.id, StockReport.dealer_id, StockReport.reported_on, rank)
@@ -224,6 +243,8 @@ def latest_reports(dealer_ids=None, before: date | None = None) -> dict:
         inner = inner.where(StockReport.dealer_id.in_(dealer_ids))
     if before is not None:
         inner = inner.where(StockReport.reported_on <= before)
+    if filed_before is not None:
+        inner = inner.where(StockReport.created_at <= filed_before)
     sub = inner.subquery()
     rows = db.session.execute(select(sub.c.id, sub.c.dealer_id, sub.c.reported_on).where(sub.c.rank == 1)).all()
     return {r.dealer_id: (r.id, r.reported_on) for r in rows}
@@ -274,85 +295,122 @@ def required_for(dealer: Dealer, part_id: int, rules: Rules | None = None):
     return hit[0] if hit else None
 
 
-def compliance_matrix(user=None):
-    """Yield (dealer, part_id, required, on_hand) for every obliged pair the user may see.
+@dataclass
+class DealerRow:
+    dealer: Dealer
+    reported_on: date | None
+    required: dict  # part_id -> required quantity
+    on_hand: dict  # part_id -> reported quantity
 
-    A fixed number of queries whatever the dealer and part counts: rules, dealers, latest
-    reports, their lines.
+    def compliant_parts(self) -> int:
+        q = self.on_hand
+        return sum(1 for pid, req in self.required.items() if q.get(pid, 0) >= req)
+
+    def missing(self) -> list[int]:
+        q = self.on_hand
+        return [pid for pid, req in self.required.items() if q.get(pid, 0) < req]
+
+
+def compliance_matrix(user=None):
+    """(rules, [DealerRow]) for every counted dealer the user may see.
+
+    A fixed number of queries whatever the dealer and part counts (rules, dealers, latest
+    reports, their lines); requirement maps are built once per dealer profile (kind, class,
+    region) and copied only for dealers with overrides, so 2,000 dealers x 500 parts stay
+    plain dictionary work.
     """
+    from flask import g, has_request_context
+
+    who = viewer(user)
+    cache_key = ("spares_matrix", getattr(who, "id", None), getattr(who, "scope", None))
+    if has_request_context() and cache_key in g.setdefault("_spares_cache", {}):
+        return g._spares_cache[cache_key]  # the dashboard's widgets share one computation per request
+    result = _compute_matrix(who)
+    if has_request_context():
+        g._spares_cache[cache_key] = result
+    return result
+
+
+def _compute_matrix(who):
     rules = Rules.load()
-    dealers = list(db.session.scalars(scoped(select(Dealer).where(Dealer.status.in_(COUNTED_STATUSES)), Dealer, viewer(user))
+    dealers = list(db.session.scalars(scoped(select(Dealer).where(Dealer.status.in_(COUNTED_STATUSES)), Dealer, who)
                                       .order_by(Dealer.code)).unique())
     if not rules.by_part:
-        return rules, dealers, []
+        return rules, []
     latest = latest_reports()
     visible = {d.id for d in dealers}
     quantities = report_quantities([rid for did, (rid, _) in latest.items() if did in visible])
+    profiles: dict = {}
     rows = []
     for d in dealers:
+        key = (d.kind, d.abc_class, d.region_id)
+        base = profiles.get(key)
+        if base is None:
+            base = {}
+            for layer_key in (("all", None), ("dealer_kind", d.kind), ("abc_class", d.abc_class), ("region", d.region_id)):
+                base.update({pid: ob.quantity for pid, ob in rules.index.get(layer_key, {}).items()})
+            profiles[key] = base
+        own = rules.index.get(("dealer", d.id))
+        required = {**base, **{pid: ob.quantity for pid, ob in own.items()}} if own else base
         rep = latest.get(d.id)
-        q = quantities.get(rep[0], {}) if rep else {}
-        for part_id, (ob, _o) in rules.for_dealer(d).items():
-            rows.append((d, part_id, ob.quantity, q.get(part_id, 0), rep[1] if rep else None))
-    return rules, dealers, rows
+        rows.append(DealerRow(d, rep[1] if rep else None, required, quantities.get(rep[0], {}) if rep else {}))
+    return rules, rows
 
 
 def compliance_rates(by: str, user=None) -> list[dict]:
-    rules, dealers, rows = compliance_matrix(user)
+    rules, rows = compliance_matrix(user)
     groups: dict = {}
-    for d, part_id, required, on_hand, _r in rows:
-        if by == "dealer":
-            key, name = d.code, d.name
-        elif by == "region":
-            key, name = (d.region.code, d.region.name) if d.region else ("-", _("No region"))
-        else:
-            key, name = rules.parts[part_id].sku, rules.parts[part_id].name
-        g = groups.setdefault(key, {"key": key, "name": name, "obliged": 0, "compliant": 0})
-        g["obliged"] += 1
-        g["compliant"] += on_hand >= required
-    out = sorted(groups.values(), key=lambda g: g["key"])
+    if by == "part":
+        for row in rows:
+            q = row.on_hand
+            for pid, req in row.required.items():
+                g = groups.get(pid)
+                if g is None:
+                    part = rules.parts[pid]
+                    g = groups[pid] = {"key": part.sku, "name": part.name, "obliged": 0, "compliant": 0}
+                g["obliged"] += 1
+                g["compliant"] += q.get(pid, 0) >= req
+    else:
+        for row in rows:
+            d = row.dealer
+            if by == "dealer":
+                key, name = d.code, d.name
+            else:
+                key, name = (d.region.code, d.region.name) if d.region else ("-", _("No region"))
+            g = groups.setdefault(key, {"key": key, "name": name, "obliged": 0, "compliant": 0})
+            g["obliged"] += len(row.required)
+            g["compliant"] += row.compliant_parts()
+    out = sorted((g for g in groups.values() if g["obliged"]), key=lambda g: g["key"])
     for g in out:
         g["rate"] = percent(g["compliant"], g["obliged"])
     return out
 
 
 def overall_rate(user=None) -> tuple[int, int]:
-    _rules, _dealers, rows = compliance_matrix(user)
-    return sum(on_hand >= required for _d, _p, required, on_hand, _r in rows), len(rows)
+    _rules, rows = compliance_matrix(user)
+    return sum(r.compliant_parts() for r in rows), sum(len(r.required) for r in rows)
 
 
 def non_compliant(user=None) -> list[dict]:
-    rules, dealers, rows = compliance_matrix(user)
-    by_dealer: dict = {}
-    for d, part_id, required, on_hand, reported_on in rows:
-        entry = by_dealer.setdefault(d.id, {"dealer": d, "missing": [], "obliged": 0, "reported_on": reported_on})
-        entry["obliged"] += 1
-        if on_hand < required:
-            entry["missing"].append(rules.parts[part_id].sku)
+    rules, rows = compliance_matrix(user)
     out = []
-    for e in by_dealer.values():
-        if e["missing"]:
-            d = e["dealer"]
+    for row in rows:
+        missing = row.missing()
+        if missing:
+            d = row.dealer
             out.append({"dealer_code": d.code, "dealer_name": d.name, "region_code": d.region.code if d.region else None,
-                        "reported_on": e["reported_on"].isoformat() if e["reported_on"] else None,
-                        "missing_parts": sorted(e["missing"]),
-                        "rate": percent(e["obliged"] - len(e["missing"]), e["obliged"])})
-    return sorted(out, key=lambda e: e["dealer_code"])
+                        "reported_on": row.reported_on.isoformat() if row.reported_on else None,
+                        "missing_parts": sorted(rules.parts[pid].sku for pid in missing),
+                        "rate": percent(len(row.required) - len(missing), len(row.required))})
+    return out
 
 
 def overdue_dealers(today: date | None = None) -> list[tuple[Dealer, date | None]]:
     """Obliged dealers whose last report is older than ``spares.report_max_age_days`` (or who never reported)."""
     today = today or date.today()
-    _rules, dealers, rows = compliance_matrix(user=SYSTEM)
-    obliged = {d.id for d, _p, required, *_ in rows if required > 0}
-    latest = latest_reports(list(obliged)) if obliged else {}
-    out = []
-    for d in dealers:
-        if d.id in obliged:
-            on = latest.get(d.id, (None, None))[1]
-            if report_overdue(on, today):
-                out.append((d, on))
-    return out
+    _rules, rows = compliance_matrix(user=SYSTEM)
+    return [(r.dealer, r.reported_on) for r in rows
+            if any(q > 0 for q in r.required.values()) and report_overdue(r.reported_on, today)]
 
 
 class _System:

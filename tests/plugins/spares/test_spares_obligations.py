@@ -143,3 +143,21 @@ def test_stock_report_validation_is_all_or_nothing(app, client, world):
                     headers=api_headers(world.order))
     assert r.status_code == 403
     assert db.session.scalar(db.select(db.func.count(StockReport.id))) == 1
+
+
+def test_fast_matrix_agrees_with_the_explained_rule(app, client, world):
+    from core.testing import make_dealer
+    from plugins.spares import services
+
+    h = api_headers(world.service)
+    for sku in ("DRV", "COB"):
+        post_rule(client, h, sku=sku, quantity=1)
+    post_rule(client, h, sku="DRV", quantity=2, dealer_kind="agent")
+    post_rule(client, h, sku="COB", quantity=3, abc_class="B")
+    post_rule(client, h, sku="DRV", quantity=4, region_code="SOUTH")
+    post_rule(client, h, sku="COB", quantity=5, dealer_code="A1")
+    make_dealer("S1", kind="distributor", parent=world.agent, region=world.south, abc_class="B")
+    rules = services.Rules.load()
+    for dealer in db.session.scalars(db.select(services.Dealer)):
+        explained = {pid: ob.id for pid, (ob, _) in rules.for_dealer(dealer).items()}
+        assert {pid: ob.id for pid, ob in rules.winners(dealer).items()} == explained, dealer.code
