@@ -186,7 +186,7 @@ def get_application(app_id: int):
     return services.serialize_application(services.get_application(app_id), current_user)
 
 
-@route(bp, "/spare-applications/<int:app_id>/<any(approve,reject,ship,receive):action>", ["POST"], body=ActionIn,
+@route(bp, "/spare-applications/<int:app_id>/<action>", ["POST"], body=ActionIn,
        response=ApplicationOut, tag="spares")
 def application_action(app_id: int, action: str, body: ActionIn):
     """approve, reject (``reason``), ship (optional shipped ``lines``; stock leaves head office), receive."""

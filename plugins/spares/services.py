@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
 from core import activity, settings
@@ -333,10 +333,10 @@ def compliance_matrix(user=None):
 
 def _compute_matrix(who):
     rules = Rules.load()
-    dealers = list(db.session.scalars(scoped(select(Dealer).where(Dealer.status.in_(COUNTED_STATUSES)), Dealer, who)
-                                      .order_by(Dealer.code)).unique())
     if not rules.by_part:
         return rules, []
+    dealers = list(db.session.scalars(scoped(select(Dealer).where(Dealer.status.in_(COUNTED_STATUSES)), Dealer, who)
+                                      .order_by(Dealer.code)).unique())
     latest = latest_reports()
     visible = {d.id for d in dealers}
     quantities = report_quantities([rid for did, (rid, _) in latest.items() if did in visible])
@@ -559,7 +559,14 @@ def move_stock(part: Product, quantity: int, kind: str, actor=None, pool: str = 
     if quantity < 0:
         stmt = (update(table).where(table.c.part_id == part.id, col >= -quantity)
                 .values({col.name: col + quantity}).returning(col))
-        balance = db.session.execute(stmt).scalar()
+        try:
+            balance = db.session.execute(stmt).scalar()
+        except OperationalError as exc:
+            # SQLite only: another transaction holds the write lock while ours already read
+            # (a deadlock SQLite refuses at once). Refuse this issue; the caller may retry.
+            if db.engine.dialect.name != "sqlite":
+                raise
+            raise Conflict(f"{part.sku}: another stock change is in progress; try again", code="stock_busy") from exc
         if balance is None:
             have = db.session.scalar(select(col).where(table.c.part_id == part.id)) or 0
             raise ValidationError("insufficient stock", {"quantity": f"{part.sku}: only {have} on hand ({pool})"},

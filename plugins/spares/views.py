@@ -325,7 +325,7 @@ def view_application(app_id):
                            action_labels=ACTION_LABELS)
 
 
-@bp.route("/applications/<int:app_id>/<any(approve,reject,ship,receive):action>", methods=["POST"])
+@bp.route("/applications/<int:app_id>/<action>", methods=["POST"])
 @login_required
 def application_action(app_id, action):
     app = services.get_application(app_id)
