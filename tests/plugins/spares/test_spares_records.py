@@ -132,6 +132,7 @@ def test_pages_render_for_staff_and_dealer(app, client, world):
 def test_query_counts_constant(app, client, world):
     h = api_headers(world.admin)
     client.post("/api/v1/spare-obligations", json={"sku": "DRV", "quantity": 1}, headers=h)
+    client.post("/api/v1/spare-obligations", json={"sku": "COB", "quantity": 1, "abc_class": "A"}, headers=h)
     services.move_stock(world.drv, 1000, "receipt")
     db.session.commit()
 
@@ -146,7 +147,7 @@ def test_query_counts_constant(app, client, world):
             services.act(a, "ship", world.admin)
         db.session.commit()
 
-    urls = ["/api/v1/spare-stock-reports?per_page=200", "/api/v1/spare-applications?per_page=200",
+    urls = ["/api/v1/spare-compliance?dealer_code=D1", "/api/v1/spare-stock-reports?per_page=200", "/api/v1/spare-applications?per_page=200",
             "/api/v1/spare-movements?per_page=200", "/api/v1/spare-compliance/rates?by=dealer",
             "/api/v1/spare-compliance/non-compliant", "/api/v1/spare-stock"]
     counts = {}
