@@ -20,7 +20,7 @@ MIGRATIONS_DIR = CORE_DIR.parent / "migrations"
 
 # Core areas register through the same hooks as plugins (one way to add anything).
 CORE_AREAS = ("core.users.plugin", "core.dealers.plugin", "core.products.plugin",
-              "core.web.plugin", "core.api.plugin")
+              "core.web.plugin", "core.api.plugin", "core.benchdata")
 
 
 @dataclass
@@ -37,6 +37,7 @@ class Registry:
     slots: dict = field(default_factory=dict)
     renderers: dict = field(default_factory=dict)
     record_rules: dict = field(default_factory=dict)
+    activity_labels: dict = field(default_factory=dict)
 
     @property
     def enabled_ids(self) -> list[str]:
@@ -112,6 +113,8 @@ def _collect(app: Flask, reg: Registry) -> None:
         reg.renderers.setdefault(renderer.slot, []).append(renderer)
     for renderers in reg.renderers.values():
         renderers.sort(key=lambda r: r.priority)
+    for labels in hook.aftersales_activity_labels():
+        reg.activity_labels.update(labels or {})
     for rule in _flatten(hook.aftersales_record_rules()):
         reg.record_rules.setdefault(rule.model, []).append(rule)
 

@@ -98,6 +98,14 @@ def aftersales_record_rules():
 
 
 @hookspec
+def aftersales_activity_labels():
+    """Return a dict mapping activity-log action ids (``approve``, ``created``) to translated labels.
+
+    The activity log shows these labels instead of the raw ids; unknown ids show as they are.
+    """
+
+
+@hookspec
 def aftersales_load_demo(ctx):
     """Load this plugin's demo data; ``ctx`` is a :class:`~core.declarations.DemoContext`.
 

@@ -120,6 +120,7 @@ def init_web(app):
         return ctx
 
     app.jinja_env.filters["local_dt"] = local_dt
+    app.jinja_env.filters["action_label"] = lambda action: app.extensions["aftersales"].activity_labels.get(action, action)
     app.jinja_env.globals["hook"] = render_slot
 
 

@@ -160,6 +160,13 @@ def aftersales_menu_items():
 
 
 @hookimpl
+def aftersales_activity_labels():
+    return {"created": _l("created"), "updated": _l("updated"), "deleted": _l("deleted"),
+            "status_changed": _l("status changed"), "locked": _l("locked"), "password_changed": _l("password changed"),
+            "permissions_changed": _l("permissions changed"), "setting_changed": _l("setting changed")}
+
+
+@hookimpl
 def aftersales_template_slots():
     from core.declarations import Slot
 
