@@ -87,3 +87,9 @@ def aftersales_load_demo(ctx):
     from plugins.spares.demo import load
 
     load(ctx)
+
+
+@hookimpl
+def aftersales_activity_labels():
+    return {"reported": _l("stock reported"), "submitted": _l("submitted"), "approve": _l("approved"),
+            "reject": _l("rejected"), "ship": _l("shipped"), "receive": _l("received")}
