@@ -77,9 +77,15 @@ def test_each_branch_has_exactly_one_head():
         labels = {}
         for head in heads:
             rev = script.get_revision(head)
-            for rev_in_branch in script.iterate_revisions(head, "base"):
+            # follow down_revision only: a plugin branch's depends_on (core_0001) is not its branch
+            stack = [script.get_revision(head)]
+            while stack:
+                rev_in_branch = stack.pop()
                 for label in rev_in_branch.branch_labels:
                     labels.setdefault(label, set()).add(head)
+                downs = rev_in_branch.down_revision
+                downs = (downs,) if isinstance(downs, str) else (downs or ())
+                stack.extend(script.get_revision(d) for d in downs)
         assert all(len(h) == 1 for h in labels.values()), labels
         assert "core" in labels
         for pid in app.extensions["aftersales"].enabled_ids:

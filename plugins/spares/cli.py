@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask.cli import with_appcontext
+
+
+@click.group("spares")
+def spares_group():
+    """Spare parts."""
+
+
+@spares_group.command("remind")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="reference date (default today)")
+@with_appcontext
+def remind(today):
+    """Notify dealers whose last stock report is older than spares.report_max_age_days."""
+    from core.events import commit
+    from plugins.spares.services import send_report_reminders
+
+    codes = send_report_reminders(today.date() if today else date.today())
+    commit()
+    click.echo(f"reminded {len(codes)} dealer(s): {', '.join(codes) or '-'}")

@@ -1,0 +1,764 @@
+"""Spare-part business rules, free of the Flask request (callers pass ``actor``)."""
+from __future__ import annotations
+
+import csv
+import io
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import aliased
+
+from core import activity, settings
+from core.dealers.models import Dealer, Region
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from core.extensions import db
+from core.model_utils import utcnow
+from core.products.models import Product, ProductCategory, ProductPart
+from core.security import get_scoped, scoped
+from core.workflow import Transition, Workflow
+from plugins.spares.models import (Application, ApplicationLine, Movement, Obligation, Stock, StockReport,
+                                   StockReportLine)
+
+SPECIFICITY = {"dealer": 4, "region": 3, "abc_class": 2, "dealer_kind": 1, "all": 0}
+COUNTED_STATUSES = ("active", "warned", "suspended")  # disqualified dealers hold no obligation
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+def spare_part(sku: str, field: str = "sku") -> Product:
+    part = db.session.scalar(select(Product).where(Product.sku == sku))
+    if part is None:
+        raise ValidationError("unknown part", {field: f"no product with SKU {sku!r}"})
+    if not part.is_spare_part:
+        raise ValidationError("not a spare part", {field: f"{sku} is not a spare part"})
+    return part
+
+
+def _parts_by_sku(skus, prefix: str = "lines") -> dict[str, Product]:
+    """Resolve many SKUs in one query; errors keyed ``lines.N.sku``."""
+    found = {p.sku: p for p in db.session.scalars(select(Product).where(Product.sku.in_(set(skus))))} if skus else {}
+    errors, seen = {}, {}
+    for i, sku in enumerate(skus):
+        part = found.get(sku)
+        if part is None:
+            errors[f"{prefix}.{i}.sku"] = f"no product with SKU {sku!r}"
+        elif not part.is_spare_part:
+            errors[f"{prefix}.{i}.sku"] = f"{sku} is not a spare part"
+        elif sku in seen:
+            errors[f"{prefix}.{i}.sku"] = f"{sku} is listed twice (line {seen[sku] + 1})"
+        seen.setdefault(sku, i)
+    if errors:
+        raise ValidationError("invalid lines", errors)
+    return found
+
+
+def viewer(user=None):
+    """The user whose record rules apply: given, else the request's, else the system (CLI, demo)."""
+    if user is not None:
+        return user
+    from flask import has_request_context
+    from flask_login import current_user
+
+    return current_user if has_request_context() else SYSTEM
+
+
+def dealer_by_code(code: str, field: str = "dealer_code", user=None) -> Dealer:
+    dealer = db.session.scalar(scoped(select(Dealer).where(Dealer.code == code), Dealer, viewer(user)))
+    if dealer is None:
+        raise ValidationError("unknown dealer", {field: f"no dealer with code {code!r}"})
+    return dealer
+
+
+def acting_dealer(actor, dealer_code: str | None) -> Dealer:
+    """Dealer users act for their own dealer; staff name one (``dealer_code`` is staff only)."""
+    if actor.scope == "dealer":
+        if dealer_code and dealer_code != actor.dealer.code:
+            raise ValidationError("staff only", {"dealer_code": "only head-office staff may name a dealer"})
+        return actor.dealer
+    if not dealer_code:
+        raise ValidationError("dealer required", {"dealer_code": "required"})
+    return dealer_by_code(dealer_code, user=actor)
+
+
+def percent(part: int, whole: int) -> str | None:
+    if not whole:
+        return None
+    return str((Decimal(part * 100) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+# --- obligations --------------------------------------------------------------------------
+
+def _scope_columns(body) -> dict:
+    values = {"dealer_id": None, "region_id": None, "abc_class": body.abc_class, "dealer_kind": body.dealer_kind}
+    if body.dealer_code:
+        values["dealer_id"] = dealer_by_code(body.dealer_code).id
+    if body.region_code:
+        region = db.session.scalar(select(Region).where(Region.code == body.region_code))
+        if region is None:
+            raise ValidationError("unknown region", {"region_code": f"no region with code {body.region_code!r}"})
+        values["region_id"] = region.id
+    return values
+
+
+def create_obligation(body, actor=None) -> Obligation:
+    from plugins.spares.schemas import ObligationIn
+
+    if not isinstance(body, ObligationIn):
+        from core.users.services import validate
+
+        body = validate(ObligationIn, body)
+    part = spare_part(body.sku)
+    scope = _scope_columns(body)
+    clash = select(Obligation.id).where(Obligation.part_id == part.id, *[
+        (getattr(Obligation, k) == v) if v is not None else getattr(Obligation, k).is_(None) for k, v in scope.items()])
+    if db.session.scalar(clash) is not None:
+        raise ValidationError("duplicate rule", {"sku": "a rule for this part and scope exists; change it instead"})
+    ob = Obligation(part=part, quantity=body.quantity, note=body.note, **scope)
+    db.session.add(ob)
+    db.session.flush()
+    activity.log(ob, "created", {"sku": (None, part.sku), "quantity": (None, ob.quantity),
+                                 "scope": (None, f"{ob.scope}:{ob.scope_value or '*'}")}, actor=actor)
+    return ob
+
+
+def update_obligation(ob: Obligation, body, actor=None) -> Obligation:
+    values = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    changes = activity.apply_changes(ob, values)
+    if changes:
+        activity.log(ob, "updated", changes, actor=actor)
+    return ob
+
+
+def delete_obligation(ob: Obligation, actor=None) -> None:
+    activity.log(ob, "deleted", {"sku": (ob.part.sku, None), "quantity": (ob.quantity, None)}, actor=actor)
+    db.session.delete(ob)
+    db.session.flush()
+
+
+def get_obligation(ob_id) -> Obligation:
+    ob = db.session.get(Obligation, ob_id) if str(ob_id).isdigit() else None
+    if ob is None:
+        raise NotFound(f"obligation {ob_id} not found")
+    return ob
+
+
+def serialize_obligation(ob: Obligation) -> dict:
+    return {"id": ob.id, "sku": ob.part.sku, "part_name": ob.part.name, "quantity": ob.quantity, "scope": ob.scope,
+            "dealer_code": ob.dealer.code if ob.dealer else None, "dealer_kind": ob.dealer_kind,
+            "abc_class": ob.abc_class, "region_code": ob.region.code if ob.region else None, "note": ob.note or ""}
+
+
+# --- the compliance engine ------------------------------------------------------------------
+
+@dataclass
+class Rules:
+    """Every obligation, read once and indexed by scope, applied to any number of dealers in memory."""
+    by_part: dict  # part_id -> list[Obligation] most specific first
+    parts: dict  # part_id -> Product
+    index: dict  # (scope, key) -> {part_id: Obligation}
+
+    @classmethod
+    def load(cls) -> "Rules":
+        by_part: dict = {}
+        parts: dict = {}
+        index: dict = {}
+        for ob in db.session.scalars(select(Obligation)).unique():
+            by_part.setdefault(ob.part_id, []).append(ob)
+            parts[ob.part_id] = ob.part
+            key = {"dealer": ob.dealer_id, "region": ob.region_id, "abc_class": ob.abc_class,
+                   "dealer_kind": ob.dealer_kind, "all": None}[ob.scope]
+            index.setdefault((ob.scope, key), {})[ob.part_id] = ob
+        for rules in by_part.values():
+            rules.sort(key=lambda o: -SPECIFICITY[o.scope])
+        return cls(by_part, parts, index)
+
+    @staticmethod
+    def matches(ob: Obligation, d) -> bool:
+        scope = ob.scope
+        return (scope == "all" or (scope == "dealer" and ob.dealer_id == d.id)
+                or (scope == "region" and ob.region_id == d.region_id)
+                or (scope == "abc_class" and ob.abc_class == d.abc_class)
+                or (scope == "dealer_kind" and ob.dealer_kind == d.kind))
+
+    def winners(self, d) -> dict:
+        """part_id -> the winning obligation: the general rules, overlaid by ever more specific ones."""
+        out: dict = {}
+        for key in (("all", None), ("dealer_kind", d.kind), ("abc_class", d.abc_class), ("region", d.region_id),
+                    ("dealer", d.id)):
+            layer = self.index.get(key)
+            if layer:
+                out.update(layer)
+        return out
+
+    def for_dealer(self, d) -> dict:
+        """part_id -> (winning obligation, the less specific ones it overrides)."""
+        out = {}
+        for part_id, rules in self.by_part.items():
+            matching = [o for o in rules if self.matches(o, d)]
+            if matching:
+                out[part_id] = (matching[0], matching[1:])
+        return out
+
+
+def describe_rule(ob: Obligation, overridden=()) -> str:
+    texts = {"dealer": _("override for dealer %(v)s", v=ob.scope_value),
+             "region": _("rule for dealers in region %(v)s", v=ob.scope_value),
+             "abc_class": _("rule for class %(v)s dealers", v=ob.scope_value),
+             "dealer_kind": _("rule for every %(v)s", v=ob.scope_value),
+             "all": _("rule for every dealer")}
+    why = texts[ob.scope]
+    if overridden:
+        others = ", ".join(f"{o.scope}:{o.scope_value or '*'}={o.quantity}" for o in overridden)
+        why += "; " + _("most specific, it overrides %(others)s", others=others)
+    return why
+
+
+def serialize_rule(ob: Obligation, overridden=()) -> dict:
+    return {"id": ob.id, "scope": ob.scope, "value": ob.scope_value, "quantity": ob.quantity,
+            "why": describe_rule(ob, overridden)}
+
+
+def latest_reports(dealer_ids=None, before: date | None = None, filed_before=None) -> dict:
+    """dealer_id -> (report_id, reported_on) of each dealer's latest report.
+
+    ``before`` limits the count date; ``filed_before`` (a datetime) ignores reports entered
+    later, so a report back-dated after the fact never changes what was known at that time.
+    """
+    rank = func.row_number().over(partition_by=StockReport.dealer_id,
+                                  order_by=(StockReport.reported_on.desc(), StockReport.id.desc())).label("rank")
+    inner = select(StockReport.id, StockReport.dealer_id, StockReport.reported_on, rank)
+    if dealer_ids is not None:
+        inner = inner.where(StockReport.dealer_id.in_(dealer_ids))
+    if before is not None:
+        inner = inner.where(StockReport.reported_on <= before)
+    if filed_before is not None:
+        inner = inner.where(StockReport.created_at <= filed_before)
+    sub = inner.subquery()
+    rows = db.session.execute(select(sub.c.id, sub.c.dealer_id, sub.c.reported_on).where(sub.c.rank == 1)).all()
+    return {r.dealer_id: (r.id, r.reported_on) for r in rows}
+
+
+def report_quantities(report_ids) -> dict:
+    """report_id -> {part_id: quantity}."""
+    out: dict = {}
+    if not report_ids:
+        return out
+    ids = list(report_ids)
+    for start in range(0, len(ids), 900):  # stay below SQLite's bound-parameter limit
+        for rid, part_id, qty in db.session.execute(select(
+                StockReportLine.report_id, StockReportLine.part_id, StockReportLine.quantity)
+                .where(StockReportLine.report_id.in_(ids[start:start + 900]))):
+            out.setdefault(rid, {})[part_id] = qty
+    return out
+
+
+def report_overdue(reported_on: date | None, today: date | None = None) -> bool:
+    today = today or date.today()
+    return reported_on is None or (today - reported_on).days > settings.get("spares.report_max_age_days")
+
+
+def dealer_compliance(dealer: Dealer, rules: Rules | None = None, today: date | None = None) -> dict:
+    rules = rules or Rules.load()
+    latest = latest_reports([dealer.id]).get(dealer.id)
+    quantities = report_quantities([latest[0]]).get(latest[0], {}) if latest else {}
+    items = []
+    for part_id, (ob, overridden) in rules.for_dealer(dealer).items():
+        part = rules.parts[part_id]
+        on_hand = quantities.get(part_id, 0)
+        items.append({"sku": part.sku, "part_name": part.name, "required": ob.quantity, "on_hand": on_hand,
+                      "compliant": on_hand >= ob.quantity, "rule": serialize_rule(ob, overridden)})
+    items.sort(key=lambda i: i["sku"])
+    today = today or date.today()
+    reported_on = latest[1] if latest else None
+    return {"dealer_code": dealer.code, "reported_on": reported_on.isoformat() if reported_on else None,
+            "report_age_days": (today - reported_on).days if reported_on else None,
+            "report_overdue": report_overdue(reported_on, today) if items else False,
+            "rate": percent(sum(i["compliant"] for i in items), len(items)), "items": items}
+
+
+def required_for(dealer: Dealer, part_id: int, rules: Rules | None = None):
+    """The winning obligation of ``dealer`` for ``part_id``, or None."""
+    rules = rules or Rules.load()
+    hit = rules.for_dealer(dealer).get(part_id)
+    return hit[0] if hit else None
+
+
+@dataclass
+class DealerRow:
+    dealer: Dealer
+    reported_on: date | None
+    required: dict  # part_id -> required quantity
+    on_hand: dict  # part_id -> reported quantity
+
+    def compliant_parts(self) -> int:
+        q = self.on_hand
+        return sum(1 for pid, req in self.required.items() if q.get(pid, 0) >= req)
+
+    def missing(self) -> list[int]:
+        q = self.on_hand
+        return [pid for pid, req in self.required.items() if q.get(pid, 0) < req]
+
+
+def compliance_matrix(user=None):
+    """(rules, [DealerRow]) for every counted dealer the user may see.
+
+    A fixed number of queries whatever the dealer and part counts (rules, dealers, latest
+    reports, their lines); requirement maps are built once per dealer profile (kind, class,
+    region) and copied only for dealers with overrides, so 2,000 dealers x 500 parts stay
+    plain dictionary work.
+    """
+    from flask import g, has_request_context
+
+    who = viewer(user)
+    cache_key = ("spares_matrix", getattr(who, "id", None), getattr(who, "scope", None))
+    if has_request_context() and cache_key in g.setdefault("_spares_cache", {}):
+        return g._spares_cache[cache_key]  # the dashboard's widgets share one computation per request
+    result = _compute_matrix(who)
+    if has_request_context():
+        g._spares_cache[cache_key] = result
+    return result
+
+
+def _compute_matrix(who):
+    rules = Rules.load()
+    if not rules.by_part:
+        return rules, []
+    dealers = list(db.session.scalars(scoped(select(Dealer).where(Dealer.status.in_(COUNTED_STATUSES)), Dealer, who)
+                                      .order_by(Dealer.code)).unique())
+    latest = latest_reports()
+    visible = {d.id for d in dealers}
+    quantities = report_quantities([rid for did, (rid, _) in latest.items() if did in visible])
+    profiles: dict = {}
+    rows = []
+    for d in dealers:
+        key = (d.kind, d.abc_class, d.region_id)
+        base = profiles.get(key)
+        if base is None:
+            base = {}
+            for layer_key in (("all", None), ("dealer_kind", d.kind), ("abc_class", d.abc_class), ("region", d.region_id)):
+                base.update({pid: ob.quantity for pid, ob in rules.index.get(layer_key, {}).items()})
+            profiles[key] = base
+        own = rules.index.get(("dealer", d.id))
+        required = {**base, **{pid: ob.quantity for pid, ob in own.items()}} if own else base
+        rep = latest.get(d.id)
+        rows.append(DealerRow(d, rep[1] if rep else None, required, quantities.get(rep[0], {}) if rep else {}))
+    return rules, rows
+
+
+def compliance_rates(by: str, user=None) -> list[dict]:
+    rules, rows = compliance_matrix(user)
+    groups: dict = {}
+    if by == "part":
+        for row in rows:
+            q = row.on_hand
+            for pid, req in row.required.items():
+                g = groups.get(pid)
+                if g is None:
+                    part = rules.parts[pid]
+                    g = groups[pid] = {"key": part.sku, "name": part.name, "obliged": 0, "compliant": 0}
+                g["obliged"] += 1
+                g["compliant"] += q.get(pid, 0) >= req
+    else:
+        for row in rows:
+            d = row.dealer
+            if by == "dealer":
+                key, name = d.code, d.name
+            else:
+                key, name = (d.region.code, d.region.name) if d.region else ("-", _("No region"))
+            g = groups.setdefault(key, {"key": key, "name": name, "obliged": 0, "compliant": 0})
+            g["obliged"] += len(row.required)
+            g["compliant"] += row.compliant_parts()
+    out = sorted((g for g in groups.values() if g["obliged"]), key=lambda g: g["key"])
+    for g in out:
+        g["rate"] = percent(g["compliant"], g["obliged"])
+    return out
+
+
+def overall_rate(user=None) -> tuple[int, int]:
+    _rules, rows = compliance_matrix(user)
+    return sum(r.compliant_parts() for r in rows), sum(len(r.required) for r in rows)
+
+
+def non_compliant(user=None) -> list[dict]:
+    rules, rows = compliance_matrix(user)
+    out = []
+    for row in rows:
+        missing = row.missing()
+        if missing:
+            d = row.dealer
+            out.append({"dealer_code": d.code, "dealer_name": d.name, "region_code": d.region.code if d.region else None,
+                        "reported_on": row.reported_on.isoformat() if row.reported_on else None,
+                        "missing_parts": sorted(rules.parts[pid].sku for pid in missing),
+                        "rate": percent(len(row.required) - len(missing), len(row.required))})
+    return out
+
+
+def overdue_dealers(today: date | None = None) -> list[tuple[Dealer, date | None]]:
+    """Obliged dealers whose last report is older than ``spares.report_max_age_days`` (or who never reported)."""
+    today = today or date.today()
+    _rules, rows = compliance_matrix(user=SYSTEM)
+    return [(r.dealer, r.reported_on) for r in rows
+            if any(q > 0 for q in r.required.values()) and report_overdue(r.reported_on, today)]
+
+
+class _System:
+    """An actor that sees every dealer (CLI and scheduled jobs)."""
+    is_authenticated = True
+    scope = "all"
+    id = None
+
+
+SYSTEM = _System()
+
+
+def send_report_reminders(today: date | None = None) -> list[str]:
+    from core.notifications import notify
+    from core.users.models import User
+
+    overdue = overdue_dealers(today)
+    if not overdue:
+        return []
+    users = list(db.session.scalars(select(User).where(User.dealer_id.in_([d.id for d, _ in overdue]),
+                                                       User.active.is_(True))))
+    days = settings.get("spares.report_max_age_days")
+    for d, on in overdue:
+        body = (_("Your last spare-part stock report is dated %(on)s.", on=on.isoformat()) if on
+                else _("You have not reported your spare-part stock yet."))
+        notify([u for u in users if u.dealer_id == d.id],
+               _("Please report your spare-part stock (due every %(days)d days)", days=days), body,
+               link="/spares/reports/new")
+    return [d.code for d, _ in overdue]
+
+
+# --- stock reports ------------------------------------------------------------------------
+
+def create_stock_report(dealer: Dealer, reported_on: date, lines: list, actor=None, today: date | None = None) -> StockReport:
+    """``lines``: [(sku, quantity)]; every line is checked before anything is written."""
+    today = today or date.today()
+    if reported_on > today:
+        raise ValidationError("date in the future", {"reported_on": "cannot be later than today"})
+    if actor is not None and not actor.can("spares.report"):
+        raise PermissionDenied("permission 'spares.report' required")
+    parts = _parts_by_sku([sku for sku, _ in lines])
+    report = StockReport(dealer_id=dealer.id, reported_on=reported_on, created_by_id=actor.id if actor else None)
+    report.lines = [StockReportLine(part=parts[sku], quantity=qty) for sku, qty in lines]
+    db.session.add(report)
+    db.session.flush()
+    activity.log(report, "reported", {"reported_on": (None, reported_on), "lines": (None, len(lines))}, actor=actor)
+    return report
+
+
+def parse_stock_file(filename: str, data: bytes) -> list[tuple[str, int]]:
+    """CSV or xlsx with columns ``sku`` and ``quantity``; every row checked, errors keyed ``row N``."""
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        rows = _xlsx_rows(data)
+    elif name.endswith(".csv") or not name:
+        from core.dealers.services import read_csv
+
+        rows = read_csv(data, ["sku", "quantity"])
+    else:
+        raise ValidationError("unsupported file", {"file": "upload a .csv or .xlsx file"})
+    errors: dict = {}
+    lines: list = []
+    seen: dict = {}
+    for row in rows:
+        n = row["__row__"]
+        sku = (row.get("sku") or "").strip()
+        raw = str(row.get("quantity") if row.get("quantity") is not None else "").strip()
+        if not sku and not raw:
+            continue
+        if not sku:
+            errors[f"row {n}"] = "sku: required"
+            continue
+        try:
+            qty = int(Decimal(raw)) if raw and Decimal(raw) == int(Decimal(raw)) else None
+        except Exception:
+            qty = None
+        if qty is None or qty < 0:
+            errors[f"row {n}"] = f"quantity: {raw!r} is not a whole number >= 0"
+            continue
+        if sku in seen:
+            errors[f"row {n}"] = f"sku: {sku} is a duplicate of row {seen[sku]}"
+            continue
+        seen[sku] = n
+        lines.append((sku, qty, n))
+    if lines:
+        found = {p.sku: p for p in db.session.scalars(select(Product).where(Product.sku.in_([l[0] for l in lines])))}
+        for sku, _q, n in lines:
+            part = found.get(sku)
+            if part is None:
+                errors[f"row {n}"] = f"sku: no product with SKU {sku!r}"
+            elif not part.is_spare_part:
+                errors[f"row {n}"] = f"sku: {sku} is not a spare part"
+    if errors:
+        raise ValidationError(_("%(n)d row(s) have errors; nothing was imported", n=len(errors)),
+                              dict(sorted(errors.items(), key=lambda kv: int(kv[0].split()[1]))))
+    if not lines:
+        raise ValidationError("empty file", {"file": "the file has no rows"})
+    return [(sku, qty) for sku, qty, _n in lines]
+
+
+def _xlsx_rows(data: bytes) -> list[dict]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise ValidationError("unreadable file", {"file": "not a valid .xlsx workbook"})
+    sheet = wb.worksheets[0]
+    it = sheet.iter_rows(values_only=True)
+    header = [str(h).strip().lower() if h is not None else "" for h in next(it, [])]
+    missing = [c for c in ("sku", "quantity") if c not in header]
+    if missing:
+        raise ValidationError("missing columns", {"file": f"missing column(s): {', '.join(missing)}"})
+    rows = []
+    for n, values in enumerate(it, start=2):
+        row = {header[i]: ("" if v is None else str(v)) for i, v in enumerate(values) if i < len(header) and header[i]}
+        row["__row__"] = n
+        rows.append(row)
+    return rows
+
+
+def serialize_report(r: StockReport) -> dict:
+    return {"id": r.id, "dealer_code": r.dealer.code, "reported_on": r.reported_on.isoformat(),
+            "created_at": r.created_at.isoformat(),
+            "lines": [{"sku": l.part.sku, "quantity": l.quantity} for l in r.lines]}
+
+
+# --- head-office stock and its ledger -------------------------------------------------------
+
+def _column(pool: str):
+    return Stock.__table__.c.on_hand if pool == "new" else Stock.__table__.c.repaired_on_hand
+
+
+def move_stock(part: Product, quantity: int, kind: str, actor=None, pool: str = "new", reason: str = "",
+               application: Application | None = None, rma_id: int | None = None) -> Movement:
+    """Change one pool of head-office stock by ``quantity`` and append the ledger line.
+
+    An outgoing move is one conditional ``UPDATE ... WHERE on_hand >= qty``: of two
+    concurrent issues of the last unit the database lets exactly one through; the other
+    updates no row and is refused. Stock therefore never goes negative.
+    """
+    if quantity == 0:
+        raise ValidationError("zero quantity", {"quantity": "must not be 0"})
+    table = Stock.__table__
+    col = _column(pool)
+    if quantity < 0:
+        stmt = (update(table).where(table.c.part_id == part.id, col >= -quantity)
+                .values({col.name: col + quantity}).returning(col))
+        try:
+            balance = db.session.execute(stmt).scalar()
+        except OperationalError as exc:
+            # SQLite only: another transaction holds the write lock while ours already read
+            # (a deadlock SQLite refuses at once). Refuse this issue; the caller may retry.
+            if db.engine.dialect.name != "sqlite":
+                raise
+            raise Conflict(f"{part.sku}: another stock change is in progress; try again", code="stock_busy") from exc
+        if balance is None:
+            have = db.session.scalar(select(col).where(table.c.part_id == part.id)) or 0
+            raise ValidationError("insufficient stock", {"quantity": f"{part.sku}: only {have} on hand ({pool})"},
+                                  code="insufficient_stock")
+    else:
+        stmt = update(table).where(table.c.part_id == part.id).values({col.name: col + quantity}).returning(col)
+        balance = db.session.execute(stmt).scalar()
+        if balance is None:
+            try:
+                with db.session.begin_nested():
+                    db.session.execute(insert(table).values(part_id=part.id, on_hand=0, repaired_on_hand=0))
+            except IntegrityError:
+                pass  # created concurrently
+            balance = db.session.execute(stmt).scalar()
+    movement = Movement(part_id=part.id, kind=kind, pool=pool, quantity=quantity, balance_after=balance,
+                        application_id=application.id if application else None, rma_id=rma_id,
+                        reason=reason or "", actor_id=actor.id if actor is not None and actor.id else None)
+    db.session.add(movement)
+    db.session.flush()
+    return movement
+
+
+def record_movement(body, actor=None) -> Movement:
+    """A movement entered by head office: receipt, RMA replacement, repaired-part return, adjustment."""
+    part = spare_part(body.sku)
+    qty, pool, kind = body.quantity, body.pool, body.kind
+    if kind == "adjustment":
+        if qty == 0:
+            raise ValidationError("zero", {"quantity": "must not be 0"})
+        if not body.reason:
+            raise ValidationError("reason required", {"reason": "an adjustment needs a reason"})
+    elif qty <= 0:
+        raise ValidationError("positive", {"quantity": "must be greater than 0"})
+    if kind == "receipt" and pool != "new":
+        raise ValidationError("new stock only", {"pool": "receipts go to new stock; repaired parts come back as repaired_return"})
+    if kind == "repaired_return":
+        pool = "repaired"
+    if kind == "issue_rma":
+        if not body.rma_id:
+            raise ValidationError("rma required", {"rma_id": "required for an RMA replacement"})
+        if pool == "repaired" and not body.warranty:
+            raise ValidationError("repaired parts", {"pool": "repaired parts may replace faulty ones under warranty only, never be sold"})
+        validate_rma(body.rma_id, None)
+        qty = -qty
+    return move_stock(part, qty, kind, actor=actor, pool=pool, reason=body.reason, rma_id=body.rma_id)
+
+
+def issue_for_rma(part: Product, quantity: int, rma_id: int, warranty: bool, actor=None, prefer_repaired: bool = True,
+                  reason: str = "") -> Movement:
+    """Issue a replacement part for an RMA: a repaired part when under warranty and one is available."""
+    if warranty and prefer_repaired:
+        have = db.session.scalar(select(Stock.repaired_on_hand).where(Stock.part_id == part.id)) or 0
+        if have >= quantity:
+            try:
+                with db.session.begin_nested():
+                    return move_stock(part, -quantity, "issue_rma", actor, pool="repaired", rma_id=rma_id, reason=reason)
+            except ValidationError:
+                pass  # taken concurrently: fall back to new stock
+    return move_stock(part, -quantity, "issue_rma", actor, pool="new", rma_id=rma_id, reason=reason)
+
+
+def serialize_stock(s: Stock) -> dict:
+    return {"sku": s.part.sku, "part_name": s.part.name, "on_hand": s.on_hand, "repaired_on_hand": s.repaired_on_hand}
+
+
+def serialize_movement(m: Movement) -> dict:
+    return {"id": m.id, "sku": m.part.sku, "kind": m.kind, "pool": m.pool, "quantity": m.quantity,
+            "balance_after": m.balance_after, "application_id": m.application_id, "rma_id": m.rma_id,
+            "reason": m.reason or "", "actor": m.actor.username if m.actor else None,
+            "created_at": m.created_at.isoformat()}
+
+
+def stock_rows_stmt():
+    """Every spare part with its head-office stock (zero where none was ever received)."""
+    return (select(Product, func.coalesce(Stock.on_hand, 0), func.coalesce(Stock.repaired_on_hand, 0))
+            .outerjoin(Stock, Stock.part_id == Product.id).where(Product.is_spare_part.is_(True)))
+
+
+# --- applications ---------------------------------------------------------------------------
+
+def validate_rma(rma_id: int | None, dealer: Dealer | None, field: str = "rma_id") -> None:
+    """Ask the link plugins (``spares_validate_rma``); with none enabled, any id is kept as given."""
+    if rma_id is None:
+        return
+    pm = current_app.extensions["aftersales"].pm
+    for message in pm.hook.spares_validate_rma(rma_id=rma_id, dealer=dealer):
+        if message:
+            raise ValidationError("invalid RMA", {field: str(message)})
+
+
+def _reason_guard(app, actor, reason: str = "", **kw):
+    if not (reason or "").strip():
+        raise ValidationError("reason required", {"reason": "a rejection needs a reason"})
+
+
+WORKFLOW = Workflow(
+    model=Application,
+    states=("submitted", "approved", "shipped", "received", "rejected"),
+    transitions=(
+        Transition("approve", ("submitted",), "approved", "spares.approve"),
+        Transition("reject", ("submitted", "approved"), "rejected", "spares.approve", guards=(_reason_guard,)),
+        Transition("ship", ("approved",), "shipped", "spares.ship"),
+        Transition("receive", ("shipped",), "received", "spares.receive"),
+    ),
+    event="spares_application_state_changed",
+)
+OPEN_STATES = ("submitted", "approved", "shipped")
+
+
+def create_application(body, actor) -> Application:
+    from core.sequences import next_number
+
+    dealer = acting_dealer(actor, body.dealer_code)
+    parts = _parts_by_sku([l.sku for l in body.lines])
+    validate_rma(body.rma_id, dealer)
+    now = utcnow()
+    app = Application(number=next_number("SPA", now.year), dealer_id=dealer.id, dealer=dealer, state="submitted",
+                      reason=body.reason, rma_id=body.rma_id, submitted_at=now,
+                      created_by_id=actor.id if actor else None)
+    app.lines = [ApplicationLine(part=parts[l.sku], quantity=l.quantity) for l in body.lines]
+    db.session.add(app)
+    db.session.flush()
+    activity.log(app, "submitted", {"state": (None, "submitted"), "rma_id": (None, body.rma_id)},
+                 comment=body.reason, actor=actor)
+    return app
+
+
+def act(app: Application, action: str, actor, version: int | None = None, reason: str = "", lines=None) -> Application:
+    WORKFLOW.check(app, action, actor, version=version, reason=reason)
+    changes = {}
+    if action == "reject":
+        app.reject_reason = reason.strip()
+    if action == "ship":
+        shipped = {l.sku: l.quantity for l in lines} if lines else None
+        by_sku = {l.part.sku: l for l in app.lines}
+        if shipped is not None:
+            unknown = [s for s in shipped if s not in by_sku]
+            over = [s for s, q in shipped.items() if s in by_sku and q > by_sku[s].quantity]
+            if unknown or over:
+                raise ValidationError("invalid shipment", {"lines": "; ".join(
+                    [f"{s} is not on this application" for s in unknown] +
+                    [f"{s}: more than applied for" for s in over])})
+        for line in app.lines:
+            qty = line.quantity if shipped is None else shipped.get(line.part.sku, 0)
+            line.shipped_quantity = qty
+            if qty:
+                move_stock(line.part, -qty, "issue_application", actor, application=app, reason=app.number)
+        changes["shipped"] = (None, {l.part.sku: l.shipped_quantity for l in app.lines})
+    WORKFLOW.apply(app, action, actor, version=version, comment=reason, changes=changes, reason=reason)
+    return app
+
+
+def get_application(app_id, user=None) -> Application:
+    return get_scoped(Application, app_id, viewer(user))
+
+
+def serialize_application(a: Application, user=None) -> dict:
+    return {"id": a.id, "number": a.number, "dealer_code": a.dealer.code, "state": a.state, "reason": a.reason or "",
+            "reject_reason": a.reject_reason or "", "rma_id": a.rma_id, "submitted_at": a.submitted_at.isoformat(),
+            "lines": [{"sku": l.part.sku, "part_name": l.part.name, "quantity": l.quantity,
+                       "shipped_quantity": l.shipped_quantity} for l in a.lines],
+            "version": a.version, "actions": [t.name for t in WORKFLOW.allowed(a, user)] if user is not None else []}
+
+
+# --- retention after discontinuation ------------------------------------------------------------
+
+def retention_rows(on: date | None = None, in_force: bool | None = True, zero_stock: bool | None = None) -> list[dict]:
+    """Every BOM part of every discontinued product, kept until discontinued_on + category.retention_months.
+
+    Computed from the products at query time, so a product re-activated, a BOM edited or a
+    category's retention changed is reflected at once, with nothing to keep in sync.
+    """
+    on = on or date.today()
+    part = aliased(Product)
+    rows = db.session.execute(
+        select(Product.sku, Product.name, Product.discontinued_on, ProductCategory.code, ProductCategory.retention_months,
+               part.sku, part.name, func.coalesce(Stock.on_hand, 0))
+        .join(ProductCategory, ProductCategory.id == Product.category_id)
+        .join(ProductPart, ProductPart.product_id == Product.id)
+        .join(part, part.id == ProductPart.part_id)
+        .outerjoin(Stock, Stock.part_id == part.id)
+        .where(Product.status == "discontinued", Product.discontinued_on.is_not(None))
+        .order_by(Product.sku, part.sku)).all()
+    out = []
+    for psku, pname, disc, cat, months, sku, name, stock in rows:
+        ends = add_months(disc, months)
+        row = {"product_sku": psku, "product_name": pname, "category_code": cat, "sku": sku, "part_name": name,
+               "discontinued_on": disc.isoformat(), "retention_months": months, "ends_on": ends.isoformat(),
+               "in_force": ends >= on, "head_office_on_hand": int(stock), "zero_stock": int(stock) == 0}
+        if in_force is not None and row["in_force"] != in_force:
+            continue
+        if zero_stock is not None and row["zero_stock"] != zero_stock:
+            continue
+        out.append(row)
+    return out

@@ -1,0 +1,452 @@
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from markupsafe import Markup
+from sqlalchemy import func, select
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from core.dealers.models import ABC_CLASSES, DEALER_KINDS, Dealer, Region
+from core.errors import DomainError, ValidationError
+from core.events import commit
+from core.extensions import db
+from core.products.models import Product
+from core.security import get_scoped, require, scoped
+from core.web.crud import Crud
+from core.web.listing import Column, Filter, paginate_page
+from plugins.spares import services
+from plugins.spares.models import Application, Movement, Obligation, Stock, StockReport
+from plugins.spares.schemas import ObligationPatch
+
+bp = Blueprint("spares", __name__, template_folder="templates", url_prefix="/spares")
+
+STATE_LABELS = {"submitted": _l("Submitted"), "approved": _l("Approved"), "shipped": _l("Shipped"),
+                "received": _l("Received"), "rejected": _l("Rejected")}
+ACTION_LABELS = {"approve": _l("Approve"), "reject": _l("Reject"), "ship": _l("Ship"), "receive": _l("Confirm receipt")}
+SCOPE_LABELS = {"dealer": _l("Dealer override"), "region": _l("Region"), "abc_class": _l("Customer class"),
+                "dealer_kind": _l("Dealer kind"), "all": _l("Every dealer")}
+KIND_LABELS = {"receipt": _l("Receipt"), "issue_application": _l("Issue to application"),
+               "issue_rma": _l("Issue to RMA replacement"), "repaired_return": _l("Repaired-part return"),
+               "adjustment": _l("Adjustment")}
+
+
+def _spare_choices():
+    return [(p.sku, f"{p.sku} {p.name}") for p in db.session.scalars(
+        select(Product).where(Product.is_spare_part.is_(True)).order_by(Product.sku).limit(5000))]
+
+
+def _dealer_choices():
+    return [("", "—")] + [(d.code, f"{d.code} {d.name}") for d in db.session.scalars(
+        scoped(select(Dealer), Dealer).order_by(Dealer.code).limit(5000)).unique()]
+
+
+def _field_errors(form, exc: DomainError):
+    placed = False
+    for key, message in exc.fields.items():
+        target = getattr(form, key.split(".")[0], None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors) + [f"{key}: {message}" if "." in key else message]
+            placed = True
+    flash(exc.message if not placed else _("Please correct the errors below."), "danger")
+
+
+# --- compliance -------------------------------------------------------------------------------
+
+@bp.route("/")
+@require("spares.view")
+def compliance():
+    code = request.args.get("dealer", "").strip()
+    dealer = None
+    if code:
+        dealer = db.session.scalar(scoped(select(Dealer).where(Dealer.code == code), Dealer))
+        if dealer is None:
+            abort(404)
+    elif current_user.scope == "dealer":
+        dealer = current_user.dealer
+    result = services.dealer_compliance(dealer) if dealer is not None else None
+    rates = services.compliance_rates("region") if current_user.scope != "dealer" else []
+    return render_template("spares/compliance.html", dealer=dealer, result=result, rates=rates,
+                           dealers=_dealer_choices() if current_user.scope != "dealer" else [], scope_labels=SCOPE_LABELS)
+
+
+@bp.route("/non-compliant")
+@require("spares.view")
+def non_compliant():
+    rows = services.non_compliant()
+    by = request.args.get("by", "dealer")
+    if by not in ("dealer", "region", "part"):
+        by = "dealer"
+    return render_template("spares/non_compliant.html", rows=rows, rates=services.compliance_rates(by), by=by)
+
+
+# --- obligations ------------------------------------------------------------------------------
+
+class ObligationForm(FlaskForm):
+    sku = SelectField(_l("Spare part"), choices=[], validate_choice=False)
+    quantity = IntegerField(_l("Required quantity"), validators=[Optional(),
+                                                                 NumberRange(min=0)])
+    dealer_code = SelectField(_l("Dealer (override)"), choices=[], validate_choice=False)
+    region_code = SelectField(_l("Region"), choices=[], validate_choice=False)
+    abc_class = SelectField(_l("Customer class"), choices=[("", "—")] + [(c, c) for c in ABC_CLASSES])
+    dealer_kind = SelectField(_l("Dealer kind"), choices=[("", "—")] + [(k, k) for k in DEALER_KINDS])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+
+
+def _obligation_setup(form, record):
+    form.sku.choices = _spare_choices()
+    form.dealer_code.choices = _dealer_choices()
+    form.region_code.choices = [("", "—")] + [(r.code, f"{r.code} {r.name}") for r in
+                                             db.session.scalars(select(Region).order_by(Region.code))]
+    if record is not None:
+        for name in ("sku", "dealer_code", "region_code", "abc_class", "dealer_kind"):
+            getattr(form, name).render_kw = {"disabled": True}
+
+
+def _obligation_data(form):
+    return {"sku": form.sku.data, "quantity": form.quantity.data if form.quantity.data is not None else -1,
+            "dealer_code": form.dealer_code.data or None, "region_code": form.region_code.data or None,
+            "abc_class": form.abc_class.data or None, "dealer_kind": form.dealer_kind.data or None,
+            "note": (form.note.data or "").strip()}
+
+
+def _create_obligation(data, actor):
+    if data["quantity"] < 0:
+        raise ValidationError("invalid", {"quantity": _("Required")})
+    return services.create_obligation(data, actor)
+
+
+def _update_obligation(ob, data, actor):
+    if data["quantity"] < 0:
+        raise ValidationError("invalid", {"quantity": _("Required")})
+    return services.update_obligation(ob, ObligationPatch(quantity=data["quantity"], note=data["note"]), actor)
+
+
+def _scope_text(ob):
+    return f"{SCOPE_LABELS[ob.scope]}{': ' + ob.scope_value if ob.scope_value else ''}"
+
+
+obligations_crud = Crud(
+    name="obligations", model=Obligation, title=_l("Spare-part obligations"), singular=_l("Obligation"),
+    view_permission="spares.stock", manage_permission="spares.obligations",
+    columns=[Column(_l("Spare part"), lambda o: f"{o.part.sku} {o.part.name}", Product.sku, "sku", link=True),
+             Column(_l("Applies to"), _scope_text),
+             Column(_l("Required quantity"), lambda o: o.quantity, Obligation.quantity, "quantity"),
+             Column(_l("Note"), lambda o: o.note)],
+    default_sort="sku", form=ObligationForm,
+    create=_create_obligation, update=_update_obligation, delete=services.delete_obligation,
+    load=services.get_obligation, to_data=_obligation_data,
+    from_record=lambda o: {**services.serialize_obligation(o), "dealer_code": o.dealer.code if o.dealer else "",
+                           "region_code": o.region.code if o.region else "", "abc_class": o.abc_class or "",
+                           "dealer_kind": o.dealer_kind or ""},
+    base_stmt=lambda: select(Obligation).join(Product, Product.id == Obligation.part_id),
+    search=lambda q: Product.sku.ilike(f"%{q}%") | Product.name.ilike(f"%{q}%"),
+    filters=[Filter("scope", _l("Applies to"), lambda: list(SCOPE_LABELS.items()), lambda stmt, v: stmt.where({
+        "dealer": Obligation.dealer_id.is_not(None),
+        "region": Obligation.dealer_id.is_(None) & Obligation.region_id.is_not(None),
+        "abc_class": Obligation.dealer_id.is_(None) & Obligation.region_id.is_(None) & Obligation.abc_class.is_not(None),
+        "dealer_kind": Obligation.dealer_id.is_(None) & Obligation.region_id.is_(None) & Obligation.abc_class.is_(None)
+        & Obligation.dealer_kind.is_not(None),
+        "all": Obligation.dealer_id.is_(None) & Obligation.region_id.is_(None) & Obligation.abc_class.is_(None)
+        & Obligation.dealer_kind.is_(None)}.get(v, Obligation.id.is_not(None))))],
+    detail=lambda o: [(_l("Spare part"), f"{o.part.sku} {o.part.name}"), (_l("Applies to"), _scope_text(o)),
+                      (_l("Required quantity"), o.quantity), (_l("Note"), o.note)],
+    label=lambda o: f"{o.part.sku} · {_scope_text(o)}", form_setup=_obligation_setup,
+).register(bp)
+
+
+# --- stock reports ----------------------------------------------------------------------------
+
+class ReportForm(FlaskForm):
+    dealer_code = SelectField(_l("Dealer"), choices=[], validate_choice=False)
+    reported_on = DateField(_l("Counted on"), validators=[DataRequired()], default=date.today)
+    lines = TextAreaField(_l("Lines"), validators=[Optional(), Length(max=100000)],
+                          description=_l("One part per line: SKU and quantity, e.g. DRV-20W 5."))
+    file = FileField(_l("Or upload a CSV / xlsx file (columns sku, quantity)"))
+
+
+def _parse_lines_text(text: str) -> list[tuple[str, int]]:
+    out, errors = [], {}
+    for n, raw in enumerate((text or "").splitlines(), start=1):
+        raw = raw.replace(",", " ").replace("\t", " ").strip()
+        if not raw:
+            continue
+        parts = raw.split()
+        if len(parts) != 2 or not parts[1].isdigit():
+            errors[f"lines.{n}"] = _("line %(n)d: expected “SKU quantity”", n=n)
+            continue
+        out.append((parts[0], int(parts[1])))
+    if errors:
+        raise ValidationError(_("Please correct the errors below."), errors)
+    return out
+
+
+@bp.route("/reports/")
+@require("spares.view")
+def list_reports():
+    stmt = scoped(select(StockReport), StockReport).join(Dealer, Dealer.id == StockReport.dealer_id)
+    dealer = request.args.get("dealer", "").strip()
+    if dealer:
+        stmt = stmt.where(Dealer.code == dealer)
+    columns = [Column(_l("Counted on"), None, StockReport.reported_on, "reported_on"),
+               Column(_l("Dealer"), None, Dealer.code, "dealer")]
+    page = paginate_page(stmt, columns, "-reported_on")
+    return render_template("spares/reports.html", page=page, dealer=dealer)
+
+
+@bp.route("/reports/new", methods=["GET", "POST"])
+@require("spares.report")
+def new_report():
+    form = ReportForm()
+    staff = current_user.scope != "dealer"
+    if staff:
+        form.dealer_code.choices = _dealer_choices()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            dealer = services.acting_dealer(current_user, form.dealer_code.data if staff else None)
+            upload = form.file.data
+            if upload and getattr(upload, "filename", ""):
+                lines = services.parse_stock_file(upload.filename, upload.read())
+            else:
+                lines = _parse_lines_text(form.lines.data)
+                if not lines:
+                    raise ValidationError(_("Please correct the errors below."), {"lines": _("Enter lines or upload a file.")})
+            report = services.create_stock_report(dealer, form.reported_on.data, lines, actor=current_user)
+            commit()
+        except DomainError as exc:
+            db.session.rollback()
+            status = 422
+            row_errors = {k: v for k, v in exc.fields.items() if k.startswith("row ")}
+            if row_errors:
+                form.file.errors = [f"{k}: {v}" for k, v in row_errors.items()]
+                flash(exc.message, "danger")
+            else:
+                _field_errors(form, exc)
+        else:
+            flash(_("Stock report saved."), "success")
+            return redirect(url_for("spares.view_report", report_id=report.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("spares/report_form.html", form=form, staff=staff), status
+
+
+@bp.route("/reports/<int:report_id>")
+@require("spares.view")
+def view_report(report_id):
+    report = get_scoped(StockReport, report_id)
+    return render_template("spares/report.html", report=report)
+
+
+# --- applications -----------------------------------------------------------------------------
+
+class ApplicationForm(FlaskForm):
+    dealer_code = SelectField(_l("Dealer"), choices=[], validate_choice=False)
+    lines = TextAreaField(_l("Lines"), validators=[DataRequired(), Length(max=20000)],
+                          description=_l("One part per line: SKU and quantity, e.g. DRV-20W 5."))
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    rma_id = IntegerField(_l("RMA id (optional)"), validators=[Optional(), NumberRange(min=1)])
+
+
+class ActionForm(FlaskForm):
+    version = IntegerField(validators=[Optional()])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+
+
+@bp.route("/applications/")
+@require("spares.view")
+def list_applications():
+    stmt = scoped(select(Application), Application).join(Dealer, Dealer.id == Application.dealer_id)
+    state = request.args.get("state", "")
+    if state in STATE_LABELS:
+        stmt = stmt.where(Application.state == state)
+    if request.args.get("open"):
+        stmt = stmt.where(Application.state.in_(services.OPEN_STATES))
+    q = request.args.get("q", "").strip()
+    if q:
+        stmt = stmt.where(Application.number.ilike(f"%{q}%") | Dealer.code.ilike(f"%{q}%"))
+    columns = [Column(_l("Number"), None, Application.id, "id"), Column(_l("Dealer"), None, Dealer.code, "dealer"),
+               Column(_l("State"), None, Application.state, "state")]
+    page = paginate_page(stmt, columns, "-id")
+    return render_template("spares/applications.html", page=page, state=state, q=q, state_labels=STATE_LABELS)
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@require("spares.apply")
+def new_application():
+    from plugins.spares.schemas import ApplicationIn
+
+    form = ApplicationForm()
+    staff = current_user.scope != "dealer"
+    if staff:
+        form.dealer_code.choices = _dealer_choices()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            lines = _parse_lines_text(form.lines.data)
+            import pydantic
+
+            try:
+                body = ApplicationIn(dealer_code=(form.dealer_code.data or None) if staff else None,
+                                     lines=[{"sku": s, "quantity": q} for s, q in lines],
+                                     reason=form.reason.data, rma_id=form.rma_id.data)
+            except pydantic.ValidationError as exc:
+                from core.api import pydantic_fields
+
+                raise ValidationError(_("Please correct the errors below."), pydantic_fields(exc))
+            app = services.create_application(body, current_user)
+            commit()
+        except DomainError as exc:
+            db.session.rollback()
+            status = 422
+            _field_errors(form, exc)
+        else:
+            flash(_("Application %(number)s submitted.", number=app.number), "success")
+            return redirect(url_for("spares.view_application", app_id=app.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("spares/application_form.html", form=form, staff=staff), status
+
+
+@bp.route("/applications/<int:app_id>")
+@require("spares.view")
+def view_application(app_id):
+    from core import activity
+
+    app = services.get_application(app_id)
+    entries = activity.entries_for(activity.model_name(app), app.id)
+    return render_template("spares/application.html", app=app, entries=entries, form=ActionForm(),
+                           actions=services.WORKFLOW.allowed(app, current_user), state_labels=STATE_LABELS,
+                           action_labels=ACTION_LABELS)
+
+
+@bp.route("/applications/<int:app_id>/<action>", methods=["POST"])
+@login_required
+def application_action(app_id, action):
+    app = services.get_application(app_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.act(app, action, current_user, version=form.version.data, reason=(form.reason.data or "").strip())
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 403:
+            abort(403)
+        flash(exc.message + ("" if not exc.fields else ": " + "; ".join(exc.fields.values())), "danger")
+    else:
+        flash(_("Done."), "success")
+    return redirect(url_for("spares.view_application", app_id=app_id))
+
+
+# --- head-office stock ------------------------------------------------------------------------
+
+class MovementForm(FlaskForm):
+    sku = SelectField(_l("Spare part"), choices=[], validate_choice=False)
+    kind = SelectField(_l("Movement"), choices=[(k, v) for k, v in KIND_LABELS.items() if k != "issue_application"])
+    quantity = IntegerField(_l("Quantity"), validators=[DataRequired()],
+                            description=_l("Adjustments are signed: negative takes stock out."))
+    pool = SelectField(_l("Stock"), choices=[("new", _l("New")), ("repaired", _l("Repaired"))])
+    rma_id = IntegerField(_l("RMA id"), validators=[Optional(), NumberRange(min=1)])
+    warranty = SelectField(_l("Warranty replacement"), choices=[("0", _l("No")), ("1", _l("Yes"))])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+@bp.route("/stock/", methods=["GET", "POST"])
+@require("spares.stock")
+def stock():
+    from plugins.spares.schemas import MovementIn
+
+    form = MovementForm()
+    form.sku.choices = _spare_choices()
+    status = 200
+    if request.method == "POST":
+        if not current_user.can("spares.stock.manage"):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                body = MovementIn(sku=form.sku.data, kind=form.kind.data, quantity=form.quantity.data,
+                                  pool=form.pool.data, rma_id=form.rma_id.data, warranty=form.warranty.data == "1",
+                                  reason=(form.reason.data or "").strip())
+                services.record_movement(body, actor=current_user)
+                commit()
+            except DomainError as exc:
+                db.session.rollback()
+                status = 422
+                _field_errors(form, exc)
+            else:
+                flash(_("Movement recorded."), "success")
+                return redirect(url_for("spares.stock"))
+        else:
+            status = 422
+    stmt = services.stock_rows_stmt()
+    q = request.args.get("q", "").strip()
+    if q:
+        stmt = stmt.where(Product.sku.ilike(f"%{q}%") | Product.name.ilike(f"%{q}%"))
+    if request.args.get("zero"):
+        stmt = stmt.where(func.coalesce(Stock.on_hand, 0) == 0)
+    page = _tuple_page(stmt, Product.sku)
+    return render_template("spares/stock.html", page=page, form=form, q=q), status
+
+
+def _tuple_page(stmt, order):
+    from core.web.listing import Page
+
+    args = request.args.to_dict()
+    try:
+        number = max(1, int(args.get("page", 1)))
+    except ValueError:
+        number = 1
+    per_page = 50
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = db.session.execute(stmt.order_by(order).limit(per_page).offset((number - 1) * per_page)).all()
+    return Page(items=list(items), total=total, page=number, per_page=per_page, sort="", args=args)
+
+
+@bp.route("/movements/")
+@require("spares.stock")
+def movements():
+    stmt = select(Movement).join(Product, Product.id == Movement.part_id)
+    kind = request.args.get("kind", "")
+    if kind in KIND_LABELS:
+        stmt = stmt.where(Movement.kind == kind)
+    sku = request.args.get("sku", "").strip()
+    if sku:
+        stmt = stmt.where(Product.sku == sku)
+    page = paginate_page(stmt, [Column("", None, Movement.id, "id")], "-id")
+    return render_template("spares/movements.html", page=page, kind=kind, sku=sku, kind_labels=KIND_LABELS)
+
+
+@bp.route("/retention")
+@require("spares.stock")
+def retention():
+    show = request.args.get("show", "in_force")
+    in_force = {"in_force": True, "ended": False, "all": None}.get(show, True)
+    zero = True if request.args.get("zero") else None
+    rows = services.retention_rows(in_force=in_force, zero_stock=zero)
+    return render_template("spares/retention.html", rows=rows, show=show, zero=zero)
+
+
+# --- dashboard widgets ----------------------------------------------------------------------------
+
+def widget_compliance():
+    compliant, total = services.overall_rate()
+    rate = services.percent(compliant, total)
+    return Markup(render_template("spares/widget_rate.html", rate=rate, compliant=compliant, total=total))
+
+
+def widget_non_compliant():
+    rows = services.non_compliant()
+    return Markup(render_template("spares/widget_non_compliant.html", rows=rows[:5], total=len(rows)))
+
+
+def widget_open_applications():
+    counts = dict(db.session.execute(scoped(select(Application.state, func.count()).where(
+        Application.state.in_(services.OPEN_STATES)).group_by(Application.state), Application)).all())
+    return Markup(render_template("spares/widget_applications.html", counts=counts, state_labels=STATE_LABELS))
