@@ -4,7 +4,6 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 PYTEST_ARGS ?=
 WORKERS ?= auto
-TRANSLATION_DIRS := core/translations $(wildcard plugins/*/translations)
 
 .PHONY: run test test-sqlite test-postgres venv translations bench lint e2e clean
 
@@ -17,9 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 translations: venv
-	@for d in $(TRANSLATION_DIRS); do \
-	  if ls $$d/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(VENV)/bin/pybabel compile -q -f -d $$d || exit 1; fi; \
-	done
+	$(PY) -m core.i18n_build
 
 run: venv translations
 	$(VENV)/bin/aftersales db upgrade

@@ -60,7 +60,9 @@ def create_app(config: dict | None = None, plugins: list[str] | None = None) -> 
     if plugins is not None:
         app.config["AFTERSALES_PLUGINS"] = plugins
 
-    available = discover()
+    import core.models  # noqa: F401  (every core table in the metadata)
+
+    available = discover(app.config.get("AFTERSALES_PLUGIN_PATHS"))
     manifests = resolve(app.config["AFTERSALES_PLUGINS"], available)
     pm = create_plugin_manager()
     import importlib

@@ -61,6 +61,7 @@ def _current_actor_id():
 
 def log(record, action: str, changes: dict | None = None, comment: str = "", actor=None) -> ActivityEntry:
     """Append an entry for ``record``. ``changes`` maps field to ``(old, new)``."""
+    record = record._get_current_object() if hasattr(record, "_get_current_object") else record  # current_user
     if record.id is None:
         db.session.flush()
     entry = ActivityEntry(

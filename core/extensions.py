@@ -25,3 +25,34 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def _configure_sqlite():
+    """Make SQLite behave: enforce foreign keys, and let SQLAlchemy own transactions.
+
+    pysqlite's legacy transaction handling starts transactions lazily and lets RELEASE of an
+    outer SAVEPOINT commit, which breaks all-or-nothing imports; the documented fix is to
+    switch its handling off and emit BEGIN ourselves (SQLAlchemy docs, "Serializable isolation
+    / Savepoints / Transactional DDL" for pysqlite).
+    """
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    @event.listens_for(Engine, "begin")
+    def _on_begin(conn):
+        # (tests share one in-memory connection between sessions: join its transaction)
+        if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN")
+
+
+_configure_sqlite()

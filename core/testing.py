@@ -88,6 +88,7 @@ def reset_database(app) -> None:
 def make_user(username: str, roles=("admin",), dealer=None, password: str = TEST_PASSWORD, **kw):
     from core.users.services import create_user
 
+    kw.setdefault("language", "en")  # tests read English copy; test_i18n checks the Chinese
     user = create_user({"username": username, "password": password, "roles": list(roles),
                         "dealer_code": dealer.code if dealer is not None else None,
                         "display_name": kw.pop("display_name", username), **kw})

@@ -7,6 +7,9 @@ from sqlalchemy.engine import make_url
 
 
 def pytest_configure(config):
+    from core.i18n_build import compile_all
+
+    compile_all()
     url = os.environ.get("AFTERSALES_TEST_DATABASE_URL")
     if url and url.startswith("postgresql") and not os.environ.get("AFTERSALES_TEST_DB_CREATED"):
         # One throwaway database per test process (xdist workers included), dropped at the end.

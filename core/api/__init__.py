@@ -140,6 +140,10 @@ def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, 
             return resp
 
         wrapped._api_meta = meta
+        # Flask-WTF does not see nested blueprints as exempt; session callers are checked in before_api_request
+        from core.extensions import csrf
+
+        csrf.exempt(wrapped)
         bp.add_url_rule(rule, endpoint=endpoint or view.__name__, view_func=wrapped, methods=methods)
         return wrapped
 

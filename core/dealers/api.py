@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.api import paginate, route
 from core.dealers import services
@@ -19,7 +20,7 @@ DEALER_SORTS = {"code": Dealer.code, "name": Dealer.name, "status": Dealer.statu
 @route(bp, "/regions", query=RegionQuery, response=RegionOut, many=True, permission="core.regions.view", tag="regions")
 def list_regions(query: RegionQuery):
     """Regions with their managers."""
-    stmt = select(Region).order_by(Region.code)
+    stmt = select(Region).options(selectinload(Region.managers)).order_by(Region.code)
     if query.q:
         stmt = stmt.where(Region.code.ilike(f"%{query.q}%") | Region.name.ilike(f"%{query.q}%"))
     return paginate(stmt, query, services.serialize_region)

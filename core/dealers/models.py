@@ -25,7 +25,7 @@ class Region(Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    managers = relationship("User", secondary=region_managers, lazy="selectin", order_by="User.username")
+    managers = relationship("User", secondary=region_managers, lazy="select", order_by="User.username")
 
 
 class Dealer(Timestamped, Versioned, db.Model):

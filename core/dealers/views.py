@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -50,6 +51,7 @@ regions_crud = Crud(
     default_sort="code", form=RegionForm,
     create=services.create_region, update=services.update_region, delete=services.delete_region,
     load=_load_region, to_data=_region_data,
+    base_stmt=lambda: select(Region).options(selectinload(Region.managers)),
     from_record=lambda r: {"code": r.code, "name": r.name, "manager_usernames": ", ".join(u.username for u in r.managers)},
     search=lambda q: Region.code.ilike(f"%{q}%") | Region.name.ilike(f"%{q}%"),
     detail=lambda r: [(_l("Code"), r.code), (_l("Name"), r.name),

@@ -77,8 +77,12 @@ def read_manifest(path: Path, module: str, builtin: bool) -> Manifest:
     )
 
 
-def discover(extra_paths: list[Path] | None = None) -> dict[str, Manifest]:
-    """Every installed plugin, built-in and third-party, keyed by id."""
+def discover(extra_paths: list[tuple[str, str]] | None = None) -> dict[str, Manifest]:
+    """Every installed plugin, built-in and third-party, keyed by id.
+
+    ``extra_paths`` lists ``(folder, module)`` pairs of plugins outside the built-in folder and
+    not installed with pip (``AFTERSALES_PLUGIN_PATHS``: development and tests).
+    """
     found: dict[str, Manifest] = {}
     if BUILTIN_DIR.is_dir():
         for child in sorted(BUILTIN_DIR.iterdir()):

@@ -55,14 +55,16 @@ class PartOut(OutSchema):
     quantity: int
 
 
-Price = Field(ge=0, max_digits=12, decimal_places=2)
+def Price(default=...):
+    return Field(default, ge=0, max_digits=12, decimal_places=2)
+
 
 
 class ProductIn(Schema):
     sku: str = Sku()
     name: str = Field(min_length=1, max_length=200)
     category_code: str = Field(min_length=1, max_length=32)
-    unit_price: Decimal = Price
+    unit_price: Decimal = Price()
     status: Literal["active", "discontinued"] = "active"
     discontinued_on: date | None = None
     is_spare_part: bool = False
@@ -73,7 +75,7 @@ class ProductPatch(Schema):
     sku: str | None = Sku(None)
     name: str | None = Field(None, min_length=1, max_length=200)
     category_code: str | None = Field(None, min_length=1, max_length=32)
-    unit_price: Decimal | None = Price
+    unit_price: Decimal | None = Price(None)
     status: Literal["active", "discontinued"] | None = None
     discontinued_on: date | None = None
     is_spare_part: bool | None = None

@@ -13,7 +13,7 @@ from core.events import commit
 from core.extensions import db
 from core.security import require
 from core.users import services
-from core.users.models import Role, User
+from core.users.models import Role, User, role_permissions
 from core.web.crud import Crud
 from core.web.listing import Column, Filter
 
@@ -99,7 +99,9 @@ users_crud = Crud(
 @require("core.roles.manage")
 def list_roles():
     roles = list(db.session.scalars(select(Role).order_by(Role.id)))
-    grants = {r.id: services.role_permission_ids(r) for r in roles}
+    grants = {r.id: set() for r in roles}
+    for role_id, permission_id in db.session.execute(select(role_permissions.c.role_id, role_permissions.c.permission_id)):
+        grants.setdefault(role_id, set()).add(permission_id)
     return render_template("users/roles.html", roles=roles, grants=grants, role_name=_role_name,
                            permissions=current_app.extensions["aftersales"].permissions)
 

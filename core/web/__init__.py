@@ -22,7 +22,7 @@ class UnknownSlot(KeyError):
     pass
 
 
-def render_slot(name: str, **context) -> Markup:
+def render_slot(name: str, /, **context) -> Markup:
     """``{{ hook("slot_name", record=...) }}``: what the enabled plugins put in that slot."""
     reg = current_app.extensions["aftersales"]
     if name not in reg.slots:
