@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload
 
 from core import activity, attachments, calendar, notifications, sequences, settings
 from core.attachments import Attachment
@@ -552,19 +552,25 @@ def per_carrier_per_month(user, months: int) -> tuple[list[str], list[tuple[str,
 
 
 def open_claims(user, limit: int = 5):
-    base = scoped(select(LogisticsException).where(LogisticsException.claim_status == "open"), LogisticsException, user)
-    totals = db.session.execute(select(func.count(), func.coalesce(func.sum(base.subquery().c.claim_amount), 0))).one()
-    items = db.session.scalars(base.order_by(LogisticsException.id.desc()).limit(limit)).unique().all()
-    return totals[0], Decimal(str(totals[1])).quantize(Decimal("0.01")), items
+    """(count, total claimed, newest ``limit`` open claims) in one query (window aggregates)."""
+    stmt = scoped(select(LogisticsException, func.count().over(), func.sum(LogisticsException.claim_amount).over())
+                  .where(LogisticsException.claim_status == "open").options(lazyload(LogisticsException.lines))
+                  .order_by(LogisticsException.id.desc()).limit(limit), LogisticsException, user)
+    rows = db.session.execute(stmt).unique().all()
+    if not rows:
+        return 0, Decimal("0.00"), []
+    return rows[0][1], Decimal(str(rows[0][2] or 0)).quantize(Decimal("0.01")), [r[0] for r in rows]
 
 
 def late_filings(user, limit: int = 5):
-    base = scoped(select(LogisticsException).where(LogisticsException.late.is_(True),
-                                                   LogisticsException.state == "draft"), LogisticsException, user)
-    count = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    items = db.session.scalars(base.order_by(LogisticsException.filed_on.desc(), LogisticsException.id.desc())
-                               .limit(limit)).unique().all()
-    return count, items
+    """(count, newest ``limit``) late filings still awaiting the order department, in one query."""
+    stmt = scoped(select(LogisticsException, func.count().over())
+                  .where(LogisticsException.late.is_(True), LogisticsException.state == "draft")
+                  .options(lazyload(LogisticsException.lines))
+                  .order_by(LogisticsException.filed_on.desc(), LogisticsException.id.desc()).limit(limit),
+                  LogisticsException, user)
+    rows = db.session.execute(stmt).unique().all()
+    return (rows[0][1] if rows else 0), [r[0] for r in rows]
 
 
 def queue_stmt(user=None):

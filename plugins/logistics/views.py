@@ -317,9 +317,11 @@ def _render_detail(record, status=200, decision=None, upload=None):
     ), status
 
 
-@bp.route("/<int:record_id>/<any(file, accept, refuse, resolve, settle_claim):action>", methods=["POST"])
+@bp.route("/<int:record_id>/<action>", methods=["POST"])
 @login_required
 def act(record_id, action):
+    if action not in services.ACTIONS:
+        abort(404)
     record = services.get_exception(record_id)
     form = DecisionForm()
     form.outcome.choices = [(o, o) for o in OUTCOMES]
