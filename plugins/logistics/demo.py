@@ -16,6 +16,9 @@ def _received(days_back: int):
     return today() - timedelta(days=days_back)
 
 
+SIGNED_PDF = b"%PDF-1.4\n% demo: transport exception record signed by the carrier\n%%EOF\n"
+
+
 def _v(record) -> int:
     db.session.flush()
     return record.version
@@ -54,6 +57,7 @@ def load(ctx) -> None:
     r = make(dealer2, 20, "damaged", "carrier", [{"sku": "PNL-600", "expected_quantity": 12, "actual_quantity": 12,
                                                   "description": "2 件边框变形，灯板碎裂"}],
              carrier="顺丰速运", signer="顺丰司机 刘强")
+    services.add_attachment(r, "签收单.pdf", SIGNED_PDF, "signed_document", dealer2)
     services.file_exception(r, dealer2, _v(r), on=r.received_on + timedelta(days=1))
     services.accept_exception(r, order, _v(r))
     # 4. mass breakage: claimed from the carrier, claim still open
