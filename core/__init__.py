@@ -20,7 +20,7 @@ MIGRATIONS_DIR = CORE_DIR.parent / "migrations"
 
 # Core areas register through the same hooks as plugins (one way to add anything).
 CORE_AREAS = ("core.users.plugin", "core.dealers.plugin", "core.products.plugin",
-              "core.web.plugin", "core.api.plugin")
+              "core.web.plugin", "core.api.plugin", "core.benchdata")
 
 
 @dataclass

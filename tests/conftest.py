@@ -10,31 +10,28 @@ def pytest_configure(config):
     from core.i18n_build import compile_all
 
     compile_all()
-    url = os.environ.get("AFTERSALES_TEST_DATABASE_URL")
-    if url and url.startswith("postgresql") and not os.environ.get("AFTERSALES_TEST_DB_CREATED"):
-        # One throwaway database per test process (xdist workers included), dropped at the end.
-        base = make_url(url)
+    base_url = os.environ.get("AFTERSALES_TEST_DATABASE_BASE_URL") or os.environ.get("AFTERSALES_TEST_DATABASE_URL")
+    if base_url and base_url.startswith("postgresql"):
+        # One throwaway database per test process (the xdist controller and each worker), dropped at the end.
+        os.environ["AFTERSALES_TEST_DATABASE_BASE_URL"] = base_url
+        base = make_url(base_url)
         name = f"aftersales_test_{uuid.uuid4().hex[:10]}"
         admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         os.environ["AFTERSALES_TEST_DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
-        os.environ["AFTERSALES_TEST_DB_CREATED"] = name
         config._aftersales_pg = (base, name)
 
 
 def pytest_unconfigure(config):
     info = getattr(config, "_aftersales_pg", None)
     if info:
-        from core.extensions import db  # noqa: F401  (engines are disposed with the process)
-
         base, name = info
         admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-        os.environ.pop("AFTERSALES_TEST_DB_CREATED", None)
 
 
 @pytest.fixture

@@ -83,3 +83,26 @@ def aftersales_load_demo(ctx):
         ctx.users[username] = user
         ctx.logins.append((username, DEMO_PASSWORD, f"dealer ({kind} {code})"))
     db.session.flush()
+
+
+def _dealers_widget():
+    from flask import render_template, url_for
+    from sqlalchemy import func, select
+
+    from core.dealers.models import Dealer
+    from core.dealers.views import STATUS_LABELS
+    from core.extensions import db
+    from core.security import scoped
+
+    rows = db.session.execute(scoped(select(Dealer.status, func.count()), Dealer).group_by(Dealer.status)).all()
+    counts = dict(rows)
+    return render_template("web/widgets/counts.html", rows=[
+        (STATUS_LABELS[s], counts.get(s, 0), url_for("dealers.list_dealers", status=s))
+        for s in ("active", "warned", "suspended", "disqualified") if counts.get(s) or s == "active"])
+
+
+@hookimpl
+def aftersales_dashboard_widgets():
+    from core.declarations import Widget
+
+    return [Widget("core.dealers", _l("Dealers by status"), _dealers_widget, "core.dealers.manage", order=900, width=4)]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -37,12 +37,15 @@ class ProductPart(db.Model):
 class Product(Timestamped, Versioned, db.Model):
     __tablename__ = "core_product"
     __activity_model__ = "product"
+    # (status, sku), not status alone: "active products by SKU" (the dealers' catalogue) walks this
+    # index in order; with a bare status index SQLite picked it and sorted ~all rows (19 ms at 20k).
+    __table_args__ = (Index("ix_core_product_status_sku", "status", "sku"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("core_product_category.id"), index=True)
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
-    status: Mapped[str] = mapped_column(String(14), default="active", index=True)
+    status: Mapped[str] = mapped_column(String(14), default="active")
     discontinued_on: Mapped[date | None] = mapped_column(Date)
     is_spare_part: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 

@@ -158,6 +158,11 @@ def delete_product(product: Product, actor=None) -> None:
         raise Conflict("records refer to this product; discontinue it instead", code="in_use")
 
 
+def sees_whole_catalogue(user) -> bool:
+    """Head office and regional managers see discontinued products too; dealers the active catalogue."""
+    return user.scope in ("all", "region")
+
+
 def get_product(product_id) -> Product:
     product = db.session.get(Product, product_id)
     if product is None:

@@ -91,14 +91,14 @@ def _product_data(form) -> dict:
 
 def _load_product(record_id):
     product = db.session.get(Product, record_id)
-    if product is None or (product.status != "active" and current_user.scope not in ("all", "region")):
+    if product is None or (product.status != "active" and not services.sees_whole_catalogue(current_user)):
         raise NotFound(_("Product not found."))
     return product
 
 
 def _product_base():
     stmt = select(Product)
-    if current_user.scope not in ("all", "region"):
+    if not services.sees_whole_catalogue(current_user):
         stmt = stmt.where(Product.status == "active")
     return stmt
 

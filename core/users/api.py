@@ -5,7 +5,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core import activity, security
-from core.api import paginate, route
+from core.api import route
+from core.api.crud import CrudApi
 from core.errors import NotFound, ValidationError
 from core.events import commit
 from core.extensions import db
@@ -62,9 +63,7 @@ def change_password(body: PasswordChangeIn):
     return "", 204
 
 
-@route(bp, "/users", query=UserQuery, response=UserOut, many=True, permission="core.users.manage", tag="users")
-def list_users(query: UserQuery):
-    """Users, filtered by text, role, dealer and active flag."""
+def user_list_stmt(query: UserQuery):
     stmt = select(User).order_by(User.username)
     if query.q:
         stmt = stmt.where(services.user_search_clause(query.q))
@@ -76,37 +75,12 @@ def list_users(query: UserQuery):
         stmt = stmt.where(User.dealer.has(Dealer.code == query.dealer_code))
     if query.active is not None:
         stmt = stmt.where(User.active.is_(query.active))
-    return paginate(stmt, query, services.serialize_user)
+    return stmt
 
 
-@route(bp, "/users", ["POST"], body=UserIn, response=UserOut, status=201, permission="core.users.manage", tag="users")
-def create_user(body: UserIn):
-    """Create a user."""
-    user = services.create_user(body, actor=current_user)
-    commit()
-    return services.serialize_user(user)
-
-
-@route(bp, "/users/<int:user_id>", response=UserOut, permission="core.users.manage", tag="users")
-def get_user(user_id: int):
-    """One user."""
-    return services.serialize_user(services.get_user(user_id))
-
-
-@route(bp, "/users/<int:user_id>", ["PATCH"], body=UserPatch, response=UserOut, permission="core.users.manage", tag="users")
-def update_user(user_id: int, body: UserPatch):
-    """Change some fields of a user."""
-    user = services.update_user(services.get_user(user_id), body, actor=current_user)
-    commit()
-    return services.serialize_user(user)
-
-
-@route(bp, "/users/<int:user_id>", ["DELETE"], status=204, permission="core.users.manage", tag="users")
-def delete_user(user_id: int):
-    """Delete a user who never acted on a record (else deactivate)."""
-    services.delete_user(services.get_user(user_id), actor=current_user)
-    commit()
-    return "", 204
+CrudApi("/users", "user", "users", UserOut, UserIn, UserPatch, UserQuery, user_list_stmt, services.serialize_user,
+        services.get_user, services.create_user, services.update_user, services.delete_user,
+        "core.users.manage", "core.users.manage").register(bp)
 
 
 class ActivityQuery(BaseModel):

@@ -106,7 +106,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_core_product_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_core_product_is_spare_part'), ['is_spare_part'], unique=False)
         batch_op.create_index(batch_op.f('ix_core_product_name'), ['name'], unique=False)
-        batch_op.create_index(batch_op.f('ix_core_product_status'), ['status'], unique=False)
+        batch_op.create_index('ix_core_product_status_sku', ['status', 'sku'], unique=False)
 
     op.create_table('core_role_permission',
     sa.Column('role_id', sa.String(length=40), nullable=False),
@@ -272,7 +272,7 @@ def downgrade():
     op.drop_table('core_product_part')
     op.drop_table('core_role_permission')
     with op.batch_alter_table('core_product', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_core_product_status'))
+        batch_op.drop_index('ix_core_product_status_sku')
         batch_op.drop_index(batch_op.f('ix_core_product_name'))
         batch_op.drop_index(batch_op.f('ix_core_product_is_spare_part'))
         batch_op.drop_index(batch_op.f('ix_core_product_category_id'))

@@ -113,7 +113,7 @@ def test_products_and_pagination(app, client):
 
 def test_openapi_lists_core_paths(app, client):
     doc = client.get("/api/v1/openapi.json").json
-    for path in ("/api/v1/auth/token", "/api/v1/me", "/api/v1/regions", "/api/v1/dealers/{dealer_id}",
+    for path in ("/api/v1/auth/token", "/api/v1/me", "/api/v1/regions", "/api/v1/dealers/{id}",
                  "/api/v1/users", "/api/v1/product-categories", "/api/v1/products"):
         assert path in doc["paths"], path
     assert "DealerOut" in doc["components"]["schemas"]

@@ -223,3 +223,34 @@ def test_create_admin_command(app, monkeypatch):
     monkeypatch.setenv("AFTERSALES_ADMIN_PASSWORD", "short")
     result = runner.invoke(args=["create-admin", "weak"])
     assert result.exit_code != 0 and "at least 8" in result.output
+
+
+def test_notifications_are_mailed_when_smtp_is_configured(app, monkeypatch):
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            sent.append(("connect", host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            sent.append(("tls",))
+
+        def login(self, user, password):
+            sent.append(("login", user))
+
+        def send_message(self, msg):
+            sent.append(("send", msg["To"], msg["Subject"]))
+
+    monkeypatch.setattr(notifications.smtplib, "SMTP", FakeSMTP)
+    app.config.update(SMTP_HOST="mail.local", SMTP_PORT=2525, SMTP_USER="bot", SMTP_TLS=True)
+    user = make_user("clerk", roles=["order_dept"], email="clerk@example.com")
+    notifications.notify([user], "RMA-2026-000001 approved", "ok", "/rmas/1")
+    assert ("connect", "mail.local", 2525) in sent and ("tls",) in sent and ("login", "bot") in sent
+    assert ("send", "clerk@example.com", "RMA-2026-000001 approved") in sent
+    app.config.update(SMTP_HOST="")

@@ -7,6 +7,15 @@ from core.products.models import Product
 from core.testing import TEST_PASSWORD, login_as, make_app, make_category, make_dealer, make_region, make_user
 
 
+def test_dashboard_widget_counts_dealers_by_status(app, client):
+    make_user("admin")
+    make_dealer("D1")
+    make_dealer("D2", status="suspended")
+    login_as(client, "admin")
+    page = client.get("/").get_data(as_text=True)
+    assert "Dealers by status" in page and "Suspended" in page
+
+
 def test_login_page_and_dashboard(app, client):
     make_user("admin")
     assert client.get("/").status_code == 302  # to the login page
