@@ -66,6 +66,18 @@ def test_core_only_database_upgrades_without_plugin_tables(empty_database_url):
         db.engine.dispose()
 
 
+def _down_chain(script, head):
+    stack, seen = [head], set()
+    while stack:
+        rev = script.get_revision(stack.pop())
+        if rev.revision in seen:
+            continue
+        seen.add(rev.revision)
+        yield rev
+        down = rev.down_revision
+        stack.extend(down if isinstance(down, tuple) else [down] if down else [])
+
+
 def test_each_branch_has_exactly_one_head():
     app = _app("sqlite://")
     with app.app_context():
@@ -76,16 +88,9 @@ def test_each_branch_has_exactly_one_head():
         heads = script.get_heads()
         labels = {}
         for head in heads:
-            rev = script.get_revision(head)
-            # follow down_revision only: a plugin branch's depends_on (core_0001) is not its branch
-            stack = [script.get_revision(head)]
-            while stack:
-                rev_in_branch = stack.pop()
+            for rev_in_branch in _down_chain(script, head):  # not through depends_on (plugins depend on core_0001)
                 for label in rev_in_branch.branch_labels:
                     labels.setdefault(label, set()).add(head)
-                downs = rev_in_branch.down_revision
-                downs = (downs,) if isinstance(downs, str) else (downs or ())
-                stack.extend(script.get_revision(d) for d in downs)
         assert all(len(h) == 1 for h in labels.values()), labels
         assert "core" in labels
         for pid in app.extensions["aftersales"].enabled_ids:

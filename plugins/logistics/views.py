@@ -1,0 +1,395 @@
+"""Pages: the record list and order-department queue, the dealer's form, the record page with its actions."""
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, Form, FormField,
+                     IntegerField, SelectField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from core import activity
+from core.dealers.models import Dealer
+from core.errors import DomainError
+from core.events import commit
+from core.extensions import db
+from core.security import require, scoped
+from core.web.listing import Column, Filter, paginate_page
+from plugins.logistics import services
+from plugins.logistics.api import attachment_response
+from plugins.logistics.models import KINDS, OUTCOMES, PARTIES, STATES, LogisticsException
+
+bp = Blueprint("logistics", __name__, template_folder="templates", url_prefix="/logistics")
+
+KIND_LABELS = {"lost": _l("Lost"), "short": _l("Short delivery"), "wrong_goods": _l("Wrong goods"),
+               "damaged": _l("Damaged"), "mass_breakage": _l("Mass breakage")}
+PARTY_LABELS = {"carrier": _l("Carrier"), "company": _l("Company"), "dealer": _l("Dealer"),
+                "unknown": _l("Not identified")}
+STATE_LABELS = {"draft": _l("Draft"), "filed": _l("Filed"), "accepted": _l("Accepted"), "refused": _l("Refused"),
+                "resolved": _l("Resolved")}
+OUTCOME_LABELS = {"credit": _l("Credit"), "exchange": _l("Exchange"), "carrier_claim": _l("Carrier claim"),
+                  "rejected": _l("Rejected")}
+CLAIM_LABELS = {"open": _l("Open"), "settled": _l("Settled")}
+STATE_BADGES = {"draft": "secondary", "filed": "primary", "accepted": "info", "refused": "danger", "resolved": "success"}
+LINE_ROWS = 5
+
+COLUMNS = [
+    Column(_l("Number"), lambda r: r.number, LogisticsException.number, "number", link=True),
+    Column(_l("Dealer"), lambda r: f"{r.dealer.code} {r.dealer.name}"),
+    Column(_l("Carrier"), lambda r: r.carrier, LogisticsException.carrier, "carrier"),
+    Column(_l("Delivery note"), lambda r: r.delivery_note),
+    Column(_l("Received"), lambda r: r.received_on.isoformat(), LogisticsException.received_on, "received_on"),
+    Column(_l("Kind"), lambda r: KIND_LABELS.get(r.kind, r.kind)),
+    Column(_l("Responsible party"), lambda r: PARTY_LABELS.get(r.responsible_party, r.responsible_party)),
+    Column(_l("State"), lambda r: STATE_LABELS.get(r.state, r.state), LogisticsException.state, "state"),
+    Column(_l("Outcome"), lambda r: OUTCOME_LABELS.get(r.outcome, "") if r.outcome else ""),
+]
+
+
+def _carrier_choices():
+    stmt = scoped(select(LogisticsException.carrier).distinct().order_by(LogisticsException.carrier), LogisticsException)
+    return [(c, c) for c in db.session.scalars(stmt).all()]
+
+
+FILTERS = [
+    Filter("state", _l("State"), lambda: [(s, STATE_LABELS[s]) for s in STATES], None),
+    Filter("kind", _l("Kind"), lambda: [(k, KIND_LABELS[k]) for k in KINDS], None),
+    Filter("carrier", _l("Carrier"), _carrier_choices, None),
+    Filter("responsible_party", _l("Responsible party"), lambda: [(p, PARTY_LABELS[p]) for p in PARTIES], None),
+    Filter("outcome", _l("Outcome"), lambda: [(o, OUTCOME_LABELS[o]) for o in OUTCOMES], None),
+    Filter("late", _l("Late filing"), lambda: [("1", _l("Late")), ("0", _l("In time"))], None),
+    Filter("claim_status", _l("Carrier claim"), lambda: [(c, CLAIM_LABELS[c]) for c in CLAIM_LABELS], None),
+]
+
+
+def _list_query():
+    args = request.args
+    valid = {"state": STATES, "kind": KINDS, "responsible_party": PARTIES, "outcome": OUTCOMES,
+             "claim_status": tuple(CLAIM_LABELS)}
+    q = SimpleNamespace(q=args.get("q", "").strip() or None, carrier=args.get("carrier") or None,
+                        dealer_code=args.get("dealer_code") or None, late=None, received_from=None, received_to=None,
+                        sort="-received_on")
+    for key, allowed in valid.items():
+        setattr(q, key, args.get(key) if args.get(key) in allowed else None)
+    if args.get("late") in ("1", "0"):
+        q.late = args.get("late") == "1"
+    active = {f.name: args.get(f.name) for f in FILTERS if args.get(f.name)}
+    return q, active
+
+
+def _render_list(stmt_builder, title, queue=False):
+    q, active = _list_query()
+    stmt = stmt_builder(q)
+    page = paginate_page(stmt, COLUMNS, "-received_on")
+    return render_template("logistics/list.html", page=page, columns=COLUMNS, filters=FILTERS, active_filters=active,
+                           q=q.q or "", title=title, queue=queue, state_badges=STATE_BADGES,
+                           can_create=current_user.can("logistics.create"))
+
+
+@bp.route("/")
+@require("logistics.view")
+def list_exceptions():
+    def build(q):
+        return services.list_stmt(q).order_by(None)
+    return _render_list(build, _("Transport exceptions"))
+
+
+@bp.route("/queue")
+@require("logistics.decide")
+def queue():
+    def build(q):
+        stmt = services.queue_stmt()
+        inner = services.list_stmt(q).order_by(None).with_only_columns(LogisticsException.id)
+        return stmt.where(LogisticsException.id.in_(inner))
+    return _render_list(build, _("Order department queue"), queue=True)
+
+
+# --- forms ----------------------------------------------------------------------------
+
+
+class LineForm(Form):
+    sku = StringField(_l("SKU"), validators=[Optional(), Length(max=64)])
+    expected_quantity = IntegerField(_l("Expected quantity"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    actual_quantity = IntegerField(_l("Actual quantity"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    description = StringField(_l("Damage / difference"), validators=[Optional(), Length(max=1000)])
+
+
+class ExceptionForm(FlaskForm):
+    dealer_code = SelectField(_l("Dealer"), choices=[], validate_choice=False)
+    delivery_note = StringField(_l("Delivery note or order number"), validators=[DataRequired(), Length(max=64)])
+    carrier = StringField(_l("Carrier"), validators=[DataRequired(), Length(max=120)])
+    waybill = StringField(_l("Waybill"), validators=[Optional(), Length(max=64)])
+    shipped_on = DateField(_l("Shipped on"), validators=[Optional()])
+    received_on = DateField(_l("Received on"), validators=[DataRequired()])
+    kind = SelectField(_l("Kind"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
+    responsible_party = SelectField(_l("Responsible party"), choices=[(p, PARTY_LABELS[p]) for p in PARTIES],
+                                    default="unknown")
+    unopened = BooleanField(_l("Package unopened"))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    signer = StringField(_l("Signed by (carrier)"), validators=[Optional(), Length(max=120)])
+    signed_at = DateTimeLocalField(_l("Signed at"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS, max_entries=50)
+
+
+def _form_setup(form, staff: bool):
+    if staff:
+        form.dealer_code.choices = [(d.code, f"{d.code} {d.name}") for d in db.session.scalars(
+            scoped(select(Dealer), Dealer).order_by(Dealer.code).limit(2000)).unique()]
+    else:
+        del form.dealer_code
+
+
+def _form_data(form, staff: bool) -> dict:
+    lines = []
+    errors = {}
+    for i, entry in enumerate(form.lines.entries):
+        ln = entry.form
+        if not (ln.sku.data or "").strip():
+            continue
+        if ln.expected_quantity.data is None or ln.actual_quantity.data is None:
+            errors[f"lines.{i}.sku"] = _("Enter the expected and the actual quantity.")
+            continue
+        lines.append({"sku": ln.sku.data.strip(), "expected_quantity": ln.expected_quantity.data,
+                      "actual_quantity": ln.actual_quantity.data, "description": (ln.description.data or "").strip()})
+    if not lines and not errors:
+        errors["lines"] = _("Enter at least one line.")
+    if bool(form.signer.data and form.signer.data.strip()) != bool(form.signed_at.data):
+        errors["signer"] = _("Enter both who signed and when, or neither.")
+    if errors:
+        raise DomainError(_("Please correct the errors below."), errors)
+    data = {"delivery_note": form.delivery_note.data.strip(), "carrier": form.carrier.data.strip(),
+            "waybill": (form.waybill.data or "").strip(), "shipped_on": form.shipped_on.data,
+            "received_on": form.received_on.data, "kind": form.kind.data,
+            "responsible_party": form.responsible_party.data, "unopened": bool(form.unopened.data),
+            "description": (form.description.data or "").strip(), "lines": lines,
+            "carrier_signature": {"signer": form.signer.data.strip(), "signed_at": form.signed_at.data}
+            if form.signed_at.data else None}
+    if staff:
+        data["dealer_code"] = form.dealer_code.data or None
+    return data
+
+
+def _place_errors(form, exc: DomainError):
+    placed = False
+    for key, message in exc.fields.items():
+        parts = key.split(".")
+        target = None
+        if parts[0] == "lines" and len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) < len(form.lines.entries):
+            target = getattr(form.lines.entries[int(parts[1])].form, parts[2], None)
+        elif parts[0] == "carrier_signature":
+            target = form.signed_at if parts[-1] == "signed_at" else form.signer
+        else:
+            target = getattr(form, parts[0], None)
+        if target is not None and hasattr(target, "errors") and not isinstance(target, FieldList):
+            target.errors = list(target.errors) if not isinstance(target.errors, list) else target.errors
+            target.errors.append(message)
+            placed = True
+        else:
+            flash(f"{message}", "danger")
+    flash(exc.message if not placed else _("Please correct the errors below."), "danger")
+
+
+def _filing_days() -> int:
+    from core import settings
+
+    return settings.get("logistics.filing_working_days")
+
+
+def _is_staff() -> bool:
+    return current_user.scope != "dealer"
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("logistics.create")
+def new_exception():
+    staff = _is_staff()
+    form = ExceptionForm()
+    _form_setup(form, staff)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            record = services.create_exception(_form_data(form, staff), current_user)
+            commit()
+        except DomainError as exc:
+            db.session.rollback()
+            _place_errors(form, exc)
+            status = 422
+        else:
+            flash(_("Saved as a draft. Add photos and the signed document, then file it."), "success")
+            return redirect(url_for("logistics.view_exception", record_id=record.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("logistics/form.html", form=form, record=None, filing_days=_filing_days()), status
+
+
+@bp.route("/<int:record_id>/edit", methods=["GET", "POST"])
+@require("logistics.create")
+def edit_exception(record_id):
+    record = services.get_exception(record_id)
+    if record.state != "draft":
+        flash(_("Only a draft can be changed."), "warning")
+        return redirect(url_for("logistics.view_exception", record_id=record.id))
+    if request.method == "GET":
+        data = {"delivery_note": record.delivery_note, "carrier": record.carrier, "waybill": record.waybill,
+                "shipped_on": record.shipped_on, "received_on": record.received_on, "kind": record.kind,
+                "responsible_party": record.responsible_party, "unopened": record.unopened,
+                "description": record.description, "signer": record.signer,
+                "signed_at": _local_naive(record.signed_at),
+                "lines": [{"sku": ln.sku, "expected_quantity": ln.expected_quantity,
+                           "actual_quantity": ln.actual_quantity, "description": ln.description} for ln in record.lines]}
+        form = ExceptionForm(data=data)
+        while len(form.lines.entries) < max(LINE_ROWS, len(record.lines) + 2):
+            form.lines.append_entry()
+    else:
+        form = ExceptionForm()
+    _form_setup(form, False)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            data = _form_data(form, False)
+            data["version"] = int(request.form.get("version", record.version))
+            services.update_exception(record, data, current_user)
+            commit()
+        except DomainError as exc:
+            db.session.rollback()
+            record = services.get_exception(record_id)
+            _place_errors(form, exc)
+            status = exc.status if exc.status in (409, 422) else 422
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("logistics.view_exception", record_id=record.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("logistics/form.html", form=form, record=record, filing_days=_filing_days()), status
+
+
+def _local_naive(value):
+    if value is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    return value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).replace(tzinfo=None)
+
+
+class UploadForm(FlaskForm):
+    purpose = SelectField(_l("What is it"), choices=[("photo", _l("Photo")),
+                                                     ("signed_document", _l("Signed exception record"))])
+    file = FileField(_l("File (image or PDF)"), validators=[FileRequired()])
+
+
+class DecisionForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+    late_reason = TextAreaField(_l("Reason for accepting late"), validators=[Optional(), Length(max=2000)])
+    outcome = SelectField(_l("Outcome"), choices=[(o, OUTCOME_LABELS[o]) for o in OUTCOMES], validate_choice=False)
+    claim_amount = DecimalField(_l("Amount claimed from the carrier"), places=2, validators=[Optional(), NumberRange(min=0.01)])
+    settled_amount = DecimalField(_l("Amount settled"), places=2, validators=[Optional(), NumberRange(min=0)])
+    settled_on = DateField(_l("Settled on"), validators=[Optional()])
+
+
+@bp.route("/<int:record_id>")
+@require("logistics.view")
+def view_exception(record_id):
+    record = services.get_exception(record_id)
+    return _render_detail(record)
+
+
+def _render_detail(record, status=200, decision=None, upload=None):
+    atts = services.attachments_by_record([record])[record.id]
+    decision = decision or DecisionForm()
+    decision.outcome.choices = [(o, OUTCOME_LABELS[o]) for o in services.allowed_outcomes(record)]
+    entries = activity.entries_for(activity.model_name(record), record.id)
+    return render_template(
+        "logistics/detail.html", record=record, attachments=atts, entries=entries,
+        actions=services.allowed_actions(record, current_user), decision=decision, upload=upload or UploadForm(),
+        delete_form=FlaskForm(), labels=SimpleNamespace(kind=KIND_LABELS, party=PARTY_LABELS, state=STATE_LABELS,
+                                                        outcome=OUTCOME_LABELS, claim=CLAIM_LABELS),
+        state_badges=STATE_BADGES, can_edit=record.state == "draft" and current_user.can("logistics.create"),
+        can_upload=record.state in ("draft", "filed") and current_user.can("logistics.create"),
+        deadline=services.filing_deadline(record.received_on) if record.responsible_party == "unknown" else None,
+    ), status
+
+
+@bp.route("/<int:record_id>/<action>", methods=["POST"])
+@login_required
+def act(record_id, action):
+    if action not in services.ACTIONS:
+        abort(404)
+    record = services.get_exception(record_id)
+    form = DecisionForm()
+    form.outcome.choices = [(o, o) for o in OUTCOMES]
+    if not form.validate_on_submit():
+        return _render_detail(record, 422, decision=form)
+    body = SimpleNamespace(version=int(request.form.get("version") or 0), comment=(form.comment.data or "").strip(),
+                           late_reason=form.late_reason.data, outcome=form.outcome.data,
+                           claim_amount=form.claim_amount.data if action == "resolve" else None,
+                           settled_amount=form.settled_amount.data, settled_on=form.settled_on.data)
+    try:
+        services.run_action(record, action, body, current_user)
+        commit()
+    except services.LateFiling as exc:
+        commit()
+        flash(exc.message, "danger")
+        return redirect(url_for("logistics.view_exception", record_id=record_id))
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 403:
+            abort(403)
+        flash(exc.message + ("" if not exc.fields else ": " + "; ".join(exc.fields.values())), "danger")
+        return _render_detail(services.get_exception(record_id), exc.status if exc.status in (409, 422) else 422,
+                              decision=form)
+    flash(_("Done."), "success")
+    return redirect(url_for("logistics.view_exception", record_id=record_id))
+
+
+@bp.route("/<int:record_id>/attachments", methods=["POST"])
+@require("logistics.create")
+def upload(record_id):
+    record = services.get_exception(record_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _render_detail(record, 422, upload=form)
+    try:
+        services.add_attachment(record, form.file.data.filename or "file", form.file.data.read(), form.purpose.data,
+                                current_user)
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        form.file.errors = list(form.file.errors) + list(exc.fields.values() or [exc.message])
+        return _render_detail(services.get_exception(record_id), 422 if exc.status == 422 else exc.status, upload=form)
+    flash(_("Uploaded."), "success")
+    return redirect(url_for("logistics.view_exception", record_id=record_id))
+
+
+@bp.route("/<int:record_id>/attachments/<int:attachment_id>")
+@require("logistics.view")
+def attachment(record_id, attachment_id):
+    record = services.get_exception(record_id)
+    return attachment_response(services.get_attachment(record, attachment_id))
+
+
+@bp.route("/<int:record_id>/delete", methods=["POST"])
+@require("logistics.create")
+def delete_exception(record_id):
+    record = services.get_exception(record_id)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_exception(record, current_user)
+            commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("logistics.view_exception", record_id=record_id))
+        flash(_("Deleted."), "success")
+    return redirect(url_for("logistics.list_exceptions"))
+
+
+__all__ = ["bp", "datetime"]
