@@ -44,6 +44,7 @@ def make_app(plugins: list[str] | None = None, **config):
         "WTF_CSRF_ENABLED": False,
         "API_VALIDATE_RESPONSES": True,
         "SMTP_HOST": "",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # production hashes use scrypt
     }
     if url.startswith("sqlite"):
         settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}

@@ -58,7 +58,11 @@ class User(UserMixin, Timestamped, db.Model):
     dealer = relationship("Dealer", foreign_keys=[dealer_id], lazy="joined")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)  # scrypt
+        from flask import current_app
+
+        # scrypt by default; tests set a cheap method so thousands of users hash quickly
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
