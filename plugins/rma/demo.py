@@ -1,0 +1,5 @@
+"""Demo data: a few returns in different states."""
+
+
+def load(ctx):
+    pass
