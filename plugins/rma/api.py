@@ -253,3 +253,54 @@ def waive_claim(claim_id: int, body: DecisionIn):
     c = services.decide_claim(get_scoped(RmaFreightClaim, claim_id), "waive", current_user, body)
     commit()
     return services.serialize_claim(c)
+
+
+# --- photos (attachments: images and PDF, size-limited, content-checked) ---------------
+
+@route(bp, "/rmas/<int:rma_id>/photos", ["POST"], status=201, permission="rma.file", tag="rma")
+def upload_photo(rma_id: int):
+    """Attach a photo or PDF (multipart field `file`) to a return not yet approved (the returning dealer)."""
+    from flask import request
+
+    from core import activity, attachments
+    from core.errors import PermissionDenied, ValidationError
+
+    rma = load(rma_id)
+    if current_user.dealer_id is not None and current_user.dealer_id != rma.dealer_id:
+        raise PermissionDenied("only the returning dealer may add photos")
+    if rma.state not in ("draft", "submitted", "reviewed"):
+        raise Conflict("photos can be added until the return is approved", code="illegal_transition")
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationError("invalid input", {"file": "choose a file"})
+    att = attachments.add("rma", rma.id, upload.filename or "photo", upload.read(), actor=current_user,
+                          field="file")
+    db.session.flush()
+    activity.log(rma, "photo_added", {"photo": (None, att.filename)}, actor=current_user)
+    commit()
+    return {"id": att.id, "filename": att.filename, "content_type": att.content_type, "size": att.size}
+
+
+@route(bp, "/rmas/<int:rma_id>/photos", permission="rma.view", tag="rma")
+def list_photos(rma_id: int):
+    """Photos of a return."""
+    from core import attachments
+
+    rma = load(rma_id)
+    return [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in attachments.list_for("rma", rma.id)]
+
+
+@route(bp, "/rmas/<int:rma_id>/photos/<int:photo_id>", permission="rma.view", tag="rma",
+       content_type="application/octet-stream")
+def get_photo(rma_id: int, photo_id: int):
+    """One photo, served only to those who may see the return."""
+    from core.attachments import Attachment
+
+    rma = load(rma_id)
+    att = db.session.get(Attachment, photo_id)
+    if att is None or att.model != "rma" or att.record_id != rma.id:
+        raise NotFound("photo not found")
+    return Response(att.data, mimetype=att.content_type,
+                    headers={"Content-Disposition": f'inline; filename="{att.filename}"',
+                             "X-Content-Type-Options": "nosniff"})

@@ -484,3 +484,21 @@ def test_remind_command(app, client, world, monkeypatch):
     result = app.test_cli_runner().invoke(args=["rma", "remind"])
     assert result.exit_code == 0 and "1 overdue" in result.output
     assert any("overdue" in t or "逾期" in t for t in notified("order"))
+
+
+def test_photos_images_and_pdf_only_and_scoped(app, client, world):
+    import io
+
+    w = world
+    rma = file(client, w)
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+    r = client.post(f"/api/v1/rmas/{rma['id']}/photos", data={"file": (io.BytesIO(png), "a.png")},
+                    headers=w.h["d1"], content_type="multipart/form-data")
+    assert r.status_code == 201 and r.json["content_type"] == "image/png"
+    pid = r.json["id"]
+    r = client.post(f"/api/v1/rmas/{rma['id']}/photos", data={"file": (io.BytesIO(b"MZ\x90\x00exe"), "x.png")},
+                    headers=w.h["d1"], content_type="multipart/form-data")
+    assert r.status_code == 422
+    assert client.get(f"/api/v1/rmas/{rma['id']}/photos/{pid}", headers=w.h["order"]).data == png
+    assert client.get(f"/api/v1/rmas/{rma['id']}/photos/{pid}", headers=w.h["d2"]).status_code == 404
+    assert len(client.get(f"/api/v1/rmas/{rma['id']}/photos", headers=w.h["rm_east"]).json) == 1
