@@ -76,6 +76,13 @@ def aftersales_template_slots():
 
 
 @hookimpl
+def aftersales_cli_commands():
+    from plugins.logistics.cli import bench_logistics_command
+
+    return [bench_logistics_command]
+
+
+@hookimpl
 def aftersales_load_demo(ctx):
     from plugins.logistics.demo import load
 
