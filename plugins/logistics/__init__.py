@@ -52,8 +52,9 @@ def aftersales_api_blueprints():
 def aftersales_menu_items():
     return [
         MenuItem("logistics.exceptions", _l("Transport exceptions"), "logistics.list_exceptions", "logistics.view",
-                 order=40, icon="truck"),
-        MenuItem("logistics.queue", _l("Exception queue"), "logistics.queue", "logistics.decide", order=41, icon="inbox"),
+                 order=40, icon="truck", group="logistics", group_label=_l("Transport exceptions")),
+        MenuItem("logistics.queue", _l("Exception queue"), "logistics.queue", "logistics.decide", order=41, icon="inbox",
+                 group="logistics", group_label=_l("Transport exceptions")),
     ]
 
 
