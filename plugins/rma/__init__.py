@@ -1,0 +1,111 @@
+"""RMA plugin: returns from application to closure, as the return policy says."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from core.declarations import MenuItem, Permission, Setting, Slot, Widget
+from core.plugin_system import hookimpl
+
+STAFF = ("admin", "regional_manager", "order_dept", "technical", "customer_service", "supervision", "auditor")
+
+
+@hookimpl
+def aftersales_permissions():
+    return [
+        Permission("rma.view", _l("See returns (RMA)"), STAFF + ("dealer",)),
+        Permission("rma.file", _l("File, submit, cancel and ship returns"), ("dealer",)),
+        Permission("rma.review", _l("Review returns (regional manager)"), ("regional_manager",)),
+        Permission("rma.approve", _l("Approve returns (order department)"), ("order_dept",)),
+        Permission("rma.reject", _l("Reject returns"), ("regional_manager", "order_dept")),
+        Permission("rma.receive", _l("Receive returned goods"), ("order_dept", "dealer")),
+        Permission("rma.inspect", _l("Inspect returned goods (technical department)"), ("technical",)),
+        Permission("rma.resolve", _l("Resolve returns"), ("order_dept", "dealer")),
+        Permission("rma.close", _l("Close returns"), ("order_dept",)),
+        Permission("rma.penalty", _l("Confirm or waive return penalties"), ("order_dept",)),
+        Permission("rma.freight", _l("Approve freight reimbursements"), ("order_dept",)),
+        Permission("rma.disqualify", _l("Confirm a dealer's disqualification"), ("admin",)),
+        Permission("rma.export", _l("Export returns"), ("admin", "order_dept", "auditor")),
+        Permission("rma.dashboard", _l("See return statistics"), STAFF),
+    ]
+
+
+@hookimpl
+def aftersales_settings():
+    return [
+        Setting("rma.sla_working_days", 5, _l("Working days from receipt to resolution"), int, minimum=1),
+        Setting("rma.penalty_multiplier", Decimal("2"), _l("Penalty for human damage, times the batch value"),
+                Decimal, minimum=Decimal("0")),
+        Setting("rma.order_mismatch_hours", 24, _l("Hours after receipt to report an order mismatch"), int, minimum=0),
+        Setting("rma.company_error_days", 2, _l("Days after receipt to report a company error"), int, minimum=0),
+    ]
+
+
+@hookimpl
+def aftersales_template_slots():
+    return [
+        Slot("rma_detail_panels", "Panels on the RMA detail page; context: record=rma."),
+        Slot("rma_line_actions", "Extra actions on the lines of the RMA detail page; context: record=rma."),
+    ]
+
+
+@hookimpl
+def aftersales_api_blueprints():
+    from plugins.rma.api import bp
+
+    return [bp]
+
+
+@hookimpl
+def aftersales_blueprints():
+    from plugins.rma.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def aftersales_menu_items():
+    return [
+        MenuItem("rma.mine", _l("My returns"), "rma.list_rmas", "rma.file", section="main", order=10,
+                 icon="arrow-return-left"),
+        MenuItem("rma.new", _l("File a return"), "rma.new_rma", "rma.file", section="main", order=11,
+                 icon="plus-circle"),
+        MenuItem("rma.all", _l("Returns (RMA)"), "rma.list_rmas", "rma.dashboard", section="main", order=30,
+                 icon="arrow-return-left"),
+        MenuItem("rma.review", _l("Review queue"), "rma.queue_review", "rma.review", section="main", order=31,
+                 icon="check2-square"),
+        MenuItem("rma.approve", _l("Approval queue"), "rma.queue_approve", "rma.approve", section="main", order=32,
+                 icon="check2-all"),
+        MenuItem("rma.receive", _l("Receiving"), "rma.receiving", "rma.receive", section="main", order=33,
+                 icon="box-arrow-in-down"),
+        MenuItem("rma.inspect", _l("Inspection"), "rma.queue_inspect", "rma.inspect", section="main", order=34,
+                 icon="search"),
+        MenuItem("rma.resolve", _l("Resolution"), "rma.queue_resolve", "rma.resolve", section="main", order=35,
+                 icon="tools"),
+        MenuItem("rma.penalties", _l("Return penalties"), "rma.penalties", "rma.penalty", section="main", order=36,
+                 icon="exclamation-octagon"),
+        MenuItem("rma.claims", _l("Freight claims"), "rma.claims", "rma.view", section="main", order=37,
+                 icon="truck"),
+    ]
+
+
+@hookimpl
+def aftersales_dashboard_widgets():
+    from plugins.rma import widgets
+
+    return widgets.WIDGETS
+
+
+@hookimpl
+def aftersales_cli_commands():
+    from plugins.rma.cli import rma_group
+
+    return [rma_group]
+
+
+@hookimpl
+def aftersales_load_demo(ctx):
+    from plugins.rma.demo import load
+
+    load(ctx)

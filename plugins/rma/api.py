@@ -1,0 +1,255 @@
+"""The RMA JSON API (exact paths: other systems depend on them)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response
+from flask_login import current_user
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from core import events
+from core.api import paginate, route
+from core.dealers.models import Dealer
+from core.errors import Conflict, NotFound
+from core.extensions import db
+from core.products.models import Product
+from core.security import get_scoped, scoped
+from plugins.rma import services
+from plugins.rma.models import Rma, RmaFreightClaim, RmaLine, RmaPenalty
+from plugins.rma.schemas import (ClaimIn, ClaimOut, ClaimQuery, DecisionIn, EligibilityIn, EligibilityResultOut,
+                                 HistoryOut, InspectIn, PenaltyOut, PenaltyQuery, ReceiveIn, RejectIn, ResolveIn,
+                                 RmaIn, RmaOut, RmaPatch, RmaQuery, ShipIn, VersionIn)
+
+bp = Blueprint("rma_api", __name__)
+
+
+def commit():
+    """One commit per action; a concurrent writer that won first turns ours into a 409."""
+    try:
+        events.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("the record was changed by someone else; reload it", code="stale_version")
+
+
+def load(rma_id) -> Rma:
+    return get_scoped(Rma, rma_id, options=services.load_options())
+
+
+def reload(rma_id) -> Rma:
+    """The record the caller has just written (so already in scope), fresh after the commit."""
+    return db.session.scalars(select(Rma).where(Rma.id == rma_id).options(*services.load_options())).one()
+
+
+def list_stmt(query: RmaQuery):
+    stmt = scoped(select(Rma), Rma).options(*services.load_options()).order_by(Rma.id.desc())
+    if query.state:
+        stmt = stmt.where(Rma.state == query.state)
+    if query.dealer_code:
+        stmt = stmt.where(Rma.dealer_id.in_(select(Dealer.id).where(Dealer.code == query.dealer_code)))
+    if query.sku:
+        stmt = stmt.where(exists().where(RmaLine.rma_id == Rma.id, RmaLine.product_id.in_(
+            select(Product.id).where(Product.sku == query.sku))))
+    if query.overdue is True:
+        stmt = stmt.where(services.overdue_clause())
+    elif query.overdue is False:
+        stmt = stmt.where(~services.overdue_clause())
+    if query.q:
+        q = query.q.strip()
+        stmt = stmt.where(or_(Rma.number.ilike(f"%{q}%"),
+                              exists().where(RmaLine.rma_id == Rma.id, RmaLine.serial == q)))
+    if query.date_from:
+        from datetime import datetime, time, timezone
+        stmt = stmt.where(Rma.created_at >= datetime.combine(query.date_from, time(0), tzinfo=timezone.utc))
+    if query.date_to:
+        from datetime import datetime, time, timedelta, timezone
+        stmt = stmt.where(Rma.created_at < datetime.combine(query.date_to + timedelta(days=1), time(0),
+                                                             tzinfo=timezone.utc))
+    return stmt
+
+
+@route(bp, "/rmas", query=RmaQuery, response=RmaOut, many=True, permission="rma.view", tag="rma")
+def list_rmas(query: RmaQuery):
+    """Returns the caller may see, newest first, with filters."""
+    rule_set, today = services.rules(), services.today_china()
+    return paginate(list_stmt(query), query, lambda r: services.serialize_rma(r, today=today, rule_set=rule_set))
+
+
+@route(bp, "/rmas", ["POST"], body=RmaIn, response=RmaOut, status=201, permission="rma.file", tag="rma")
+def create_rma(body: RmaIn):
+    """File a return (a dealer user for its company; staff name `dealer_code`); `submit` submits it at once."""
+    rma_id = services.create_rma(body.dealer_code, body.lines, current_user, submit=body.submit).id
+    commit()
+    return services.serialize_rma(reload(rma_id))
+
+
+@route(bp, "/rmas/eligibility", ["POST"], body=EligibilityIn, response=EligibilityResultOut, permission="rma.file",
+       tag="rma")
+def eligibility(body: EligibilityIn):
+    """Eligibility of lines being filed, per line, without saving anything."""
+    rule_set = services.rules()
+    result = services.preview(body.lines, current_user, body.dealer_code)
+    db.session.rollback()
+    lines = [services.serialize_line(line, ev, rule_set) for line, ev in result]
+    return {"lines": lines, "accepted": all(ev.accepted for _, ev in result)}
+
+
+@route(bp, "/rmas/lookup", response=RmaOut, permission="rma.receive", tag="rma")
+def lookup():
+    """The shipped return a scanned QR text or typed number names (`?number=`); 404/409 otherwise."""
+    from flask import request
+
+    return services.serialize_rma(services.lookup_for_receipt(request.args.get("number", ""), current_user))
+
+
+@route(bp, "/rmas/<int:rma_id>", response=RmaOut, permission="rma.view", tag="rma")
+def get_rma(rma_id: int):
+    """One return with its lines, eligibility and cost roll-up."""
+    return services.serialize_rma(load(rma_id), with_cost=True)
+
+
+@route(bp, "/rmas/<int:rma_id>", ["PATCH"], body=RmaPatch, response=RmaOut, permission="rma.file", tag="rma")
+def update_rma(rma_id: int, body: RmaPatch):
+    """Replace the lines of a draft."""
+    services.update_draft(load(rma_id), body, current_user)
+    commit()
+    return services.serialize_rma(reload(rma_id))
+
+
+def _transition(rma_id: int, action: str, body):
+    rma = load(rma_id)
+    payload = body.model_dump(exclude={"version"})
+    services.apply_action(rma, action, current_user, body.version, **payload)
+    commit()
+    return services.serialize_rma(reload(rma_id))
+
+
+def _declare(action: str, schema, doc: str):
+    def view(rma_id: int, body):
+        return _transition(rma_id, action, body)
+    view.__name__ = f"rma_{action}"
+    view.__doc__ = doc
+    route(bp, f"/rmas/<int:rma_id>/{action}", ["POST"], body=schema, response=RmaOut, permission="rma.view",
+          tag="rma")(view)
+
+
+for _action, _schema, _doc in (
+        ("submit", VersionIn, "Submit a draft (every line must be accepted)."),
+        ("review", VersionIn, "Review (regional manager); a distributor's return is approved to its agent."),
+        ("approve", VersionIn, "Approve (order department): the number and labels are issued."),
+        ("reject", RejectIn, "Reject with a reason (reviewer or approver)."),
+        ("cancel", VersionIn, "Cancel before approval (the returning dealer)."),
+        ("ship", ShipIn, "Mark shipped with boxes, carrier and tracking number."),
+        ("receive", ReceiveIn, "Count the goods received (the receiving unit's count stands)."),
+        ("inspect", InspectIn, "Give the technical verdict of each line."),
+        ("resolve", ResolveIn, "Resolve each line."),
+        ("close", VersionIn, "Close a resolved return.")):
+    _declare(_action, _schema, _doc)
+
+
+@route(bp, "/rmas/<int:rma_id>/labels.pdf", permission="rma.view", tag="rma", content_type="application/pdf")
+def labels(rma_id: int):
+    """One label per box (box k of N) with a QR code of the RMA number."""
+    from plugins.rma.labels import labels_pdf
+
+    rma = load(rma_id)
+    if rma.number is None:
+        raise Conflict("labels are issued at approval", code="not_approved")
+    return Response(labels_pdf(rma), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{rma.number}-labels.pdf"'})
+
+
+@route(bp, "/serials/<path:serial>/history", response=HistoryOut, permission="rma.view", tag="rma")
+def serial_history(serial: str):
+    """Every return line for a serial number, in order."""
+    lines = services.serial_history(serial, current_user)
+    return {"serial": serial, "items": [{
+        "rma_id": l.rma_id, "rma_number": l.rma.number, "rma_state": l.rma.state, "dealer_code": l.rma.dealer.code,
+        "line_id": l.id, "sku": l.product.sku, "issue": l.issue, "quantity": l.quantity, "verdict": l.verdict,
+        "resolution": l.resolution, "filed_at": l.rma.created_at.isoformat()} for l in lines]}
+
+
+# --- penalties and freight claims -----------------------------------------------------
+
+@route(bp, "/rma-penalties", query=PenaltyQuery, response=PenaltyOut, many=True, permission="rma.view", tag="rma")
+def list_penalties(query: PenaltyQuery):
+    """Penalties proposed for human damage."""
+    stmt = scoped(select(RmaPenalty), RmaPenalty).order_by(RmaPenalty.id.desc())
+    if query.state:
+        stmt = stmt.where(RmaPenalty.state == query.state)
+    return paginate(stmt, query, services.serialize_penalty)
+
+
+def _penalty(penalty_id):
+    return get_scoped(RmaPenalty, penalty_id)
+
+
+@route(bp, "/rma-penalties/<int:penalty_id>/confirm", ["POST"], body=DecisionIn, response=PenaltyOut,
+       permission="rma.view", tag="rma")
+def confirm_penalty(penalty_id: int, body: DecisionIn):
+    """Confirm a proposed penalty (order department)."""
+    p = services.decide_penalty(_penalty(penalty_id), "confirm", current_user, body)
+    commit()
+    return services.serialize_penalty(p)
+
+
+@route(bp, "/rma-penalties/<int:penalty_id>/waive", ["POST"], body=DecisionIn, response=PenaltyOut,
+       permission="rma.view", tag="rma")
+def waive_penalty(penalty_id: int, body: DecisionIn):
+    """Waive a proposed penalty with a reason (order department)."""
+    p = services.decide_penalty(_penalty(penalty_id), "waive", current_user, body)
+    commit()
+    return services.serialize_penalty(p)
+
+
+@route(bp, "/rma-penalties/<int:penalty_id>/disqualify", ["POST"], body=DecisionIn, response=PenaltyOut,
+       permission="rma.view", tag="rma")
+def disqualify(penalty_id: int, body: DecisionIn):
+    """Confirm the proposed disqualification of the dealer (admin); it can no longer file returns."""
+    p = services.decide_disqualification(_penalty(penalty_id), True, current_user, body)
+    commit()
+    return services.serialize_penalty(p)
+
+
+@route(bp, "/rma-penalties/<int:penalty_id>/keep-qualification", ["POST"], body=DecisionIn, response=PenaltyOut,
+       permission="rma.view", tag="rma")
+def keep_qualification(penalty_id: int, body: DecisionIn):
+    """Decline the proposed disqualification (admin), with a reason."""
+    p = services.decide_disqualification(_penalty(penalty_id), False, current_user, body)
+    commit()
+    return services.serialize_penalty(p)
+
+
+@route(bp, "/rma-freight-claims", query=ClaimQuery, response=ClaimOut, many=True, permission="rma.view", tag="rma")
+def list_claims(query: ClaimQuery):
+    """Freight reimbursement claims."""
+    stmt = scoped(select(RmaFreightClaim), RmaFreightClaim).order_by(RmaFreightClaim.id.desc())
+    if query.state:
+        stmt = stmt.where(RmaFreightClaim.state == query.state)
+    return paginate(stmt, query, services.serialize_claim)
+
+
+@route(bp, "/rma-freight-claims/<int:claim_id>/claim", ["POST"], body=ClaimIn, response=ClaimOut,
+       permission="rma.file", tag="rma")
+def file_claim(claim_id: int, body: ClaimIn):
+    """The returning dealer gives the freight amount and its receipt number."""
+    c = services.file_claim(get_scoped(RmaFreightClaim, claim_id), current_user, body)
+    commit()
+    return services.serialize_claim(c)
+
+
+@route(bp, "/rma-freight-claims/<int:claim_id>/confirm", ["POST"], body=DecisionIn, response=ClaimOut,
+       permission="rma.view", tag="rma")
+def confirm_claim(claim_id: int, body: DecisionIn):
+    """Approve the reimbursement (order department)."""
+    c = services.decide_claim(get_scoped(RmaFreightClaim, claim_id), "confirm", current_user, body)
+    commit()
+    return services.serialize_claim(c)
+
+
+@route(bp, "/rma-freight-claims/<int:claim_id>/waive", ["POST"], body=DecisionIn, response=ClaimOut,
+       permission="rma.view", tag="rma")
+def waive_claim(claim_id: int, body: DecisionIn):
+    """Refuse the reimbursement with a reason (order department)."""
+    c = services.decide_claim(get_scoped(RmaFreightClaim, claim_id), "waive", current_user, body)
+    commit()
+    return services.serialize_claim(c)

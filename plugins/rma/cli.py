@@ -1,0 +1,22 @@
+"""``aftersales rma remind``: notify about returns past their working-day deadline (run from cron)."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+
+@click.group("rma", help="Returns (RMA).")
+def rma_group():
+    pass
+
+
+@rma_group.command("remind")
+@with_appcontext
+def remind():
+    """Notify the order and technical departments (and receiving agents) of overdue returns."""
+    from core import events
+    from plugins.rma.services import remind_overdue
+
+    count = remind_overdue()
+    events.commit()
+    click.echo(f"{count} overdue return(s) notified")

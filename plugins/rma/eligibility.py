@@ -1,0 +1,179 @@
+"""Per-line eligibility of a return, as the return policy says. Pure functions, no database.
+
+Every refusal is a stable code (``REASONS``) with a message in the user's language; the
+numbers (hours, days) come in through ``Rules`` so they stay admin-editable settings.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+
+from plugins.rma.models import QUALITY_ISSUES
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+# code -> message; blocking codes make a line "not accepted"
+REASONS = {
+    "no_warranty_date": _l("Give at least the production date so the warranty can be computed."),
+    "out_of_warranty": _l("Out of warranty: this line can only be filed as a paid repair."),
+    "order_mismatch_late": _l("An order mismatch must be reported within %(hours)s hours of receipt."),
+    "order_mismatch_used": _l("An order mismatch is accepted only for unused goods."),
+    "received_date_required": _l("Give the date you received the goods."),
+    "company_error_late": _l("A shipping or order-entry error must be reported within %(days)s days of receipt."),
+    "company_error_opened": _l("A shipping or order-entry error is accepted only with the package unopened."),
+    "unpacking_damage_installed": _l("Damage found on unpacking must be reported before installation."),
+    "sample": _l("Samples are not accepted unless the cause is product quality."),
+    "installed": _l("Installed or used products are not accepted unless the cause is product quality."),
+    "discontinued": _l("Discontinued products are not accepted unless the cause is product quality."),
+    "special_order": _l("Special-order products are not accepted unless the cause is product quality."),
+    "scrap": _l("Scrap is not accepted unless the cause is product quality."),
+    "mixed_brand": _l("Products assembled with other brands are not accepted unless the cause is product quality."),
+    "whole_unit": _l("Whole lamps are not taken back (only parts are serviced) unless the cause is product quality."),
+    "future_date": _l("A date lies in the future."),
+    "dealer_disqualified": _l("Your dealer qualification was cancelled; you cannot file returns."),
+}
+WARNINGS = {
+    "label_not_intact": _l("The product label is torn or altered: service may be refused."),
+}
+
+
+def message(code: str, **params) -> str:
+    text = REASONS.get(code) or WARNINGS.get(code)
+    if text is None:  # a code added by another plugin through rma_line_checks
+        return code
+    text = str(text)
+    try:
+        return text % params if params else text.replace("%(hours)s", "").replace("%(days)s", "")
+    except (KeyError, ValueError):
+        return text
+
+
+@dataclass(frozen=True)
+class Rules:
+    order_mismatch_hours: int = 24
+    company_error_days: int = 2
+
+
+@dataclass
+class LineFacts:
+    """What eligibility needs to know about one line (from a form, a JSON body or a RmaLine)."""
+    issue: str
+    warranty_months: int
+    production_date: date | None = None
+    purchase_date: date | None = None
+    sale_date: date | None = None
+    received_date: date | None = None
+    received_time: datetime | None = None
+    opened: bool = False
+    installed: bool = False
+    sample: bool = False
+    special_order: bool = False
+    scrap: bool = False
+    mixed_brand: bool = False
+    whole_unit: bool = False
+    label_intact: bool = True
+    discontinued: bool = False
+    whole_unit_allowed: bool = False  # the category accepts whole units
+
+
+@dataclass
+class Eligibility:
+    accepted: bool
+    in_warranty: bool
+    warranty_start: date | None
+    warranty_end: date | None
+    basis: str | None
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"accepted": self.accepted, "in_warranty": self.in_warranty,
+                "warranty_start": self.warranty_start.isoformat() if self.warranty_start else None,
+                "warranty_end": self.warranty_end.isoformat() if self.warranty_end else None,
+                "basis": self.basis, "reasons": list(self.reasons), "warnings": list(self.warnings)}
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def warranty(facts: LineFacts) -> tuple[date | None, date | None, str | None]:
+    """(start, last covered day, basis): voucher, else sale label, else production date."""
+    if facts.purchase_date:
+        start, basis = facts.purchase_date, "purchase_voucher"
+    elif facts.sale_date:
+        start, basis = facts.sale_date, "sale_label"
+    elif facts.production_date:
+        start, basis = facts.production_date, "production"
+    else:
+        return None, None, None
+    return start, add_months(start, facts.warranty_months) - timedelta(days=1), basis
+
+
+def china_today(now: datetime) -> date:
+    return now.astimezone(CHINA).date()
+
+
+def receipt_moment(facts: LineFacts) -> datetime | None:
+    """When the goods arrived: the exact time when known, else the end of the receipt day (China time)."""
+    if facts.received_time is not None:
+        return facts.received_time
+    if facts.received_date is not None:
+        return datetime.combine(facts.received_date + timedelta(days=1), time(0), tzinfo=CHINA)
+    return None
+
+
+def evaluate(facts: LineFacts, now: datetime, rules: Rules = Rules()) -> Eligibility:
+    """The eligibility of one line filed at ``now`` (an aware datetime)."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    today = china_today(now)
+    reasons: list[str] = []
+    warnings: list[str] = []
+    start, end, basis = warranty(facts)
+    quality = facts.issue in QUALITY_ISSUES
+    for d in (facts.production_date, facts.purchase_date, facts.sale_date, facts.received_date):
+        if d is not None and d > today:
+            reasons.append("future_date")
+            break
+    in_warranty = end is not None and today <= end
+    if start is None and facts.issue != "recall":
+        reasons.append("no_warranty_date")
+    elif not in_warranty and facts.issue not in ("paid_repair", "recall"):
+        reasons.append("out_of_warranty")
+    if facts.issue == "order_mismatch":
+        moment = receipt_moment(facts)
+        if moment is None:
+            reasons.append("received_date_required")
+        elif now > moment + timedelta(hours=rules.order_mismatch_hours):
+            reasons.append("order_mismatch_late")
+        if facts.installed:
+            reasons.append("order_mismatch_used")
+    if facts.issue == "company_error":
+        if facts.received_date is None:
+            reasons.append("received_date_required")
+        elif today > facts.received_date + timedelta(days=rules.company_error_days):
+            reasons.append("company_error_late")
+        if facts.opened:
+            reasons.append("company_error_opened")
+    if facts.issue == "unpacking_damage" and facts.installed:
+        reasons.append("unpacking_damage_installed")
+    if not quality:
+        for flag in ("sample", "installed", "special_order", "scrap", "mixed_brand"):
+            if getattr(facts, flag) and not (flag == "installed" and "order_mismatch_used" in reasons):
+                reasons.append(flag)
+        if facts.discontinued:
+            reasons.append("discontinued")
+        if facts.whole_unit and not facts.whole_unit_allowed:
+            reasons.append("whole_unit")
+    if not facts.label_intact:
+        warnings.append("label_not_intact")
+    return Eligibility(accepted=not reasons, in_warranty=in_warranty, warranty_start=start, warranty_end=end,
+                       basis=basis, reasons=reasons, warnings=warnings)

@@ -1,0 +1,25 @@
+"""Hooks the rma plugin offers to other plugins."""
+from __future__ import annotations
+
+from core.plugin_system import hookspec
+
+
+@hookspec
+def rma_state_changed(rma, old_state, new_state, actor):
+    """Event, after commit: ``rma`` moved from ``old_state`` to ``new_state`` by ``actor``.
+
+    Fired by the core Workflow (``Workflow(event="rma_state_changed")``) once the
+    transaction carrying the transition has committed. A listener that writes must call
+    ``core.events.commit()`` itself.
+    """
+
+
+@hookspec
+def rma_line_checks(rma, line):
+    """Return a list of extra blocking reason codes (strings) for ``line`` of ``rma``.
+
+    Called while eligibility is computed (filing, editing, submitting). Results of every
+    implementation are collected; any code makes the line not accepted, so it cannot be
+    submitted. Return ``[]`` (or None) when the line is fine. ``line`` is an ``RmaLine``
+    (possibly not yet flushed) with its ``product`` set.
+    """

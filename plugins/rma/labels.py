@@ -1,0 +1,67 @@
+"""Box labels: one A6 page per box (box k of N) with a QR code of the RMA number."""
+from __future__ import annotations
+
+import io
+
+from flask_babel import gettext as _
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A6, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+FONT = "STSong-Light"
+
+
+def _font():
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return FONT
+
+
+def receiving_unit_text(rma) -> tuple[str, str]:
+    if rma.receiving_dealer is not None:
+        d = rma.receiving_dealer
+        return f"{d.name} ({d.code})", d.contact or d.name
+    return _("Head office after-sales (order department)"), _("Order department")
+
+
+def labels_pdf(rma) -> bytes:
+    font = _font()
+    buf = io.BytesIO()
+    size = landscape(A6)
+    c = canvas.Canvas(buf, pagesize=size)
+    c.setTitle(f"{rma.number} labels")
+    boxes = max(1, rma.boxes or 1)
+    pieces = sum(l.quantity for l in rma.lines)
+    unit, receiver = receiving_unit_text(rma)
+    width, height = size
+    for k in range(1, boxes + 1):
+        y = height - 14 * mm
+        c.setFont(font, 16)
+        c.drawString(10 * mm, y, rma.number)
+        c.setFont(font, 10)
+        rows = [
+            (_("Receiving unit"), unit),
+            (_("Receiver"), receiver),
+            (_("Returning unit"), f"{rma.dealer.name} ({rma.dealer.code})"),
+            (_("Total pieces"), str(pieces)),
+            (_("Box"), _("box %(k)s of %(n)s", k=k, n=boxes)),
+        ]
+        for label, value in rows:
+            y -= 9 * mm
+            c.drawString(10 * mm, y, f"{label}: {value}")
+        qr = QrCodeWidget(rma.number)
+        x0, y0, x1, y1 = qr.getBounds()
+        side = 38 * mm
+        d = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
+        d.add(qr)
+        renderPDF.draw(d, c, width - side - 8 * mm, height - side - 10 * mm)
+        c.setFont(font, 22)
+        c.drawRightString(width - 10 * mm, 10 * mm, f"{k}/{boxes}")
+        c.showPage()
+    c.save()
+    return buf.getvalue()

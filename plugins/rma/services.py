@@ -1,0 +1,707 @@
+"""RMA business logic: filing with eligibility, the workflow, penalties, freight claims, SLA, cost.
+
+Free of the Flask request: every function takes the ``actor``; nothing here commits
+(the caller runs ``core.events.commit()`` once per action).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import defaultload, lazyload, selectinload
+
+from core import activity, notifications, sequences, settings
+from core.calendar import add_working_days, working_days_between
+from core.dealers.models import Dealer
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from core.extensions import db
+from core.model_utils import utcnow
+from core.products.models import Product
+from core.security import check, get_scoped
+from core.users.services import validate
+from core.workflow import Transition, Workflow
+from plugins.rma import eligibility as elig
+from plugins.rma.models import (FLAGS, OPEN_STATES, SLA_STATES, STATES, Rma, RmaFreightClaim, RmaLine,
+                                RmaPenalty)
+from plugins.rma.schemas import (ClaimIn, DecisionIn, InspectIn, LineIn, ReceiveIn, RejectIn, ResolveIn,
+                                 RmaPatch, ShipIn, VersionIn)
+
+CENT = Decimal("0.01")
+NUMBER_RE = re.compile(r"RMA-\d{4}-\d{3,}", re.IGNORECASE)
+
+
+# --- guards ---------------------------------------------------------------------------
+
+def _own_dealer(rma, actor, **kw):
+    """Filing-side actions belong to the returning dealer's own users (or head office staff)."""
+    if actor.dealer_id is not None and actor.dealer_id != rma.dealer_id:
+        raise PermissionDenied(_("Only the returning dealer may do this."), code="not_returning_unit")
+
+
+def _receiving_unit(rma, actor, **kw):
+    """Receipt and resolution belong to the receiving unit: head office, or the distributor's agent."""
+    if rma.receiving_dealer_id is None:
+        if actor.dealer_id is not None:
+            raise PermissionDenied(_("This return goes back to head office."), code="not_receiving_unit")
+    elif actor.dealer_id != rma.receiving_dealer_id:
+        raise PermissionDenied(_("Only the receiving agent may do this."), code="not_receiving_unit")
+
+
+def _not_distributor(rma, actor, **kw):
+    if rma.dealer.kind == "distributor":
+        return _("A distributor's return goes back to its agent after review.")
+
+
+def _is_distributor(rma, actor, **kw):
+    if rma.dealer.kind != "distributor":
+        return _("Only a distributor's return goes to its agent.")
+
+
+def _rejecter(rma, actor, **kw):
+    needed = "rma.review" if rma.state == "submitted" else "rma.approve"
+    if not actor.can(needed):
+        raise PermissionDenied(_("You may not reject a return in this state."), code="forbidden")
+
+
+WORKFLOW = Workflow(
+    model=Rma, states=STATES, event="rma_state_changed",
+    transitions=(
+        Transition("submit", ("draft",), "submitted", "rma.file", (_own_dealer,)),
+        Transition("cancel", ("draft", "submitted", "reviewed"), "cancelled", "rma.file", (_own_dealer,)),
+        Transition("review", ("submitted",), "reviewed", "rma.review", (_not_distributor,)),
+        Transition("review_to_agent", ("submitted",), "approved", "rma.review", (_is_distributor,)),
+        Transition("approve", ("reviewed",), "approved", "rma.approve"),
+        Transition("reject", ("submitted", "reviewed"), "rejected", "rma.reject", (_rejecter,)),
+        Transition("ship", ("approved",), "shipped", "rma.file", (_own_dealer,)),
+        Transition("receive", ("shipped",), "received", "rma.receive", (_receiving_unit,)),
+        Transition("inspect", ("received",), "inspected", "rma.inspect"),
+        Transition("resolve", ("inspected",), "resolved", "rma.resolve", (_receiving_unit,)),
+        Transition("close", ("resolved",), "closed", "rma.close"),
+    ),
+)
+ACTIONS = ("submit", "cancel", "review", "approve", "reject", "ship", "receive", "inspect", "resolve", "close")
+
+
+def allowed_actions(rma, user) -> list[str]:
+    """Actions the user may try now (permission and state; guards are checked on the attempt)."""
+    names = []
+    for t in WORKFLOW.allowed(rma, user):
+        name = "review" if t.name == "review_to_agent" else t.name
+        try:
+            for guard in t.guards:
+                if guard(rma, user):
+                    raise Conflict("")
+        except (PermissionDenied, Conflict):
+            continue
+        if name not in names:
+            names.append(name)
+    return names
+
+
+# --- eligibility ----------------------------------------------------------------------
+
+def rules() -> elig.Rules:
+    return elig.Rules(order_mismatch_hours=settings.get("rma.order_mismatch_hours"),
+                      company_error_days=settings.get("rma.company_error_days"))
+
+
+def facts(line: RmaLine) -> elig.LineFacts:
+    product = line.product
+    return elig.LineFacts(
+        issue=line.issue, warranty_months=product.category.warranty_months,
+        production_date=line.production_date, purchase_date=line.purchase_date, sale_date=line.sale_date,
+        received_date=line.received_date, received_time=line.received_time,
+        discontinued=product.status == "discontinued", whole_unit_allowed=bool(product.category.whole_unit_returns),
+        **{f: bool(getattr(line, f)) for f in FLAGS})
+
+
+def evaluate_line(line: RmaLine, now: datetime, rule_set=None, extra: list[str] | None = None) -> elig.Eligibility:
+    result = elig.evaluate(facts(line), now, rule_set or rules())
+    for code in extra or ():
+        if code not in result.reasons:
+            result.reasons.append(code)
+    result.accepted = not result.reasons
+    return result
+
+
+def extra_checks(rma, line) -> list[str]:
+    """Blocking codes other plugins add through the ``rma_line_checks`` hook."""
+    pm = current_app.extensions["aftersales"].pm
+    codes: list[str] = []
+    for result in pm.hook.rma_line_checks(rma=rma, line=line):
+        for code in result or ():
+            if code not in codes:
+                codes.append(str(code))
+    return codes
+
+
+def eligibility_time(rma: Rma | None) -> datetime:
+    """Lines are judged at filing time: the submission, or now for a draft."""
+    if rma is not None and rma.submitted_at is not None:
+        return rma.submitted_at
+    return utcnow()
+
+
+# --- filing ---------------------------------------------------------------------------
+
+def _dealer_for(actor, dealer_code: str | None) -> Dealer:
+    if actor.dealer_id is not None:
+        if dealer_code and dealer_code != actor.dealer.code:
+            raise ValidationError(_("invalid input"), {"dealer_code": _("You can only file for your own company.")})
+        return actor.dealer
+    if not dealer_code:
+        raise ValidationError(_("invalid input"), {"dealer_code": _("Choose the dealer the return is for.")})
+    dealer = db.session.scalar(select(Dealer).where(Dealer.code == dealer_code))
+    if dealer is None:
+        raise ValidationError(_("invalid input"), {"dealer_code": _("No dealer with this code.")})
+    return dealer
+
+
+def _build_lines(raw_lines) -> list[RmaLine]:
+    items = [l if isinstance(l, LineIn) else validate(LineIn, l) for l in raw_lines]
+    skus = {item.sku for item in items}
+    products = {p.sku: p for p in db.session.scalars(
+        select(Product).where(Product.sku.in_(skus)).options(lazyload(Product.parts)))}
+    errors = {f"lines.{i}.sku": _("Unknown SKU %(sku)s.", sku=item.sku)
+              for i, item in enumerate(items) if item.sku not in products}
+    if errors:
+        raise ValidationError(_("invalid input"), errors)
+    lines = []
+    for item in items:
+        data = item.model_dump(exclude={"sku", "received_date"})
+        received = item.received_date
+        received_time = None
+        if isinstance(received, datetime):
+            if received.tzinfo is None:
+                received = received.replace(tzinfo=elig.CHINA)
+            received_time = received.astimezone(timezone.utc)
+            received = received.astimezone(elig.CHINA).date()
+        line = RmaLine(product=products[item.sku], received_date=received, received_time=received_time, **data)
+        lines.append(line)
+    return lines
+
+
+def check_dealer_may_file(dealer: Dealer) -> None:
+    if dealer.status == "disqualified":
+        raise PermissionDenied(elig.message("dealer_disqualified"), code="dealer_disqualified")
+
+
+def preview(raw_lines, actor, dealer_code: str | None = None) -> list[tuple[RmaLine, elig.Eligibility]]:
+    """Eligibility of lines being filed, without saving anything (live feedback on the form)."""
+    check(actor, "rma.file")
+    dealer = _dealer_for(actor, dealer_code)
+    lines = _build_lines(raw_lines)
+    rma = Rma(dealer=dealer, state="draft")
+    now, rule_set = utcnow(), rules()
+    out = [(line, evaluate_line(line, now, rule_set, extra_checks(rma, line))) for line in lines]
+    for line in lines:  # never persisted
+        if line in db.session:
+            db.session.expunge(line)
+    if rma in db.session:
+        db.session.expunge(rma)
+    return out
+
+
+def create_rma(dealer, lines: list, actor, submit: bool = False) -> Rma:
+    """File a return for ``dealer`` (a Dealer, or None to use the actor's company); optionally submit it."""
+    check(actor, "rma.file")
+    if dealer is None or isinstance(dealer, str):
+        dealer = _dealer_for(actor, dealer)
+    elif actor.dealer_id is not None and dealer.id != actor.dealer_id:
+        raise PermissionDenied(_("You can only file for your own company."))
+    check_dealer_may_file(dealer)
+    if not lines:
+        raise ValidationError(_("invalid input"), {"lines": _("Add at least one line.")})
+    rma = Rma(dealer=dealer, created_by_id=actor.id, state="draft", lines=_build_lines(lines))
+    db.session.add(rma)
+    db.session.flush()
+    if submit:  # the submission entry records the filing
+        apply_action(rma, "submit", actor, rma.version)
+    else:
+        activity.log(rma, "created", {"state": (None, "draft"), "lines": (None, len(rma.lines))}, actor=actor)
+    return rma
+
+
+def update_draft(rma: Rma, data, actor) -> Rma:
+    body = data if isinstance(data, RmaPatch) else validate(RmaPatch, data)
+    WORKFLOW.check(rma, "submit", actor)  # only the filer may edit ...
+    if body.version != rma.version:
+        raise Conflict(f"stale version {body.version}; current is {rma.version}", code="stale_version")
+    if rma.state != "draft":
+        raise Conflict(_("Only a draft can be changed."), code="illegal_transition")
+    old = len(rma.lines)
+    rma.lines = _build_lines(body.lines)
+    rma.updated_at = utcnow()  # bumps the version even when only lines change
+    activity.log(rma, "updated", {"lines": (old, len(rma.lines))}, actor=actor)
+    return rma
+
+
+# --- transitions ----------------------------------------------------------------------
+
+def _lines_by_id(rma: Rma, items, field_name: str = "lines") -> dict:
+    by_id = {l.id: l for l in rma.lines}
+    seen = {}
+    errors = {}
+    for i, item in enumerate(items):
+        if item.line_id not in by_id:
+            errors[f"{field_name}.{i}.line_id"] = _("Not a line of this return.")
+        elif item.line_id in seen:
+            errors[f"{field_name}.{i}.line_id"] = _("Line given twice.")
+        seen[item.line_id] = item
+    missing = [l.id for l in rma.lines if l.id not in seen]
+    if missing:
+        errors[field_name] = _("Every line must be given (missing: %(ids)s).", ids=", ".join(map(str, missing)))
+    if errors:
+        raise ValidationError(_("invalid input"), errors)
+    return seen
+
+
+def apply_action(rma: Rma, action: str, actor, version, **payload) -> Rma:
+    """Run one workflow action on ``rma`` with its payload (see the API for each body)."""
+    if action not in ACTIONS:
+        raise NotFound(f"unknown action {action!r}")
+    handler = _HANDLERS[action]
+    # No flush until the transition is applied: a flush bumps the version the workflow checks.
+    with db.session.no_autoflush:
+        handler(rma, actor, version, payload)
+    return rma
+
+
+def _payload(schema, version, payload):
+    return validate(schema, {"version": version, **payload})
+
+
+def _submit(rma, actor, version, payload):
+    WORKFLOW.check(rma, "submit", actor, version=version)
+    check_dealer_may_file(rma.dealer)
+    now, rule_set = utcnow(), rules()
+    errors = {}
+    for i, line in enumerate(rma.lines):
+        result = evaluate_line(line, now, rule_set, extra_checks(rma, line))
+        if not result.accepted:
+            errors[f"lines.{i}"] = "; ".join(elig.message(c, hours=rule_set.order_mismatch_hours,
+                                                          days=rule_set.company_error_days) for c in result.reasons)
+            errors[f"lines.{i}.reasons"] = ",".join(result.reasons)
+    if errors:
+        raise ValidationError(_("Some lines are not accepted."), errors, code="not_accepted")
+    rma.submitted_at = now
+    WORKFLOW.apply(rma, "submit", actor, version=version)
+    managers = region_managers(rma.dealer.region_id)
+    notifications.notify(managers, _("Return to review: %(dealer)s", dealer=rma.dealer.name),
+                         _("%(n)s line(s) filed.", n=len(rma.lines)), link=f"/rma/{rma.id}")
+
+
+def _review(rma, actor, version, payload):
+    validate(VersionIn, {"version": version})
+    if rma.dealer.kind == "distributor" and rma.dealer.parent_id is not None:
+        WORKFLOW.check(rma, "review_to_agent", actor, version=version)
+        now = utcnow()
+        number = sequences.next_number("RMA", now.year)  # may flush: before the record changes
+        WORKFLOW.apply(rma, "review_to_agent", actor, version=version,
+                       changes={"number": (None, number), "receiving_unit": (None, rma.dealer.parent.code)})
+        rma.reviewed_at = rma.approved_at = now
+        rma.receiving_dealer_id = rma.dealer.parent_id
+        rma.number = number
+        _notify_dealer(rma, _("Return %(number)s approved: send it to your agent %(agent)s.",
+                              number=rma.number, agent=rma.dealer.parent.name))
+        return
+    WORKFLOW.check(rma, "review", actor, version=version)
+    rma.reviewed_at = utcnow()
+    WORKFLOW.apply(rma, "review", actor, version=version)
+    notifications.notify(notifications.users_with_role("order_dept"),
+                         _("Return to approve: %(dealer)s", dealer=rma.dealer.name), "", link=f"/rma/{rma.id}")
+
+
+def _approve(rma, actor, version, payload):
+    WORKFLOW.check(rma, "approve", actor, version=version)
+    now = utcnow()
+    number = sequences.next_number("RMA", now.year)  # may flush: before the record changes
+    WORKFLOW.apply(rma, "approve", actor, version=version, changes={"number": (None, number)})
+    rma.approved_at, rma.number = now, number
+    _notify_dealer(rma, _("Return %(number)s approved: print the box labels and ship it.", number=rma.number))
+
+
+def _reject(rma, actor, version, payload):
+    WORKFLOW.check(rma, "reject", actor, version=version)
+    body = _payload(RejectIn, version, payload)
+    rma.reject_reason = body.reason
+    WORKFLOW.apply(rma, "reject", actor, version=version, comment=body.reason)
+    _notify_dealer(rma, _("Your return was rejected"), body.reason)
+
+
+def _cancel(rma, actor, version, payload):
+    WORKFLOW.apply(rma, "cancel", actor, version=version, comment=str(payload.get("reason") or ""))
+
+
+def _ship(rma, actor, version, payload):
+    WORKFLOW.check(rma, "ship", actor, version=version)
+    body = _payload(ShipIn, version, payload)
+    rma.boxes, rma.carrier, rma.tracking = body.boxes, body.carrier, body.tracking
+    rma.shipped_at = utcnow()
+    WORKFLOW.apply(rma, "ship", actor, version=version,
+                   changes={"boxes": (None, body.boxes), "carrier": (None, body.carrier),
+                            "tracking": (None, body.tracking)})
+
+
+def _receive(rma, actor, version, payload):
+    WORKFLOW.check(rma, "receive", actor, version=version)
+    body = _payload(ReceiveIn, version, payload)
+    items = _lines_by_id(rma, body.lines)
+    changes = {"boxes_received": (rma.boxes, body.boxes_received)}
+    differences = []
+    for line in rma.lines:
+        qty = items[line.id].received_quantity
+        line.received_quantity = qty
+        if qty != line.quantity:
+            differences.append(f"{line.product.sku}: {line.quantity} -> {qty}")
+            changes[f"line {line.id} quantity"] = (line.quantity, qty)
+    now = utcnow()
+    rma.boxes_received = body.boxes_received
+    rma.received_at = now
+    rma.due_date = add_working_days(elig.china_today(now), settings.get("rma.sla_working_days"))
+    changes["due_date"] = (None, rma.due_date)
+    WORKFLOW.apply(rma, "receive", actor, version=version, changes=changes,
+                   comment="; ".join(differences))
+    notifications.notify(notifications.users_with_role("technical"),
+                         _("Return %(number)s received: inspect it", number=rma.number), "",
+                         link=f"/rma/{rma.id}")
+
+
+def _inspect(rma, actor, version, payload):
+    WORKFLOW.check(rma, "inspect", actor, version=version)
+    body = _payload(InspectIn, version, payload)
+    items = _lines_by_id(rma, body.lines)
+    changes = {}
+    for line in rma.lines:
+        item = items[line.id]
+        line.verdict = item.verdict
+        line.serious = item.serious and item.verdict == "human_damage"
+        line.worth_analysis = item.worth_analysis
+        changes[f"line {line.id} verdict"] = (None, item.verdict)
+    rma.inspected_at = utcnow()
+    WORKFLOW.apply(rma, "inspect", actor, version=version, changes=changes)
+    damaged = [l for l in rma.lines if l.verdict == "human_damage"]
+    if damaged:
+        _propose_penalty(rma, any(l.serious for l in damaged), actor)
+    for line in rma.lines:
+        if line.issue in ("safety", "recall") or line.worth_analysis:
+            claim = RmaFreightClaim(rma_id=rma.id, rma_line_id=line.id, dealer_id=rma.dealer_id, state="open")
+            db.session.add(claim)
+
+
+ALLOWED_RESOLUTIONS = {
+    "quality_fault": ("repair", "replace", "credit", "paid_repair"),
+    "no_fault_found": ("return_to_sender",),
+    "human_damage": ("return_to_sender", "paid_repair"),
+    "not_covered": ("return_to_sender", "paid_repair"),
+}
+
+
+def _resolve(rma, actor, version, payload):
+    WORKFLOW.check(rma, "resolve", actor, version=version)
+    body = _payload(ResolveIn, version, payload)
+    items = _lines_by_id(rma, body.lines)
+    errors = {}
+    for i, item in enumerate(body.lines):
+        line = next(l for l in rma.lines if l.id == item.line_id)
+        allowed = ALLOWED_RESOLUTIONS.get(line.verdict or "", ())
+        if item.resolution not in allowed:
+            errors[f"lines.{i}.resolution"] = _("A %(verdict)s line resolves as: %(allowed)s.",
+                                                verdict=line.verdict, allowed=", ".join(allowed))
+        if item.resolution == "paid_repair" and not item.fee:
+            errors[f"lines.{i}.fee"] = _("A paid repair needs its fee.")
+        if item.resolution != "paid_repair" and item.fee:
+            errors[f"lines.{i}.fee"] = _("Only a paid repair has a fee.")
+    if errors:
+        raise ValidationError(_("invalid input"), errors)
+    changes = {}
+    for line in rma.lines:
+        item = items[line.id]
+        line.resolution = item.resolution
+        line.fee = item.fee.quantize(CENT) if item.fee is not None else None
+        changes[f"line {line.id} resolution"] = (None, item.resolution)
+    rma.resolved_at = utcnow()
+    WORKFLOW.apply(rma, "resolve", actor, version=version, changes=changes)
+
+
+def _close(rma, actor, version, payload):
+    WORKFLOW.check(rma, "close", actor, version=version)
+    rma.closed_at = utcnow()
+    WORKFLOW.apply(rma, "close", actor, version=version)
+
+
+_HANDLERS = {"submit": _submit, "review": _review, "approve": _approve, "reject": _reject, "cancel": _cancel,
+             "ship": _ship, "receive": _receive, "inspect": _inspect, "resolve": _resolve, "close": _close}
+
+
+def region_managers(region_id):
+    from core.dealers.models import region_managers as link
+    from core.users.models import User
+
+    if region_id is None:
+        return []
+    return db.session.scalars(select(User).join(link, link.c.user_id == User.id)
+                              .where(link.c.region_id == region_id, User.active.is_(True))
+                              .options(lazyload(User.roles)))
+
+
+def _notify_dealer(rma, title, body=""):
+    from core.users.models import User
+
+    users = db.session.scalars(select(User).where(User.dealer_id == rma.dealer_id, User.active.is_(True)))
+    notifications.notify(users, title, body, link=f"/rma/{rma.id}")
+
+
+# --- receiving lookup -----------------------------------------------------------------
+
+def lookup_for_receipt(text: str, actor) -> Rma:
+    """The RMA a scanned QR code or a typed number names, if it can be received now."""
+    check(actor, "rma.receive")
+    match = NUMBER_RE.search(text or "")
+    if not match:
+        raise NotFound(_("No approved return has this number; goods without approval are not processed."),
+                       code="unknown_rma")
+    rma = db.session.scalar(select(Rma).where(Rma.number == match.group(0).upper()))
+    if rma is None:
+        raise NotFound(_("No approved return has this number; goods without approval are not processed."),
+                       code="unknown_rma")
+    rma = get_scoped(Rma, rma.id, actor)
+    if rma.state != "shipped":
+        raise Conflict(_("Return %(number)s is %(state)s, not shipped: it cannot be received.",
+                         number=rma.number, state=rma.state), code="not_receivable")
+    _receiving_unit(rma, actor)
+    return rma
+
+
+# --- penalties ------------------------------------------------------------------------
+
+def batch_value(rma: Rma) -> Decimal:
+    return sum((Decimal(l.counted_quantity) * (l.product.unit_price or Decimal("0")) for l in rma.lines),
+               Decimal("0"))
+
+
+def _propose_penalty(rma: Rma, serious: bool, actor) -> RmaPenalty:
+    multiplier = Decimal(str(settings.get("rma.penalty_multiplier")))
+    amount = (batch_value(rma) * multiplier).quantize(CENT)
+    penalty = RmaPenalty(rma_id=rma.id, dealer_id=rma.dealer_id, amount=amount, serious=serious,
+                         state="proposed", disqualification="proposed" if serious else "none")
+    db.session.add(penalty)
+    db.session.flush()
+    activity.log(penalty, "proposed", {"amount": (None, amount), "serious": (None, serious)}, actor=actor)
+    notifications.notify(notifications.users_with_role("order_dept"),
+                         _("Penalty proposed for return %(number)s", number=rma.number), str(amount),
+                         link="/rma/penalties")
+    return penalty
+
+
+def _check_version(record, version):
+    if version is not None and int(version) != record.version:
+        raise Conflict(f"stale version {version}; current is {record.version}", code="stale_version")
+
+
+def decide_penalty(penalty: RmaPenalty, decision: str, actor, data) -> RmaPenalty:
+    check(actor, "rma.penalty")
+    body = data if isinstance(data, DecisionIn) else validate(DecisionIn, data)
+    _check_version(penalty, body.version)
+    if penalty.state != "proposed":
+        raise Conflict(_("This penalty was already decided."), code="illegal_transition")
+    if decision == "waive" and not body.reason:
+        raise ValidationError(_("invalid input"), {"reason": _("Give the reason for waiving.")})
+    old = penalty.state
+    penalty.state = "confirmed" if decision == "confirm" else "waived"
+    penalty.reason = body.reason
+    penalty.decided_by_id, penalty.decided_at = actor.id, utcnow()
+    activity.log(penalty, decision, {"state": (old, penalty.state)}, comment=body.reason, actor=actor)
+    return penalty
+
+
+def decide_disqualification(penalty: RmaPenalty, confirm: bool, actor, data) -> RmaPenalty:
+    """An admin confirms (the dealer is disqualified) or declines a proposed disqualification."""
+    from core.dealers.services import change_status
+
+    check(actor, "rma.disqualify")
+    body = data if isinstance(data, DecisionIn) else validate(DecisionIn, data)
+    _check_version(penalty, body.version)
+    if penalty.disqualification != "proposed":
+        raise Conflict(_("No disqualification is proposed here."), code="illegal_transition")
+    if not body.reason:
+        raise ValidationError(_("invalid input"), {"reason": _("A reason is required.")})
+    penalty.disqualification = "confirmed" if confirm else "declined"
+    penalty.updated_at = utcnow()
+    activity.log(penalty, "disqualification_" + penalty.disqualification,
+                 {"disqualification": ("proposed", penalty.disqualification)}, comment=body.reason, actor=actor)
+    if confirm and penalty.dealer.status != "disqualified":
+        change_status(penalty.dealer, "disqualified", body.reason, actor)
+    return penalty
+
+
+# --- freight claims -------------------------------------------------------------------
+
+def file_claim(claim: RmaFreightClaim, actor, data) -> RmaFreightClaim:
+    check(actor, "rma.file")
+    body = data if isinstance(data, ClaimIn) else validate(ClaimIn, data)
+    _check_version(claim, body.version)
+    if actor.dealer_id is not None and actor.dealer_id != claim.dealer_id:
+        raise PermissionDenied(_("Only the returning dealer may claim its freight."))
+    if claim.state not in ("open", "claimed"):
+        raise Conflict(_("This claim was already decided."), code="illegal_transition")
+    old = claim.state
+    claim.amount, claim.receipt, claim.state = body.amount.quantize(CENT), body.receipt, "claimed"
+    activity.log(claim, "claimed", {"state": (old, "claimed"), "amount": (None, claim.amount)}, actor=actor)
+    return claim
+
+
+def decide_claim(claim: RmaFreightClaim, decision: str, actor, data) -> RmaFreightClaim:
+    check(actor, "rma.freight")
+    body = data if isinstance(data, DecisionIn) else validate(DecisionIn, data)
+    _check_version(claim, body.version)
+    if claim.state != "claimed":
+        raise Conflict(_("Only a filed claim (amount and receipt) can be decided."), code="illegal_transition")
+    if decision == "waive" and not body.reason:
+        raise ValidationError(_("invalid input"), {"reason": _("Give the reason for refusing.")})
+    old = claim.state
+    claim.state = "confirmed" if decision == "confirm" else "waived"
+    claim.reason = body.reason
+    claim.decided_by_id, claim.decided_at = actor.id, utcnow()
+    activity.log(claim, decision, {"state": (old, claim.state)}, comment=body.reason, actor=actor)
+    return claim
+
+
+# --- SLA, cost, serialization ---------------------------------------------------------
+
+def today_china() -> date:
+    return elig.china_today(utcnow())
+
+
+def is_overdue(rma: Rma, today: date | None = None) -> bool:
+    return rma.state in SLA_STATES and rma.due_date is not None and (today or today_china()) > rma.due_date
+
+
+def overdue_clause(today: date | None = None):
+    return (Rma.state.in_(SLA_STATES)) & (Rma.due_date < (today or today_china()))
+
+
+def working_days_to_resolve(rma: Rma) -> int | None:
+    if rma.received_at is None or rma.resolved_at is None:
+        return None
+    return working_days_between(elig.china_today(rma.received_at), elig.china_today(rma.resolved_at))
+
+
+def cost(rma: Rma, penalties=None, claims=None) -> dict:
+    """Replaced/credited value, repair fees, approved freight and confirmed penalties of one RMA."""
+    if penalties is None:
+        penalties = list(db.session.scalars(select(RmaPenalty).where(RmaPenalty.rma_id == rma.id)))
+    if claims is None:
+        claims = list(db.session.scalars(select(RmaFreightClaim).where(RmaFreightClaim.rma_id == rma.id)))
+    replaced = sum((Decimal(l.counted_quantity) * l.product.unit_price for l in rma.lines
+                    if l.resolution in ("replace", "credit")), Decimal("0"))
+    fees = sum((l.fee or Decimal("0") for l in rma.lines if l.resolution == "paid_repair"), Decimal("0"))
+    freight = sum((c.amount or Decimal("0") for c in claims if c.state == "confirmed"), Decimal("0"))
+    penalty = sum((p.amount for p in penalties if p.state == "confirmed"), Decimal("0"))
+    return {"replaced_value": money(replaced), "repair_fees": money(fees), "freight": money(freight),
+            "penalties": money(penalty)}
+
+
+def money(value) -> str | None:
+    return None if value is None else str(Decimal(value).quantize(CENT))
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def serialize_line(line: RmaLine, result: elig.Eligibility, rule_set=None) -> dict:
+    rule_set = rule_set or rules()
+    data = {f: bool(getattr(line, f)) for f in FLAGS}
+    data.update({
+        "id": line.id, "sku": line.product.sku, "product_name": line.product.name, "quantity": line.quantity,
+        "issue": line.issue, "serial": line.serial or "", "production_date": _iso(line.production_date),
+        "purchase_date": _iso(line.purchase_date), "sale_date": _iso(line.sale_date),
+        "received_date": _iso(line.received_time.astimezone(elig.CHINA)) if line.received_time else _iso(line.received_date),
+        "description": line.description or "", "unit_price": money(line.product.unit_price),
+        "received_quantity": line.received_quantity, "verdict": line.verdict, "serious": bool(line.serious),
+        "worth_analysis": bool(line.worth_analysis), "resolution": line.resolution, "fee": money(line.fee),
+    })
+    ev = result.as_dict()
+    ev["messages"] = [elig.message(c, hours=rule_set.order_mismatch_hours, days=rule_set.company_error_days)
+                      for c in result.reasons + result.warnings]
+    data["eligibility"] = ev
+    return data
+
+
+def serialize_rma(rma: Rma, with_cost: bool = False, extra: dict | None = None, today: date | None = None,
+                  rule_set=None) -> dict:
+    rule_set = rule_set or rules()
+    at = eligibility_time(rma)
+    lines = [serialize_line(l, evaluate_line(l, at, rule_set, (extra or {}).get(l.id)), rule_set) for l in rma.lines]
+    return {
+        "id": rma.id, "number": rma.number, "state": rma.state, "version": rma.version,
+        "dealer_code": rma.dealer.code, "dealer_name": rma.dealer.name,
+        "receiving_unit": ({"kind": "agent", "dealer_code": rma.receiving_dealer.code}
+                           if rma.receiving_dealer_id else {"kind": "head_office", "dealer_code": None}),
+        "due_date": _iso(rma.due_date), "overdue": is_overdue(rma, today),
+        "boxes": rma.boxes, "carrier": rma.carrier or "", "tracking": rma.tracking or "",
+        "boxes_received": rma.boxes_received, "reject_reason": rma.reject_reason or "",
+        "created_at": _iso(rma.created_at), "submitted_at": _iso(rma.submitted_at),
+        "reviewed_at": _iso(rma.reviewed_at), "approved_at": _iso(rma.approved_at),
+        "shipped_at": _iso(rma.shipped_at), "received_at": _iso(rma.received_at),
+        "inspected_at": _iso(rma.inspected_at), "resolved_at": _iso(rma.resolved_at),
+        "closed_at": _iso(rma.closed_at), "lines": lines,
+        "cost": cost(rma) if with_cost else None,
+    }
+
+
+def serialize_penalty(p: RmaPenalty) -> dict:
+    return {"id": p.id, "rma_id": p.rma_id, "rma_number": p.rma.number, "dealer_code": p.dealer.code,
+            "amount": money(p.amount), "serious": bool(p.serious), "state": p.state, "reason": p.reason or "",
+            "disqualification": p.disqualification, "version": p.version}
+
+
+def serialize_claim(c: RmaFreightClaim) -> dict:
+    return {"id": c.id, "rma_id": c.rma_id, "rma_number": c.rma.number, "rma_line_id": c.rma_line_id,
+            "dealer_code": c.dealer.code, "amount": money(c.amount), "receipt": c.receipt or "", "state": c.state,
+            "reason": c.reason or "", "version": c.version}
+
+
+# --- queries --------------------------------------------------------------------------
+
+def load_options():
+    """Eager loads for RMA pages and lists: a constant number of queries, nothing unused."""
+    from core.dealers.models import Region
+
+    return (selectinload(Rma.lines).defaultload(RmaLine.product).lazyload(Product.parts),
+            defaultload(Rma.dealer).defaultload(Dealer.region).lazyload(Region.managers),
+            defaultload(Rma.receiving_dealer).defaultload(Dealer.region).lazyload(Region.managers))
+
+
+def serial_history(serial: str, actor):
+    from core.security import scoped
+
+    stmt = (select(RmaLine).join(RmaLine.rma).where(RmaLine.serial == serial)
+            .order_by(Rma.created_at, RmaLine.id))
+    stmt = scoped(stmt, Rma, actor)
+    return list(db.session.scalars(stmt))
+
+
+def overdue_rmas(today: date | None = None) -> list[Rma]:
+    return list(db.session.scalars(select(Rma).where(overdue_clause(today)).order_by(Rma.due_date, Rma.id)))
+
+
+def remind_overdue(today: date | None = None) -> int:
+    """Notify the order department, and each receiving agent, of every overdue return."""
+    from core.users.models import User
+
+    rmas = overdue_rmas(today)
+    staff = list(notifications.users_with_role("order_dept")) + list(notifications.users_with_role("technical"))
+    for rma in rmas:
+        recipients = list(staff)
+        if rma.receiving_dealer_id:
+            recipients += list(db.session.scalars(select(User).where(User.dealer_id == rma.receiving_dealer_id)))
+        notifications.notify(recipients, _("Return %(number)s is overdue (due %(due)s)",
+                                           number=rma.number, due=rma.due_date.isoformat()), "",
+                             link=f"/rma/{rma.id}")
+    return len(rmas)

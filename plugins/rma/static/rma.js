@@ -1,0 +1,76 @@
+// Live eligibility on the RMA filing form (progressive enhancement; the server checks again on submit).
+(function () {
+  var form = document.getElementById("rma-form");
+  if (!form) { return; }
+  var url = form.getAttribute("data-eligibility-url");
+  var token = document.getElementById("csrf-token").value;
+  var timer = null;
+
+  function lineData(card) {
+    var i = card.getAttribute("data-index"), p = "lines-" + i + "-", get = function (n) {
+      var el = form.elements[p + n]; return el ? el : null;
+    };
+    var data = {sku: get("sku").value.trim(), quantity: parseInt(get("quantity").value || "1", 10),
+                issue: get("issue").value, serial: get("serial").value.trim(), description: get("description").value};
+    ["production_date", "purchase_date", "sale_date", "received_date"].forEach(function (d) {
+      if (get(d).value) { data[d] = get(d).value; }
+    });
+    ["opened", "installed", "sample", "special_order", "scrap", "mixed_brand", "whole_unit"].forEach(function (f) {
+      data[f] = get(f).checked;
+    });
+    data.label_intact = !get("label_torn").checked;
+    return data;
+  }
+
+  function show(card, html) { card.querySelector(".eligibility").innerHTML = html; }
+  function esc(s) { var d = document.createElement("div"); d.textContent = s; return d.innerHTML; }
+
+  function check() {
+    var cards = Array.prototype.slice.call(form.querySelectorAll(".rma-line")).filter(function (c) {
+      return lineData(c).sku;
+    });
+    if (!cards.length) { return; }
+    var body = {lines: cards.map(lineData)};
+    if (form.elements.dealer_code && form.elements.dealer_code.value) { body.dealer_code = form.elements.dealer_code.value; }
+    fetch(url, {method: "POST", credentials: "same-origin",
+                headers: {"Content-Type": "application/json", "X-CSRFToken": token}, body: JSON.stringify(body)})
+      .then(function (r) { return r.json().then(function (j) { return [r.status, j]; }); })
+      .then(function (res) {
+        if (res[0] !== 200) {
+          var f = (res[1].error && res[1].error.fields) || {};
+          cards.forEach(function (c, i) {
+            var msgs = Object.keys(f).filter(function (k) { return k.indexOf("lines." + i + ".") === 0; })
+              .map(function (k) { return f[k]; });
+            show(c, msgs.length ? '<div class="alert alert-warning py-1 mb-0">' + esc(msgs.join("; ")) + "</div>" : "");
+          });
+          return;
+        }
+        res[1].lines.forEach(function (l, i) {
+          var e = l.eligibility, cls = e.accepted ? (e.warnings.length ? "alert-warning" : "alert-success") : "alert-danger";
+          var head = (e.in_warranty ? "✔ " : "✘ ") + (e.warranty_start ? e.warranty_start + " → " + e.warranty_end : "");
+          show(cards[i], '<div class="alert ' + cls + ' py-1 mb-0">' + esc(head) +
+               (e.messages.length ? "<br>" + e.messages.map(esc).join("<br>") : "") + "</div>");
+        });
+      }).catch(function () {});
+  }
+
+  form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(check, 400); });
+  form.addEventListener("change", function () { clearTimeout(timer); timer = setTimeout(check, 100); });
+  document.getElementById("add-line").addEventListener("click", function () {
+    var cards = form.querySelectorAll(".rma-line"), last = cards[cards.length - 1];
+    var n = 0;
+    cards.forEach(function (c) { n = Math.max(n, parseInt(c.getAttribute("data-index"), 10) + 1); });
+    var copy = last.cloneNode(true), old = last.getAttribute("data-index");
+    copy.setAttribute("data-index", n);
+    copy.querySelectorAll("[name],[id],[for]").forEach(function (el) {
+      ["name", "id", "for"].forEach(function (a) {
+        var v = el.getAttribute(a);
+        if (v) { el.setAttribute(a, v.replace("lines-" + old + "-", "lines-" + n + "-").replace("l" + old + "-", "l" + n + "-")); }
+      });
+      if (el.type === "checkbox") { el.checked = false; } else if (el.tagName === "INPUT" && el.type !== "number") { el.value = ""; }
+    });
+    show(copy, "");
+    document.getElementById("lines").appendChild(copy);
+  });
+  check();
+})();

@@ -1,0 +1,367 @@
+"""RMA pages: dealer portal, head-office queues, receiving, penalties, freight claims, export, serial history."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from core import activity
+from core.errors import DomainError
+from core.events import commit
+from core.extensions import db
+from core.products.models import Product
+from core.security import get_scoped, require, scoped
+from plugins.rma import services
+from plugins.rma.api import list_stmt, reload
+from plugins.rma.models import FLAGS, ISSUES, RESOLUTIONS, STATES, VERDICTS, Rma, RmaFreightClaim, RmaPenalty
+from plugins.rma.schemas import RmaQuery
+
+bp = Blueprint("rma", __name__, url_prefix="/rma", template_folder="templates")
+STATIC_DIR = __import__("pathlib").Path(__file__).parent / "static"
+
+
+@bp.route("/rma.js")
+@require("rma.file")
+def script():
+    """The filing form's script (same-origin, as the CSP requires)."""
+    from flask import send_from_directory
+
+    return send_from_directory(STATIC_DIR, "rma.js", mimetype="text/javascript")
+
+STATE_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"), "reviewed": _l("Reviewed"),
+                "approved": _l("Approved"), "shipped": _l("Shipped"), "received": _l("Received"),
+                "inspected": _l("Inspected"), "resolved": _l("Resolved"), "closed": _l("Closed"),
+                "rejected": _l("Rejected"), "cancelled": _l("Cancelled")}
+ISSUE_LABELS = {"quality_defect": _l("Quality defect"), "doa": _l("Dead on unpacking"),
+                "unpacking_damage": _l("Damage found on unpacking"), "order_mismatch": _l("Not as ordered"),
+                "company_error": _l("Company error (wrong goods or order entry)"), "safety": _l("Safety problem"),
+                "recall": _l("Recall"), "paid_repair": _l("Paid repair (out of warranty)")}
+FLAG_LABELS = {"opened": _l("Package opened"), "installed": _l("Installed or used"), "sample": _l("Sample"),
+               "special_order": _l("Special order"), "scrap": _l("Scrap"), "mixed_brand": _l("Assembled with other brands"),
+               "whole_unit": _l("Whole lamp"), "label_intact": _l("Label intact")}
+VERDICT_LABELS = {"quality_fault": _l("Quality fault"), "no_fault_found": _l("No fault found"),
+                  "human_damage": _l("Human damage"), "not_covered": _l("Not covered")}
+RESOLUTION_LABELS = {"repair": _l("Repair"), "replace": _l("Replace"), "credit": _l("Credit"),
+                     "return_to_sender": _l("Return to sender"), "paid_repair": _l("Paid repair")}
+ACTION_LABELS = {"submit": _l("Submit"), "cancel": _l("Cancel return"), "review": _l("Review"),
+                 "approve": _l("Approve"), "reject": _l("Reject"), "ship": _l("Mark shipped"),
+                 "receive": _l("Record receipt"), "inspect": _l("Record inspection"), "resolve": _l("Resolve"),
+                 "close": _l("Close")}
+TIMELINE = ("submitted", "reviewed", "approved", "shipped", "received", "inspected", "resolved", "closed")
+
+
+@bp.app_context_processor
+def _labels():
+    return {"state_label": lambda s: STATE_LABELS.get(s, s)}
+
+
+def _ctx(**kw):
+    return dict(STATE_LABELS=STATE_LABELS, ISSUE_LABELS=ISSUE_LABELS, FLAG_LABELS=FLAG_LABELS,
+                VERDICT_LABELS=VERDICT_LABELS, RESOLUTION_LABELS=RESOLUTION_LABELS, ACTION_LABELS=ACTION_LABELS,
+                **kw)
+
+
+def _query(**fixed) -> RmaQuery:
+    args = {k: v for k, v in request.args.to_dict().items() if v not in ("", None)}
+    args.update(fixed)
+    try:
+        return RmaQuery.model_validate(args)
+    except Exception:  # a bad filter in the address bar: show everything rather than an error page
+        return RmaQuery.model_validate(fixed)
+
+
+def _list(title, endpoint_hint=None, bulk=False, **fixed):
+    query = _query(**fixed)
+    stmt = list_stmt(query)
+    from core.api import paginate
+
+    data = paginate(stmt, query, lambda r: r)
+    today = services.today_china()
+    return render_template("rma/list.html", **_ctx(
+        title=title, rmas=data["items"], total=data["total"], page=data["page"], pages=data["pages"],
+        query=query, fixed=fixed, bulk=bulk, today=today, is_overdue=services.is_overdue,
+        products=db.session.scalars(select(Product).order_by(Product.sku).limit(500)).all()))
+
+
+@bp.route("/")
+@require("rma.view")
+def list_rmas():
+    return _list(_("My returns") if current_user.dealer_id else _("Returns (RMA)"))
+
+
+@bp.route("/queue/review")
+@require("rma.review")
+def queue_review():
+    return _list(_("Review queue"), state="submitted")
+
+
+@bp.route("/queue/approve")
+@require("rma.approve")
+def queue_approve():
+    return _list(_("Approval queue"), bulk=True, state="reviewed")
+
+
+@bp.route("/queue/inspect")
+@require("rma.inspect")
+def queue_inspect():
+    return _list(_("Inspection"), state="received")
+
+
+@bp.route("/queue/resolve")
+@require("rma.resolve")
+def queue_resolve():
+    return _list(_("Resolution"), state="inspected")
+
+
+@bp.route("/queue/approve", methods=["POST"])
+@require("rma.approve")
+def bulk_approve():
+    done, failed = 0, []
+    for raw in request.form.getlist("rma"):
+        try:
+            rma_id, version = (int(x) for x in raw.split(":"))
+            rma = get_scoped(Rma, rma_id, options=services.load_options())
+            services.apply_action(rma, "approve", current_user, version)
+            commit()
+            done += 1
+        except (DomainError, ValueError) as exc:
+            db.session.rollback()
+            failed.append(f"{raw.split(':')[0]}: {getattr(exc, 'message', exc)}")
+    if done:
+        flash(_("%(n)s return(s) approved.", n=done), "success")
+    for f in failed:
+        flash(_("Not approved: %(detail)s", detail=f), "danger")
+    return redirect(url_for("rma.queue_approve"))
+
+
+@bp.route("/export.<fmt>")
+@require("rma.export")
+def export(fmt):
+    if fmt not in ("csv", "xlsx"):
+        return Response(status=404)
+    query = _query()
+    rows = db.session.scalars(list_stmt(query).limit(100000)).unique().all()
+    header = ["number", "state", "dealer_code", "dealer_name", "receiving_unit", "created_at", "received_at",
+              "due_date", "overdue", "line_id", "sku", "quantity", "received_quantity", "issue", "serial", "verdict",
+              "resolution", "fee"]
+    today = services.today_china()
+    data = []
+    for r in rows:
+        for l in r.lines:
+            data.append([r.number or "", r.state, r.dealer.code, r.dealer.name,
+                         r.receiving_dealer.code if r.receiving_dealer else "head_office",
+                         r.created_at.isoformat(), r.received_at.isoformat() if r.received_at else "",
+                         r.due_date.isoformat() if r.due_date else "", services.is_overdue(r, today), l.id,
+                         l.product.sku, l.quantity, l.received_quantity if l.received_quantity is not None else "",
+                         l.issue, l.serial, l.verdict or "", l.resolution or "", services.money(l.fee) or ""])
+    if fmt == "csv":
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow(header)
+        w.writerows(data)
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="rmas.csv"'})
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "RMA"
+    ws.append(header)
+    for row in data:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return Response(buf.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="rmas.xlsx"'})
+
+
+# --- filing ---------------------------------------------------------------------------
+
+def _lines_from_form(form) -> list[dict]:
+    lines = []
+    indexes = sorted({int(k.split("-")[1]) for k in form if k.startswith("lines-") and k.count("-") >= 2
+                      and k.split("-")[1].isdigit()})
+    for i in indexes:
+        p = f"lines-{i}-"
+        sku = form.get(p + "sku", "").strip()
+        if not sku:
+            continue
+        line = {"sku": sku, "quantity": form.get(p + "quantity", "").strip() or None,
+                "issue": form.get(p + "issue", ""), "serial": form.get(p + "serial", "").strip(),
+                "description": form.get(p + "description", "").strip()}
+        for d in ("production_date", "purchase_date", "sale_date", "received_date"):
+            line[d] = form.get(p + d) or None
+        for f in FLAGS:
+            line[f] = form.get(p + f) == "on" if f != "label_intact" else form.get(p + "label_torn") != "on"
+        lines.append(line)
+    return lines
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("rma.file")
+def new_rma():
+    errors, lines = {}, [{}]
+    if request.method == "POST":
+        lines = _lines_from_form(request.form) or [{}]
+        try:
+            dealer_code = request.form.get("dealer_code") or None
+            rma = services.create_rma(dealer_code, lines if lines != [{}] else [], current_user,
+                                      submit=request.form.get("submit") == "1")
+            rma_id = rma.id
+            commit()
+            flash(_("Return saved."), "success")
+            return redirect(url_for("rma.detail", rma_id=rma_id))
+        except DomainError as exc:
+            db.session.rollback()
+            errors = exc.fields
+            flash(exc.message, "danger")
+    products = db.session.scalars(select(Product).where(Product.status == "active").order_by(Product.sku)
+                                  .limit(2000)).all()
+    return render_template("rma/new.html", **_ctx(lines=lines, errors=errors, products=products, ISSUES=ISSUES,
+                                                  FLAGS=FLAGS)), (422 if errors else 200)
+
+
+# --- detail and actions ---------------------------------------------------------------
+
+@bp.route("/<int:rma_id>")
+@require("rma.view")
+def detail(rma_id):
+    rma = get_scoped(Rma, rma_id, options=services.load_options())
+    data = services.serialize_rma(rma, with_cost=True)
+    entries = activity.entries_for("rma", rma.id)
+    return render_template("rma/detail.html", **_ctx(
+        rma=rma, data=data, entries=entries, actions=services.allowed_actions(rma, current_user),
+        timeline=[(s, getattr(rma, f"{s}_at")) for s in TIMELINE], VERDICTS=VERDICTS, RESOLUTIONS=RESOLUTIONS))
+
+
+def _action_payload(action, form, rma) -> dict:
+    def num(value):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return value
+    if action == "reject":
+        return {"reason": form.get("reason", "").strip()}
+    if action == "ship":
+        return {"boxes": num(form.get("boxes")), "carrier": form.get("carrier", "").strip(),
+                "tracking": form.get("tracking", "").strip()}
+    if action == "receive":
+        return {"boxes_received": num(form.get("boxes_received")),
+                "lines": [{"line_id": l.id, "received_quantity": num(form.get(f"qty-{l.id}"))} for l in rma.lines]}
+    if action == "inspect":
+        return {"lines": [{"line_id": l.id, "verdict": form.get(f"verdict-{l.id}"),
+                           "serious": form.get(f"serious-{l.id}") == "on",
+                           "worth_analysis": form.get(f"worth-{l.id}") == "on"} for l in rma.lines]}
+    if action == "resolve":
+        return {"lines": [{"line_id": l.id, "resolution": form.get(f"resolution-{l.id}"),
+                           "fee": form.get(f"fee-{l.id}") or None} for l in rma.lines]}
+    return {}
+
+
+@bp.route("/<int:rma_id>/do/<action>", methods=["POST"])
+@require("rma.view")
+def do_action(rma_id, action):
+    rma = get_scoped(Rma, rma_id, options=services.load_options())
+    try:
+        services.apply_action(rma, action, current_user, request.form.get("version", type=int),
+                              **_action_payload(action, request.form, rma))
+        commit()
+        flash(_("Done: %(action)s.", action=ACTION_LABELS.get(action, action)), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items() if not k.endswith(".reasons"))
+        flash(f"{exc.message} {detail}".strip(), "danger")
+    return redirect(url_for("rma.detail", rma_id=rma_id))
+
+
+@bp.route("/<int:rma_id>/labels.pdf")
+@require("rma.view")
+def labels(rma_id):
+    from plugins.rma.labels import labels_pdf
+
+    rma = get_scoped(Rma, rma_id, options=services.load_options())
+    if rma.number is None:
+        flash(_("Labels are issued when the return is approved."), "warning")
+        return redirect(url_for("rma.detail", rma_id=rma_id))
+    return Response(labels_pdf(rma), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{rma.number}-labels.pdf"'})
+
+
+# --- receiving ------------------------------------------------------------------------
+
+@bp.route("/receiving", methods=["GET", "POST"])
+@require("rma.receive")
+def receiving():
+    code = (request.values.get("number") or "").strip()
+    if code:
+        try:
+            rma = services.lookup_for_receipt(code, current_user)
+            return redirect(url_for("rma.detail", rma_id=rma.id, _anchor="receive"))
+        except DomainError as exc:
+            flash(exc.message, "danger")
+    shipped = _query(state="shipped")
+    data = db.session.scalars(list_stmt(shipped).limit(50)).unique().all()
+    return render_template("rma/receiving.html", **_ctx(rmas=data, number=code))
+
+
+# --- penalties and claims -------------------------------------------------------------
+
+@bp.route("/penalties", methods=["GET", "POST"])
+@require("rma.view")
+def penalties():
+    if request.method == "POST":
+        p = get_scoped(RmaPenalty, request.form.get("id"))
+        decision = request.form.get("decision")
+        data = {"version": request.form.get("version", type=int), "reason": request.form.get("reason", "").strip()}
+        try:
+            if decision in ("confirm", "waive"):
+                services.decide_penalty(p, decision, current_user, data)
+            elif decision in ("disqualify", "keep"):
+                services.decide_disqualification(p, decision == "disqualify", current_user, data)
+            commit()
+            flash(_("Saved."), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(f"{exc.message} {'; '.join(exc.fields.values())}".strip(), "danger")
+        return redirect(url_for("rma.penalties"))
+    rows = db.session.scalars(scoped(select(RmaPenalty), RmaPenalty).order_by(RmaPenalty.id.desc()).limit(200)).all()
+    return render_template("rma/penalties.html", **_ctx(rows=rows))
+
+
+@bp.route("/claims", methods=["GET", "POST"])
+@require("rma.view")
+def claims():
+    if request.method == "POST":
+        c = get_scoped(RmaFreightClaim, request.form.get("id"))
+        decision = request.form.get("decision")
+        data = {"version": request.form.get("version", type=int), "reason": request.form.get("reason", "").strip()}
+        try:
+            if decision == "claim":
+                services.file_claim(c, current_user, {"version": data["version"],
+                                                      "amount": request.form.get("amount") or "0",
+                                                      "receipt": request.form.get("receipt", "").strip()})
+            else:
+                services.decide_claim(c, decision, current_user, data)
+            commit()
+            flash(_("Saved."), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(f"{exc.message} {'; '.join(exc.fields.values())}".strip(), "danger")
+        return redirect(url_for("rma.claims"))
+    rows = db.session.scalars(scoped(select(RmaFreightClaim), RmaFreightClaim)
+                              .order_by(RmaFreightClaim.id.desc()).limit(200)).all()
+    return render_template("rma/claims.html", **_ctx(rows=rows))
+
+
+@bp.route("/serials/")
+@bp.route("/serials/<path:serial>")
+@require("rma.view")
+def serial_history(serial=None):
+    serial = serial or (request.args.get("serial") or "").strip()
+    lines = services.serial_history(serial, current_user) if serial else []
+    return render_template("rma/serial.html", **_ctx(serial=serial, lines=lines))
