@@ -33,7 +33,7 @@ def aftersales_api_blueprints():
 @hookimpl
 def aftersales_menu_items():
     return [MenuItem("spares_rma.chargebacks", _l("Spare-part chargebacks"), "spares_rma.list_chargebacks",
-                     "spares_rma.view", order=45, icon="cash-coin")]
+                     "spares_rma.view", order=45, icon="cash-coin", group="spares", group_label=_l("Spare parts"))]
 
 
 @hookimpl
