@@ -115,8 +115,22 @@ def update_rma(rma_id: int, body: RmaPatch):
     return services.serialize_rma(reload(rma_id))
 
 
-def _transition(rma_id: int, action: str, body):
+def _raw_version():
+    """The `version` of a transition body, read before the body is validated (None when absent or not an int)."""
+    from flask import request
+
+    payload = request.get_json(silent=True) if request.is_json else None
+    version = payload.get("version") if isinstance(payload, dict) else None
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
+
+
+def _transition(rma_id: int, action: str, schema):
+    """Errors come in this order: 404 outside scope, 403 role, 409 stale version or state, then 400/422 body."""
+    from core.api import _parse_body
+
     rma = load(rma_id)
+    services.precheck(rma, action, current_user, _raw_version())
+    body = _parse_body(schema)
     payload = body.model_dump(exclude={"version"})
     services.apply_action(rma, action, current_user, body.version, **payload)
     commit()
@@ -124,12 +138,15 @@ def _transition(rma_id: int, action: str, body):
 
 
 def _declare(action: str, schema, doc: str):
-    def view(rma_id: int, body):
-        return _transition(rma_id, action, body)
+    def view(rma_id: int):
+        return _transition(rma_id, action, schema)
     view.__name__ = f"rma_{action}"
     view.__doc__ = doc
-    route(bp, f"/rmas/<int:rma_id>/{action}", ["POST"], body=schema, response=RmaOut, permission="rma.view",
-          tag="rma")(view)
+    # The body is parsed inside the view (after the scope, role, version and state checks),
+    # but still documented in the OpenAPI description.
+    wrapped = route(bp, f"/rmas/<int:rma_id>/{action}", ["POST"], response=RmaOut, permission="rma.view",
+                    tag="rma")(view)
+    wrapped._api_meta.body = schema
 
 
 for _action, _schema, _doc in (

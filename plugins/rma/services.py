@@ -271,6 +271,25 @@ def apply_action(rma: Rma, action: str, actor, version, **payload) -> Rma:
     return rma
 
 
+def precheck(rma: Rma, action: str, actor, version) -> None:
+    """Role (403), then version and state (409) of ``action``, before its body is looked at."""
+    if action not in ACTIONS:
+        raise NotFound(f"unknown action {action!r}")
+    name = action
+    if action == "review" and rma.dealer.kind == "distributor" and rma.dealer.parent_id is not None:
+        name = "review_to_agent"
+    t = WORKFLOW.transition(name)
+    if not actor.can(t.permission):
+        raise PermissionDenied(_("Your role may not do this."), code="forbidden")
+    if action == "reject":
+        _rejecter(rma, actor)
+    if version is not None and int(version) != rma.version:
+        raise Conflict(_("The return was changed by someone else; reload it."), code="stale_version")
+    if rma.state not in t.sources:
+        raise Conflict(_("This cannot be done while the return is %(state)s.", state=rma.state),
+                       code="illegal_transition")
+
+
 def _payload(schema, version, payload):
     return validate(schema, {"version": version, **payload})
 
