@@ -304,15 +304,16 @@ def _action_payload(action, form, rma) -> dict:
 @require("rma.view")
 def do_action(rma_id, action):
     rma = get_scoped(Rma, rma_id, options=services.load_options())
+    version = request.form.get("version", type=int)
     try:
-        services.apply_action(rma, action, current_user, request.form.get("version", type=int),
-                              **_action_payload(action, request.form, rma))
+        services.precheck(rma, action, current_user, version)  # role, stale form, state: in the user's words
+        services.apply_action(rma, action, current_user, version, **_action_payload(action, request.form, rma))
         commit()
         flash(_("Done: %(action)s.", action=ACTION_LABELS.get(action, action)), "success")
     except DomainError as exc:
         db.session.rollback()
-        detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items() if not k.endswith(".reasons"))
-        flash(f"{exc.message} {detail}".strip(), "danger")
+        messages = [v for k, v in exc.fields.items() if not k.endswith(".reasons")]
+        flash("; ".join(messages) if messages else exc.message, "danger")
     return redirect(url_for("rma.detail", rma_id=rma_id))
 
 

@@ -229,3 +229,32 @@ def test_cancel_asks_for_confirmation(page, live_app):
     page.once("dialog", lambda d: d.accept())
     act_button(page, "Cancel return")
     assert state(page) == "Cancelled"
+
+
+def test_two_approvers_and_a_penalty_confirmation(page, live_app):
+    # the demo's submitted return: rm_east reviews it, then two order users open it at once
+    login(page, "rm_east")
+    page.goto("/rma/queue/review")
+    path = page.locator("main table tbody a").first.get_attribute("href")
+    act(page, path, "Review")
+    as_user(page, "order")
+    page.goto(path)
+    other = page.context.new_page()
+    other.goto(path)
+    other.click("main form button:text-is('Approve')")
+    other.wait_for_load_state()
+    assert "Done: Approve." in other.locator(".alert-success").inner_text()
+    other.close()
+    page.click("main form button:text-is('Approve')")  # this tab's form is stale
+    page.wait_for_load_state()
+    assert "changed by someone else; reload it" in page.locator(".alert-danger").inner_text()
+    assert state(page) == "Approved"
+
+    # confirming a penalty (money) asks first; dismissing changes nothing
+    page.goto("/rma/penalties")
+    messages = []
+    page.once("dialog", lambda d: (messages.append(d.message), d.dismiss()))
+    page.locator("button:text-is('Confirm')").first.click()
+    assert messages and "a penalty of 536.00" in messages[0]
+    page.goto("/rma/penalties")
+    assert "Proposed" in page.locator("main table tbody tr").first.inner_text()

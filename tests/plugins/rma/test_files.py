@@ -140,3 +140,22 @@ def test_claim_page_needs_the_receipt_file_and_order_dept_sees_it(app, client, w
     client = as_user(app, "d2")
     assert client.get(href).status_code == 404
     assert "fapiao.png" not in client.get("/rma/claims").get_data(as_text=True)
+
+
+def test_action_errors_on_the_page_are_plain_sentences_in_the_users_language(app, client, world):
+    rma = walk_to(client, world, "reviewed")
+    world.users["order"].language = "zh_CN"
+    db.session.commit()
+    browser = as_user(app, "order")
+    browser.post(f"/rma/{rma['id']}/do/approve", data={"version": rma["version"]})
+    page = browser.post(f"/rma/{rma['id']}/do/approve", data={"version": rma["version"]},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "该退货单已被他人修改,请刷新后重试。" in page and "stale version" not in page
+    inspected = walk_to(client, world, "inspected")
+    browser = as_user(app, "order")
+    line_id = inspected["lines"][0]["id"]
+    page = browser.post(f"/rma/{inspected['id']}/do/resolve", data={
+        "version": inspected["version"], f"resolution-{line_id}": "paid_repair"}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "有偿维修须填写费用。" in text
+    assert "lines.0" not in text
