@@ -141,6 +141,11 @@ def test_head_office_route_by_every_role(page, live_app):
     assert timeline.count() == 8 and page.locator("ol[aria-label=Timeline] li.list-group-item-success").count() == 8
     assert "Replace" in page.locator("main table").first.inner_text()
 
+    # the dashboard's return widgets are real markup, not escaped text
+    page.goto("/")
+    assert page.locator("#rma-overdue-count").is_visible() and "<table" not in page.locator("main").inner_text()
+    shot(page, "5-dashboard")
+
 
 def act_button(page, label):
     page.click(f"main form button:text-is('{label}')")
