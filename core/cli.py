@@ -54,6 +54,16 @@ def sync_command():
     click.echo("roles and permissions synchronised")
 
 
+def _upgrade_all_heads_by_default():
+    """``aftersales db upgrade`` = ``upgrade heads``: the core and every enabled plugin branch."""
+    for param in migrate_db_group.commands["upgrade"].params:
+        if param.name == "revision":
+            param.default = "heads"
+
+
+_upgrade_all_heads_by_default()
+
+
 @migrate_db_group.result_callback()
 @click.pass_context
 def _after_db_command(ctx, *args, **kwargs):

@@ -36,6 +36,9 @@ class MenuItem:
     order: int = 100
     icon: str = "circle"
     roles: tuple[str, ...] = ()  # shown only to these roles when set
+    group: str | None = None  # items of one group show as a dropdown in the navigation bar
+    group_label: Any = None  # the dropdown's title (taken from the group's first item)
+    visible: Callable[[Any], bool] | None = None  # visible(user): a finer rule than the permission
 
 
 @dataclass(frozen=True)

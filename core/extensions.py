@@ -1,5 +1,4 @@
 """Flask extensions and the plugin manager, created unbound and wired in create_app."""
-from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,7 +23,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
 
 
 def _configure_sqlite():

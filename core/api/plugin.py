@@ -17,10 +17,20 @@ def openapi():
 
 
 def before_api_request():
-    """A browser session calling the API with unsafe methods must send its CSRF token."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    """Authenticate API calls: a Bearer token, when sent, decides who the caller is (even with a
+    browser session open); a browser session calling with unsafe methods must send its CSRF token."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        from core.api import error_response
+        from core.users.services import user_for_token
+
+        user = user_for_token(header[7:].strip())
+        if user is None:
+            return error_response(401, "unauthorized", "invalid, expired or revoked token")
+        g._login_user = user  # what flask_login.current_user returns for this request
+        g.token_auth = True
         return None
-    if request.headers.get("Authorization", "").startswith("Bearer "):
+    if request.method in ("GET", "HEAD", "OPTIONS"):
         return None
     if current_user.is_authenticated and not g.get("token_auth"):
         from flask_wtf.csrf import CSRFError, validate_csrf

@@ -1,6 +1,8 @@
 """The UI shell: layout, navigation from the menu hook, template slots, errors, security headers."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_datetime, gettext as _
 from flask_login import current_user
@@ -37,15 +39,39 @@ def render_slot(name: str, /, **context) -> Markup:
     return Markup("\n").join(parts)
 
 
+@dataclass
+class MenuGroup:
+    id: str
+    label: object
+    items: list
+
+    group = True
+
+
 def menu_for(user) -> dict:
+    """The menu ``user`` may see, by section; in ``main``, grouped items become one MenuGroup."""
     reg = current_app.extensions["aftersales"]
     sections: dict = {}
+    groups: dict = {}
     for item in reg.menu:
         if item.permission and not user.can(item.permission):
             continue
         if item.roles and not user.has_role(*item.roles):
             continue
-        sections.setdefault(item.section, []).append(item)
+        if item.visible is not None and not item.visible(user):
+            continue
+        entries = sections.setdefault(item.section, [])
+        if item.group and item.section == "main":
+            group = groups.get(item.group)
+            if group is None:
+                group = groups[item.group] = MenuGroup(item.group, item.group_label or item.label, [])
+                entries.append(group)
+            group.items.append(item)
+        else:
+            entries.append(item)
+    # a group with a single item shows as that item
+    for name, entries in sections.items():
+        sections[name] = [e.items[0] if isinstance(e, MenuGroup) and len(e.items) == 1 else e for e in entries]
     return sections
 
 

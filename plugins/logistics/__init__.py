@@ -52,8 +52,9 @@ def aftersales_api_blueprints():
 def aftersales_menu_items():
     return [
         MenuItem("logistics.exceptions", _l("Transport exceptions"), "logistics.list_exceptions", "logistics.view",
-                 order=40, icon="truck"),
-        MenuItem("logistics.queue", _l("Exception queue"), "logistics.queue", "logistics.decide", order=41, icon="inbox"),
+                 order=40, icon="truck", group="logistics", group_label=_l("Transport exceptions")),
+        MenuItem("logistics.queue", _l("Exception queue"), "logistics.queue", "logistics.decide", order=41, icon="inbox",
+                 group="logistics", group_label=_l("Transport exceptions")),
     ]
 
 
@@ -73,6 +74,13 @@ def aftersales_dashboard_widgets():
 def aftersales_template_slots():
     return [Slot("logistics_exception_panels",
                  "Panels on a transport exception record page; context: record (LogisticsException).")]
+
+
+@hookimpl
+def aftersales_cli_commands():
+    from plugins.logistics.cli import bench_logistics_command
+
+    return [bench_logistics_command]
 
 
 @hookimpl

@@ -24,6 +24,8 @@ from plugins.logistics.models import (CLAIM_STATES, PURPOSES, SIGNED_DOCUMENT, S
                                       LogisticsExceptionLine)
 
 MODEL = "logistics_exception"
+OUTCOME_NAMES = {"credit": lambda: _l("Credit"), "exchange": lambda: _l("Exchange"),
+                 "carrier_claim": lambda: _l("Carrier claim"), "rejected": lambda: _l("Rejected")}
 ACTIONS = ("file", "accept", "refuse", "resolve", "settle_claim")
 
 
@@ -412,9 +414,8 @@ def file_exception(record: LogisticsException, actor, version, comment: str = ""
                       f"{record.received_on.isoformat()}) with no responsible party identified: "
                       "the report is not accepted and the receiver bears the loss")
             activity.log(record, "filing_refused_late", changes, comment=reason, actor=actor)
-            notifications.notify(notifications.users_with_role("order_dept"),
-                                 f"{record.number}: late filing awaits your decision",
-                                 reason, _order_dept_link(record))
+            _notify(notifications.users_with_role("order_dept"), record,
+                    lambda: _l("%(number)s: a late filing awaits your decision", number=record.number), reason)
             raise LateFiling(reason, {"received_on": reason})
         record.filing_deadline = deadline
     record.filed_on = on
@@ -422,17 +423,29 @@ def file_exception(record: LogisticsException, actor, version, comment: str = ""
     workflow.apply(record, "file", actor, comment=comment,
                    changes={"filed_on": (None, on), "unconditional": (False, record.unconditional)} if record.unconditional
                    else {"filed_on": (None, on)})
-    notifications.notify(notifications.users_with_role("order_dept"), f"{record.number}: transport exception filed",
-                         f"{record.dealer.code} {record.dealer.name} · {record.carrier} · {record.kind}",
-                         _order_dept_link(record))
+    _notify(notifications.users_with_role("order_dept"), record,
+            lambda: _l("%(number)s: transport exception filed", number=record.number),
+            f"{record.dealer.code} {record.dealer.name} · {record.carrier} · {record.kind}")
     return record
 
 
-def _notify_dealer(record: LogisticsException, title: str, body: str = "") -> None:
+def _notify(users, record: LogisticsException, title, body: str = "") -> None:
+    """Notify ``users``, each in their own language (``title()`` is evaluated per language)."""
+    from flask_babel import force_locale
+
+    by_language: dict = {}
+    for user in users:
+        by_language.setdefault(user.language or "zh_CN", []).append(user)
+    for language, group in by_language.items():
+        with force_locale(language):
+            notifications.notify(group, str(title()), body, _order_dept_link(record))
+
+
+def _notify_dealer(record: LogisticsException, title, body: str = "") -> None:
     from core.users.models import User
 
     users = db.session.scalars(select(User).where(User.dealer_id == record.dealer_id, User.active.is_(True)))
-    notifications.notify(users, f"{record.number}: {title}", body, _order_dept_link(record))
+    _notify(users, record, title, body)
 
 
 def accept_exception(record: LogisticsException, actor, version, late_reason: str | None = None, comment: str = ""):
@@ -447,14 +460,15 @@ def accept_exception(record: LogisticsException, actor, version, late_reason: st
                        changes={"late_reason": ("", late_reason)})
     else:
         workflow.apply(record, "accept", actor, version=version, comment=comment or late_reason)
-    _notify_dealer(record, "accepted by the order department", comment or late_reason)
+    _notify_dealer(record, lambda: _l("%(number)s: accepted by the order department", number=record.number),
+                   comment or late_reason)
     return record
 
 
 def refuse_exception(record: LogisticsException, actor, version, comment: str = ""):
     workflow.apply(record, "refuse", actor, version=version, comment=comment)
     record.decision_note = comment or ""
-    _notify_dealer(record, "refused by the order department", comment)
+    _notify_dealer(record, lambda: _l("%(number)s: refused by the order department", number=record.number), comment)
     return record
 
 
@@ -491,7 +505,8 @@ def resolve_exception(record: LogisticsException, actor, version, outcome: str, 
     record.outcome = outcome
     record.decision_note = comment or record.decision_note or ""
     workflow.apply(record, "resolve", actor, comment=comment, changes=changes)
-    _notify_dealer(record, f"resolved: {outcome}", comment)
+    _notify_dealer(record, lambda: _l("%(number)s: resolved (%(outcome)s)", number=record.number,
+                                       outcome=OUTCOME_NAMES[outcome]()), comment)
     return record
 
 

@@ -64,29 +64,34 @@ def aftersales_blueprints():
     return [bp]
 
 
+def receives_returns(user) -> bool:
+    """Head office receives returns; among dealers only agents do (their distributors' returns)."""
+    return user.scope != "dealer" or (user.dealer is not None and user.dealer.kind == "agent")
+
+
 @hookimpl
 def aftersales_menu_items():
     return [
         MenuItem("rma.mine", _l("My returns"), "rma.list_rmas", "rma.file", section="main", order=10,
-                 icon="arrow-return-left"),
+                 icon="arrow-return-left", group="rma", group_label=_l("Returns")),
         MenuItem("rma.new", _l("File a return"), "rma.new_rma", "rma.file", section="main", order=11,
-                 icon="plus-circle"),
+                 icon="plus-circle", group="rma", group_label=_l("Returns")),
         MenuItem("rma.all", _l("Returns (RMA)"), "rma.list_rmas", "rma.dashboard", section="main", order=30,
-                 icon="arrow-return-left"),
+                 icon="arrow-return-left", group="rma", group_label=_l("Returns")),
         MenuItem("rma.review", _l("Review queue"), "rma.queue_review", "rma.review", section="main", order=31,
-                 icon="check2-square"),
+                 icon="check2-square", group="rma", group_label=_l("Returns")),
         MenuItem("rma.approve", _l("Approval queue"), "rma.queue_approve", "rma.approve", section="main", order=32,
-                 icon="check2-all"),
+                 icon="check2-all", group="rma", group_label=_l("Returns")),
         MenuItem("rma.receive", _l("Receiving"), "rma.receiving", "rma.receive", section="main", order=33,
-                 icon="box-arrow-in-down"),
+                 icon="box-arrow-in-down", group="rma", group_label=_l("Returns"), visible=receives_returns),
         MenuItem("rma.inspect", _l("Inspection"), "rma.queue_inspect", "rma.inspect", section="main", order=34,
-                 icon="search"),
+                 icon="search", group="rma", group_label=_l("Returns")),
         MenuItem("rma.resolve", _l("Resolution"), "rma.queue_resolve", "rma.resolve", section="main", order=35,
-                 icon="tools"),
+                 icon="tools", group="rma", group_label=_l("Returns"), visible=receives_returns),
         MenuItem("rma.penalties", _l("Return penalties"), "rma.penalties", "rma.penalty", section="main", order=36,
-                 icon="exclamation-octagon"),
+                 icon="exclamation-octagon", group="rma", group_label=_l("Returns")),
         MenuItem("rma.claims", _l("Freight claims"), "rma.claims", "rma.view", section="main", order=37,
-                 icon="truck"),
+                 icon="truck", group="rma", group_label=_l("Returns")),
     ]
 
 

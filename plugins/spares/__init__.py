@@ -49,9 +49,10 @@ def aftersales_api_blueprints():
 @hookimpl
 def aftersales_menu_items():
     return [
-        MenuItem("spares.compliance", _l("Spare parts"), "spares.compliance", "spares.view", order=40, icon="tools"),
+        MenuItem("spares.compliance", _l("Spare parts"), "spares.compliance", "spares.view", order=40, icon="tools",
+                 group="spares", group_label=_l("Spare parts")),
         MenuItem("spares.applications", _l("Spare-part applications"), "spares.list_applications", "spares.view",
-                 order=41, icon="box-arrow-in-down"),
+                 order=41, icon="box-arrow-in-down", group="spares", group_label=_l("Spare parts")),
         MenuItem("spares.reports", _l("Spare-part stock reports"), "spares.list_reports", "spares.view", section="master",
                  order=40, icon="clipboard-check"),
         MenuItem("spares.obligations", _l("Spare-part obligations"), "spares.list_obligations", "spares.stock",

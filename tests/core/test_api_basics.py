@@ -117,3 +117,26 @@ def test_openapi_lists_core_paths(app, client):
                  "/api/v1/users", "/api/v1/product-categories", "/api/v1/products"):
         assert path in doc["paths"], path
     assert "DealerOut" in doc["components"]["schemas"]
+
+
+def test_bearer_token_wins_over_a_browser_session(app, client):
+    from core.testing import login_as
+
+    make_user("admin")
+    shop = make_user("shop", roles=["dealer"], dealer=make_dealer("D1"))
+    login_as(client, "admin")
+    assert client.get("/api/v1/me").json["username"] == "admin"
+    h = api_headers(shop)
+    assert client.get("/api/v1/me", headers=h).json["username"] == "shop"
+    assert client.get("/api/v1/users", headers=h).status_code == 403
+    r = client.get("/api/v1/me", headers={"Authorization": "Bearer not-a-token"})
+    assert r.status_code == 401
+
+
+def test_db_upgrade_defaults_to_every_head():
+    from flask_migrate.cli import db as db_group
+
+    import core.cli  # noqa: F401  (installs the default)
+
+    revision = next(p for p in db_group.commands["upgrade"].params if p.name == "revision")
+    assert revision.default == "heads"

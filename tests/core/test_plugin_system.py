@@ -219,3 +219,27 @@ def test_plugins_command_lists_plugins():
     assert "id" in result.output and "enabled" in result.output
     for pid in BUILTIN:
         assert pid in result.output
+
+
+def test_menu_groups_and_visibility_rules():
+    from core.declarations import MenuItem
+    from core.testing import make_app, make_user
+    from core.web import menu_for
+
+    app = make_app(plugins=[])
+    with app.app_context():
+        reg = app.extensions["aftersales"]
+        reg.menu = reg.menu + [
+            MenuItem("g.a", "A", "web.dashboard", None, group="g", group_label="Group"),
+            MenuItem("g.b", "B", "web.notifications_inbox", None, group="g"),
+            MenuItem("g.c", "C", "web.dashboard", None, group="g", visible=lambda u: u.username == "boss"),
+            MenuItem("solo", "Solo", "web.dashboard", None, group="s", group_label="Single"),
+        ]
+        user = make_user("clerk", roles=["order_dept"])
+        main = menu_for(user)["main"]
+        group = next(e for e in main if getattr(e, "group", None) is True)
+        assert group.label == "Group" and [i.id for i in group.items] == ["g.a", "g.b"]
+        assert any(getattr(e, "id", None) == "solo" for e in main)  # a one-item group is a plain item
+        boss = make_user("boss", roles=["order_dept"])
+        group = next(e for e in menu_for(boss)["main"] if getattr(e, "group", None) is True)
+        assert [i.id for i in group.items] == ["g.a", "g.b", "g.c"]

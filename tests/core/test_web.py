@@ -269,3 +269,18 @@ def test_every_form_rejects_bad_input_and_writes_nothing(app, client, path, data
     assert "invalid-feedback" in page or "alert-danger" in page
     after = db.session.scalar(db.select(db.func.count()).select_from(ActivityEntry))
     assert after == before
+
+
+def test_translations_are_per_app_not_shared_between_plugin_sets():
+    """An app with fewer plugins must not leave its catalogue cached for the next app."""
+    from flask_babel import force_locale, gettext
+
+    from core.testing import make_app
+
+    small = make_app(plugins=[])
+    with small.test_request_context("/"), force_locale("zh_CN"):
+        assert gettext("Log in") == "登录"
+        assert gettext("Returns") == "Returns"  # not in the core catalogue
+    full = make_app(plugins=["rma"])
+    with full.test_request_context("/"), force_locale("zh_CN"):
+        assert gettext("Returns") == "退货"

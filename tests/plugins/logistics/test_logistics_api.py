@@ -214,10 +214,19 @@ def test_claim_amount_only_for_carrier_claims(app, client, world):
 
 
 def test_filing_notifies_the_order_department(app, client, world):
+    from core.testing import make_user
+
     u = world["users"]
-    act(client, u["dealer1"], create(client, u["dealer1"]), "file")
+    chinese = make_user("order_zh", roles=["order_dept"], language="zh_CN")
+    shop = make_user("shop_zh", roles=["dealer"], dealer=world["dealers"]["D1"], language="zh_CN")
+    rec = act(client, u["dealer1"], create(client, u["dealer1"]), "file").json
+    titles = db.session.scalars(db.select(Notification.title).where(Notification.user_id == chinese.id)).all()
+    assert titles == [f"{rec['number']}：运输异常记录已提交"]
     titles = db.session.scalars(db.select(Notification.title).where(Notification.user_id == u["order"].id)).all()
-    assert len(titles) == 1 and "filed" in titles[0]
+    assert titles == [f"{rec['number']}: transport exception filed"]  # the test user reads English
+    act(client, u["order"], rec, "refuse", comment="单据不全")
+    titles = db.session.scalars(db.select(Notification.title).where(Notification.user_id == shop.id)).all()
+    assert titles == [f"{rec['number']}：订单部已拒绝"]
     assert db.session.scalar(db.select(db.func.count(Notification.id)).where(Notification.user_id == u["dealer2"].id)) == 0
 
 
