@@ -44,7 +44,7 @@ def state(page):
 
 def file_return(page, sku, qty, serial, issue="quality_defect"):
     page.goto("/rma/")
-    page.click("a:has-text('File a return')")
+    page.click("main a:has-text('File a return')")
     page.fill("input[name=lines-0-sku]", sku)
     page.fill("input[name=lines-0-quantity]", str(qty))
     page.select_option("select[name=lines-0-issue]", issue)
