@@ -114,3 +114,14 @@ def aftersales_load_demo(ctx):
     from plugins.rma.demo import load
 
     load(ctx)
+
+
+@hookimpl
+def aftersales_activity_labels():
+    # Same English (and Chinese) as other plugins for the shared ids: the map is global.
+    return {"submit": _l("submitted"), "cancel": _l("cancelled"), "review": _l("reviewed"),
+            "review_to_agent": _l("reviewed (to the agent)"), "approve": _l("approved"), "reject": _l("rejected"),
+            "ship": _l("shipped"), "receive": _l("received"), "inspect": _l("inspected"), "resolve": _l("resolved"),
+            "close": _l("closed"), "photo_added": _l("photo added"), "receipt_added": _l("receipt attached"),
+            "claimed": _l("freight claimed"), "proposed": _l("proposed"), "confirm": _l("confirmed"),
+            "waive": _l("waived")}

@@ -115,8 +115,22 @@ def update_rma(rma_id: int, body: RmaPatch):
     return services.serialize_rma(reload(rma_id))
 
 
-def _transition(rma_id: int, action: str, body):
+def _raw_version():
+    """The `version` of a transition body, read before the body is validated (None when absent or not an int)."""
+    from flask import request
+
+    payload = request.get_json(silent=True) if request.is_json else None
+    version = payload.get("version") if isinstance(payload, dict) else None
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
+
+
+def _transition(rma_id: int, action: str, schema):
+    """Errors come in this order: 404 outside scope, 403 role, 409 stale version or state, then 400/422 body."""
+    from core.api import _parse_body
+
     rma = load(rma_id)
+    services.precheck(rma, action, current_user, _raw_version())
+    body = _parse_body(schema)
     payload = body.model_dump(exclude={"version"})
     services.apply_action(rma, action, current_user, body.version, **payload)
     commit()
@@ -124,12 +138,15 @@ def _transition(rma_id: int, action: str, body):
 
 
 def _declare(action: str, schema, doc: str):
-    def view(rma_id: int, body):
-        return _transition(rma_id, action, body)
+    def view(rma_id: int):
+        return _transition(rma_id, action, schema)
     view.__name__ = f"rma_{action}"
     view.__doc__ = doc
-    route(bp, f"/rmas/<int:rma_id>/{action}", ["POST"], body=schema, response=RmaOut, permission="rma.view",
-          tag="rma")(view)
+    # The body is parsed inside the view (after the scope, role, version and state checks),
+    # but still documented in the OpenAPI description.
+    wrapped = route(bp, f"/rmas/<int:rma_id>/{action}", ["POST"], response=RmaOut, permission="rma.view",
+                    tag="rma")(view)
+    wrapped._api_meta.body = schema
 
 
 for _action, _schema, _doc in (
@@ -255,52 +272,72 @@ def waive_claim(claim_id: int, body: DecisionIn):
     return services.serialize_claim(c)
 
 
-# --- photos (attachments: images and PDF, size-limited, content-checked) ---------------
+# --- photos and receipts (attachments: images and PDF, size-limited, content-checked) --
+
+def send_file(att) -> Response:
+    """An attachment inline, with its sniffed type (never guessed from the name)."""
+    safe = att.filename.replace('"', "")
+    return Response(att.data, mimetype=att.content_type,
+                    headers={"Content-Disposition": f'inline; filename="{safe}"', "X-Content-Type-Options": "nosniff",
+                             "Cache-Control": "private, max-age=3600"})
+
+
+def _upload():
+    from flask import request
+
+    upload = request.files.get("file")
+    return (upload.filename, upload.read()) if upload is not None else (None, None)
+
 
 @route(bp, "/rmas/<int:rma_id>/photos", ["POST"], status=201, permission="rma.file", tag="rma")
 def upload_photo(rma_id: int):
     """Attach a photo or PDF (multipart field `file`) to a return not yet approved (the returning dealer)."""
-    from flask import request
+    from plugins.rma import files
 
-    from core import activity, attachments
-    from core.errors import PermissionDenied, ValidationError
-
-    rma = load(rma_id)
-    if current_user.dealer_id is not None and current_user.dealer_id != rma.dealer_id:
-        raise PermissionDenied("only the returning dealer may add photos")
-    if rma.state not in ("draft", "submitted", "reviewed"):
-        raise Conflict("photos can be added until the return is approved", code="illegal_transition")
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationError("invalid input", {"file": "choose a file"})
-    att = attachments.add("rma", rma.id, upload.filename or "photo", upload.read(), actor=current_user,
-                          field="file")
-    db.session.flush()
-    activity.log(rma, "photo_added", {"photo": (None, att.filename)}, actor=current_user)
+    att = files.add_photo(load(rma_id), current_user, *_upload())
     commit()
-    return {"id": att.id, "filename": att.filename, "content_type": att.content_type, "size": att.size}
+    return files.serialize(att)
 
 
 @route(bp, "/rmas/<int:rma_id>/photos", permission="rma.view", tag="rma")
 def list_photos(rma_id: int):
     """Photos of a return."""
-    from core import attachments
+    from plugins.rma import files
 
-    rma = load(rma_id)
-    return [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
-            for a in attachments.list_for("rma", rma.id)]
+    return [files.serialize(a) for a in files.photos(load(rma_id))]
 
 
 @route(bp, "/rmas/<int:rma_id>/photos/<int:photo_id>", permission="rma.view", tag="rma",
        content_type="application/octet-stream")
 def get_photo(rma_id: int, photo_id: int):
     """One photo, served only to those who may see the return."""
-    from core.attachments import Attachment
+    from plugins.rma import files
 
-    rma = load(rma_id)
-    att = db.session.get(Attachment, photo_id)
-    if att is None or att.model != "rma" or att.record_id != rma.id:
-        raise NotFound("photo not found")
-    return Response(att.data, mimetype=att.content_type,
-                    headers={"Content-Disposition": f'inline; filename="{att.filename}"',
-                             "X-Content-Type-Options": "nosniff"})
+    return send_file(files.get_file("rma", load(rma_id).id, photo_id))
+
+
+@route(bp, "/rma-freight-claims/<int:claim_id>/receipts", ["POST"], status=201, permission="rma.file", tag="rma")
+def upload_receipt(claim_id: int):
+    """Attach the freight receipt (multipart field `file`: image or PDF) to a claim not yet decided (the claimant)."""
+    from plugins.rma import files
+
+    att = files.add_receipt(get_scoped(RmaFreightClaim, claim_id), current_user, *_upload())
+    commit()
+    return files.serialize(att)
+
+
+@route(bp, "/rma-freight-claims/<int:claim_id>/receipts", permission="rma.view", tag="rma")
+def list_receipts(claim_id: int):
+    """Receipt files of a freight claim."""
+    from plugins.rma import files
+
+    return [files.serialize(a) for a in files.receipts(get_scoped(RmaFreightClaim, claim_id))]
+
+
+@route(bp, "/rma-freight-claims/<int:claim_id>/receipts/<int:file_id>", permission="rma.view", tag="rma",
+       content_type="application/octet-stream")
+def get_receipt(claim_id: int, file_id: int):
+    """One receipt file, served only to those who may see the claim."""
+    from plugins.rma import files
+
+    return send_file(files.get_file(files.CLAIM_MODEL, get_scoped(RmaFreightClaim, claim_id).id, file_id))

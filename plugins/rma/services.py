@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import defaultload, lazyload, selectinload
 
@@ -271,6 +271,24 @@ def apply_action(rma: Rma, action: str, actor, version, **payload) -> Rma:
     return rma
 
 
+def precheck(rma: Rma, action: str, actor, version) -> None:
+    """Role (403), then version and state (409) of ``action``, before its body is looked at."""
+    if action not in ACTIONS:
+        raise NotFound(f"unknown action {action!r}")
+    name = action
+    if action == "review" and rma.dealer.kind == "distributor" and rma.dealer.parent_id is not None:
+        name = "review_to_agent"
+    t = WORKFLOW.transition(name)
+    if not actor.can(t.permission):
+        raise PermissionDenied(_("Your role may not do this."), code="forbidden")
+    if action == "reject":
+        _rejecter(rma, actor)
+    if version is not None and int(version) != rma.version:
+        raise Conflict(_("The return was changed by someone else; reload it."), code="stale_version")
+    if rma.state not in t.sources:
+        raise Conflict(_("This cannot be done in the return's current state."), code="illegal_transition")
+
+
 def _payload(schema, version, payload):
     return validate(schema, {"version": version, **payload})
 
@@ -291,8 +309,8 @@ def _submit(rma, actor, version, payload):
     rma.submitted_at = now
     WORKFLOW.apply(rma, "submit", actor, version=version)
     managers = region_managers(rma.dealer.region_id)
-    notifications.notify(managers, _("Return to review: %(dealer)s", dealer=rma.dealer.name),
-                         _("%(n)s line(s) filed.", n=len(rma.lines)), link=f"/rma/{rma.id}")
+    notify_localized(managers, lambda: _("Return to review: %(dealer)s", dealer=rma.dealer.name),
+                     lambda: _("%(n)s line(s) filed.", n=len(rma.lines)), link=f"/rma/{rma.id}")
 
 
 def _review(rma, actor, version, payload):
@@ -306,14 +324,14 @@ def _review(rma, actor, version, payload):
         rma.reviewed_at = rma.approved_at = now
         rma.receiving_dealer_id = rma.dealer.parent_id
         rma.number = number
-        _notify_dealer(rma, _("Return %(number)s approved: send it to your agent %(agent)s.",
+        _notify_dealer(rma, lambda: _("Return %(number)s approved: send it to your agent %(agent)s.",
                               number=rma.number, agent=rma.dealer.parent.name))
         return
     WORKFLOW.check(rma, "review", actor, version=version)
     rma.reviewed_at = utcnow()
     WORKFLOW.apply(rma, "review", actor, version=version)
-    notifications.notify(notifications.users_with_role("order_dept"),
-                         _("Return to approve: %(dealer)s", dealer=rma.dealer.name), "", link=f"/rma/{rma.id}")
+    notify_localized(notifications.users_with_role("order_dept"),
+                     lambda: _("Return to approve: %(dealer)s", dealer=rma.dealer.name), "", link=f"/rma/{rma.id}")
 
 
 def _approve(rma, actor, version, payload):
@@ -322,7 +340,7 @@ def _approve(rma, actor, version, payload):
     number = sequences.next_number("RMA", now.year)  # may flush: before the record changes
     WORKFLOW.apply(rma, "approve", actor, version=version, changes={"number": (None, number)})
     rma.approved_at, rma.number = now, number
-    _notify_dealer(rma, _("Return %(number)s approved: print the box labels and ship it.", number=rma.number))
+    _notify_dealer(rma, lambda: _("Return %(number)s approved: print the box labels and ship it.", number=rma.number))
 
 
 def _reject(rma, actor, version, payload):
@@ -330,7 +348,7 @@ def _reject(rma, actor, version, payload):
     body = _payload(RejectIn, version, payload)
     rma.reject_reason = body.reason
     WORKFLOW.apply(rma, "reject", actor, version=version, comment=body.reason)
-    _notify_dealer(rma, _("Your return was rejected"), body.reason)
+    _notify_dealer(rma, lambda: _("Your return was rejected"), body.reason)
 
 
 def _cancel(rma, actor, version, payload):
@@ -366,8 +384,8 @@ def _receive(rma, actor, version, payload):
     changes["due_date"] = (None, rma.due_date)
     WORKFLOW.apply(rma, "receive", actor, version=version, changes=changes,
                    comment="; ".join(differences))
-    notifications.notify(notifications.users_with_role("technical"),
-                         _("Return %(number)s received: inspect it", number=rma.number), "",
+    notify_localized(notifications.users_with_role("technical"),
+                     lambda: _("Return %(number)s received: inspect it", number=rma.number), "",
                          link=f"/rma/{rma.id}")
 
 
@@ -449,11 +467,24 @@ def region_managers(region_id):
                               .options(lazyload(User.roles)))
 
 
+def notify_localized(users, title, body="", link: str = "") -> None:
+    """Notify each user in their own language: ``title`` and ``body`` are callables (or plain text
+    such as a reason typed by a person) evaluated under ``force_locale(user.language)``."""
+    seen = set()
+    for user in users:
+        if user is None or user.id in seen:
+            continue
+        seen.add(user.id)
+        with force_locale(user.language or "zh_CN"):
+            notifications.notify([user], title() if callable(title) else title,
+                                 body() if callable(body) else body, link=link)
+
+
 def _notify_dealer(rma, title, body=""):
     from core.users.models import User
 
     users = db.session.scalars(select(User).where(User.dealer_id == rma.dealer_id, User.active.is_(True)))
-    notifications.notify(users, title, body, link=f"/rma/{rma.id}")
+    notify_localized(users, title, body, link=f"/rma/{rma.id}")
 
 
 # --- receiving lookup -----------------------------------------------------------------
@@ -492,8 +523,8 @@ def _propose_penalty(rma: Rma, serious: bool, actor) -> RmaPenalty:
     db.session.add(penalty)
     db.session.flush()
     activity.log(penalty, "proposed", {"amount": (None, amount), "serious": (None, serious)}, actor=actor)
-    notifications.notify(notifications.users_with_role("order_dept"),
-                         _("Penalty proposed for return %(number)s", number=rma.number), str(amount),
+    notify_localized(notifications.users_with_role("order_dept"),
+                     lambda: _("Penalty proposed for return %(number)s", number=rma.number), str(amount),
                          link="/rma/penalties")
     return penalty
 
@@ -701,7 +732,7 @@ def remind_overdue(today: date | None = None) -> int:
         recipients = list(staff)
         if rma.receiving_dealer_id:
             recipients += list(db.session.scalars(select(User).where(User.dealer_id == rma.receiving_dealer_id)))
-        notifications.notify(recipients, _("Return %(number)s is overdue (due %(due)s)",
+        notify_localized(recipients, lambda: _("Return %(number)s is overdue (due %(due)s)",
                                            number=rma.number, due=rma.due_date.isoformat()), "",
                              link=f"/rma/{rma.id}")
     return len(rmas)

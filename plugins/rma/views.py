@@ -10,7 +10,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import activity
+from core import activity, settings
 from core.errors import DomainError
 from core.events import commit
 from core.extensions import db
@@ -228,15 +228,52 @@ def new_rma():
 
 # --- detail and actions ---------------------------------------------------------------
 
-@bp.route("/<int:rma_id>")
-@require("rma.view")
-def detail(rma_id):
-    rma = get_scoped(Rma, rma_id, options=services.load_options())
+def _render_detail(rma, photo_error: str | None = None, status: int = 200):
+    from plugins.rma import files
+
     data = services.serialize_rma(rma, with_cost=True)
     entries = activity.entries_for("rma", rma.id)
     return render_template("rma/detail.html", **_ctx(
         rma=rma, data=data, entries=entries, actions=services.allowed_actions(rma, current_user),
-        timeline=[(s, getattr(rma, f"{s}_at")) for s in TIMELINE], VERDICTS=VERDICTS, RESOLUTIONS=RESOLUTIONS))
+        timeline=[(s, getattr(rma, f"{s}_at")) for s in TIMELINE], VERDICTS=VERDICTS, RESOLUTIONS=RESOLUTIONS,
+        photos=files.photos(rma), may_add_photo=files.may_add_photo(rma, current_user), photo_error=photo_error,
+        max_kb=settings.get("core.attachment_max_kb"))), status
+
+
+@bp.route("/<int:rma_id>")
+@require("rma.view")
+def detail(rma_id):
+    rma = get_scoped(Rma, rma_id, options=services.load_options())
+    return _render_detail(rma)
+
+
+@bp.route("/<int:rma_id>/photos", methods=["POST"])
+@require("rma.file")
+def add_photo(rma_id):
+    from plugins.rma import files
+
+    rma = get_scoped(Rma, rma_id, options=services.load_options())
+    upload = request.files.get("file")
+    try:
+        files.add_photo(rma, current_user, upload.filename if upload else None, upload.read() if upload else None)
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        rma = get_scoped(Rma, rma_id, options=services.load_options())
+        error = exc.fields.get("file") or exc.message
+        return _render_detail(rma, photo_error=error, status=exc.status)
+    flash(_("Photo added."), "success")
+    return redirect(url_for("rma.detail", rma_id=rma_id, _anchor="photos"))
+
+
+@bp.route("/<int:rma_id>/photos/<int:photo_id>")
+@require("rma.view")
+def photo(rma_id, photo_id):
+    from plugins.rma import files
+    from plugins.rma.api import send_file
+
+    rma = get_scoped(Rma, rma_id)
+    return send_file(files.get_file("rma", rma.id, photo_id))
 
 
 def _action_payload(action, form, rma) -> dict:
@@ -267,15 +304,16 @@ def _action_payload(action, form, rma) -> dict:
 @require("rma.view")
 def do_action(rma_id, action):
     rma = get_scoped(Rma, rma_id, options=services.load_options())
+    version = request.form.get("version", type=int)
     try:
-        services.apply_action(rma, action, current_user, request.form.get("version", type=int),
-                              **_action_payload(action, request.form, rma))
+        services.precheck(rma, action, current_user, version)  # role, stale form, state: in the user's words
+        services.apply_action(rma, action, current_user, version, **_action_payload(action, request.form, rma))
         commit()
         flash(_("Done: %(action)s.", action=ACTION_LABELS.get(action, action)), "success")
     except DomainError as exc:
         db.session.rollback()
-        detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items() if not k.endswith(".reasons"))
-        flash(f"{exc.message} {detail}".strip(), "danger")
+        messages = [v for k, v in exc.fields.items() if not k.endswith(".reasons")]
+        flash("; ".join(messages) if messages else exc.message, "danger")
     return redirect(url_for("rma.detail", rma_id=rma_id))
 
 
@@ -336,6 +374,9 @@ def penalties():
 @bp.route("/claims", methods=["GET", "POST"])
 @require("rma.view")
 def claims():
+    from plugins.rma import files
+
+    errors = {}
     if request.method == "POST":
         c = get_scoped(RmaFreightClaim, request.form.get("id"))
         decision = request.form.get("decision")
@@ -345,17 +386,40 @@ def claims():
                 services.file_claim(c, current_user, {"version": data["version"],
                                                       "amount": request.form.get("amount") or "0",
                                                       "receipt": request.form.get("receipt", "").strip()})
-            else:
+                upload = request.files.get("file")
+                if upload is not None and upload.filename:
+                    files.add_receipt(c, current_user, upload.filename, upload.read())
+                elif not files.receipts(c):
+                    from core.errors import ValidationError
+
+                    raise ValidationError(_("invalid input"), {"file": _("Attach the receipt (image or PDF).")})
+            elif decision in ("confirm", "waive"):
                 services.decide_claim(c, decision, current_user, data)
+            else:
+                return Response(status=400)
             commit()
             flash(_("Saved."), "success")
+            return redirect(url_for("rma.claims"))
         except DomainError as exc:
             db.session.rollback()
-            flash(f"{exc.message} {'; '.join(exc.fields.values())}".strip(), "danger")
-        return redirect(url_for("rma.claims"))
+            errors = {"id": c.id, **exc.fields}
+            flash(exc.message if not exc.fields else _("Please correct the errors below."), "danger")
     rows = db.session.scalars(scoped(select(RmaFreightClaim), RmaFreightClaim)
                               .order_by(RmaFreightClaim.id.desc()).limit(200)).all()
-    return render_template("rma/claims.html", **_ctx(rows=rows))
+    return render_template("rma/claims.html", **_ctx(
+        rows=rows, receipts=files.receipts_by_claim([c.id for c in rows]), errors=errors,
+        form=request.form if errors else {}, may_add_receipt=files.may_add_receipt,
+        max_kb=settings.get("core.attachment_max_kb"))), (422 if errors else 200)
+
+
+@bp.route("/claims/<int:claim_id>/receipts/<int:file_id>")
+@require("rma.view")
+def claim_receipt(claim_id, file_id):
+    from plugins.rma import files
+    from plugins.rma.api import send_file
+
+    claim = get_scoped(RmaFreightClaim, claim_id)
+    return send_file(files.get_file(files.CLAIM_MODEL, claim.id, file_id))
 
 
 @bp.route("/serials/")

@@ -10,6 +10,7 @@ from datetime import datetime, time, timezone
 from decimal import Decimal
 
 from flask import g, render_template
+from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, literal, select, union_all
 
@@ -124,17 +125,17 @@ def _stats():
 
 def _render_open():
     stats = _stats()
-    return render_template("rma/widgets/open.html", counts=stats["counts"], overdue=stats["overdue"],
-                           avg=stats["avg"])
+    return Markup(render_template("rma/widgets/open.html", counts=stats["counts"], overdue=stats["overdue"],
+                                  avg=stats["avg"]))
 
 
 def _render_top():
     products, dealers = rankings()
-    return render_template("rma/widgets/top.html", products=products, dealers=dealers)
+    return Markup(render_template("rma/widgets/top.html", products=products, dealers=dealers))
 
 
 def _render_cost():
-    return render_template("rma/widgets/cost.html", months=_stats()["months"])
+    return Markup(render_template("rma/widgets/cost.html", months=_stats()["months"]))
 
 
 WIDGETS = [

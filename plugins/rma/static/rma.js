@@ -47,7 +47,8 @@
         }
         res[1].lines.forEach(function (l, i) {
           var e = l.eligibility, cls = e.accepted ? (e.warnings.length ? "alert-warning" : "alert-success") : "alert-danger";
-          var head = (e.in_warranty ? "✔ " : "✘ ") + (e.warranty_start ? e.warranty_start + " → " + e.warranty_end : "");
+          var head = (e.in_warranty ? "✔ " + form.getAttribute("data-in-warranty") : "✘ " + form.getAttribute("data-out-warranty")) +
+            (e.warranty_start ? ": " + e.warranty_start + " → " + e.warranty_end : "");
           show(cards[i], '<div class="alert ' + cls + ' py-1 mb-0">' + esc(head) +
                (e.messages.length ? "<br>" + e.messages.map(esc).join("<br>") : "") + "</div>");
         });
