@@ -80,3 +80,10 @@ def aftersales_load_demo(ctx):
     from plugins.logistics.demo import load
 
     load(ctx)
+
+
+@hookimpl
+def aftersales_cli_commands():
+    from plugins.logistics.bench import bench_data_command
+
+    return [bench_data_command]
