@@ -44,13 +44,24 @@ def _configure_sqlite():
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            # several worker processes on one file: readers never block the writer (a no-op in memory)
+            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
     @event.listens_for(Engine, "begin")
     def _on_begin(conn):
         # (tests share one in-memory connection between sessions: join its transaction)
         if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+
+
+def _writing_request() -> bool:
+    """A write request takes SQLite's write lock up front: two deferred transactions that both
+    read and then write would deadlock, and SQLite fails one at once ("database is locked");
+    taken at BEGIN, the lock is waited for (the connection's busy timeout) instead."""
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 _configure_sqlite()

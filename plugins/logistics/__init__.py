@@ -88,3 +88,5 @@ def aftersales_load_demo(ctx):
     from plugins.logistics.demo import load
 
     load(ctx)
+
+

@@ -37,11 +37,11 @@ def load(rma_id) -> Rma:
 
 def reload(rma_id) -> Rma:
     """The record the caller has just written (so already in scope), fresh after the commit."""
-    return db.session.scalars(select(Rma).where(Rma.id == rma_id).options(*services.load_options())).one()
+    return db.session.scalars(select(Rma).where(Rma.id == rma_id).options(*services.read_options())).one()
 
 
 def list_stmt(query: RmaQuery):
-    stmt = scoped(select(Rma), Rma).options(*services.load_options()).order_by(Rma.id.desc())
+    stmt = scoped(select(Rma), Rma).options(*services.read_options()).order_by(Rma.id.desc())
     if query.state:
         stmt = stmt.where(Rma.state == query.state)
     if query.dealer_code:
@@ -104,7 +104,7 @@ def lookup():
 @route(bp, "/rmas/<int:rma_id>", response=RmaOut, permission="rma.view", tag="rma")
 def get_rma(rma_id: int):
     """One return with its lines, eligibility and cost roll-up."""
-    return services.serialize_rma(load(rma_id), with_cost=True)
+    return services.serialize_rma(get_scoped(Rma, rma_id, options=services.read_options()), with_cost=True)
 
 
 @route(bp, "/rmas/<int:rma_id>", ["PATCH"], body=RmaPatch, response=RmaOut, permission="rma.file", tag="rma")

@@ -20,3 +20,12 @@ def remind():
     count = remind_overdue()
     events.commit()
     click.echo(f"{count} overdue return(s) notified")
+
+
+def _bench_command():
+    from plugins.rma.bench import bench_data_command
+
+    return bench_data_command
+
+
+rma_group.add_command(_bench_command())

@@ -111,12 +111,15 @@ def rules() -> elig.Rules:
 
 def facts(line: RmaLine) -> elig.LineFacts:
     product = line.product
+    category = product.category
     return elig.LineFacts(
-        issue=line.issue, warranty_months=product.category.warranty_months,
+        issue=line.issue, warranty_months=category.warranty_months,
         production_date=line.production_date, purchase_date=line.purchase_date, sale_date=line.sale_date,
         received_date=line.received_date, received_time=line.received_time,
-        discontinued=product.status == "discontinued", whole_unit_allowed=bool(product.category.whole_unit_returns),
-        **{f: bool(getattr(line, f)) for f in FLAGS})
+        discontinued=product.status == "discontinued", whole_unit_allowed=bool(category.whole_unit_returns),
+        opened=bool(line.opened), installed=bool(line.installed), sample=bool(line.sample),
+        special_order=bool(line.special_order), scrap=bool(line.scrap), mixed_brand=bool(line.mixed_brand),
+        whole_unit=bool(line.whole_unit), label_intact=bool(line.label_intact))
 
 
 def evaluate_line(line: RmaLine, now: datetime, rule_set=None, extra: list[str] | None = None) -> elig.Eligibility:
@@ -647,13 +650,14 @@ def _iso(value):
 
 def serialize_line(line: RmaLine, result: elig.Eligibility, rule_set=None) -> dict:
     rule_set = rule_set or rules()
+    product = line.product
     data = {f: bool(getattr(line, f)) for f in FLAGS}
     data.update({
-        "id": line.id, "sku": line.product.sku, "product_name": line.product.name, "quantity": line.quantity,
+        "id": line.id, "sku": product.sku, "product_name": product.name, "quantity": line.quantity,
         "issue": line.issue, "serial": line.serial or "", "production_date": _iso(line.production_date),
         "purchase_date": _iso(line.purchase_date), "sale_date": _iso(line.sale_date),
         "received_date": _iso(line.received_time.astimezone(elig.CHINA)) if line.received_time else _iso(line.received_date),
-        "description": line.description or "", "unit_price": money(line.product.unit_price),
+        "description": line.description or "", "unit_price": money(product.unit_price),
         "received_quantity": line.received_quantity, "verdict": line.verdict, "serious": bool(line.serious),
         "worth_analysis": bool(line.worth_analysis), "resolution": line.resolution, "fee": money(line.fee),
     })
@@ -707,6 +711,30 @@ def load_options():
     return (selectinload(Rma.lines).defaultload(RmaLine.product).lazyload(Product.parts),
             defaultload(Rma.dealer).defaultload(Dealer.region).lazyload(Region.managers),
             defaultload(Rma.receiving_dealer).defaultload(Dealer.region).lazyload(Region.managers))
+
+
+def read_options():
+    """Eager loads for the JSON list and detail: only the columns the serializer reads.
+
+    Every row of a list page comes with its lines, their products and categories and the
+    dealers; loading whole dealers (with parent, region and the parent's region) and whole
+    products for 50 returns cost more than the rest of the request."""
+    from sqlalchemy.orm import joinedload, load_only
+
+    from core.products.models import ProductCategory
+
+    def dealer(attr):
+        return joinedload(attr).options(load_only(Dealer.id, Dealer.code, Dealer.name, Dealer.kind,
+                                                  Dealer.parent_id, Dealer.region_id),
+                                         lazyload(Dealer.parent), lazyload(Dealer.region))
+
+    return (selectinload(Rma.lines).joinedload(RmaLine.product).options(
+                load_only(Product.id, Product.sku, Product.name, Product.unit_price, Product.status,
+                          Product.category_id),
+                joinedload(Product.category).load_only(ProductCategory.id, ProductCategory.warranty_months,
+                                                       ProductCategory.whole_unit_returns),
+                lazyload(Product.parts)),
+            dealer(Rma.dealer), dealer(Rma.receiving_dealer))
 
 
 def serial_history(serial: str, actor):

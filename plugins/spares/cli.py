@@ -22,3 +22,12 @@ def remind(today):
     codes = send_report_reminders(today.date() if today else date.today())
     commit()
     click.echo(f"reminded {len(codes)} dealer(s): {', '.join(codes) or '-'}")
+
+
+def _bench_command():
+    from plugins.spares.bench import bench_data_command
+
+    return bench_data_command
+
+
+spares_group.add_command(_bench_command())

@@ -174,7 +174,11 @@ class Rules:
         by_part: dict = {}
         parts: dict = {}
         index: dict = {}
-        for ob in db.session.scalars(select(Obligation)).unique():
+        from sqlalchemy.orm import defaultload, lazyload
+
+        # the parts' own bills of materials are never needed here
+        stmt = select(Obligation).options(defaultload(Obligation.part).lazyload(Product.parts))
+        for ob in db.session.scalars(stmt).unique():
             by_part.setdefault(ob.part_id, []).append(ob)
             parts[ob.part_id] = ob.part
             key = {"dealer": ob.dealer_id, "region": ob.region_id, "abc_class": ob.abc_class,
@@ -213,12 +217,17 @@ class Rules:
 
 
 def describe_rule(ob: Obligation, overridden=()) -> str:
-    texts = {"dealer": _("override for dealer %(v)s", v=ob.scope_value),
-             "region": _("rule for dealers in region %(v)s", v=ob.scope_value),
-             "abc_class": _("rule for class %(v)s dealers", v=ob.scope_value),
-             "dealer_kind": _("rule for every %(v)s", v=ob.scope_value),
-             "all": _("rule for every dealer")}
-    why = texts[ob.scope]
+    scope, v = ob.scope, ob.scope_value  # translate only the text that applies (once per part per dealer)
+    if scope == "dealer":
+        why = _("override for dealer %(v)s", v=v)
+    elif scope == "region":
+        why = _("rule for dealers in region %(v)s", v=v)
+    elif scope == "abc_class":
+        why = _("rule for class %(v)s dealers", v=v)
+    elif scope == "dealer_kind":
+        why = _("rule for every %(v)s", v=v)
+    else:
+        why = _("rule for every dealer")
     if overridden:
         others = ", ".join(f"{o.scope}:{o.scope_value or '*'}={o.quantity}" for o in overridden)
         why += "; " + _("most specific, it overrides %(others)s", others=others)
