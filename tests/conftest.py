@@ -35,10 +35,16 @@ def pytest_unconfigure(config):
 
 
 @pytest.fixture
-def app():
+def enabled_plugins():
+    """The plugins the ``app`` fixture enables (None: every built-in one); a plugin's conftest overrides it."""
+    return None
+
+
+@pytest.fixture
+def app(enabled_plugins):
     from core.testing import make_app
 
-    app = make_app()
+    app = make_app(plugins=enabled_plugins)
     with app.app_context():
         yield app
     _dispose(app)

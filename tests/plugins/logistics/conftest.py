@@ -3,24 +3,13 @@ from datetime import date
 
 import pytest
 
-from core.testing import make_app, make_category, make_dealer, make_product, make_region, make_user
+from core.testing import make_category, make_dealer, make_product, make_region, make_user
 
 
 @pytest.fixture
-def app():
-    app = make_app(plugins=["logistics"])
-    with app.app_context():
-        yield app
-    from core.extensions import db
+def enabled_plugins():
+    return ['logistics']
 
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 class Clock:

@@ -12,18 +12,13 @@ PDF = b"%PDF-1.4\n%signed\n"
 
 
 @pytest.fixture
-def app(monkeypatch):
+def enabled_plugins():
+    return ["logistics", "rma"]
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
     monkeypatch.setattr("plugins.logistics.services.today", lambda: date(2026, 11, 3))
-    app = make_app(plugins=["logistics", "rma"])
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture

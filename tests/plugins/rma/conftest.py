@@ -7,22 +7,13 @@ from datetime import date, timedelta
 import pytest
 
 from core.extensions import db
-from core.testing import api_headers, make_app, make_category, make_dealer, make_product, make_region, make_user
+from core.testing import api_headers, make_category, make_dealer, make_product, make_region, make_user
 
 
 @pytest.fixture
-def app():
-    app = make_app(["rma"])
-    with app.app_context():
-        yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def enabled_plugins():
+    return ['rma']
 
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @dataclass

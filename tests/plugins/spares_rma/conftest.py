@@ -4,17 +4,8 @@ import pytest
 
 
 @pytest.fixture
-def app():
-    from core.testing import make_app
-
-    app = make_app(plugins=["spares", "rma"])
-    with app.app_context():
-        yield app
-    from core.extensions import db
-
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def enabled_plugins():
+    return ['spares', 'rma']
 
 
 @pytest.fixture
