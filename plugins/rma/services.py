@@ -537,6 +537,16 @@ def _check_version(record, version):
         raise Conflict(f"stale version {version}; current is {record.version}", code="stale_version")
 
 
+def _record_decision(record, decision: str, actor, reason: str):
+    """A penalty's or freight claim's order-department decision: confirmed or waived, by whom, why."""
+    old = record.state
+    record.state = "confirmed" if decision == "confirm" else "waived"
+    record.reason = reason
+    record.decided_by_id, record.decided_at = actor.id, utcnow()
+    activity.log(record, decision, {"state": (old, record.state)}, comment=reason, actor=actor)
+    return record
+
+
 def decide_penalty(penalty: RmaPenalty, decision: str, actor, data) -> RmaPenalty:
     check(actor, "rma.penalty")
     body = data if isinstance(data, DecisionIn) else validate(DecisionIn, data)
@@ -545,12 +555,7 @@ def decide_penalty(penalty: RmaPenalty, decision: str, actor, data) -> RmaPenalt
         raise Conflict(_("This penalty was already decided."), code="illegal_transition")
     if decision == "waive" and not body.reason:
         raise ValidationError(_("invalid input"), {"reason": _("Give the reason for waiving.")})
-    old = penalty.state
-    penalty.state = "confirmed" if decision == "confirm" else "waived"
-    penalty.reason = body.reason
-    penalty.decided_by_id, penalty.decided_at = actor.id, utcnow()
-    activity.log(penalty, decision, {"state": (old, penalty.state)}, comment=body.reason, actor=actor)
-    return penalty
+    return _record_decision(penalty, decision, actor, body.reason)
 
 
 def decide_disqualification(penalty: RmaPenalty, confirm: bool, actor, data) -> RmaPenalty:
@@ -597,12 +602,7 @@ def decide_claim(claim: RmaFreightClaim, decision: str, actor, data) -> RmaFreig
         raise Conflict(_("Only a filed claim (amount and receipt) can be decided."), code="illegal_transition")
     if decision == "waive" and not body.reason:
         raise ValidationError(_("invalid input"), {"reason": _("Give the reason for refusing.")})
-    old = claim.state
-    claim.state = "confirmed" if decision == "confirm" else "waived"
-    claim.reason = body.reason
-    claim.decided_by_id, claim.decided_at = actor.id, utcnow()
-    activity.log(claim, decision, {"state": (old, claim.state)}, comment=body.reason, actor=actor)
-    return claim
+    return _record_decision(claim, decision, actor, body.reason)
 
 
 # --- SLA, cost, serialization ---------------------------------------------------------
