@@ -1,4 +1,10 @@
-"""In-app notifications (an inbox per user), with optional e-mail through SMTP settings."""
+"""In-app notifications (an inbox per user), with optional e-mail through SMTP settings.
+
+A notification stores the *message id* (the English source text, marked for extraction with
+``N_``) and its arguments, not rendered text: it is rendered in the reader's language when
+read, so a notification created for a Chinese user reads in English once that user
+switches language. Text typed by a person (a reason, a comment) travels as an argument.
+"""
 from __future__ import annotations
 
 import logging
@@ -7,7 +13,8 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import ForeignKey, Index, String, Text, func, select, update
+from flask_babel import force_locale, gettext
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
@@ -26,22 +33,79 @@ class Notification(db.Model):
     link: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # {"title": msgid, "body": msgid, "args": {...}}: rendered in the reader's language
+    message: Mapped[dict | None] = mapped_column(JSON)
+
+    @property
+    def display_title(self) -> str:
+        return render(self.message, "title", self.title)
+
+    @property
+    def display_body(self) -> str:
+        return render(self.message, "body", self.body)
 
 
-def notify(users, title: str, body: str = "", link: str = "") -> list[Notification]:
-    """Queue a notification for each user (in the caller's transaction) and e-mail it if configured."""
-    created = []
-    seen = set()
+def N_(message: str) -> str:
+    """Marks a message id for extraction without translating it (rendered when read)."""
+    return message
+
+
+def _msgid(text) -> str:
+    """The source text of a message id; a lazy string gives its untranslated id."""
+    args = getattr(text, "_args", None)
+    if args and isinstance(args[0], str):  # flask_babel LazyString(gettext, msgid, **kw)
+        return args[0]
+    return "" if text is None else str(text)
+
+
+def _interpolate(text: str, args: dict) -> str:
+    try:
+        return text % args if args else text
+    except (KeyError, ValueError, TypeError):
+        return text
+
+
+def render(message: dict | None, part: str, fallback: str = "") -> str:
+    """Render one part of a stored message in the current locale."""
+    if not message or not message.get(part):
+        return fallback
+    args = message.get("args") or {}
+    try:
+        translated = gettext(message[part])
+    except (RuntimeError, KeyError):  # outside an app context / no Babel
+        translated = message[part]
+    return _interpolate(translated, args)
+
+
+def notify(users, title, body="", link: str = "", **args) -> list[Notification]:
+    """Queue a notification for each active user (in the caller's transaction).
+
+    ``title`` and ``body`` are message ids (``N_("Return %(number)s approved")``) filled with
+    ``args`` when read, in the reader's language. E-mail, when configured, goes out in
+    each recipient's own language. One INSERT for all recipients.
+    """
+    title_id, body_id = _msgid(title), _msgid(body)
+    plain_args = {k: (v if isinstance(v, (int, float)) or v is None else str(v)) for k, v in args.items()}
+    message = {"title": title_id, "body": body_id, "args": plain_args}
+    fallback_title = _interpolate(title_id, plain_args)[:200]
+    fallback_body = _interpolate(body_id, plain_args)
+    rows, recipients, seen = [], [], set()
     for user in users:
         if user is None or user.id in seen or not user.active:
             continue
         seen.add(user.id)
-        n = Notification(user_id=user.id, title=str(title)[:200], body=str(body), link=link)
-        db.session.add(n)
-        created.append(n)
-        if user.email and current_app.config.get("SMTP_HOST"):
-            _send_mail(user.email, str(title), f"{body}\n\n{link}")
-    return created
+        rows.append({"user_id": user.id, "title": fallback_title, "body": fallback_body, "link": link,
+                     "message": message, "created_at": utcnow()})
+        recipients.append(user)
+    if rows:
+        db.session.execute(Notification.__table__.insert(), rows)
+    if current_app.config.get("SMTP_HOST"):
+        for user in recipients:
+            if user.email:
+                with force_locale(user.language or "zh_CN"):
+                    subject, text = render(message, "title", fallback_title), render(message, "body", fallback_body)
+                _send_mail(user.email, subject, f"{text}\n\n{link}")
+    return rows
 
 
 def users_with_role(role_id: str):

@@ -10,7 +10,7 @@ from core.dealers.models import Dealer, Region
 from core.dealers.schemas import DealerIn, DealerOut, DealerPatch, DealerQuery, RegionIn, RegionOut, RegionPatch, RegionQuery
 from core.security import get_scoped, scoped
 
-bp = Blueprint("dealers_api", __name__)
+bp = Blueprint("core_dealers_api", __name__)
 
 DEALER_SORTS = {"code": Dealer.code, "name": Dealer.name, "status": Dealer.status}
 

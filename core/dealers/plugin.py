@@ -35,8 +35,8 @@ def aftersales_api_blueprints():
 @hookimpl
 def aftersales_menu_items():
     return [
-        MenuItem("core.dealers", _l("Dealers"), "dealers.list_dealers", "core.dealers.view", section="master", order=10, icon="shop"),
-        MenuItem("core.regions", _l("Regions"), "dealers.list_regions", "core.regions.view", section="master", order=11, icon="map"),
+        MenuItem("core.dealers", _l("Dealers"), "core_dealers.list_dealers", "core.dealers.view", section="master", order=10, icon="shop"),
+        MenuItem("core.regions", _l("Regions"), "core_dealers.list_regions", "core.regions.view", section="master", order=11, icon="map"),
     ]
 
 
@@ -97,7 +97,7 @@ def _dealers_widget():
     rows = db.session.execute(scoped(select(Dealer.status, func.count()), Dealer).group_by(Dealer.status)).all()
     counts = dict(rows)
     return render_template("web/widgets/counts.html", rows=[
-        (STATUS_LABELS[s], counts.get(s, 0), url_for("dealers.list_dealers", status=s))
+        (STATUS_LABELS[s], counts.get(s, 0), url_for("core_dealers.list_dealers", status=s))
         for s in ("active", "warned", "suspended", "disqualified") if counts.get(s) or s == "active"])
 
 

@@ -19,7 +19,7 @@ from core.security import get_scoped, require, scoped
 from core.web.crud import Crud
 from core.web.listing import Column, Filter
 
-bp = Blueprint("dealers", __name__, template_folder="templates")
+bp = Blueprint("core_dealers", __name__, template_folder="templates")
 
 KIND_LABELS = {"dealer": _l("Dealer"), "agent": _l("Agent"), "distributor": _l("Distributor")}
 STATUS_LABELS = {"active": _l("Active"), "warned": _l("Warned"), "suspended": _l("Suspended"),
@@ -126,8 +126,8 @@ dealers_crud = Crud(
              Filter("abc_class", _l("Class"), lambda: [(c, c) for c in ABC_CLASSES],
                     lambda stmt, v: stmt.where(Dealer.abc_class == v))],
     detail=_dealer_detail, label=lambda d: f"{d.code} {d.name}", form_setup=_dealer_form_setup,
-    extra_actions=[(_l("Export CSV"), "dealers.export_dealers", "core.dealers.view"),
-                   (_l("Import CSV"), "dealers.import_dealers", "core.dealers.manage")],
+    extra_actions=[(_l("Export CSV"), "core_dealers.export_dealers", "core.dealers.view"),
+                   (_l("Import CSV"), "core_dealers.import_dealers", "core.dealers.manage")],
 ).register(bp)
 
 
@@ -147,7 +147,7 @@ def export_dealers():
 @require("core.dealers.manage")
 def import_dealers():
     return csv_import_page(ImportForm(), services.import_dealers_csv, services.DEALER_CSV_FIELDS,
-                           _("Import dealers"), "dealers.list_dealers")
+                           _("Import dealers"), "core_dealers.list_dealers")
 
 
 def csv_import_page(form, importer, columns, title, back_endpoint):

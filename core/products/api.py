@@ -11,7 +11,7 @@ from core.products.models import Product, ProductCategory
 from core.products.schemas import (CategoryIn, CategoryOut, CategoryPatch, CategoryQuery, ProductIn, ProductOut,
                                    ProductPatch, ProductQuery)
 
-bp = Blueprint("products_api", __name__)
+bp = Blueprint("core_products_api", __name__)
 
 PRODUCT_SORTS = {"sku": Product.sku, "name": Product.name, "unit_price": Product.unit_price}
 

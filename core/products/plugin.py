@@ -35,8 +35,8 @@ def aftersales_api_blueprints():
 @hookimpl
 def aftersales_menu_items():
     return [
-        MenuItem("core.products", _l("Products"), "products.list_products", "core.products.view", section="master", order=20, icon="box-seam"),
-        MenuItem("core.categories", _l("Product categories"), "products.list_categories", "core.products.view", section="master", order=21, icon="tags"),
+        MenuItem("core.products", _l("Products"), "core_products.list_products", "core.products.view", section="master", order=20, icon="box-seam"),
+        MenuItem("core.categories", _l("Product categories"), "core_products.list_categories", "core.products.view", section="master", order=21, icon="tags"),
     ]
 
 

@@ -19,7 +19,7 @@ from core.security import require
 from core.web.crud import Crud
 from core.web.listing import Column, Filter
 
-bp = Blueprint("products", __name__, template_folder="templates")
+bp = Blueprint("core_products", __name__, template_folder="templates")
 
 STATUS_LABELS = {"active": _l("Active"), "discontinued": _l("Discontinued")}
 
@@ -131,8 +131,8 @@ products_crud = Crud(
                       (_l("Discontinued on"), p.discontinued_on or ""), (_l("Spare part"), _("yes") if p.is_spare_part else _("no")),
                       (_l("Bill of materials"), ", ".join(f"{pp.part.sku} × {pp.quantity}" for pp in p.parts))],
     label=lambda p: f"{p.sku} {p.name}", form_setup=_product_form_setup,
-    extra_actions=[(_l("Export CSV"), "products.export_products", "core.products.view"),
-                   (_l("Import CSV"), "products.import_products", "core.products.manage")],
+    extra_actions=[(_l("Export CSV"), "core_products.export_products", "core.products.view"),
+                   (_l("Import CSV"), "core_products.import_products", "core.products.manage")],
 ).register(bp)
 
 
@@ -148,4 +148,4 @@ def export_products():
 @require("core.products.manage")
 def import_products():
     return csv_import_page(ImportForm(), services.import_products_csv, services.PRODUCT_CSV_FIELDS,
-                           _("Import products"), "products.list_products")
+                           _("Import products"), "core_products.list_products")

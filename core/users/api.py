@@ -15,7 +15,7 @@ from core.users.models import Role, User
 from core.users.schemas import MeOut, PasswordChangeIn, TokenIn, TokenOut, UserIn, UserOut, UserPatch, UserQuery
 from pydantic import BaseModel
 
-bp = Blueprint("users_api", __name__)
+bp = Blueprint("core_users_api", __name__)
 
 
 @route(bp, "/auth/token", ["POST"], body=TokenIn, response=TokenOut, auth=False, tag="auth")

@@ -45,6 +45,7 @@ def aftersales_settings():
         Setting("core.lockout_minutes", 15, _l("Minutes an account stays locked"), int, minimum=1),
         Setting("core.password_min_length", 8, _l("Minimum password length"), int, minimum=4),
         Setting("core.token_ttl_hours", 720, _l("Hours an API token stays valid"), int, minimum=1),
+        Setting("core.time_zone", "Asia/Shanghai", _l("Business time zone (dates and deadlines)"), str),
         Setting("core.attachment_max_kb", 5120, _l("Largest attachment accepted (KB)"), int, minimum=1),
     ]
 
@@ -66,9 +67,9 @@ def aftersales_api_blueprints():
 @hookimpl
 def aftersales_menu_items():
     return [
-        MenuItem("core.users", _l("Users"), "users.list_users", "core.users.manage", section="admin", order=10, icon="people"),
-        MenuItem("core.roles", _l("Roles"), "users.list_roles", "core.roles.manage", section="admin", order=11, icon="shield-lock"),
-        MenuItem("core.settings", _l("Settings"), "users.edit_settings", "core.settings.manage", section="admin", order=90, icon="sliders"),
+        MenuItem("core.users", _l("Users"), "core_users.list_users", "core.users.manage", section="admin", order=10, icon="people"),
+        MenuItem("core.roles", _l("Roles"), "core_users.list_roles", "core.roles.manage", section="admin", order=11, icon="shield-lock"),
+        MenuItem("core.settings", _l("Settings"), "core_users.edit_settings", "core.settings.manage", section="admin", order=90, icon="sliders"),
     ]
 
 

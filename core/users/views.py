@@ -17,7 +17,7 @@ from core.users.models import Role, User, role_permissions
 from core.web.crud import Crud
 from core.web.listing import Column, Filter
 
-bp = Blueprint("users", __name__, url_prefix="/admin", template_folder="templates")
+bp = Blueprint("core_users", __name__, url_prefix="/admin", template_folder="templates")
 
 LANGUAGE_CHOICES = [("zh_CN", "中文"), ("en", "English")]
 
@@ -123,7 +123,7 @@ def edit_role(role_id):
             flash(f"{exc.message}: {exc.fields}", "danger")
         else:
             flash(_("Saved."), "success")
-            return redirect(url_for("users.list_roles"))
+            return redirect(url_for("core_users.list_roles"))
     return render_template("users/role_form.html", role=role, form=form, permissions=permissions,
                            granted=services.role_permission_ids(role), role_name=_role_name)
 
@@ -158,7 +158,7 @@ def edit_settings():
         else:
             commit()
             flash(_("Saved."), "success")
-            return redirect(url_for("users.edit_settings"))
+            return redirect(url_for("core_users.edit_settings"))
     values = {key: settings.get(key) for key in declared}
     names = {m.id: m.name for m in current_app.extensions["aftersales"].manifests}
     groups: dict = {}

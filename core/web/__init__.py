@@ -91,7 +91,7 @@ def render_http_error(exc):
 def init_web(app):
     from core.users.models import User
 
-    login_manager.login_view = "web.login"
+    login_manager.login_view = "core_web.login"
     login_manager.login_message = None
 
     @login_manager.user_loader
@@ -122,7 +122,7 @@ def init_web(app):
 
         if request.path.startswith("/api/"):
             return error_response(401, "unauthorized", "authentication required")
-        return redirect(url_for("web.login", next=request.full_path if request.query_string else request.path))
+        return redirect(url_for("core_web.login", next=request.full_path if request.query_string else request.path))
 
     @app.after_request
     def security_headers(response):

@@ -17,7 +17,7 @@ from core.events import commit
 from core.extensions import db
 from core.plugin_system import hookimpl
 
-bp = Blueprint("web", __name__)
+bp = Blueprint("core_web", __name__)
 
 
 class LoginForm(FlaskForm):
@@ -34,7 +34,7 @@ class PasswordForm(FlaskForm):
 def _safe_next(target: str | None) -> str:
     if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("web.dashboard")
+    return url_for("core_web.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -42,7 +42,7 @@ def login():
     from core.users import services
 
     if current_user.is_authenticated:
-        return redirect(url_for("web.dashboard"))
+        return redirect(url_for("core_web.dashboard"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -71,7 +71,7 @@ def logout():
     if form.validate_on_submit():
         logout_user()
         session.clear()
-    return redirect(url_for("web.login"))
+    return redirect(url_for("core_web.login"))
 
 
 @bp.route("/language/<lang>", methods=["POST"])
@@ -113,7 +113,7 @@ def change_password():
                     getattr(form, key).errors.append(message)
             else:
                 flash(_("Your password was changed."), "success")
-                return redirect(url_for("web.dashboard"))
+                return redirect(url_for("core_web.dashboard"))
     return render_template("web/password.html", form=form)
 
 
@@ -138,7 +138,7 @@ def notifications_read():
         raw = request.form.get("id")
         notifications.mark_read(current_user, int(raw) if raw and raw.isdigit() else None)
         commit()
-    return redirect(url_for("web.notifications_inbox"))
+    return redirect(url_for("core_web.notifications_inbox"))
 
 
 @bp.route("/api-docs")
@@ -156,7 +156,7 @@ def aftersales_blueprints():
 
 @hookimpl
 def aftersales_menu_items():
-    return [MenuItem("core.dashboard", _l("Dashboard"), "web.dashboard", None, section="main", order=0, icon="speedometer2")]
+    return [MenuItem("core.dashboard", _l("Dashboard"), "core_web.dashboard", None, section="main", order=0, icon="speedometer2")]
 
 
 @hookimpl
@@ -171,4 +171,6 @@ def aftersales_template_slots():
     from core.declarations import Slot
 
     return [Slot("dashboard_top", "Above the dashboard widgets"),
-            Slot("record_detail_side", "Beside any master-data record's activity log")]
+            Slot("record_detail_side", "Beside any master-data record's activity log"),
+            Slot("record_actions", "Buttons beside the actions of any business record's page (for example "
+                                   "'raise a nonconformity'); context: record=<the model instance>.")]

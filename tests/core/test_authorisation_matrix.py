@@ -7,8 +7,8 @@ import re
 
 from core.testing import api_headers, login_as, make_app, make_dealer, make_user
 
-PUBLIC = {"static", "web.login", "web.set_language", "web.logout", "api.core_api.openapi",
-          "api.users_api.create_token"}
+PUBLIC = {"static", "core_web.login", "core_web.set_language", "core_web.logout", "api.core_api.openapi",
+          "api.core_users_api.create_token"}
 
 
 def _url(rule):

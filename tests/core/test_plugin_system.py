@@ -230,10 +230,10 @@ def test_menu_groups_and_visibility_rules():
     with app.app_context():
         reg = app.extensions["aftersales"]
         reg.menu = reg.menu + [
-            MenuItem("g.a", "A", "web.dashboard", None, group="g", group_label="Group"),
-            MenuItem("g.b", "B", "web.notifications_inbox", None, group="g"),
-            MenuItem("g.c", "C", "web.dashboard", None, group="g", visible=lambda u: u.username == "boss"),
-            MenuItem("solo", "Solo", "web.dashboard", None, group="s", group_label="Single"),
+            MenuItem("g.a", "A", "core_web.dashboard", None, group="g", group_label="Group"),
+            MenuItem("g.b", "B", "core_web.notifications_inbox", None, group="g"),
+            MenuItem("g.c", "C", "core_web.dashboard", None, group="g", visible=lambda u: u.username == "boss"),
+            MenuItem("solo", "Solo", "core_web.dashboard", None, group="s", group_label="Single"),
         ]
         user = make_user("clerk", roles=["order_dept"])
         main = menu_for(user)["main"]
