@@ -35,7 +35,15 @@ Time
     ``add_working_days``, ``working_days_between``.
 Exports
     ``safe_cell`` and ``export_response(filename, header, rows, fmt)``: CSV (UTF-8 BOM)
-    or xlsx, with formula-looking cells neutralised.
+    or xlsx, with formula-looking cells neutralised; ``read_csv(data, required)`` parses
+    an uploaded CSV into dicts.
+More modules and core services
+    ``calendar`` (working days), ``notifications``, ``benchdata`` (bench data generators:
+    ``existing``, ``rng``, ``insert_batches``, for ``bench.py`` files), ``commit`` (events'
+    commit-then-emit), ``Attachment``, ``Sequence``; ``pydantic_fields`` (pydantic error →
+    field map); dealer constants ``ABC_CLASSES``, ``DEALER_KINDS``; dealer services
+    ``change_status(dealer, status, reason, actor)``; ``get_product_by_sku``;
+    ``create_user(data)``, ``create_product(data)`` and ``DEMO_PASSWORD`` for demo data.
 """
 from __future__ import annotations
 
@@ -46,25 +54,31 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
-from core import activity, attachments, events, sequences, settings  # noqa: F401  (re-exported modules)
-from core.api import ListQuery, OutSchema, Schema, paginate, route  # noqa: F401
+from core import activity, attachments, benchdata, calendar, events, notifications, sequences, settings  # noqa: F401
+from core.api import ListQuery, OutSchema, Schema, paginate, pydantic_fields, route  # noqa: F401
+from core.attachments import Attachment  # noqa: F401
 from core.api import _parse_body as parse_body  # noqa: F401
 from core.calendar import add_working_days, is_workday, working_days_between  # noqa: F401
-from core.dealers.models import Dealer, Region, region_managers  # noqa: F401
+from core.dealers.models import ABC_CLASSES, DEALER_KINDS, Dealer, Region, region_managers  # noqa: F401
+from core.dealers.services import change_status, read_csv  # noqa: F401
 from core.declarations import (DemoContext, MenuItem, Permission, RecordRule, Setting, Slot,  # noqa: F401
                                SlotRenderer, Widget)
 from core.declarations import Role as RoleDecl  # noqa: F401
 from core.errors import (BadRequest, Conflict, DomainError, NotFound, PermissionDenied,  # noqa: F401
                          ValidationError)
+from core.events import commit  # noqa: F401
 from core.extensions import db  # noqa: F401
 from core.model_utils import Timestamped, UTCDateTime, Versioned, utcnow  # noqa: F401
 from core.notifications import N_, notify, users_with_role  # noqa: F401
 from core.plugin_system import hookimpl, hookspec  # noqa: F401
 from core.products.models import Product, ProductCategory, ProductPart  # noqa: F401
+from core.products.services import create_product, get_product_by_sku  # noqa: F401
 from core.security import (can_see, check, get_scoped, require, scope_clause, scoped,  # noqa: F401
                            visible_dealers_clause)
-from core.sequences import next_number  # noqa: F401
+from core.sequences import Sequence, next_number  # noqa: F401
 from core.users.models import Role, User  # noqa: F401
+from core.users.plugin import DEMO_PASSWORD  # noqa: F401
+from core.users.services import create_user  # noqa: F401
 from core.web.crud import Crud  # noqa: F401
 from core.web.listing import Column, Filter, Page, paginate_page  # noqa: F401
 from core.workflow import Transition, Workflow  # noqa: F401
@@ -79,8 +93,6 @@ DEFAULT_TIME_ZONE = "Asia/Shanghai"
 def validate(schema, data: dict):
     """Validate a plain dict (a form, a CSV row) with a pydantic schema; 422 with a field map."""
     import pydantic
-
-    from core.api import pydantic_fields
 
     try:
         return schema.model_validate(data)

@@ -3,16 +3,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.declarations import MenuItem, Permission, Setting, Slot, Widget
-from core.plugin_system import hookimpl
-
-STAFF = ("admin", "regional_manager", "order_dept", "technical", "customer_service", "supervision", "hr", "auditor")
+from core.toolkit import DEALER_ROLES, STAFF_ROLES, MenuItem, Permission, Setting, Slot, Widget, hookimpl
 
 
 @hookimpl
 def aftersales_permissions():
     return [
-        Permission("logistics.view", _l("See transport exception records"), STAFF + ("dealer",)),
+        Permission("logistics.view", _l("See transport exception records"), STAFF_ROLES + DEALER_ROLES),
         Permission("logistics.create", _l("Create and edit transport exception records"), ("dealer", "order_dept", "admin")),
         Permission("logistics.file", _l("File transport exception records with the order department"),
                    ("dealer", "order_dept", "admin")),

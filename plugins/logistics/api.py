@@ -6,9 +6,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, request
 from flask_login import current_user
 
-from core.api import paginate, route
-from core.errors import BadRequest, NotFound
-from core.events import commit
+from core.toolkit import BadRequest, NotFound, commit, paginate, route
 from plugins.logistics import services
 from plugins.logistics.schemas import (AcceptIn, ActionIn, AttachmentOut, ExceptionIn, ExceptionOut, ExceptionPatch,
                                        ExceptionQuery, ResolveIn, SettleClaimIn)

@@ -19,16 +19,14 @@ CARRIERS = ("德邦物流", "顺丰速运", "中通快运", "安能物流", "百
 @with_appcontext
 def bench_logistics_command(records, seed):
     """Add transport exception records (and their lines) to a database filled by ``bench-data``."""
-    from core.benchdata import existing, insert_batches, rng
-    from core.extensions import db
-    from core.model_utils import utcnow
+    from core.toolkit import benchdata, db, utcnow
     from plugins.logistics.models import LogisticsException, LogisticsExceptionLine
 
     started = time.perf_counter()
-    r = rng(seed, "logistics")
+    r = benchdata.rng(seed, "logistics")
     db.session.remove()
     with db.engine.begin() as conn:
-        data = existing(conn)
+        data = benchdata.existing(conn)
         if not data.dealer_ids or not data.product_ids:
             raise click.ClickException("run `aftersales bench-data` first")
         start_id = (conn.scalar(db.select(db.func.max(LogisticsException.id))) or 0) + 1
@@ -65,13 +63,13 @@ def bench_logistics_command(records, seed):
                 lines.append({"exception_id": rid, "product_id": r.choice(data.product_ids), "sku": "",
                               "expected_quantity": expected, "actual_quantity": r.randint(0, expected),
                               "description": "破损" if kind in ("damaged", "mass_breakage") else ""})
-        from core.products.models import Product
+        from core.toolkit import Product
 
         skus = dict(conn.execute(db.select(Product.id, Product.sku).where(Product.id.in_(set(x["product_id"] for x in lines)))).all())
         for ln in lines:
             ln["sku"] = skus[ln["product_id"]]
-        insert_batches(conn, LogisticsException.__table__, rows)
-        insert_batches(conn, LogisticsExceptionLine.__table__, lines)
+        benchdata.insert_batches(conn, LogisticsException.__table__, rows)
+        benchdata.insert_batches(conn, LogisticsExceptionLine.__table__, lines)
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('logistics_exception', 'id'), "
                                  "(SELECT max(id) FROM logistics_exception))")

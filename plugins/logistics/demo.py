@@ -6,8 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from core import calendar
-from core.extensions import db
+from core.toolkit import calendar, db
 
 
 def _received(days_back: int):

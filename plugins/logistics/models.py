@@ -7,8 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
-from core.model_utils import Timestamped, UTCDateTime, Versioned
+from core.toolkit import Timestamped, UTCDateTime, Versioned, db
 
 KINDS = ("lost", "short", "wrong_goods", "damaged", "mass_breakage")
 PARTIES = ("carrier", "company", "dealer", "unknown")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from core.api import ListQuery, OutSchema, Schema
+from core.toolkit import ListQuery, OutSchema, Schema
 
 Kind = Literal["lost", "short", "wrong_goods", "damaged", "mass_breakage"]
 Party = Literal["carrier", "company", "dealer", "unknown"]

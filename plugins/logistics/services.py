@@ -13,13 +13,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import lazyload
 
-from core import activity, attachments, calendar, notifications, sequences, settings
-from core.attachments import Attachment
-from core.dealers.models import Dealer
-from core.errors import Conflict, NotFound, ValidationError
-from core.extensions import db
-from core.security import check, get_scoped, scoped, visible_dealers_clause
-from core.workflow import Transition, Workflow
+from core.toolkit import (Attachment, Conflict, Dealer, NotFound, Transition, ValidationError, Workflow,
+                         activity, attachments, calendar, check, db, get_scoped, notifications, scoped,
+                         sequences, settings, today, visible_dealers_clause)
 from plugins.logistics.models import (CLAIM_STATES, PURPOSES, SIGNED_DOCUMENT, STATES, LogisticsException,
                                       LogisticsExceptionLine)
 
@@ -32,11 +28,6 @@ ACTIONS = ("file", "accept", "refuse", "resolve", "settle_claim")
 class LateFiling(ValidationError):
     """422: filed after the deadline. The API commits the ``late`` flag before answering."""
     code = "filing_late"
-
-
-def today() -> date:
-    """Today in the company's time zone (deadlines are counted in local dates)."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def filing_deadline(received_on: date) -> date:
@@ -239,7 +230,7 @@ def _aware(value: datetime) -> datetime:
 
 
 def _lines(raw_lines) -> list[LogisticsExceptionLine]:
-    from core.products.models import Product
+    from core.toolkit import Product
 
     raw = [_dump(x) if not isinstance(x, dict) else x for x in raw_lines]
     skus = {x["sku"] for x in raw}
@@ -442,7 +433,7 @@ def _notify(users, record: LogisticsException, title, body: str = "") -> None:
 
 
 def _notify_dealer(record: LogisticsException, title, body: str = "") -> None:
-    from core.users.models import User
+    from core.toolkit import User
 
     users = db.session.scalars(select(User).where(User.dealer_id == record.dealer_id, User.active.is_(True)))
     _notify(users, record, title, body)

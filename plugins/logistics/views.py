@@ -14,13 +14,8 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
                      IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core import activity
-from core.dealers.models import Dealer
-from core.errors import DomainError
-from core.events import commit
-from core.extensions import db
-from core.security import require, scoped
-from core.web.listing import Column, Filter, paginate_page
+from core.toolkit import (Column, Dealer, DomainError, Filter, activity, commit, db, paginate_page, require,
+                         scoped)
 from plugins.logistics import services
 from plugins.logistics.api import attachment_response
 from plugins.logistics.models import KINDS, OUTCOMES, PARTIES, STATES, LogisticsException
@@ -196,7 +191,7 @@ def _place_errors(form, exc: DomainError):
 
 
 def _filing_days() -> int:
-    from core import settings
+    from core.toolkit import settings
 
     return settings.get("logistics.filing_working_days")
 

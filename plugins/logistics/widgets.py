@@ -5,7 +5,7 @@ from flask import current_app
 from flask_login import current_user
 from markupsafe import Markup
 
-from core import settings
+from core.toolkit import settings
 from plugins.logistics import services
 
 

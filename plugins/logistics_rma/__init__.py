@@ -1,8 +1,7 @@
 """Link between logistics exceptions and returns (auto-installed when both are enabled). Hookimpls only."""
 from __future__ import annotations
 
-from core.declarations import SlotRenderer
-from core.plugin_system import hookimpl
+from core.toolkit import SlotRenderer, hookimpl
 
 
 @hookimpl

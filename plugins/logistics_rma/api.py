@@ -4,10 +4,8 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_login import current_user
 
-from core.api import route
-from core.events import commit
-from core.security import get_scoped
-from plugins.logistics import services as logistics
+from core.toolkit import commit, get_scoped, route
+from plugins.logistics import public as logistics
 from plugins.logistics_rma import services
 from plugins.logistics_rma.schemas import LinkOut, OpenRmaIn
 
@@ -36,7 +34,7 @@ def exception_rmas(record_id: int):
        tag="logistics")
 def rma_exceptions(rma_id: int):
     """Transport exception records linked to this return."""
-    from plugins.rma.models import Rma
+    from plugins.rma.public import Rma
 
     links = services.links_for_rma(get_scoped(Rma, rma_id))
     return {"items": [services.serialize(x) for x in links], "total": len(links), "page": 1, "per_page": len(links) or 1,

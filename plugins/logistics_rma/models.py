@@ -6,8 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
-from core.model_utils import UTCDateTime, utcnow
+from core.toolkit import UTCDateTime, db, utcnow
 
 
 class LogisticsRmaLink(db.Model):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from core.api import OutSchema, Schema
+from core.toolkit import OutSchema, Schema
 
 
 class OpenRmaLine(Schema):

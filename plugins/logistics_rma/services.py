@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core import activity
-from core.errors import Conflict, ValidationError
-from core.extensions import db
-from core.security import check, scoped
-from plugins.logistics import services as logistics
-from plugins.logistics.models import LogisticsException
+from core.toolkit import Conflict, ValidationError, activity, check, db, scoped
+from plugins.logistics import public as logistics
+from plugins.logistics.public import LogisticsException
 from plugins.logistics_rma.models import LogisticsRmaLink
 
 RMA_ISSUE = "unpacking_damage"  # 004 §4.3: breakage found on unpacking, before installation
@@ -33,7 +30,7 @@ def why_not(record: LogisticsException) -> tuple[int, str, str] | None:
 
 def open_rma(record: LogisticsException, actor, version: int, lines=None):
     """Create a draft RMA for the damaged goods of ``record`` and link both; the dealer completes and submits it."""
-    from plugins.rma import services as rma_services
+    from plugins.rma import public as rma_services
 
     check(actor, "rma.file")
     if int(version) != record.version:
@@ -75,7 +72,7 @@ def open_rma(record: LogisticsException, actor, version: int, lines=None):
 
 
 def links_for_exception(record: LogisticsException, user=None) -> list[LogisticsRmaLink]:
-    from plugins.rma.models import Rma
+    from plugins.rma.public import Rma
 
     stmt = scoped(select(LogisticsRmaLink).join(LogisticsRmaLink.rma).where(LogisticsRmaLink.exception_id == record.id),
                   Rma, user)

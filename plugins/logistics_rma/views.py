@@ -7,11 +7,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 
-from core.errors import DomainError
-from core.events import commit
-from core.extensions import db
-from core.security import require
-from plugins.logistics import services as logistics
+from core.toolkit import DomainError, commit, db, require
+from plugins.logistics import public as logistics
 from plugins.logistics_rma import services
 
 bp = Blueprint("logistics_rma", __name__, template_folder="templates")

@@ -5,16 +5,15 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from core.declarations import MenuItem, Permission, Setting, Slot, Widget
-from core.plugin_system import hookimpl
+from core.toolkit import DEALER_ROLES, STAFF_ROLES, MenuItem, Permission, Setting, Slot, Widget, hookimpl
 
-STAFF = ("admin", "regional_manager", "order_dept", "technical", "customer_service", "supervision", "auditor")
+STAFF = tuple(role for role in STAFF_ROLES if role != "hr")  # HR sees no returns
 
 
 @hookimpl
 def aftersales_permissions():
     return [
-        Permission("rma.view", _l("See returns (RMA)"), STAFF + ("dealer",)),
+        Permission("rma.view", _l("See returns (RMA)"), STAFF + DEALER_ROLES),
         Permission("rma.file", _l("File, submit, cancel and ship returns"), ("dealer",)),
         Permission("rma.review", _l("Review returns (regional manager)"), ("regional_manager",)),
         Permission("rma.approve", _l("Approve returns (order department)"), ("order_dept",)),

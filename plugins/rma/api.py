@@ -6,13 +6,8 @@ from flask_login import current_user
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from core import events
-from core.api import paginate, route
-from core.dealers.models import Dealer
-from core.errors import Conflict, NotFound
-from core.extensions import db
-from core.products.models import Product
-from core.security import get_scoped, scoped
+from core.toolkit import Conflict, Dealer, NotFound, Product, db, events, get_scoped, paginate, route, scoped
+from core.toolkit import today as business_today
 from plugins.rma import services
 from plugins.rma.models import Rma, RmaFreightClaim, RmaLine, RmaPenalty
 from plugins.rma.schemas import (ClaimIn, ClaimOut, ClaimQuery, DecisionIn, EligibilityIn, EligibilityResultOut,
@@ -70,7 +65,7 @@ def list_stmt(query: RmaQuery):
 @route(bp, "/rmas", query=RmaQuery, response=RmaOut, many=True, permission="rma.view", tag="rma")
 def list_rmas(query: RmaQuery):
     """Returns the caller may see, newest first, with filters."""
-    rule_set, today = services.rules(), services.today_china()
+    rule_set, today = services.rules(), business_today()
     return paginate(list_stmt(query), query, lambda r: services.serialize_rma(r, today=today, rule_set=rule_set))
 
 
@@ -126,11 +121,11 @@ def _raw_version():
 
 def _transition(rma_id: int, action: str, schema):
     """Errors come in this order: 404 outside scope, 403 role, 409 stale version or state, then 400/422 body."""
-    from core.api import _parse_body
+    from core.toolkit import parse_body
 
     rma = load(rma_id)
     services.precheck(rma, action, current_user, _raw_version())
-    body = _parse_body(schema)
+    body = parse_body(schema)
     payload = body.model_dump(exclude={"version"})
     services.apply_action(rma, action, current_user, body.version, **payload)
     commit()

@@ -33,8 +33,7 @@ FILE_LINES = 5
 def _rows(conn, lines: int, seed: int):
     from sqlalchemy import select
 
-    from core import benchdata
-    from core.dealers.models import Dealer
+    from core.toolkit import Dealer, benchdata
 
     data = benchdata.existing(conn)
     d = Dealer.__table__
@@ -57,10 +56,7 @@ def bench_data_command(lines, seed):
     """Fill the bench database (after ``aftersales bench-data``) with returns and their lines."""
     from sqlalchemy import func, select, update
 
-    from core import benchdata
-    from core.extensions import db
-    from core.sequences import Sequence
-    from core.dealers.models import Dealer
+    from core.toolkit import Dealer, Sequence, benchdata, db
     from plugins.rma.models import Rma, RmaLine
 
     started = _time.perf_counter()

@@ -14,7 +14,7 @@ def rma_group():
 @with_appcontext
 def remind():
     """Notify the order and technical departments (and receiving agents) of overdue returns."""
-    from core import events
+    from core.toolkit import events
     from plugins.rma.services import remind_overdue
 
     count = remind_overdue()

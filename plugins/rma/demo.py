@@ -5,17 +5,15 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from core.extensions import db
+from core.toolkit import db
 
 
 def _user(ctx, username, role, display):
-    from core.users import services as users
-    from core.users.models import User
-    from core.users.plugin import DEMO_PASSWORD
+    from core.toolkit import DEMO_PASSWORD, User, create_user
 
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        user = users.create_user({"username": username, "password": DEMO_PASSWORD, "display_name": display,
+        user = create_user({"username": username, "password": DEMO_PASSWORD, "display_name": display,
                                   "roles": [role]})
         if not any(login[0] == username for login in ctx.logins):
             ctx.logins.append((username, DEMO_PASSWORD, role))

@@ -5,13 +5,13 @@ numbers (hours, days) come in through ``Rules`` so they stay admin-editable sett
 """
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
+from core.toolkit import add_months
 from plugins.rma.models import QUALITY_ISSUES
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -95,13 +95,6 @@ class Eligibility:
                 "warranty_start": self.warranty_start.isoformat() if self.warranty_start else None,
                 "warranty_end": self.warranty_end.isoformat() if self.warranty_end else None,
                 "basis": self.basis, "reasons": list(self.reasons), "warnings": list(self.warnings)}
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def warranty(facts: LineFacts) -> tuple[date | None, date | None, str | None]:

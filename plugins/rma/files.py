@@ -10,11 +10,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
-from core import activity, attachments, settings
-from core.attachments import Attachment
-from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from core.extensions import db
-from core.security import check
+from core.toolkit import (Attachment, Conflict, NotFound, PermissionDenied, ValidationError, activity,
+                         attachments, check, db, settings)
 
 PHOTO_STATES = ("draft", "submitted", "reviewed")
 CLAIM_MODEL = "rma_freight_claim"

@@ -1,7 +1,7 @@
 """Hooks the rma plugin offers to other plugins."""
 from __future__ import annotations
 
-from core.plugin_system import hookspec
+from core.toolkit import hookspec
 
 
 @hookspec

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from core.api import ListQuery, OutSchema, Schema
+from core.toolkit import ListQuery, OutSchema, Schema
 
 Issue = Literal["quality_defect", "doa", "unpacking_damage", "order_mismatch", "company_error", "safety",
                 "recall", "paid_repair"]

@@ -14,16 +14,9 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import defaultload, lazyload, selectinload
 
-from core import activity, notifications, sequences, settings
-from core.calendar import add_working_days, working_days_between
-from core.dealers.models import Dealer
-from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from core.extensions import db
-from core.model_utils import utcnow
-from core.products.models import Product
-from core.security import check, get_scoped
-from core.users.services import validate
-from core.workflow import Transition, Workflow
+from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product, Transition, ValidationError,
+                         Workflow, activity, add_working_days, check, db, get_scoped, notifications,
+                         local_date, sequences, settings, utcnow, validate, working_days_between)
 from plugins.rma import eligibility as elig
 from plugins.rma.models import (FLAGS, OPEN_STATES, SLA_STATES, STATES, Rma, RmaFreightClaim, RmaLine,
                                 RmaPenalty)
@@ -460,8 +453,7 @@ _HANDLERS = {"submit": _submit, "review": _review, "approve": _approve, "reject"
 
 
 def region_managers(region_id):
-    from core.dealers.models import region_managers as link
-    from core.users.models import User
+    from core.toolkit import User, region_managers as link
 
     if region_id is None:
         return []
@@ -484,7 +476,7 @@ def notify_localized(users, title, body="", link: str = "") -> None:
 
 
 def _notify_dealer(rma, title, body=""):
-    from core.users.models import User
+    from core.toolkit import User
 
     users = db.session.scalars(select(User).where(User.dealer_id == rma.dealer_id, User.active.is_(True)))
     notify_localized(users, title, body, link=f"/rma/{rma.id}")
@@ -560,7 +552,7 @@ def decide_penalty(penalty: RmaPenalty, decision: str, actor, data) -> RmaPenalt
 
 def decide_disqualification(penalty: RmaPenalty, confirm: bool, actor, data) -> RmaPenalty:
     """An admin confirms (the dealer is disqualified) or declines a proposed disqualification."""
-    from core.dealers.services import change_status
+    from core.toolkit import change_status
 
     check(actor, "rma.disqualify")
     body = data if isinstance(data, DecisionIn) else validate(DecisionIn, data)
@@ -607,16 +599,12 @@ def decide_claim(claim: RmaFreightClaim, decision: str, actor, data) -> RmaFreig
 
 # --- SLA, cost, serialization ---------------------------------------------------------
 
-def today_china() -> date:
-    return elig.china_today(utcnow())
-
-
 def is_overdue(rma: Rma, today: date | None = None) -> bool:
-    return rma.state in SLA_STATES and rma.due_date is not None and (today or today_china()) > rma.due_date
+    return rma.state in SLA_STATES and rma.due_date is not None and (today or local_date(utcnow())) > rma.due_date
 
 
 def overdue_clause(today: date | None = None):
-    return (Rma.state.in_(SLA_STATES)) & (Rma.due_date < (today or today_china()))
+    return (Rma.state.in_(SLA_STATES)) & (Rma.due_date < (today or local_date(utcnow())))
 
 
 def working_days_to_resolve(rma: Rma) -> int | None:
@@ -706,7 +694,7 @@ def serialize_claim(c: RmaFreightClaim) -> dict:
 
 def load_options():
     """Eager loads for RMA pages and lists: a constant number of queries, nothing unused."""
-    from core.dealers.models import Region
+    from core.toolkit import Region
 
     return (selectinload(Rma.lines).defaultload(RmaLine.product).lazyload(Product.parts),
             defaultload(Rma.dealer).defaultload(Dealer.region).lazyload(Region.managers),
@@ -721,7 +709,7 @@ def read_options():
     products for 50 returns cost more than the rest of the request."""
     from sqlalchemy.orm import joinedload, load_only
 
-    from core.products.models import ProductCategory
+    from core.toolkit import ProductCategory
 
     def dealer(attr):
         return joinedload(attr).options(load_only(Dealer.id, Dealer.code, Dealer.name, Dealer.kind,
@@ -738,7 +726,7 @@ def read_options():
 
 
 def serial_history(serial: str, actor):
-    from core.security import scoped
+    from core.toolkit import scoped
 
     stmt = (select(RmaLine).join(RmaLine.rma).where(RmaLine.serial == serial)
             .order_by(Rma.created_at, RmaLine.id))
@@ -752,7 +740,7 @@ def overdue_rmas(today: date | None = None) -> list[Rma]:
 
 def remind_overdue(today: date | None = None) -> int:
     """Notify the order department, and each receiving agent, of every overdue return."""
-    from core.users.models import User
+    from core.toolkit import User
 
     rmas = overdue_rmas(today)
     staff = list(notifications.users_with_role("order_dept")) + list(notifications.users_with_role("technical"))

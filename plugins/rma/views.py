@@ -10,12 +10,8 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import activity, settings
-from core.errors import DomainError
-from core.events import commit
-from core.extensions import db
-from core.products.models import Product
-from core.security import get_scoped, require, scoped
+from core.toolkit import DomainError, Product, activity, commit, db, get_scoped, require, scoped, settings
+from core.toolkit import today as business_today
 from plugins.rma import services
 from plugins.rma.api import list_stmt, reload
 from plugins.rma.models import FLAGS, ISSUES, RESOLUTIONS, STATES, VERDICTS, Rma, RmaFreightClaim, RmaPenalty
@@ -78,10 +74,10 @@ def _query(**fixed) -> RmaQuery:
 def _list(title, endpoint_hint=None, bulk=False, **fixed):
     query = _query(**fixed)
     stmt = list_stmt(query)
-    from core.api import paginate
+    from core.toolkit import paginate
 
     data = paginate(stmt, query, lambda r: r)
-    today = services.today_china()
+    today = business_today()
     return render_template("rma/list.html", **_ctx(
         title=title, rmas=data["items"], total=data["total"], page=data["page"], pages=data["pages"],
         query=query, fixed=fixed, bulk=bulk, today=today, is_overdue=services.is_overdue,
@@ -149,7 +145,7 @@ def export(fmt):
     header = ["number", "state", "dealer_code", "dealer_name", "receiving_unit", "created_at", "received_at",
               "due_date", "overdue", "line_id", "sku", "quantity", "received_quantity", "issue", "serial", "verdict",
               "resolution", "fee"]
-    today = services.today_china()
+    today = business_today()
     data = []
     for r in rows:
         for l in r.lines:
@@ -390,7 +386,7 @@ def claims():
                 if upload is not None and upload.filename:
                     files.add_receipt(c, current_user, upload.filename, upload.read())
                 elif not files.receipts(c):
-                    from core.errors import ValidationError
+                    from core.toolkit import ValidationError
 
                     raise ValidationError(_("invalid input"), {"file": _("Attach the receipt (image or PDF).")})
             elif decision in ("confirm", "waive"):

@@ -14,9 +14,8 @@ from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, literal, select, union_all
 
-from core.declarations import Widget
-from core.extensions import db
-from core.security import scope_clause
+from core.toolkit import Widget, db, scope_clause
+from core.toolkit import today as business_today
 from plugins.rma import services
 from plugins.rma.models import OPEN_STATES, Rma, RmaFreightClaim, RmaLine, RmaPenalty
 
@@ -34,13 +33,11 @@ def _scoped(stmt):
 def dashboard_stats(today=None) -> dict:
     """One query (UNION ALL): open returns by state with overdue counts, and the returns resolved
     in the last months with their cost components (for the monthly roll-up and the SLA average)."""
-    from core.calendar import working_days_between
-    from core.model_utils import UTCDateTime
-    from core.products.models import Product
+    from core.toolkit import Product, UTCDateTime, working_days_between
     from plugins.rma.eligibility import china_today
     from sqlalchemy import Integer, Numeric, String, cast, null
 
-    today = today or services.today_china()
+    today = today or business_today()
     first = today.replace(day=1)
     month, year = first.month - (MONTHS - 1), first.year
     while month < 1:
@@ -97,8 +94,7 @@ def dashboard_stats(today=None) -> dict:
 
 def rankings() -> tuple[list, list]:
     """One query (UNION ALL): most returned products and the dealers returning most."""
-    from core.dealers.models import Dealer
-    from core.products.models import Product
+    from core.toolkit import Dealer, Product
 
     limit = TOP_N
     live = Rma.state.not_in(("draft", "cancelled"))

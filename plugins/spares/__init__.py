@@ -3,23 +3,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.declarations import MenuItem, Permission, Setting, Widget
-from core.plugin_system import hookimpl
-
-STAFF = ("admin", "regional_manager", "order_dept", "technical", "customer_service", "supervision", "hr", "auditor")
+from core.toolkit import DEALER_ROLES, STAFF_ROLES, MenuItem, Permission, Setting, Widget, hookimpl
 
 
 @hookimpl
 def aftersales_permissions():
     return [
-        Permission("spares.view", _l("See spare-part compliance, reports and applications"), STAFF + ("dealer",)),
+        Permission("spares.view", _l("See spare-part compliance, reports and applications"), STAFF_ROLES + DEALER_ROLES),
         Permission("spares.report", _l("Report spare-part stock"), ("admin", "customer_service", "dealer")),
         Permission("spares.obligations", _l("Manage spare-part obligations"), ("admin", "customer_service")),
         Permission("spares.apply", _l("Apply for spare parts"), ("admin", "customer_service", "dealer")),
         Permission("spares.approve", _l("Approve or reject spare-part applications"), ("admin", "customer_service")),
         Permission("spares.ship", _l("Ship spare-part applications"), ("admin", "customer_service")),
         Permission("spares.receive", _l("Confirm receipt of spare parts"), ("admin", "customer_service", "dealer")),
-        Permission("spares.stock", _l("See head-office spare stock"), STAFF),
+        Permission("spares.stock", _l("See head-office spare stock"), STAFF_ROLES),
         Permission("spares.stock.manage", _l("Record head-office stock movements"), ("admin", "customer_service")),
     ]
 

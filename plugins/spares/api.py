@@ -6,13 +6,7 @@ from flask import Blueprint
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import paginate, route
-from core.dealers.models import Dealer, Region
-from core.errors import ValidationError
-from core.events import commit
-from core.extensions import db
-from core.products.models import Product
-from core.security import scoped
+from core.toolkit import Dealer, Product, Region, ValidationError, commit, db, paginate, route, scoped
 from plugins.spares import services
 from plugins.spares.models import Application, Movement, Obligation, Stock, StockReport
 from plugins.spares.schemas import (ActionIn, ApplicationIn, ApplicationOut, ApplicationQuery, ComplianceOut,
@@ -100,7 +94,7 @@ def compliance(query: ComplianceQuery):
     else:
         dealer = db.session.scalar(scoped(select(Dealer).where(Dealer.code == query.dealer_code), Dealer))
         if dealer is None:
-            from core.errors import NotFound
+            from core.toolkit import NotFound
 
             raise NotFound(f"dealer {query.dealer_code} not found")
     return services.dealer_compliance(dealer)
@@ -150,7 +144,7 @@ def create_report(body: StockReportIn):
 @route(bp, "/spare-stock-reports/<int:report_id>", response=StockReportOut, permission="spares.view", tag="spares")
 def get_report(report_id: int):
     """One report (404 outside the caller's scope)."""
-    from core.security import get_scoped
+    from core.toolkit import get_scoped
 
     return services.serialize_report(get_scoped(StockReport, report_id))
 

@@ -18,10 +18,7 @@ def bench_data_command(parts, seed):
     reports per dealer covering most obliged parts (after ``aftersales bench-data``)."""
     from sqlalchemy import func, select
 
-    from core import benchdata
-    from core.dealers.models import Dealer
-    from core.extensions import db
-    from core.model_utils import utcnow
+    from core.toolkit import Dealer, benchdata, db, utcnow
     from plugins.spares.models import Obligation, StockReport, StockReportLine
 
     started = _time.perf_counter()

@@ -16,7 +16,7 @@ def spares_group():
 @with_appcontext
 def remind(today):
     """Notify dealers whose last stock report is older than spares.report_max_age_days."""
-    from core.events import commit
+    from core.toolkit import commit
     from plugins.spares.services import send_report_reminders
 
     codes = send_report_reminders(today.date() if today else date.today())

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from core.extensions import db
+from core.toolkit import db
 
 DEMO_OBLIGATIONS = [
     # sku, quantity, scope key, scope value
@@ -21,7 +21,7 @@ DEMO_STOCK = [("DRV-20W", 40), ("DRV-40W", 25), ("LS-COB-10", 60)]  # FR-600 del
 
 
 def load(ctx):
-    from core.products import services as products
+    from core.toolkit import create_product, get_product_by_sku
     from plugins.spares import services
     from plugins.spares.models import Application, Movement, Obligation, StockReport
     from plugins.spares.schemas import ApplicationIn, MovementIn
@@ -32,9 +32,9 @@ def load(ctx):
             services.create_obligation({"sku": sku, "quantity": qty, **({key: value} if key else {})}, actor=admin)
     if db.session.scalar(select(Movement.id).limit(1)) is None:
         for sku, qty in DEMO_STOCK:
-            part = products.get_product_by_sku(sku)
+            part = get_product_by_sku(sku)
             services.move_stock(part, qty, "receipt", actor=admin, reason="演示入库")
-        services.move_stock(products.get_product_by_sku("DRV-20W"), 3, "repaired_return", actor=admin, pool="repaired",
+        services.move_stock(get_product_by_sku("DRV-20W"), 3, "repaired_return", actor=admin, pool="repaired",
                             reason="维修合格件")
     today = date.today()
     if db.session.scalar(select(StockReport.id).limit(1)) is None:
@@ -55,10 +55,10 @@ def load(ctx):
                                                         reason="平板灯驱动周转库存不足"), agent)
         services.act(app, "approve", admin)
         services.act(app, "ship", admin)
-    if products.get_product_by_sku("DL-8W-OLD") is None:
-        products.create_product({"sku": "DL-8W-OLD", "name": "LED 筒灯 8W（已停产）", "category_code": "LIGHTING",
-                                 "unit_price": Decimal("69.00"), "status": "discontinued",
-                                 "discontinued_on": today - timedelta(days=400),
-                                 "parts": [{"sku": "DRV-20W", "quantity": 1}, {"sku": "FR-600", "quantity": 1}]},
-                                actor=admin)
+    if get_product_by_sku("DL-8W-OLD") is None:
+        create_product({"sku": "DL-8W-OLD", "name": "LED 筒灯 8W（已停产）", "category_code": "LIGHTING",
+                        "unit_price": Decimal("69.00"), "status": "discontinued",
+                        "discontinued_on": today - timedelta(days=400),
+                        "parts": [{"sku": "DRV-20W", "quantity": 1}, {"sku": "FR-600", "quantity": 1}]},
+                       actor=admin)
     db.session.flush()

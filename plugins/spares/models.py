@@ -6,9 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core import notifications, sequences  # noqa: F401  (their tables must exist wherever spares runs)
-from core.extensions import db
-from core.model_utils import Timestamped, UTCDateTime, Versioned, utcnow
+from core.toolkit import notifications, sequences  # noqa: F401  (their tables must exist wherever spares runs)
+from core.toolkit import Timestamped, UTCDateTime, Versioned, db, utcnow
 
 SCOPES = ("dealer", "region", "abc_class", "dealer_kind", "all")  # most specific first
 APPLICATION_STATES = ("submitted", "approved", "shipped", "received", "rejected")

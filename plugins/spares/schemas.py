@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from core.api import ListQuery, OutSchema, Schema
+from core.toolkit import ListQuery, OutSchema, Schema
 
 Sku = Field(min_length=1, max_length=64)
 Code = Field(None, max_length=32)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,14 +13,9 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
-from core import activity, settings
-from core.dealers.models import Dealer, Region
-from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from core.extensions import db
-from core.model_utils import utcnow
-from core.products.models import Product, ProductCategory, ProductPart
-from core.security import get_scoped, scoped
-from core.workflow import Transition, Workflow
+from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product, ProductCategory,
+                         ProductPart, Region, Transition, ValidationError, Workflow, acting_dealer, activity,
+                         add_months, db, get_scoped, scoped, settings, utcnow)
 from plugins.spares.models import (Application, ApplicationLine, Movement, Obligation, Stock, StockReport,
                                    StockReportLine)
 
@@ -75,27 +69,10 @@ def dealer_by_code(code: str, field: str = "dealer_code", user=None) -> Dealer:
     return dealer
 
 
-def acting_dealer(actor, dealer_code: str | None) -> Dealer:
-    """Dealer users act for their own dealer; staff name one (``dealer_code`` is staff only)."""
-    if actor.scope == "dealer":
-        if dealer_code and dealer_code != actor.dealer.code:
-            raise ValidationError("staff only", {"dealer_code": "only head-office staff may name a dealer"})
-        return actor.dealer
-    if not dealer_code:
-        raise ValidationError("dealer required", {"dealer_code": "required"})
-    return dealer_by_code(dealer_code, user=actor)
-
-
 def percent(part: int, whole: int) -> str | None:
     if not whole:
         return None
     return str((Decimal(part * 100) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
-def add_months(day: date, months: int) -> date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 # --- obligations --------------------------------------------------------------------------
@@ -116,7 +93,7 @@ def create_obligation(body, actor=None) -> Obligation:
     from plugins.spares.schemas import ObligationIn
 
     if not isinstance(body, ObligationIn):
-        from core.users.services import validate
+        from core.toolkit import validate
 
         body = validate(ObligationIn, body)
     part = spare_part(body.sku)
@@ -433,8 +410,7 @@ SYSTEM = _System()
 
 
 def send_report_reminders(today: date | None = None) -> list[str]:
-    from core.notifications import notify
-    from core.users.models import User
+    from core.toolkit import User, notify
 
     overdue = overdue_dealers(today)
     if not overdue:
@@ -475,7 +451,7 @@ def parse_stock_file(filename: str, data: bytes) -> list[tuple[str, int]]:
     if name.endswith(".xlsx"):
         rows = _xlsx_rows(data)
     elif name.endswith(".csv") or not name:
-        from core.dealers.services import read_csv
+        from core.toolkit import read_csv
 
         rows = read_csv(data, ["sku", "quantity"])
     else:
@@ -686,7 +662,7 @@ OPEN_STATES = ("submitted", "approved", "shipped")
 
 
 def create_application(body, actor) -> Application:
-    from core.sequences import next_number
+    from core.toolkit import next_number
 
     dealer = acting_dealer(actor, body.dealer_code)
     parts = _parts_by_sku([l.sku for l in body.lines])

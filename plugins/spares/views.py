@@ -12,14 +12,8 @@ from sqlalchemy import func, select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.dealers.models import ABC_CLASSES, DEALER_KINDS, Dealer, Region
-from core.errors import DomainError, ValidationError
-from core.events import commit
-from core.extensions import db
-from core.products.models import Product
-from core.security import get_scoped, require, scoped
-from core.web.crud import Crud
-from core.web.listing import Column, Filter, paginate_page
+from core.toolkit import (ABC_CLASSES, DEALER_KINDS, Column, Crud, Dealer, DomainError, Filter, Product,
+                         Region, ValidationError, commit, db, get_scoped, paginate_page, require, scoped)
 from plugins.spares import services
 from plugins.spares.models import Application, Movement, Obligation, Stock, StockReport
 from plugins.spares.schemas import ObligationPatch
@@ -296,7 +290,7 @@ def new_application():
                                      lines=[{"sku": s, "quantity": q} for s, q in lines],
                                      reason=form.reason.data, rma_id=form.rma_id.data)
             except pydantic.ValidationError as exc:
-                from core.api import pydantic_fields
+                from core.toolkit import pydantic_fields
 
                 raise ValidationError(_("Please correct the errors below."), pydantic_fields(exc))
             app = services.create_application(body, current_user)
@@ -316,7 +310,7 @@ def new_application():
 @bp.route("/applications/<int:app_id>")
 @require("spares.view")
 def view_application(app_id):
-    from core import activity
+    from core.toolkit import activity
 
     app = services.get_application(app_id)
     entries = activity.entries_for(activity.model_name(app), app.id)
@@ -396,7 +390,7 @@ def stock():
 
 
 def _tuple_page(stmt, order):
-    from core.web.listing import Page
+    from core.toolkit import Page
 
     args = request.args.to_dict()
     try:

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.declarations import MenuItem, Permission, SlotRenderer, Widget
-from core.plugin_system import hookimpl
+from core.toolkit import MenuItem, Permission, SlotRenderer, Widget, hookimpl
 
 
 @hookimpl

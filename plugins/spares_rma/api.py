@@ -4,14 +4,8 @@ from flask import Blueprint
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import paginate, route
-from core.dealers.models import Dealer
-from core.events import commit
-from core.extensions import db
-from core.security import scoped
-from plugins.spares.models import Movement
-from plugins.spares.schemas import MovementOut
-from plugins.spares.services import serialize_movement
+from core.toolkit import Dealer, commit, db, paginate, route, scoped
+from plugins.spares.public import Movement, MovementOut, serialize_movement
 from plugins.spares_rma import services
 from plugins.spares_rma.models import Chargeback
 from plugins.spares_rma.schemas import ChargebackOut, ChargebackQuery, DecisionIn, RmaIssueIn

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from core.api import ListQuery, OutSchema, Schema
+from core.toolkit import ListQuery, OutSchema, Schema
 
 
 class ChargebackOut(OutSchema):

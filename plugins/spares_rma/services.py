@@ -6,16 +6,11 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core import activity
-from core.errors import Conflict, NotFound, ValidationError
-from core.extensions import db
-from core.model_utils import utcnow
-from core.products.models import Product
-from core.security import get_scoped
-from core.workflow import Transition, Workflow
-from plugins.rma.models import Rma, RmaLine
-from plugins.spares import services as spares
-from plugins.spares.models import Application, ApplicationLine
+from core.toolkit import (Conflict, NotFound, Product, Transition, ValidationError, Workflow, activity, db,
+                         get_scoped, utcnow)
+from plugins.rma.public import Rma, RmaLine
+from plugins.spares import public as spares
+from plugins.spares.public import Application, ApplicationLine
 from plugins.spares_rma.models import Chargeback
 
 CHARGEABLE_RESOLUTIONS = ("replace", "credit")
@@ -104,7 +99,7 @@ def propose_chargebacks(rma: Rma, actor=None) -> list[Chargeback]:
         activity.log(cb, "proposed", {"amount": (None, amount), "state": (None, "proposed")}, comment=grounds(cb), actor=actor)
         created.append(cb)
     if created:
-        from core.notifications import notify, users_with_role
+        from core.toolkit import notify, users_with_role
 
         notify(list(users_with_role("order_dept")), _("Spare-part chargeback proposed for %(rma)s", rma=rma.number or rma.id),
                "; ".join(grounds(c) for c in created), link=f"/spares-rma/chargebacks/?rma_id={rma.id}")
@@ -123,7 +118,7 @@ def on_rma_state_changed(rma, old_state, new_state, actor):
     """After an RMA is resolved (its transaction committed), propose chargebacks in a new one."""
     if new_state != "resolved":
         return
-    from core.events import commit
+    from core.toolkit import commit
 
     fresh = db.session.get(Rma, rma.id)
     if fresh is None:

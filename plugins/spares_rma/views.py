@@ -9,12 +9,8 @@ from sqlalchemy import func, select
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.errors import DomainError
-from core.events import commit
-from core.extensions import db
-from core.security import require, scoped
-from core.web.listing import Column, paginate_page
-from plugins.spares.models import Movement
+from core.toolkit import Column, DomainError, commit, db, paginate_page, require, scoped
+from plugins.spares.public import Movement
 from plugins.spares_rma import services
 from plugins.spares_rma.models import Chargeback
 

@@ -6,7 +6,7 @@ Create Date: 2026-11-23 22:02:02.272690
 """
 from alembic import op
 import sqlalchemy as sa
-import core.model_utils
+import core.toolkit
 
 
 revision = 'logistics_0001'
@@ -31,7 +31,7 @@ def upgrade():
     sa.Column('unopened', sa.Boolean(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('signer', sa.String(length=120), nullable=False),
-    sa.Column('signed_at', core.model_utils.UTCDateTime(), nullable=True),
+    sa.Column('signed_at', core.toolkit.UTCDateTime(), nullable=True),
     sa.Column('state', sa.String(length=10), nullable=False),
     sa.Column('filed_on', sa.Date(), nullable=True),
     sa.Column('filing_deadline', sa.Date(), nullable=True),
@@ -45,8 +45,8 @@ def upgrade():
     sa.Column('claim_settled_amount', sa.Numeric(precision=12, scale=2), nullable=True),
     sa.Column('claim_settled_on', sa.Date(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_logistics_exception_created_by_id_core_user')),
     sa.ForeignKeyConstraint(['dealer_id'], ['core_dealer.id'], name=op.f('fk_logistics_exception_dealer_id_core_dealer')),

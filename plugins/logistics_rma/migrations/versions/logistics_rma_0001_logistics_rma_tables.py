@@ -6,7 +6,7 @@ Create Date: 2026-11-23 22:41:26.974211
 """
 from alembic import op
 import sqlalchemy as sa
-import core.model_utils
+import core.toolkit
 
 
 revision = 'logistics_rma_0001'
@@ -21,7 +21,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('exception_id', sa.Integer(), nullable=False),
     sa.Column('rma_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_logistics_rma_link_created_by_id_core_user')),
     sa.ForeignKeyConstraint(['exception_id'], ['logistics_exception.id'], name=op.f('fk_logistics_rma_link_exception_id_logistics_exception'), ondelete='CASCADE'),

@@ -6,7 +6,7 @@ Create Date: 2026-11-23 21:59:01.551004
 """
 from alembic import op
 import sqlalchemy as sa
-import core.model_utils
+import core.toolkit
 
 
 revision = 'spares_0001'
@@ -26,8 +26,8 @@ def upgrade():
     sa.Column('abc_class', sa.String(length=1), nullable=True),
     sa.Column('dealer_kind', sa.String(length=12), nullable=True),
     sa.Column('note', sa.String(length=300), nullable=False),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.CheckConstraint('quantity >= 0', name=op.f('ck_spares_obligation_quantity_not_negative')),
     sa.ForeignKeyConstraint(['dealer_id'], ['core_dealer.id'], name=op.f('fk_spares_obligation_dealer_id_core_dealer')),
     sa.ForeignKeyConstraint(['part_id'], ['core_product.id'], name=op.f('fk_spares_obligation_part_id_core_product')),
@@ -59,10 +59,10 @@ def upgrade():
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('rma_id', sa.Integer(), nullable=True),
     sa.Column('reject_reason', sa.Text(), nullable=False),
-    sa.Column('submitted_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('submitted_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_spares_application_created_by_id_core_user')),
     sa.ForeignKeyConstraint(['dealer_id'], ['core_dealer.id'], name=op.f('fk_spares_application_dealer_id_core_dealer')),
@@ -78,7 +78,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dealer_id', sa.Integer(), nullable=False),
     sa.Column('reported_on', sa.Date(), nullable=False),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_spares_stock_report_created_by_id_core_user')),
     sa.ForeignKeyConstraint(['dealer_id'], ['core_dealer.id'], name=op.f('fk_spares_stock_report_dealer_id_core_dealer')),
@@ -114,7 +114,7 @@ def upgrade():
     sa.Column('rma_id', sa.Integer(), nullable=True),
     sa.Column('reason', sa.String(length=500), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['core_user.id'], name=op.f('fk_spares_movement_actor_id_core_user')),
     sa.ForeignKeyConstraint(['application_id'], ['spares_application.id'], name=op.f('fk_spares_movement_application_id_spares_application')),
     sa.ForeignKeyConstraint(['part_id'], ['core_product.id'], name=op.f('fk_spares_movement_part_id_core_product')),

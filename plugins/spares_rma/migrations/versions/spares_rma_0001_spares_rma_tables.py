@@ -6,7 +6,7 @@ Create Date: 2026-11-23 22:29:10.346609
 """
 from alembic import op
 import sqlalchemy as sa
-import core.model_utils
+import core.toolkit
 
 
 revision = 'spares_rma_0001'
@@ -29,9 +29,9 @@ def upgrade():
     sa.Column('shortfall', sa.JSON(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('decided_at', core.model_utils.UTCDateTime(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('decided_at', core.toolkit.UTCDateTime(), nullable=True),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['dealer_id'], ['core_dealer.id'], name=op.f('fk_spares_rma_chargeback_dealer_id_core_dealer')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['core_user.id'], name=op.f('fk_spares_rma_chargeback_decided_by_id_core_user')),

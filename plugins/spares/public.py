@@ -1,0 +1,16 @@
+"""What other plugins may use from the spares plugin (link plugins import only this module).
+
+Models ``Application``, ``ApplicationLine``, ``Movement`` and the ``MovementOut`` schema;
+obligation rules ``Rules`` (``Rules.load()``), ``describe_rule``, ``latest_reports``,
+``report_quantities``; ``spare_part(sku)``, ``viewer(user)``; stock: ``issue_for_rma`` and
+``serialize_movement``.
+"""
+from __future__ import annotations
+
+from plugins.spares.models import Application, ApplicationLine, Movement  # noqa: F401
+from plugins.spares.schemas import MovementOut  # noqa: F401
+from plugins.spares.services import (Rules, describe_rule, issue_for_rma, latest_reports,  # noqa: F401
+                                     report_quantities, serialize_movement, spare_part, viewer)
+
+__all__ = ["Application", "ApplicationLine", "Movement", "MovementOut", "Rules", "describe_rule", "issue_for_rma",
+           "latest_reports", "report_quantities", "serialize_movement", "spare_part", "viewer"]
