@@ -40,6 +40,7 @@ class Registry:
     renderers: dict = field(default_factory=dict)
     record_rules: dict = field(default_factory=dict)
     activity_labels: dict = field(default_factory=dict)
+    owners: dict = field(default_factory=dict)  # kind -> {declared id: plugin id ("core" for core areas)}
 
     @property
     def enabled_ids(self) -> list[str]:
@@ -95,30 +96,91 @@ def create_app(config: dict | None = None, plugins: list[str] | None = None) -> 
     return app
 
 
+def _by_plugin(hook_caller):
+    """(plugin id, result) for each implementation of a no-argument hook, in registration order
+    (the core areas first, then plugins in dependency order)."""
+    for impl in hook_caller.get_hookimpls():
+        yield _owner(impl.plugin_name), impl.function()
+
+
+def _owner(plugin_name: str) -> str:
+    """The id a declaration is attributed to: core areas are ``core``."""
+    return "core" if plugin_name.startswith("core.") else plugin_name
+
+
+class DuplicateDeclaration(RuntimeError):
+    """Two plugins (or one, twice) declared the same permission, setting, slot, menu id, ...: start-up stops."""
+
+
+def _claim(owners: dict, kind: str, key, plugin: str) -> None:
+    if key in owners:
+        first = owners[key]
+        where = f"by plugin {first!r} and again by {plugin!r}" if first != plugin else f"twice by plugin {plugin!r}"
+        raise DuplicateDeclaration(f"{kind} {key!r} declared {where}")
+    owners[key] = plugin
+
+
 def _collect(app: Flask, reg: Registry) -> None:
+    """Collect every declaration once, remembering which plugin made it (``reg.owners``);
+    a duplicate permission, setting, slot, menu id, activity label with another text, or
+    role with another scope stops start-up naming both plugins."""
     hook = reg.pm.hook
-    for role in _flatten(hook.aftersales_roles()):
-        reg.roles[role.id] = role
-    for perm in _flatten(hook.aftersales_permissions()):
-        if perm.id in reg.permissions:
-            raise RuntimeError(f"permission {perm.id!r} declared twice")
-        reg.permissions[perm.id] = perm
-    for setting in _flatten(hook.aftersales_settings()):
-        if setting.key in reg.settings:
-            raise RuntimeError(f"setting {setting.key!r} declared twice")
-        reg.settings[setting.key] = setting
-    reg.menu = sorted(_flatten(hook.aftersales_menu_items()), key=lambda m: (m.section, m.order, m.id))
-    reg.widgets = sorted(_flatten(hook.aftersales_dashboard_widgets()), key=lambda w: (w.order, w.id))
-    for slot in _flatten(hook.aftersales_template_slots()):
-        reg.slots[slot.name] = slot
+    owners = reg.owners = {kind: {} for kind in ("role", "permission", "setting", "slot", "menu", "activity", "widget")}
+    for plugin, roles in _by_plugin(hook.aftersales_roles):
+        for role in roles or ():
+            known = reg.roles.get(role.id)
+            if known is not None and known.scope != role.scope:
+                raise DuplicateDeclaration(
+                    f"role {role.id!r} declared with scope {known.scope!r} by plugin {owners['role'][role.id]!r} "
+                    f"and with scope {role.scope!r} by {plugin!r}")
+            owners["role"].setdefault(role.id, plugin)
+            reg.roles.setdefault(role.id, role)
+    for plugin, perms in _by_plugin(hook.aftersales_permissions):
+        for perm in perms or ():
+            _claim(owners["permission"], "permission", perm.id, plugin)
+            reg.permissions[perm.id] = perm
+    for plugin, declared in _by_plugin(hook.aftersales_settings):
+        for setting in declared or ():
+            _claim(owners["setting"], "setting", setting.key, plugin)
+            reg.settings[setting.key] = setting
+    menu = []
+    for plugin, items in _by_plugin(hook.aftersales_menu_items):
+        for item in items or ():
+            _claim(owners["menu"], "menu item", item.id, plugin)
+            menu.append(item)
+    reg.menu = sorted(menu, key=lambda m: (m.section, m.order, m.id))
+    widgets = []
+    for plugin, declared in _by_plugin(hook.aftersales_dashboard_widgets):
+        for widget in declared or ():
+            _claim(owners["widget"], "dashboard widget", widget.id, plugin)
+            widgets.append(widget)
+    reg.widgets = sorted(widgets, key=lambda w: (w.order, w.id))
+    for plugin, slots in _by_plugin(hook.aftersales_template_slots):
+        for slot in slots or ():
+            _claim(owners["slot"], "template slot", slot.name, plugin)
+            reg.slots[slot.name] = slot
     for renderer in _flatten(hook.aftersales_slot_renderers()):
         reg.renderers.setdefault(renderer.slot, []).append(renderer)
     for renderers in reg.renderers.values():
         renderers.sort(key=lambda r: r.priority)
-    for labels in hook.aftersales_activity_labels():
-        reg.activity_labels.update(labels or {})
+    for plugin, labels in _by_plugin(hook.aftersales_activity_labels):
+        for action, label in (labels or {}).items():
+            known = reg.activity_labels.get(action)
+            # One id, one meaning: the same generic verb ("approve") may be declared by several
+            # plugins with the same text; another text for it would silently lose one label.
+            if known is not None and _msgid(known) != _msgid(label):
+                raise DuplicateDeclaration(
+                    f"activity action {action!r} labelled {_msgid(known)!r} by plugin {owners['activity'][action]!r} "
+                    f"and {_msgid(label)!r} by {plugin!r}: give one of them a prefixed id ('<plugin>.{action}')")
+            owners["activity"].setdefault(action, plugin)
+            reg.activity_labels.setdefault(action, label)
     for rule in _flatten(hook.aftersales_record_rules()):
         reg.record_rules.setdefault(rule.model, []).append(rule)
+
+
+def _msgid(label) -> str:
+    """The untranslated text of a (lazy) label."""
+    return getattr(label, "_args", (str(label),))[0] if hasattr(label, "_args") else str(label)
 
 
 def _register_blueprints(app: Flask, pm, manifests) -> None:

@@ -40,6 +40,9 @@ class Manifest:
     path: Path
     builtin: bool = True
     settings: dict = field(default_factory=dict, hash=False, compare=False)
+    # JSON API paths (under /api/v1) this plugin owns besides the default ``/<id>...``
+    # (``/<id>s``, ``/<id>-...``); ``*`` stands for one path segment. Checked by a test.
+    api_paths: tuple[str, ...] = ()
 
     @property
     def migrations_path(self) -> Path:
@@ -74,6 +77,7 @@ def read_manifest(path: Path, module: str, builtin: bool) -> Manifest:
         path=path,
         builtin=builtin,
         settings=data.get("settings", {}),
+        api_paths=tuple(data.get("api_paths", [])),
     )
 
 

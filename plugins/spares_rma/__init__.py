@@ -66,4 +66,4 @@ def spares_validate_rma(rma_id, dealer):
 
 @hookimpl
 def aftersales_activity_labels():
-    return {"proposed": _l("chargeback proposed"), "confirm": _l("confirmed"), "waive": _l("waived")}
+    return {"spares_rma.proposed": _l("chargeback proposed"), "confirm": _l("confirmed"), "waive": _l("waived")}

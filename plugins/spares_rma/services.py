@@ -96,7 +96,7 @@ def propose_chargebacks(rma: Rma, actor=None) -> list[Chargeback]:
                         amount=amount, state="proposed", part_skus=",".join(p["sku"] for p in parts), shortfall=shortfall)
         db.session.add(cb)
         db.session.flush()
-        activity.log(cb, "proposed", {"amount": (None, amount), "state": (None, "proposed")}, comment=grounds(cb), actor=actor)
+        activity.log(cb, "spares_rma.proposed", {"amount": (None, amount), "state": (None, "proposed")}, comment=grounds(cb), actor=actor)
         created.append(cb)
     if created:
         from core.toolkit import notify, users_with_role

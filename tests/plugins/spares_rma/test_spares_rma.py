@@ -150,7 +150,7 @@ def test_confirm_and_waive_with_reason_and_record_rules(app, client, world):
     assert r.json["state"] == "waived"
     assert client.get("/api/v1/spare-chargebacks?state=waived", headers=ho).json["total"] == 1
     acts = client.get(f"/api/v1/activity?model=spares_rma_chargeback&id={cb1.id}", headers=ho).json["items"]
-    assert [a["action"] for a in acts] == ["confirm", "proposed"]
+    assert [a["action"] for a in acts] == ["confirm", "spares_rma.proposed"]
 
 
 def test_rma_panel_slot_and_pages(app, client, world):
