@@ -159,8 +159,10 @@ def _collect(app: Flask, reg: Registry) -> None:
         for slot in slots or ():
             _claim(owners["slot"], "template slot", slot.name, plugin)
             reg.slots[slot.name] = slot
-    for renderer in _flatten(hook.aftersales_slot_renderers()):
-        reg.renderers.setdefault(renderer.slot, []).append(renderer)
+    for plugin, renderers in _by_plugin(hook.aftersales_slot_renderers):
+        for renderer in renderers or ():
+            _check_renderer(reg, plugin, renderer)
+            reg.renderers.setdefault(renderer.slot, []).append(renderer)
     for renderers in reg.renderers.values():
         renderers.sort(key=lambda r: r.priority)
     for plugin, labels in _by_plugin(hook.aftersales_activity_labels):
@@ -176,6 +178,27 @@ def _collect(app: Flask, reg: Registry) -> None:
             reg.activity_labels.setdefault(action, label)
     for rule in _flatten(hook.aftersales_record_rules()):
         reg.record_rules.setdefault(rule.model, []).append(rule)
+
+
+def _check_renderer(reg: Registry, plugin: str, renderer) -> None:
+    """A renderer must accept exactly the arguments its slot declares (pages pass them all)."""
+    import inspect
+
+    slot = reg.slots.get(renderer.slot)
+    if slot is None:
+        return  # a slot of a plugin that is not enabled: the renderer is simply unused
+    try:
+        inspect.signature(renderer.render).bind(**{arg: None for arg in slot.args})
+    except TypeError as exc:
+        raise SlotSignatureError(
+            f"plugin {plugin!r} renders slot {slot.name!r} with {getattr(renderer.render, '__qualname__', renderer.render)}"
+            f"{inspect.signature(renderer.render)}, but the slot passes {slot.args}: {exc}") from None
+    except ValueError:  # a builtin without a signature: nothing to check
+        return
+
+
+class SlotSignatureError(TypeError):
+    """A slot renderer that cannot take the slot's declared arguments: start-up stops."""
 
 
 def _msgid(label) -> str:

@@ -54,9 +54,15 @@ class Widget:
 
 @dataclass(frozen=True)
 class Slot:
-    """A named place in a page where other plugins may add panels (declared by the page owner)."""
+    """A named place in a page where other plugins may add panels (declared by the page owner).
+
+    ``args`` names the keyword arguments every page passes (``{{ hook("x", record=r) }}``):
+    a renderer that cannot be called with exactly them stops start-up, and in tests a page
+    passing another argument raises.
+    """
     name: str
     doc: str = ""
+    args: tuple[str, ...] = ("record",)
 
 
 @dataclass(frozen=True)
@@ -80,9 +86,39 @@ class Setting:
 
 @dataclass(frozen=True)
 class RecordRule:
-    """Widens which rows of ``model`` a user sees: ``clause(user)`` returns an SQL clause or None."""
+    """Changes which rows of ``model`` a user sees: ``clause(user)`` returns an SQL clause or None
+    (None: the rule says nothing for this user).
+
+    ``mode="widen"`` (default) OR-s the clause with the model's scope (an agent also sees a
+    return filed for it); ``mode="narrow"`` AND-s it (secret inspections hidden from the
+    inspected department, even from head-office roles). ``roles`` limits the rule to users
+    holding one of them (empty: every user). Odoo's ``ir.rule``: group rules OR, global AND.
+    """
     model: type
     clause: Callable[[Any], Any]
+    mode: str = "widen"
+    roles: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.mode not in ("widen", "narrow"):
+            raise ValueError(f"RecordRule mode must be 'widen' or 'narrow', not {self.mode!r}")
+
+
+@dataclass(frozen=True)
+class FieldMask:
+    """A field only ``roles`` read in clear; others read ``mask(value)`` (default: a masked phone).
+
+    Declared on a model: ``__field_masks__ = (FieldMask("customer_phone", ("supervision",)),)``.
+    """
+    field: str
+    roles: tuple[str, ...]
+    mask: Callable[[Any], Any] = None  # type: ignore[assignment]
+
+    def __post_init__(self):
+        if self.mask is None:
+            from core.security import mask_phone
+
+            object.__setattr__(self, "mask", mask_phone)
 
 
 @dataclass

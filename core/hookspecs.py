@@ -90,10 +90,12 @@ def aftersales_settings():
 
 @hookspec
 def aftersales_record_rules():
-    """Return a list of :class:`~core.declarations.RecordRule` that widen row visibility.
+    """Return a list of :class:`~core.declarations.RecordRule` that widen or narrow row visibility.
 
-    The core rule (dealer, agent + distributors, regional manager's regions, head office)
-    applies to every model with a ``dealer_id`` column; a plugin rule is OR-ed with it.
+    The core rule follows the model's ``__scope__`` (dealer: dealer, agent + distributors,
+    regional manager's regions, head office; region; none). A ``widen`` rule is OR-ed with
+    it, a ``narrow`` rule AND-ed (even for head office); ``roles`` limits a rule to users
+    holding one of them.
     """
 
 

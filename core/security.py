@@ -10,7 +10,7 @@ from functools import wraps
 
 from flask import abort, current_app, request
 from flask_login import current_user
-from sqlalchemy import false, or_, select
+from sqlalchemy import and_, false, or_, select
 
 from core.errors import NotFound, PermissionDenied
 from core.extensions import db
@@ -41,6 +41,25 @@ def dealer_column(model):
     return getattr(model, getattr(model, "__dealer_column__", "dealer_id"))
 
 
+def model_scope(model) -> str:
+    """How rows of ``model`` are scoped: ``__scope__`` when declared, else ``dealer`` for a model
+    with a dealer column (``__dealer_column__``, default ``dealer_id``) and ``none`` otherwise.
+
+    - ``dealer``: a row belongs to the dealer in that column (agents also see their
+      distributors', regional managers their regions' dealers', head office all);
+    - ``region``: a row belongs to the region in ``__region_column__`` (default ``region_id``):
+      regional managers see their regions', head office all, dealer users none;
+    - ``none``: not owned by a dealer or region (audit records, head-office documents): every
+      user holding the page's permission sees every row, unless a narrowing rule says otherwise.
+    """
+    declared = getattr(model, "__scope__", None)
+    if declared is not None:
+        if declared not in ("dealer", "region", "none"):
+            raise ValueError(f"{model.__name__}.__scope__ must be 'dealer', 'region' or 'none', not {declared!r}")
+        return declared
+    return "dealer" if hasattr(model, getattr(model, "__dealer_column__", "dealer_id")) else "none"
+
+
 def visible_dealers_clause(column, user):
     """SQL clause restricting a dealer-id column to the dealers ``user`` may see; None = all."""
     from core.dealers.models import Dealer, region_managers
@@ -59,13 +78,50 @@ def visible_dealers_clause(column, user):
     return false()
 
 
-def scope_clause(model, user):
-    clause = visible_dealers_clause(dealer_column(model), user)
-    if clause is None:
+def visible_regions_clause(column, user):
+    """SQL clause restricting a region-id column to the regions ``user`` may see; None = all."""
+    from core.dealers.models import region_managers
+
+    scope = user.scope if user is not None and user.is_authenticated else "none"
+    if scope == "all":
         return None
-    extra = [rule.clause(user) for rule in current_app.extensions["aftersales"].record_rules.get(model, [])]
-    extra = [c for c in extra if c is not None]
-    return or_(clause, *extra) if extra else clause
+    if scope == "region":
+        return column.in_(select(region_managers.c.region_id).where(region_managers.c.user_id == user.id))
+    return false()
+
+
+def _base_clause(model, user):
+    scope = model_scope(model)
+    if scope == "dealer":
+        return visible_dealers_clause(dealer_column(model), user)
+    if scope == "region":
+        return visible_regions_clause(getattr(model, getattr(model, "__region_column__", "region_id")), user)
+    if user is None or not user.is_authenticated:
+        return false()
+    return None
+
+
+def _rules_for(model, user):
+    rules = current_app.extensions["aftersales"].record_rules.get(model, [])
+    return [r for r in rules if not r.roles or (user is not None and user.is_authenticated and user.has_role(*r.roles))]
+
+
+def scope_clause(model, user):
+    """The rows of ``model`` ``user`` may see, as one SQL clause (None: every row).
+
+    Odoo's ``ir.rule``: the model's scope OR every widening rule that applies to the user,
+    AND every narrowing rule that applies to the user (a narrowing rule hides rows even from
+    head office: secret inspections from the inspected department).
+    """
+    clause = _base_clause(model, user)
+    rules = _rules_for(model, user)
+    if clause is not None:
+        widen = [c for c in (r.clause(user) for r in rules if r.mode == "widen") if c is not None]
+        clause = or_(clause, *widen) if widen else clause
+    narrow = [c for c in (r.clause(user) for r in rules if r.mode == "narrow") if c is not None]
+    if narrow:
+        clause = and_(*narrow) if clause is None else and_(clause, *narrow)
+    return clause
 
 
 def scoped(stmt, model, user=None):
@@ -107,3 +163,46 @@ def is_api_request() -> bool:
 def ensure(user, permission: str):
     if not user.can(permission):
         raise PermissionDenied(f"permission {permission!r} required")
+
+
+# --- field-level visibility ------------------------------------------------------------
+
+def mask_phone(value: str | None) -> str | None:
+    """A phone number with its middle hidden: ``13812341234`` -> ``138****1234``."""
+    if not value:
+        return value
+    digits = str(value)
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    keep_head = 3 if len(digits) >= 8 else 1
+    return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]
+
+
+def field_readable(model, field: str, user=None) -> bool:
+    """Whether ``user`` may read ``field`` of ``model`` in clear (``__field_masks__``)."""
+    user = current_user if user is None else user
+    for mask in getattr(model, "__field_masks__", ()):
+        if mask.field == field:
+            return bool(user is not None and user.is_authenticated and user.has_role(*mask.roles))
+    return True
+
+
+def field_value(record, field: str, user=None):
+    """``record.field`` as ``user`` may read it: in clear for the declared roles, masked otherwise.
+
+    A model declares ``__field_masks__ = (FieldMask("customer_phone", ("supervision",)),)``;
+    serializers and templates (``{{ field_value(record, "customer_phone") }}``) read through this.
+    """
+    value = getattr(record, field)
+    for mask in getattr(type(record), "__field_masks__", ()):
+        if mask.field == field and not field_readable(type(record), field, user):
+            return mask.mask(value)
+    return value
+
+
+def mask_fields(model, data: dict, user=None) -> dict:
+    """A serialized row (dict) with ``model``'s masked fields masked for ``user``."""
+    for mask in getattr(model, "__field_masks__", ()):
+        if mask.field in data and not field_readable(model, mask.field, user):
+            data[mask.field] = mask.mask(data[mask.field])
+    return data

@@ -10,7 +10,8 @@ Data and models
     ``Product``, ``ProductCategory``, ``ProductPart`` and the ``region_managers`` table.
 Declarations (what hooks return)
     ``hookimpl``, ``hookspec``, ``Role`` (as ``RoleDecl``), ``Permission``, ``MenuItem``,
-    ``Widget``, ``Slot``, ``SlotRenderer``, ``Setting``, ``RecordRule``, ``DemoContext``.
+    ``Widget``, ``Slot``, ``SlotRenderer``, ``Setting``, ``RecordRule`` (``mode="widen"|"narrow"``,
+    ``roles``), ``FieldMask``, ``DemoContext``.
 Errors
     ``DomainError``, ``BadRequest`` (400), ``PermissionDenied`` (403), ``NotFound`` (404),
     ``Conflict`` (409), ``ValidationError`` (422 with a field map).
@@ -20,7 +21,11 @@ API and pages
     ``Page``, ``paginate_page``, ``Crud``.
 Security
     ``require`` (view guard), ``check`` (service guard), ``scoped``, ``get_scoped``,
-    ``can_see``, ``scope_clause``, ``visible_dealers_clause``; role groups
+    ``can_see``, ``scope_clause``, ``visible_dealers_clause``, ``visible_regions_clause``;
+    a model declares ``__scope__ = "dealer"`` (with ``__dealer_column__``, default
+    ``dealer_id``), ``"region"`` (``__region_column__``) or ``"none"`` (``model_scope``);
+    field-level: ``FieldMask`` on ``__field_masks__``, ``field_value(record, field, user)``,
+    ``mask_fields(model, row_dict, user)``, ``field_readable``, ``mask_phone``; role groups
     ``STAFF_ROLES``, ``HEAD_OFFICE_ROLES``, ``DEALER_ROLES``; ``acting_dealer(user, code)``;
     ``ensure_dealer_may_file(dealer)``.
 Workflow, activity, events
@@ -61,8 +66,8 @@ from core.api import _parse_body as parse_body  # noqa: F401
 from core.calendar import add_working_days, is_workday, working_days_between  # noqa: F401
 from core.dealers.models import ABC_CLASSES, DEALER_KINDS, Dealer, Region, region_managers  # noqa: F401
 from core.dealers.services import change_status, read_csv  # noqa: F401
-from core.declarations import (DemoContext, MenuItem, Permission, RecordRule, Setting, Slot,  # noqa: F401
-                               SlotRenderer, Widget)
+from core.declarations import (DemoContext, FieldMask, MenuItem, Permission, RecordRule, Setting,  # noqa: F401
+                               Slot, SlotRenderer, Widget)
 from core.declarations import Role as RoleDecl  # noqa: F401
 from core.errors import (BadRequest, Conflict, DomainError, NotFound, PermissionDenied,  # noqa: F401
                          ValidationError)
@@ -73,8 +78,9 @@ from core.notifications import N_, notify, users_with_role  # noqa: F401
 from core.plugin_system import hookimpl, hookspec  # noqa: F401
 from core.products.models import Product, ProductCategory, ProductPart  # noqa: F401
 from core.products.services import create_product, get_product_by_sku  # noqa: F401
-from core.security import (can_see, check, get_scoped, require, scope_clause, scoped,  # noqa: F401
-                           visible_dealers_clause)
+from core.security import (can_see, check, field_readable, field_value, get_scoped, mask_fields,  # noqa: F401
+                           mask_phone, model_scope, require, scope_clause, scoped, visible_dealers_clause,
+                           visible_regions_clause)
 from core.sequences import Sequence, next_number  # noqa: F401
 from core.users.models import Role, User  # noqa: F401
 from core.users.plugin import DEMO_PASSWORD  # noqa: F401

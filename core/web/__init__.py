@@ -20,6 +20,10 @@ SECURITY_HEADERS = {
 }
 
 
+class SlotArgumentsError(TypeError):
+    """A page passed a slot arguments its declaration does not list (raised in tests and debug)."""
+
+
 class UnknownSlot(KeyError):
     pass
 
@@ -31,6 +35,11 @@ def render_slot(name: str, /, **context) -> Markup:
         if current_app.debug or current_app.testing:
             raise UnknownSlot(f"template slot {name!r} is not declared by any enabled plugin")
         return Markup("")
+    if current_app.debug or current_app.testing:
+        extra = sorted(set(context) - set(reg.slots[name].args))
+        if extra:
+            raise SlotArgumentsError(f"template slot {name!r} takes {reg.slots[name].args}, "
+                                     f"the page passed {', '.join(extra)} too")
     parts = []
     for renderer in reg.renderers.get(name, []):
         out = renderer.render(**context)
@@ -148,6 +157,9 @@ def init_web(app):
     app.jinja_env.filters["local_dt"] = local_dt
     app.jinja_env.filters["action_label"] = lambda action: app.extensions["aftersales"].activity_labels.get(action, action)
     app.jinja_env.globals["hook"] = render_slot
+    from core.security import field_value
+
+    app.jinja_env.globals["field_value"] = field_value
 
 
 def flash_errors(exc):

@@ -170,7 +170,7 @@ def aftersales_activity_labels():
 def aftersales_template_slots():
     from core.declarations import Slot
 
-    return [Slot("dashboard_top", "Above the dashboard widgets"),
+    return [Slot("dashboard_top", "Above the dashboard widgets", args=()),
             Slot("record_detail_side", "Beside any master-data record's activity log"),
             Slot("record_actions", "Buttons beside the actions of any business record's page (for example "
                                    "'raise a nonconformity'); context: record=<the model instance>.")]

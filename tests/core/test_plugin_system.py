@@ -128,7 +128,7 @@ THROWAWAY = {
 
         @hookimpl
         def aftersales_template_slots():
-            return [Slot("throwaway_slot")]
+            return [Slot("throwaway_slot", args=("name",))]
 
         @hookimpl
         def aftersales_slot_renderers():
