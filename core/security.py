@@ -107,3 +107,13 @@ def is_api_request() -> bool:
 def ensure(user, permission: str):
     if not user.can(permission):
         raise PermissionDenied(f"permission {permission!r} required")
+
+
+def login_throttled() -> bool:
+    """Count this login or token request against its address (the client address ProxyFix
+    resolved when behind the documented proxy); True past the per-minute limit."""
+    from core import settings
+    from core.users.services import throttle_hit
+
+    hits = throttle_hit(f"login:{request.remote_addr or '-'}", settings.get("core.login_throttle_per_minute"), 60)
+    return hits > settings.get("core.login_throttle_per_minute")
