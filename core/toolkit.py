@@ -35,7 +35,8 @@ Time
     ``add_working_days``, ``working_days_between``.
 Exports
     ``safe_cell`` and ``export_response(filename, header, rows, fmt)``: CSV (UTF-8 BOM)
-    or xlsx, with formula-looking cells neutralised.
+    or xlsx, with formula-looking cells neutralised; ``csv_text(header, rows)`` the same CSV
+    as text.
 """
 from __future__ import annotations
 
@@ -189,12 +190,17 @@ def export_response(filename: str, header: list, rows, fmt: str = "csv", max_row
         wb.save(out)
         return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
+    return Response("\ufeff" + csv_text(header, rows, max_rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+
+
+def csv_text(header: list, rows, max_rows: int = 100_000) -> str:
+    """CSV text of ``rows`` with formula-looking text cells neutralised (numbers stay numbers)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([str(h) for h in header])
     for i, row in enumerate(rows):
         if i >= max_rows:
             break
-        writer.writerow([safe_cell("" if c is None else str(c)) for c in row])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+        writer.writerow(["" if c is None else str(safe_cell(c)) for c in row])
+    return out.getvalue()

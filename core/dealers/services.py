@@ -231,14 +231,17 @@ def serialize_dealer(d: Dealer) -> dict:
 DEALER_CSV_FIELDS = ["code", "name", "kind", "parent_code", "region_code", "status", "abc_class", "contact", "phone", "address"]
 
 
-def export_dealers_csv(dealers) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=DEALER_CSV_FIELDS)
-    writer.writeheader()
+def dealer_export_rows(dealers):
+    """One row of DEALER_CSV_FIELDS per dealer (the export helper neutralises formulas)."""
     for d in dealers:
         row = serialize_dealer(d)
-        writer.writerow({k: row[k] or "" for k in DEALER_CSV_FIELDS})
-    return out.getvalue()
+        yield [row[k] or "" for k in DEALER_CSV_FIELDS]
+
+
+def export_dealers_csv(dealers) -> str:
+    from core.toolkit import csv_text
+
+    return csv_text(DEALER_CSV_FIELDS, dealer_export_rows(dealers))
 
 
 def read_csv(data: bytes | str, required: list[str]) -> list[dict]:

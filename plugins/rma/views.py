@@ -1,8 +1,6 @@
 """RMA pages: dealer portal, head-office queues, receiving, penalties, freight claims, export, serial history."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -16,6 +14,7 @@ from core.events import commit
 from core.extensions import db
 from core.products.models import Product
 from core.security import get_scoped, require, scoped
+from core.toolkit import export_response
 from plugins.rma import services
 from plugins.rma.api import list_stmt, reload
 from plugins.rma.models import FLAGS, ISSUES, RESOLUTIONS, STATES, VERDICTS, Rma, RmaFreightClaim, RmaPenalty
@@ -159,25 +158,7 @@ def export(fmt):
                          r.due_date.isoformat() if r.due_date else "", services.is_overdue(r, today), l.id,
                          l.product.sku, l.quantity, l.received_quantity if l.received_quantity is not None else "",
                          l.issue, l.serial, l.verdict or "", l.resolution or "", services.money(l.fee) or ""])
-    if fmt == "csv":
-        out = io.StringIO()
-        w = csv.writer(out)
-        w.writerow(header)
-        w.writerows(data)
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="rmas.csv"'})
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "RMA"
-    ws.append(header)
-    for row in data:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(buf.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": 'attachment; filename="rmas.xlsx"'})
+    return export_response("rmas", header, data, fmt)
 
 
 # --- filing ---------------------------------------------------------------------------
