@@ -37,6 +37,10 @@ Exports
     ``safe_cell`` and ``export_response(filename, header, rows, fmt)``: CSV (UTF-8 BOM)
     or xlsx, with formula-looking cells neutralised; ``csv_text(header, rows)`` the same CSV
     as text.
+Imports
+    ``read_csv(data, required)`` (UTF-8 or GB18030, refused past ``max_import_rows()``, the
+    setting ``core.import_max_rows``, with ``too_many_rows(limit)``), ``first_errors(errors)``
+    (the first 100 row errors and a count of the rest).
 """
 from __future__ import annotations
 
@@ -52,6 +56,7 @@ from core.api import ListQuery, OutSchema, Schema, paginate, route  # noqa: F401
 from core.api import _parse_body as parse_body  # noqa: F401
 from core.calendar import add_working_days, is_workday, working_days_between  # noqa: F401
 from core.dealers.models import Dealer, Region, region_managers  # noqa: F401
+from core.dealers.services import first_errors, max_import_rows, read_csv, too_many_rows  # noqa: F401
 from core.declarations import (DemoContext, MenuItem, Permission, RecordRule, Setting, Slot,  # noqa: F401
                                SlotRenderer, Widget)
 from core.declarations import Role as RoleDecl  # noqa: F401
