@@ -89,6 +89,9 @@ def create_app(config: dict | None = None, plugins: list[str] | None = None) -> 
     from core.web import init_web
 
     register_error_handlers(app)
+    from core.api import reject_out_of_range_path_ints
+
+    app.url_value_preprocessor(reject_out_of_range_path_ints)
     _register_blueprints(app, pm, manifests)
     init_web(app)
     for command in _flatten(pm.hook.aftersales_cli_commands()):

@@ -58,6 +58,9 @@ def from_environment() -> dict:
         "SMTP_SENDER": os.environ.get(ENV_PREFIX + "SMTP_SENDER", "aftersales@localhost"),
         "SMTP_TLS": _bool(os.environ.get(ENV_PREFIX + "SMTP_TLS"), False),
         "PREFERRED_URL_SCHEME": os.environ.get(ENV_PREFIX + "URL_SCHEME", "http"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted
+        # (werkzeug ProxyFix); 0 = none (README, Production).
+        "PROXY_HOPS": int(os.environ.get(ENV_PREFIX + "PROXY_HOPS", "0") or 0),
     }
 
 

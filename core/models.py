@@ -6,4 +6,4 @@ from core.notifications import Notification  # noqa: F401
 from core.products.models import Product, ProductCategory, ProductPart  # noqa: F401
 from core.sequences import Sequence  # noqa: F401
 from core.settings import SettingValue  # noqa: F401
-from core.users.models import ApiToken, Permission, Role, User  # noqa: F401
+from core.users.models import ApiToken, IdempotencyRecord, Permission, Role, ThrottleCounter, User  # noqa: F401

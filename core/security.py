@@ -206,3 +206,13 @@ def mask_fields(model, data: dict, user=None) -> dict:
         if mask.field in data and not field_readable(model, mask.field, user):
             data[mask.field] = mask.mask(data[mask.field])
     return data
+
+
+def login_throttled() -> bool:
+    """Count this login or token request against its address (the client address ProxyFix
+    resolved when behind the documented proxy); True past the per-minute limit."""
+    from core import settings
+    from core.users.services import throttle_hit
+
+    hits = throttle_hit(f"login:{request.remote_addr or '-'}", settings.get("core.login_throttle_per_minute"), 60)
+    return hits > settings.get("core.login_throttle_per_minute")

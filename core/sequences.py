@@ -1,7 +1,7 @@
 """Gap-free yearly document numbers (``RMA-2026-000123``), safe under concurrent writers."""
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, UniqueConstraint, select, update
+from sqlalchemy import Integer, String, UniqueConstraint, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
@@ -16,16 +16,27 @@ class Sequence(db.Model):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+def _insert_if_absent(name: str, year: int) -> None:
+    """Create the year's row without racing: two first requests of a year both insert, one wins
+    silently (ON CONFLICT DO NOTHING on both dialects), neither fails with an IntegrityError."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(Sequence).values(name=name, year=year, value=0)
+                       .on_conflict_do_nothing(index_elements=["name", "year"]))
+
+
 def next_value(name: str, year: int) -> int:
-    # An UPDATE takes the row lock first, so two transactions never read the same value.
-    result = db.session.execute(
-        update(Sequence).where(Sequence.name == name, Sequence.year == year)
-        .values(value=Sequence.value + 1).returning(Sequence.value))
-    value = result.scalar()
+    # An UPDATE takes the row lock first (SQLite: the write lock), so two transactions never
+    # read the same value; the row is created first when the year has none yet.
+    stmt = (update(Sequence).where(Sequence.name == name, Sequence.year == year)
+            .values(value=Sequence.value + 1).returning(Sequence.value))
+    value = db.session.execute(stmt).scalar()
     if value is None:
-        db.session.add(Sequence(name=name, year=year, value=1))
-        db.session.flush()
-        return 1
+        _insert_if_absent(name, year)
+        value = db.session.execute(stmt).scalar()
     return value
 
 

@@ -41,7 +41,9 @@ Time
 Exports
     ``safe_cell`` and ``export_response(filename, header, rows, fmt)``: CSV (UTF-8 BOM)
     or xlsx, with formula-looking cells neutralised; ``read_csv(data, required)`` parses
-    an uploaded CSV into dicts.
+    an uploaded CSV into dicts (UTF-8 or GB18030, refused past ``max_import_rows()``,
+    the setting ``core.import_max_rows``, with ``too_many_rows(limit)``); ``first_errors(errors)``
+    (the first 100 row errors and a count of the rest); ``csv_text(header, rows)`` the CSV as text.
 More modules and core services
     ``calendar`` (working days), ``notifications``, ``benchdata`` (bench data generators:
     ``existing``, ``rng``, ``insert_batches``, for ``bench.py`` files), ``commit`` (events'
@@ -65,7 +67,7 @@ from core.attachments import Attachment  # noqa: F401
 from core.api import _parse_body as parse_body  # noqa: F401
 from core.calendar import add_working_days, is_workday, working_days_between  # noqa: F401
 from core.dealers.models import ABC_CLASSES, DEALER_KINDS, Dealer, Region, region_managers  # noqa: F401
-from core.dealers.services import change_status, read_csv  # noqa: F401
+from core.dealers.services import change_status, first_errors, max_import_rows, read_csv, too_many_rows  # noqa: F401
 from core.declarations import (DemoContext, FieldMask, MenuItem, Permission, RecordRule, Setting,  # noqa: F401
                                Slot, SlotRenderer, Widget)
 from core.declarations import Role as RoleDecl  # noqa: F401
@@ -207,12 +209,17 @@ def export_response(filename: str, header: list, rows, fmt: str = "csv", max_row
         wb.save(out)
         return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
+    return Response("\ufeff" + csv_text(header, rows, max_rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+
+
+def csv_text(header: list, rows, max_rows: int = 100_000) -> str:
+    """CSV text of ``rows`` with formula-looking text cells neutralised (numbers stay numbers)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([str(h) for h in header])
     for i, row in enumerate(rows):
         if i >= max_rows:
             break
-        writer.writerow([safe_cell("" if c is None else str(c)) for c in row])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+        writer.writerow(["" if c is None else str(safe_cell(c)) for c in row])
+    return out.getvalue()

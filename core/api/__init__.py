@@ -24,6 +24,34 @@ from core.errors import BadRequest, DomainError, PermissionDenied
 from core.extensions import db
 
 API_PREFIX = "/api/v1"
+INT32_MAX = 2**31 - 1  # ids, versions, quantities are INTEGER columns (32-bit on PostgreSQL)
+
+
+def reject_out_of_range_path_ints(endpoint, values) -> None:
+    """``<int:id>`` beyond what an INTEGER column holds is a 404 for every method (it was a 500:
+    OverflowError on SQLite, "integer out of range" on PostgreSQL). Checked after routing, as a
+    converter's refusal would make werkzeug answer 405 for some methods."""
+    from werkzeug.exceptions import NotFound as HTTPNotFound
+
+    for value in (values or {}).values():
+        if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= INT32_MAX:
+            raise HTTPNotFound()
+
+
+def out_of_range_ints(value, path: str = "") -> dict[str, str]:
+    """Field paths of integers (in a parsed body or query) no INTEGER column can hold."""
+    found: dict[str, str] = {}
+    if isinstance(value, BaseModel):
+        value = {k: getattr(value, k) for k in type(value).model_fields}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.update(out_of_range_ints(item, f"{path}.{key}" if path else str(key)))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            found.update(out_of_range_ints(item, f"{path}.{i}" if path else str(i)))
+    elif isinstance(value, int) and not isinstance(value, bool) and not -INT32_MAX - 1 <= value <= INT32_MAX:
+        found[path or "body"] = f"must be between {-INT32_MAX - 1} and {INT32_MAX}"
+    return found
 
 
 class Schema(BaseModel):
@@ -38,7 +66,7 @@ class OutSchema(BaseModel):
 
 class ListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=1_000_000)
     per_page: int = Field(50, ge=1, le=200)
 
 
@@ -94,19 +122,27 @@ def _parse_body(model: type[BaseModel]):
         raise BadRequest("the body is not valid JSON", code="malformed")
     if not isinstance(payload, dict):
         raise BadRequest("the body must be a JSON object", code="malformed")
-    try:
-        return model.model_validate(payload)
-    except pydantic.ValidationError as exc:
-        from core.errors import ValidationError
+    from core.errors import ValidationError
 
+    try:
+        parsed = model.model_validate(payload)
+    except pydantic.ValidationError as exc:
         raise ValidationError("invalid input", pydantic_fields(exc))
+    too_large = out_of_range_ints(parsed)
+    if too_large:
+        raise ValidationError("invalid input", too_large)
+    return parsed
 
 
 def _parse_query(model: type[BaseModel]):
     try:
-        return model.model_validate(request.args.to_dict())
+        parsed = model.model_validate(request.args.to_dict())
     except pydantic.ValidationError as exc:
         raise BadRequest("invalid query parameters", pydantic_fields(exc), code="bad_query")
+    too_large = out_of_range_ints(parsed)
+    if too_large:
+        raise BadRequest("invalid query parameters", too_large, code="bad_query")
+    return parsed
 
 
 def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, response=None,
@@ -176,10 +212,36 @@ def paginate(stmt, query: ListQuery, serialize, *, count_stmt=None, loader=None)
 
 
 def register_error_handlers(app):
-    from werkzeug.exceptions import HTTPException
+    from sqlalchemy.exc import DataError
+    from werkzeug.exceptions import HTTPException, InternalServerError
+
+    def _rollback():
+        # An error page must never run its queries (menu, unread count) in an aborted
+        # transaction (PostgreSQL: InFailedSqlTransaction): start clean.
+        try:
+            db.session.rollback()
+        except Exception:  # the connection itself may be gone; the page still renders
+            db.session.remove()
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(exc):
+        # a number or text the database cannot store: the caller's input, not a server error
+        _rollback()
+        return _domain(BadRequest("a value is out of range", code="out_of_range"))
+
+    @app.errorhandler(InternalServerError)
+    def _server_error(exc):
+        _rollback()
+        if request.path.startswith(API_PREFIX + "/"):
+            return error_response(500, "server_error", "internal error")
+        from core.web import render_http_error
+
+        return render_http_error(exc)
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
+        _rollback()
         if request.path.startswith(API_PREFIX + "/") or request.path == API_PREFIX:
             return error_response(exc.status, exc.code, exc.message, exc.fields)
         from core.web import render_domain_error
@@ -188,6 +250,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        _rollback()
         if request.path.startswith(API_PREFIX + "/"):
             codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                      405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from core import activity, events
+from core import activity, events, settings
 from core.dealers.models import Dealer, Region
 from core.dealers.schemas import DealerIn, DealerPatch, RegionIn, RegionPatch
 from core.errors import Conflict, DomainError, NotFound, ValidationError
@@ -231,17 +231,43 @@ def serialize_dealer(d: Dealer) -> dict:
 DEALER_CSV_FIELDS = ["code", "name", "kind", "parent_code", "region_code", "status", "abc_class", "contact", "phone", "address"]
 
 
-def export_dealers_csv(dealers) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=DEALER_CSV_FIELDS)
-    writer.writeheader()
+def dealer_export_rows(dealers):
+    """One row of DEALER_CSV_FIELDS per dealer (the export helper neutralises formulas)."""
     for d in dealers:
         row = serialize_dealer(d)
-        writer.writerow({k: row[k] or "" for k in DEALER_CSV_FIELDS})
-    return out.getvalue()
+        yield [row[k] or "" for k in DEALER_CSV_FIELDS]
 
 
-def read_csv(data: bytes | str, required: list[str]) -> list[dict]:
+def export_dealers_csv(dealers) -> str:
+    from core.toolkit import csv_text
+
+    return csv_text(DEALER_CSV_FIELDS, dealer_export_rows(dealers))
+
+
+MAX_REPORTED_ERRORS = 100
+
+
+def max_import_rows() -> int:
+    return settings.get("core.import_max_rows")
+
+
+def too_many_rows(limit: int) -> ValidationError:
+    return ValidationError("too many rows", {"file": f"more than {limit} rows: split the file"})
+
+
+def first_errors(errors: dict) -> dict:
+    """The first MAX_REPORTED_ERRORS row errors and a count of the rest (a 300,000-row file with
+    an error on every row made a 27 MB error page)."""
+    if len(errors) <= MAX_REPORTED_ERRORS:
+        return errors
+    kept = dict(list(errors.items())[:MAX_REPORTED_ERRORS])
+    kept["more"] = f"{len(errors) - MAX_REPORTED_ERRORS} more row(s) with errors not shown"
+    return kept
+
+
+def read_csv(data: bytes | str, required: list[str], max_rows: int | None = None) -> list[dict]:
+    """Rows of a CSV file as dicts (``__row__``: the spreadsheet line), parsed row by row and
+    refused past ``max_rows`` (setting ``core.import_max_rows``) without reading further."""
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -250,12 +276,15 @@ def read_csv(data: bytes | str, required: list[str]) -> list[dict]:
                 data = data.decode("gb18030")  # Excel in China saves CSV as GBK
             except UnicodeDecodeError:
                 raise ValidationError("unreadable file", {"file": "not UTF-8 or GB18030 text"})
+    limit = max_rows or max_import_rows()
     reader = csv.DictReader(io.StringIO(data))
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
         raise ValidationError("missing columns", {"file": f"missing column(s): {', '.join(missing)}"})
     rows = []
     for number, row in enumerate(reader, start=2):  # spreadsheet line numbers; the header is line 1
+        if number - 1 > limit:
+            raise too_many_rows(limit)
         clean = {k.strip(): (v or "").strip() for k, v in row.items() if isinstance(k, str)}
         clean["__row__"] = number
         rows.append(clean)
@@ -290,7 +319,7 @@ def import_rows(rows: list[dict], upsert, key: str) -> dict:
         updated += not was_created
     if errors:
         db.session.rollback()
-        raise ValidationError(f"{len(errors)} row(s) have errors; nothing was imported", errors)
+        raise ValidationError(f"{len(errors)} row(s) have errors; nothing was imported", first_errors(errors))
     return {"created": created, "updated": updated}
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -139,8 +139,9 @@ class ImportForm(FlaskForm):
 @require("core.dealers.view")
 def export_dealers():
     dealers = db.session.scalars(scoped(select(Dealer), Dealer).order_by(Dealer.code)).unique()
-    return Response("\ufeff" + services.export_dealers_csv(dealers), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=dealers.csv"})
+    from core.toolkit import export_response
+
+    return export_response("dealers", services.DEALER_CSV_FIELDS, services.dealer_export_rows(dealers))
 
 
 @bp.route("/dealers/import", methods=["GET", "POST"])

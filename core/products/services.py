@@ -1,8 +1,6 @@
 """Product categories, products and their bills of materials, with CSV import/export."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from sqlalchemy import exists, or_, select
@@ -204,16 +202,20 @@ def _parse_parts(text: str) -> list[dict]:
     return parts
 
 
-def export_products_csv(products) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=PRODUCT_CSV_FIELDS)
-    writer.writeheader()
+def product_export_rows(products):
+    """One row of PRODUCT_CSV_FIELDS per product (the export helper neutralises formulas)."""
     for p in products:
-        writer.writerow({"sku": p.sku, "name": p.name, "category_code": p.category.code,
-                         "unit_price": f"{p.unit_price:.2f}", "status": p.status,
-                         "discontinued_on": p.discontinued_on.isoformat() if p.discontinued_on else "",
-                         "is_spare_part": "true" if p.is_spare_part else "false", "parts": _parts_text(p.parts)})
-    return out.getvalue()
+        row = {"sku": p.sku, "name": p.name, "category_code": p.category.code,
+               "unit_price": f"{p.unit_price:.2f}", "status": p.status,
+               "discontinued_on": p.discontinued_on.isoformat() if p.discontinued_on else "",
+               "is_spare_part": "true" if p.is_spare_part else "false", "parts": _parts_text(p.parts)}
+        yield [row[k] for k in PRODUCT_CSV_FIELDS]
+
+
+def export_products_csv(products) -> str:
+    from core.toolkit import csv_text
+
+    return csv_text(PRODUCT_CSV_FIELDS, product_export_rows(products))
 
 
 def import_products_csv(data: bytes | str, actor=None) -> dict:

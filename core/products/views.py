@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -140,8 +140,9 @@ products_crud = Crud(
 @require("core.products.view")
 def export_products():
     products = db.session.scalars(_product_base().order_by(Product.sku)).unique()
-    return Response("\ufeff" + services.export_products_csv(products), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=products.csv"})
+    from core.toolkit import export_response
+
+    return export_response("products", services.PRODUCT_CSV_FIELDS, services.product_export_rows(products))
 
 
 @bp.route("/products/import", methods=["GET", "POST"])

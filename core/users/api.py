@@ -23,13 +23,17 @@ def create_token(body: TokenIn):
     """Exchange a username and password for a bearer token."""
     from core.api import error_response
 
+    if security.login_throttled():
+        resp = error_response(429, "too_many_requests", "too many login attempts from this address; wait a minute")
+        resp.headers["Retry-After"] = "60"
+        return resp
     try:
         user = services.authenticate(body.username, body.password)
-    except services.AuthError as exc:
+    except services.AuthError:
         commit()  # keep the failure count
-        if exc.reason == "locked":
-            return error_response(401, "account_locked", "too many failed logins; try again later")
-        return error_response(401, "invalid_credentials", "wrong username or password")
+        # one answer whether the user is unknown, the password wrong or the account locked
+        return error_response(401, "invalid_credentials",
+                              "wrong username or password (after too many failures an account is locked for a while)")
     raw, token = services.issue_token(user)
     commit()
     return {"token": raw, "expires_at": token.expires_at.isoformat()}

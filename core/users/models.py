@@ -53,6 +53,9 @@ class User(UserMixin, Timestamped, db.Model):
     dealer_id: Mapped[int | None] = mapped_column(ForeignKey("core_dealer.id"), index=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised on logout, password change, deactivation and lock: every session that carries an
+    # older value is over (server-side revocation of signed-cookie sessions).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin", order_by=Role.id)
     dealer = relationship("Dealer", foreign_keys=[dealer_id], lazy="joined")
@@ -116,3 +119,25 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class ThrottleCounter(db.Model):
+    """Requests counted per key (``login:<address>``) and fixed time window, in the database so
+    every host behind the load balancer shares the count."""
+    __tablename__ = "core_throttle"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class IdempotencyRecord(db.Model):
+    """The first response to a ``POST`` sent with an ``Idempotency-Key``, replayed to retries."""
+    __tablename__ = "core_idempotency_key"
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(db.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -47,6 +47,11 @@ def aftersales_settings():
         Setting("core.token_ttl_hours", 720, _l("Hours an API token stays valid"), int, minimum=1),
         Setting("core.time_zone", "Asia/Shanghai", _l("Business time zone (dates and deadlines)"), str),
         Setting("core.attachment_max_kb", 5120, _l("Largest attachment accepted (KB)"), int, minimum=1),
+        Setting("core.session_idle_hours", 8, _l("Hours without activity after which a login session ends"), int, minimum=1),
+        Setting("core.session_max_hours", 24, _l("Hours after which a login session ends whatever the activity"), int, minimum=1),
+        Setting("core.login_throttle_per_minute", 20, _l("Login and token requests accepted per minute from one address"), int, minimum=1),
+        Setting("core.import_max_rows", 5000, _l("Most rows one imported CSV or xlsx file may have"), int, minimum=1),
+        Setting("core.idempotency_hours", 24, _l("Hours a POST's Idempotency-Key is remembered"), int, minimum=1),
     ]
 
 

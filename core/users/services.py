@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pydantic
 from flask import current_app
-from sqlalchemy import delete, exists, insert, or_, select
+from sqlalchemy import delete, exists, func, insert, or_, select, update
 
 from core import activity, settings
 from core.api import pydantic_fields
@@ -35,27 +35,90 @@ def validate(schema, data: dict, partial: bool = False):
 
 # --- authentication -------------------------------------------------------------------
 
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_check(password: str) -> None:
+    """Spend the time a real password check takes, so unknown and locked accounts answer as
+    slowly as a wrong password (no username enumeration by timing)."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    check_password_hash(_DUMMY_HASHES[method], password)
+
+
 def authenticate(username: str, password: str) -> User:
-    """Check a password, counting failures; locks the account after too many. Caller commits."""
-    user = db.session.scalar(select(User).where(User.username == username))
+    """Check a password, counting failures atomically; locks the account after too many.
+
+    Each attempt first takes a numbered slot (``UPDATE ... SET failed_logins = failed_logins + 1
+    RETURNING``, committed at once), so concurrent wrong passwords cannot all slip in before the
+    lock: attempts past the maximum are refused without checking the password. Unknown, locked,
+    inactive and wrong all raise ``AuthError``; callers answer all of them the same way."""
     now = utcnow()
-    if user is None:
+    user_id = db.session.scalar(select(User.id).where(User.username == username))
+    if user_id is None:
+        _dummy_check(password)
         raise AuthError("invalid")
-    if user.locked_until and user.locked_until > now:
+    attempt = db.session.execute(
+        update(User).where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=func.coalesce(User.failed_logins, 0) + 1).returning(User.failed_logins)
+        .execution_options(synchronize_session=False)).scalar()
+    db.session.commit()
+    maximum = settings.get("core.login_max_failures")
+    if attempt is None or attempt > maximum:
+        _dummy_check(password)
         raise AuthError("locked")
+    user = db.session.get(User, user_id, populate_existing=True)
     if not user.check_password(password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= settings.get("core.login_max_failures"):
-            user.locked_until = now + timedelta(minutes=settings.get("core.lockout_minutes"))
-            user.failed_logins = 0
-            activity.log(user, "locked", comment="too many failed logins", actor=user)
+        if attempt >= maximum:
+            lock_account(user, timedelta(minutes=settings.get("core.lockout_minutes")))
             raise AuthError("locked")
         raise AuthError("invalid")
-    if not user.active:
-        raise AuthError("inactive")
     user.failed_logins = 0
     user.locked_until = None
+    if not user.active:
+        raise AuthError("inactive")
     return user
+
+
+def lock_account(user: User, duration: timedelta, actor=None) -> None:
+    """Lock ``user`` for ``duration``: its sessions end and its tokens stop working meanwhile."""
+    user.locked_until = utcnow() + duration
+    user.failed_logins = 0
+    end_sessions(user)
+    activity.log(user, "locked", comment="too many failed logins", actor=actor or user)
+
+
+def end_sessions(user: User) -> None:
+    """Every browser session of ``user`` is over (logout, password change, deactivation, lock)."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(session_generation=func.coalesce(User.session_generation, 0) + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(user, ["session_generation"])
+
+
+def throttle_hit(key: str, limit: int, window_seconds: int) -> int:
+    """Count one request for ``key`` in the current fixed window, in the database (shared by every
+    host), and return the window's count; the caller refuses past ``limit``. Commits."""
+    from core.users.models import ThrottleCounter
+
+    now = utcnow()
+    window = int(now.timestamp()) // window_seconds
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(ThrottleCounter).values(key=key[:120], window=window, hits=1,
+                                          expires_at=now + timedelta(seconds=window_seconds))
+    stmt = stmt.on_conflict_do_update(index_elements=["key", "window"],
+                                      set_={"hits": ThrottleCounter.hits + 1}).returning(ThrottleCounter.hits)
+    hits = db.session.execute(stmt).scalar()
+    if hits == 1:  # once per window and key: forget old windows
+        db.session.execute(delete(ThrottleCounter).where(ThrottleCounter.expires_at < now))
+    db.session.commit()
+    return hits
 
 
 def issue_token(user: User) -> tuple[str, ApiToken]:
@@ -73,8 +136,11 @@ def hash_token(raw: str) -> str:
 
 def user_for_token(raw: str) -> User | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
-    if token is None or token.revoked_at is not None or token.expires_at <= utcnow() or not token.user.active:
+    now = utcnow()
+    if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.active:
         return None
+    if token.user.locked_until is not None and token.user.locked_until > now:
+        return None  # a token stops working while its account is locked
     return token.user
 
 
@@ -91,18 +157,24 @@ def revoke_all_tokens(user: User) -> None:
         token.revoked_at = utcnow()
 
 
-def check_password_policy(password: str, field: str = "password") -> None:
+def check_password_policy(password: str, field: str = "password", username: str = "") -> None:
+    from core.users.passwords import weakness
+
     minimum = settings.get("core.password_min_length")
     if len(password) < minimum:
         raise ValidationError("password too short", {field: f"at least {minimum} characters"})
+    reason = weakness(password, username)
+    if reason:
+        raise ValidationError("password too weak", {field: reason})
 
 
 def change_own_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise ValidationError("wrong password", {"current_password": "the current password is wrong"})
-    check_password_policy(new, "new_password")
+    check_password_policy(new, "new_password", user.username)
     user.set_password(new)
     revoke_all_tokens(user)
+    end_sessions(user)
     activity.log(user, "password_changed", actor=user)
 
 
@@ -199,7 +271,7 @@ def _unique_username(username: str, exclude_id: int | None = None) -> None:
 def create_user(data: dict | UserIn, actor=None) -> User:
     body = data if isinstance(data, UserIn) else validate(UserIn, data)
     _unique_username(body.username)
-    check_password_policy(body.password)
+    check_password_policy(body.password, username=body.username)
     roles = _resolve_roles(body.roles)
     dealer = _resolve_dealer(body.dealer_code)
     _check_dealer_link(roles, dealer)
@@ -224,10 +296,12 @@ def update_user(user: User, data: dict | UserPatch, actor=None) -> User:
     roles = _resolve_roles(values["roles"]) if values.get("roles") is not None else user.roles
     dealer = _resolve_dealer(values["dealer_code"]) if "dealer_code" in values else user.dealer
     _check_dealer_link(roles, dealer)
+    _keep_an_active_admin(user, roles, values.get("active", user.active) is not False)
     if "password" in values and values["password"] is not None:
-        check_password_policy(values["password"])
+        check_password_policy(values["password"], username=values.get("username") or user.username)
         user.set_password(values.pop("password"))
         revoke_all_tokens(user)
+        end_sessions(user)
         changes["password"] = ("***", "***")
     values.pop("password", None)
     if values.get("roles") is not None and {r.id for r in roles} != user.role_ids:
@@ -249,9 +323,22 @@ def update_user(user: User, data: dict | UserPatch, actor=None) -> User:
     changes.update(activity.apply_changes(user, values))
     if "active" in changes and not user.active:
         revoke_all_tokens(user)
+        end_sessions(user)
     if changes:
         activity.log(user, "updated", changes, actor=actor)
     return user
+
+
+def _keep_an_active_admin(user: User, roles: list[Role], active: bool) -> None:
+    """The last active administrator can neither lose the admin role nor be deactivated (409):
+    nobody could manage users any more."""
+    if not (user.active and "admin" in user.role_ids) or (active and any(r.id == "admin" for r in roles)):
+        return
+    others = db.session.scalar(select(func.count(User.id)).where(
+        User.id != user.id, User.active.is_(True), User.roles.any(Role.id == "admin")))
+    if not others:
+        raise Conflict("the last active administrator cannot lose the admin role or be deactivated",
+                       code="last_admin")
 
 
 def delete_user(user: User, actor=None) -> None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, has_request_context, redirect, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_datetime, gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -97,8 +98,23 @@ def render_http_error(exc):
     return render_template("web/error.html", status=exc.code, message=exc.description, fields={}), exc.code
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Session cookies are ``Secure`` whenever the request came over HTTPS (as ProxyFix reports it
+    behind the documented proxy), not only when ``SESSION_COOKIE_SECURE`` says so."""
+
+    def get_cookie_secure(self, app):
+        return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
+
+
 def init_web(app):
     from core.users.models import User
+
+    app.session_interface = SessionInterface()
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     login_manager.login_view = "core_web.login"
     login_manager.login_message = None
@@ -107,11 +123,18 @@ def init_web(app):
     def load_user(user_id):
         from core.extensions import db
 
+        from flask import session
+
+        from core.web.plugin import session_is_current
+
         try:
             user = db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
-        return user if user is not None and user.active else None
+        if user is None or not user.active or not session_is_current(user):
+            session.clear()
+            return None
+        return user
 
     @login_manager.request_loader
     def load_user_from_token(req):
@@ -137,8 +160,11 @@ def init_web(app):
     def security_headers(response):
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
-        if app.config.get("SESSION_COOKIE_SECURE"):
+        if app.config.get("SESSION_COOKIE_SECURE") or request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.path.startswith("/api/") or (request.endpoint != "static" and current_user.is_authenticated):
+            # personal data: never kept by a shared cache or the browser's back-button cache
+            response.headers["Cache-Control"] = "no-store"
         from core.events import fire_ready
 
         fire_ready()  # events of a transaction committed outside core.events.commit()

@@ -55,7 +55,7 @@ class Page:
 def paginate_page(stmt, columns: list[Column], default_sort: str, per_page: int = 25) -> Page:
     args = request.args.to_dict()
     try:
-        page = max(1, int(args.get("page", 1)))
+        page = min(max(1, int(args.get("page", 1))), 1_000_000)  # past that: OverflowError in OFFSET
     except ValueError:
         page = 1
     try:

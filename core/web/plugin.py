@@ -45,20 +45,26 @@ def login():
         return redirect(url_for("core_web.dashboard"))
     form = LoginForm()
     status = 200
+    if request.method == "POST":
+        from core.security import login_throttled
+
+        if login_throttled():
+            form.password.errors = [_("Too many login attempts from your address: wait a minute.")]
+            return render_template("web/login.html", form=form), 429, {"Retry-After": "60"}
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.username.data.strip(), form.password.data)
-        except services.AuthError as exc:
+        except services.AuthError:
             commit()  # keep the failure count
             status = 401
-            if exc.reason == "locked":
-                form.username.errors.append(_("Too many failed logins: this account is locked for a while."))
-            else:
-                form.password.errors.append(_("Wrong username or password."))
+            # one answer whether the user is unknown, the password wrong or the account locked
+            form.password.errors.append(_("Wrong username or password (after too many failed logins an account "
+                                          "is locked for a while)."))
         else:
             commit()
             session.clear()
             login_user(user)
+            start_session(user)
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 400
@@ -69,9 +75,43 @@ def login():
 def logout():
     form = FlaskForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            from core.users.services import end_sessions
+
+            end_sessions(current_user)  # a copied session cookie stops working too
+            commit()
         logout_user()
         session.clear()
     return redirect(url_for("core_web.login"))
+
+
+def start_session(user) -> None:
+    """Mark the session with the user's session generation and its start (see session_is_current)."""
+    import time
+
+    session["_gen"] = user.session_generation or 0
+    session["_auth_at"] = session["_seen_at"] = int(time.time())
+
+
+def session_is_current(user) -> bool:
+    """A login session holds while the user's session generation is unchanged (no logout, password
+    change, deactivation or lock since), it was used within the idle timeout and is younger than
+    the absolute lifetime."""
+    import time
+
+    from core import settings
+
+    now = int(time.time())
+    auth_at, seen_at = session.get("_auth_at"), session.get("_seen_at")
+    if session.get("_gen") != (user.session_generation or 0) or auth_at is None or seen_at is None:
+        return False
+    if now - seen_at > settings.get("core.session_idle_hours") * 3600:
+        return False
+    if now - auth_at > settings.get("core.session_max_hours") * 3600:
+        return False
+    if now - seen_at >= 60:  # refresh the idle clock at most once a minute
+        session["_seen_at"] = now
+    return True
 
 
 @bp.route("/language/<lang>", methods=["POST"])
@@ -107,6 +147,7 @@ def change_password():
             try:
                 services.change_own_password(current_user, form.current_password.data, form.new_password.data)
                 commit()
+                start_session(current_user)  # every other session of this user has ended
             except DomainError as exc:
                 db.session.rollback()
                 for key, message in exc.fields.items():

@@ -33,6 +33,7 @@ def aftersales_permissions():
 @hookimpl
 def aftersales_settings():
     return [
+        Setting("rma.max_boxes", 200, _l("Most boxes one return may be shipped in (one label page each)"), int, minimum=1),
         Setting("rma.sla_working_days", 5, _l("Working days from receipt to resolution"), int, minimum=1),
         Setting("rma.penalty_multiplier", Decimal("2"), _l("Penalty for human damage, times the batch value"),
                 Decimal, minimum=Decimal("0")),

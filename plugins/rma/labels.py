@@ -13,6 +13,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from core.toolkit import settings
+
 FONT = "STSong-Light"
 
 
@@ -35,10 +37,15 @@ def labels_pdf(rma) -> bytes:
     size = landscape(A6)
     c = canvas.Canvas(buf, pagesize=size)
     c.setTitle(f"{rma.number} labels")
-    boxes = max(1, rma.boxes or 1)
+    boxes = min(max(1, rma.boxes or 1), settings.get("rma.max_boxes"))  # bounded even for old records
     pieces = sum(l.quantity for l in rma.lines)
     unit, receiver = receiving_unit_text(rma)
     width, height = size
+    qr = QrCodeWidget(rma.number)  # the same code on every page: built once
+    x0, y0, x1, y1 = qr.getBounds()
+    side = 38 * mm
+    d = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
+    d.add(qr)
     for k in range(1, boxes + 1):
         y = height - 14 * mm
         c.setFont(font, 16)
@@ -54,11 +61,6 @@ def labels_pdf(rma) -> bytes:
         for label, value in rows:
             y -= 9 * mm
             c.drawString(10 * mm, y, f"{label}: {value}")
-        qr = QrCodeWidget(rma.number)
-        x0, y0, x1, y1 = qr.getBounds()
-        side = 38 * mm
-        d = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
-        d.add(qr)
         renderPDF.draw(d, c, width - side - 8 * mm, height - side - 10 * mm)
         c.setFont(font, 22)
         c.drawRightString(width - 10 * mm, 10 * mm, f"{k}/{boxes}")

@@ -351,9 +351,17 @@ def _cancel(rma, actor, version, payload):
     WORKFLOW.apply(rma, "cancel", actor, version=version, comment=str(payload.get("reason") or ""))
 
 
+def _check_boxes(field: str, boxes: int) -> None:
+    """A business maximum (setting): the labels PDF has one page per box."""
+    maximum = settings.get("rma.max_boxes")
+    if boxes > maximum:
+        raise ValidationError("too many boxes", {field: f"at most {maximum} boxes"})
+
+
 def _ship(rma, actor, version, payload):
     WORKFLOW.check(rma, "ship", actor, version=version)
     body = _payload(ShipIn, version, payload)
+    _check_boxes("boxes", body.boxes)
     rma.boxes, rma.carrier, rma.tracking = body.boxes, body.carrier, body.tracking
     rma.shipped_at = utcnow()
     WORKFLOW.apply(rma, "ship", actor, version=version,
@@ -364,6 +372,7 @@ def _ship(rma, actor, version, payload):
 def _receive(rma, actor, version, payload):
     WORKFLOW.check(rma, "receive", actor, version=version)
     body = _payload(ReceiveIn, version, payload)
+    _check_boxes("boxes_received", body.boxes_received)
     items = _lines_by_id(rma, body.lines)
     changes = {"boxes_received": (rma.boxes, body.boxes_received)}
     differences = []

@@ -1,8 +1,6 @@
 """RMA pages: dealer portal, head-office queues, receiving, penalties, freight claims, export, serial history."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -10,7 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.toolkit import DomainError, Product, activity, commit, db, get_scoped, require, scoped, settings
+from core.toolkit import DomainError, Product, activity, commit, db, get_scoped, require, scoped, settings, export_response
 from core.toolkit import today as business_today
 from plugins.rma import services
 from plugins.rma.api import list_stmt, reload
@@ -155,25 +153,7 @@ def export(fmt):
                          r.due_date.isoformat() if r.due_date else "", services.is_overdue(r, today), l.id,
                          l.product.sku, l.quantity, l.received_quantity if l.received_quantity is not None else "",
                          l.issue, l.serial, l.verdict or "", l.resolution or "", services.money(l.fee) or ""])
-    if fmt == "csv":
-        out = io.StringIO()
-        w = csv.writer(out)
-        w.writerow(header)
-        w.writerows(data)
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="rmas.csv"'})
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "RMA"
-    ws.append(header)
-    for row in data:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(buf.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": 'attachment; filename="rmas.xlsx"'})
+    return export_response("rmas", header, data, fmt)
 
 
 # --- filing ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product, ProductCategory,
                          ProductPart, Region, Transition, ValidationError, Workflow, acting_dealer, activity,
                          add_months, db, get_scoped, scoped, settings, utcnow)
+from core.toolkit import first_errors, max_import_rows, too_many_rows
 from plugins.spares.models import (Application, ApplicationLine, Movement, Obligation, Stock, StockReport,
                                    StockReportLine)
 
@@ -490,7 +491,7 @@ def parse_stock_file(filename: str, data: bytes) -> list[tuple[str, int]]:
                 errors[f"row {n}"] = f"sku: {sku} is not a spare part"
     if errors:
         raise ValidationError(_("%(n)d row(s) have errors; nothing was imported", n=len(errors)),
-                              dict(sorted(errors.items(), key=lambda kv: int(kv[0].split()[1]))))
+                              first_errors(dict(sorted(errors.items(), key=lambda kv: int(kv[0].split()[1])))))
     if not lines:
         raise ValidationError("empty file", {"file": "the file has no rows"})
     return [(sku, qty) for sku, qty, _n in lines]
@@ -504,13 +505,18 @@ def _xlsx_rows(data: bytes) -> list[dict]:
     except Exception:
         raise ValidationError("unreadable file", {"file": "not a valid .xlsx workbook"})
     sheet = wb.worksheets[0]
+    limit = max_import_rows()
+    if (sheet.max_row or 0) - 1 > limit:  # the declared dimension: refused before parsing
+        raise too_many_rows(limit)
     it = sheet.iter_rows(values_only=True)
     header = [str(h).strip().lower() if h is not None else "" for h in next(it, [])]
     missing = [c for c in ("sku", "quantity") if c not in header]
     if missing:
         raise ValidationError("missing columns", {"file": f"missing column(s): {', '.join(missing)}"})
     rows = []
-    for n, values in enumerate(it, start=2):
+    for n, values in enumerate(it, start=2):  # streamed (read_only): one row in memory at a time
+        if n - 1 > limit:
+            raise too_many_rows(limit)
         row = {header[i]: ("" if v is None else str(v)) for i, v in enumerate(values) if i < len(header) and header[i]}
         row["__row__"] = n
         rows.append(row)

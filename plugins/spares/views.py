@@ -216,7 +216,7 @@ def new_report():
         except DomainError as exc:
             db.session.rollback()
             status = 422
-            row_errors = {k: v for k, v in exc.fields.items() if k.startswith("row ")}
+            row_errors = {k: v for k, v in exc.fields.items() if k.startswith("row ") or k == "more"}
             if row_errors:
                 form.file.errors = [f"{k}: {v}" for k, v in row_errors.items()]
                 flash(exc.message, "danger")

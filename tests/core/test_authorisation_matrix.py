@@ -5,7 +5,7 @@ it is added. Public endpoints are listed here on purpose.
 """
 import re
 
-from core.testing import api_headers, login_as, make_app, make_dealer, make_user
+from core.testing import api_headers, login_as, make_app, make_dealer, make_user, session_login
 
 PUBLIC = {"static", "core_web.login", "core_web.set_language", "core_web.logout", "api.core_api.openapi",
           "api.core_users_api.create_token"}
@@ -96,9 +96,7 @@ def matrix():
     clients = {}
     for name, user in users.items():
         page_client = app.test_client()
-        with page_client.session_transaction() as session:  # a logged-in session without hashing a password
-            session["_user_id"] = str(user.get_id())
-            session["_fresh"] = True
+        session_login(page_client, user)  # a logged-in session without hashing a password
         clients[name] = (page_client, api_headers(user))
     yield app, users, clients, demo
     ctx.pop()
