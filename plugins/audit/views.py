@@ -19,8 +19,7 @@ from plugins.audit.models import (ACTION_KINDS, DEPARTMENTS, EFFECTIVENESS, NC_S
                                   SEVERITIES, SOURCES, Audit, AuditChecklistTemplate, CorrectiveAction,
                                   Improvement, ManagementReview, Nonconformity)
 
-bp = Blueprint("audit", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static/audit", url_prefix="/audit")
+bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/audit")
 
 DEPARTMENT_LABELS = {"order_dept": _l("Order department"), "technical": _l("Technical department"),
                      "customer_service": _l("Customer service department"), "supervision": _l("Supervision department"),
