@@ -41,8 +41,10 @@ def audit_review_inputs(period_from, period_to):
     figures += [{"label": _("Cause: %(cause)s", cause=str(ISSUE_LABELS.get(i, i))), "value": n} for i, n in by_issue]
     figures.append({"label": _("Resolved within the SLA"),
                     "value": f"{100.0 * int(met or 0) / total:.0f}%" if total else "—"})
+    names = {"proposed": _("Penalties proposed (count / amount)"), "confirmed": _("Penalties confirmed (count / amount)"),
+             "waived": _("Penalties waived (count / amount)")}
     for state, count, amount in penalties:
-        figures.append({"label": _("Penalties %(state)s", state=state), "value": f"{count} / {amount or 0:.2f}"})
+        figures.append({"label": names.get(state, state), "value": f"{count} / {amount or 0:.2f}"})
     return [{"title": _("Returns (RMA)"), "figures": figures}]
 
 
