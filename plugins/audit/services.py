@@ -76,14 +76,22 @@ def _is_auditor(user) -> bool:
     return user.can("audit.nc_raise")
 
 
+def _get(model, record_id, what: str):
+    """A record that is not dealer-owned (seen by permission, not by record rule), or 404."""
+    try:
+        record = db.session.get(model, int(record_id))
+    except (TypeError, ValueError):
+        record = None
+    if record is None:
+        raise NotFound(f"{what} not found")
+    return record
+
+
 # --- checklist templates --------------------------------------------------------------------
 
 
 def get_template(template_id, user=None) -> AuditChecklistTemplate:
-    record = db.session.get(AuditChecklistTemplate, int(template_id)) if str(template_id).isdigit() else None
-    if record is None:
-        raise NotFound("checklist template not found")
-    return record
+    return _get(AuditChecklistTemplate, template_id, "checklist template")
 
 
 def templates_stmt(query=None):
@@ -232,13 +240,7 @@ def update_audit(audit: Audit, data, actor) -> Audit:
 
 
 def get_audit(audit_id, user=None) -> Audit:
-    try:
-        audit = db.session.get(Audit, int(audit_id))
-    except (TypeError, ValueError):
-        audit = None
-    if audit is None:
-        raise NotFound("audit not found")
-    return audit
+    return _get(Audit, audit_id, "audit")
 
 
 def audits_stmt(query=None):
@@ -633,12 +635,7 @@ def add_action(nc: Nonconformity, data, actor) -> CorrectiveAction:
 
 
 def get_action(action_id, user=None) -> CorrectiveAction:
-    try:
-        action = db.session.get(CorrectiveAction, int(action_id))
-    except (TypeError, ValueError):
-        action = None
-    if action is None:
-        raise NotFound("corrective action not found")
+    action = _get(CorrectiveAction, action_id, "corrective action")
     get_nonconformity(action.nonconformity_id, user)  # the record rule of its nonconformity
     return action
 
@@ -735,13 +732,7 @@ def update_improvement(record: Improvement, data, actor) -> Improvement:
 
 
 def get_improvement(record_id, user=None) -> Improvement:
-    try:
-        record = db.session.get(Improvement, int(record_id))
-    except (TypeError, ValueError):
-        record = None
-    if record is None:
-        raise NotFound("improvement not found")
-    return record
+    return _get(Improvement, record_id, "improvement")
 
 
 def improvements_stmt(query=None):
@@ -941,13 +932,7 @@ def create_review(data, actor) -> ManagementReview:
 
 
 def get_review(record_id, user=None) -> ManagementReview:
-    try:
-        record = db.session.get(ManagementReview, int(record_id))
-    except (TypeError, ValueError):
-        record = None
-    if record is None:
-        raise NotFound("management review not found")
-    return record
+    return _get(ManagementReview, record_id, "management review")
 
 
 def reviews_stmt(query=None):
