@@ -95,7 +95,7 @@ def aftersales_slot_renderers():
 @hookimpl
 def aftersales_activity_labels():
     return {"audit.item_answered": _l("Checklist item answered"), "item_answered": _l("Checklist item answered"),
-            "action_added": _l("Corrective action added"), "to_verifying": _l("All actions done: verifying"),
+            "action_added": _l("Corrective action added"), "evidence_added": _l("Evidence added"), "to_verifying": _l("All actions done: verifying"),
             "verify_effective": _l("Verified effective"), "verify_not_effective": _l("Verified not effective"),
             "analyse": _l("Analysed"), "plan": _l("Actions planned"), "hold": _l("Held"),
             "implement": _l("Implemented"), "evaluate": _l("Evaluated")}

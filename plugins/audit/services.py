@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
 from sqlalchemy import and_, case, func, or_, select
 
-from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Transition, User, ValidationError, Workflow,
+from core.toolkit import (Conflict, attachments, Dealer, NotFound, PermissionDenied, Transition, User, ValidationError, Workflow,
                           activity, check, db, get_scoped, N_, next_number, notify, plugin_hook, scoped, settings,
                           today, users_with_role)
 from plugins.audit.models import (ACTION_KINDS, DECISION_KINDS, DEPARTMENTS, EFFECTIVENESS, ORIGINS, RESULTS,
@@ -315,9 +315,7 @@ def update_item(audit: Audit, item_id, data, actor) -> AuditItem:
     check(actor, "audit.manage")
     values = _dump(data)
     _check_version(audit, values.pop("version", None))
-    item = next((i for i in audit.items if str(i.id) == str(item_id)), None)
-    if item is None:
-        raise NotFound("checklist item not found")
+    item = _item(audit, item_id)
     if audit.state != "in_progress":
         raise Conflict("checklist answers are recorded while the audit is in progress", code="not_in_progress")
     changes = activity.apply_changes(item, {k: v for k, v in values.items() if v is not None})
@@ -327,13 +325,50 @@ def update_item(audit: Audit, item_id, data, actor) -> AuditItem:
     return item
 
 
-def nc_counts_by_item(audit: Audit) -> dict[int, list[str]]:
-    rows = db.session.execute(select(Nonconformity.audit_item_id, Nonconformity.number).where(
-        Nonconformity.audit_id == audit.id, Nonconformity.audit_item_id.is_not(None)))
-    result: dict[int, list[str]] = {}
-    for item_id, number in rows:
-        result.setdefault(item_id, []).append(number)
+ITEM_MODEL = "audit_item"
+
+
+def add_item_attachment(audit: Audit, item_id, filename: str, data: bytes, actor):
+    """Evidence for a checklist item (a photo or a PDF), while the audit is in progress."""
+    check(actor, "audit.manage")
+    item = _item(audit, item_id)
+    if audit.state != "in_progress":
+        raise Conflict("evidence is added while the audit is in progress", code="not_in_progress")
+    att = attachments.add(ITEM_MODEL, item.id, filename, data, actor=actor, purpose="evidence", field="file")
+    db.session.flush()
+    activity.log(audit, "evidence_added", {f"item {item.position + 1}": (None, att.filename)}, actor=actor)
+    return att
+
+
+def _item(audit: Audit, item_id) -> AuditItem:
+    item = next((i for i in audit.items if str(i.id) == str(item_id)), None)
+    if item is None:
+        raise NotFound("checklist item not found")
+    return item
+
+
+def item_attachments(audits) -> dict[int, list]:
+    """The evidence files of every item of ``audits`` in one query (without their bytes)."""
+    from sqlalchemy.orm import defer
+
+    ids = [i.id for a in audits for i in a.items]
+    result: dict[int, list] = {}
+    if ids:
+        Attachment = attachments.Attachment
+        for att in db.session.scalars(select(Attachment).options(defer(Attachment.data)).where(
+                Attachment.model == ITEM_MODEL, Attachment.record_id.in_(ids)).order_by(Attachment.id)):
+            result.setdefault(att.record_id, []).append(att)
     return result
+
+
+def get_item_attachment(audit: Audit, item_id, attachment_id):
+    item = _item(audit, item_id)
+    Attachment = attachments.Attachment
+    att = db.session.scalar(select(Attachment).where(Attachment.id == int(attachment_id),
+                                                     Attachment.model == ITEM_MODEL, Attachment.record_id == item.id))
+    if att is None:
+        raise NotFound("attachment not found")
+    return att
 
 
 def programme(year: int) -> dict:

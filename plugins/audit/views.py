@@ -269,7 +269,8 @@ def view_audit(record_id):
     audit = services.get_audit(record_id)
     actions = [t.name for t in services.audit_workflow.allowed(audit, current_user)]
     return render_template("audit/audit_detail.html", record=audit, actions=actions,
-                           ncs=serializers.nc_numbers_by_item([audit]), form=FlaskForm(),
+                           ncs=serializers.nc_numbers_by_item([audit]), files=services.item_attachments([audit]),
+                           form=FlaskForm(),
                            entries=activity.entries_for("audit_audit", audit.id),
                            can_manage=current_user.can("audit.manage"),
                            can_raise=current_user.can("audit.nc_raise"))
@@ -283,6 +284,26 @@ def answer_item(record_id, item_id):
     if data["result"] not in RESULTS:
         data["result"] = None
     return _act(lambda: services.update_item(audit, item_id, data, current_user), "audit.view_audit", record_id)
+
+
+@bp.route("/audits/<int:record_id>/items/<int:item_id>/evidence", methods=["POST"])
+@require("audit.manage")
+def upload_evidence(record_id, item_id):
+    audit = services.get_audit(record_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Choose a file."), "danger")
+        return redirect(url_for("audit.view_audit", record_id=record_id))
+    return _act(lambda: services.add_item_attachment(audit, item_id, upload.filename, upload.read(), current_user),
+                "audit.view_audit", record_id)
+
+
+@bp.route("/audits/<int:record_id>/items/<int:item_id>/evidence/<int:attachment_id>")
+@require("audit.view")
+def evidence(record_id, item_id, attachment_id):
+    from core.toolkit import attachment_response
+
+    return attachment_response(services.get_item_attachment(services.get_audit(record_id), item_id, attachment_id))
 
 
 @bp.route("/audits/<int:record_id>/act/<action>", methods=["POST"])

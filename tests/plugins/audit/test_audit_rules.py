@@ -291,3 +291,25 @@ def test_list_query_counts_do_not_grow(app, client, world, url):
     for k in range(1, 4):
         add_round(k)
     assert measure() == few
+
+
+def test_checklist_evidence_files(app, client, world):
+    from io import BytesIO as B
+
+    u = world["users"]
+    audit = post(client, u["auditor"], A, audit_body(items=[{"question": "Q1"}]), 201).json
+    item = audit["items"][0]
+    url = f"{A}/{audit['id']}/items/{item['id']}/attachments"
+    pdf = b"%PDF-1.4\n%evidence\n"
+    h = api_headers(u["auditor"])
+    r = client.post(url, data={"file": (B(pdf), "记录.pdf")}, headers=h, content_type="multipart/form-data")
+    assert r.status_code == 409  # not started yet
+    audit = act(client, u["auditor"], A, audit, "start").json
+    r = client.post(url, data={"file": (B(b"plain text"), "x.txt")}, headers=h, content_type="multipart/form-data")
+    assert r.status_code == 422 and "file" in r.json["error"]["fields"]
+    r = client.post(url, data={"file": (B(pdf), "记录.pdf")}, headers=h, content_type="multipart/form-data")
+    assert r.status_code == 201 and r.json["content_type"] == "application/pdf"
+    got = client.get(r.json["url"], headers=api_headers(u["tech"]))
+    assert got.status_code == 200 and got.data == pdf
+    assert get(client, u["auditor"], f"{A}/{audit['id']}").json["items"][0]["attachments"][0]["id"] == r.json["id"]
+    assert client.get(r.json["url"], headers=api_headers(u["dealer1"])).status_code == 403
