@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.toolkit import (STAFF_ROLES, MenuItem, Permission, RoleDecl, Setting, SlotRenderer, Widget, hookimpl)
+from core.toolkit import (STAFF_ROLES, MenuItem, Permission, RecordRule, RoleDecl, Setting, SlotRenderer, Widget,
+                          hookimpl)
 
 STAFF = STAFF_ROLES + ("management",)
 AUDITORS = ("auditor", "admin")
@@ -90,6 +91,15 @@ def aftersales_slot_renderers():
     from plugins.audit import widgets
 
     return [SlotRenderer("record_actions", widgets.raise_button, priority=80)]
+
+
+@hookimpl
+def aftersales_record_rules():
+    """A regional manager also sees the nonconformities they own or hold an action of (any staff owns actions)."""
+    from plugins.audit.services import owned_clause
+    from plugins.audit.models import Nonconformity
+
+    return [RecordRule(Nonconformity, owned_clause)]
 
 
 @hookimpl

@@ -491,6 +491,14 @@ def create_nonconformity(data, actor, check_source: bool = True, commit: bool = 
     return nc
 
 
+def owned_clause(user):
+    """Nonconformities ``user`` owns or holds a corrective action of (a record rule that widens visibility)."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.scope == "dealer":
+        return None
+    return or_(Nonconformity.owner_id == user.id,
+               Nonconformity.id.in_(select(CorrectiveAction.nonconformity_id).where(CorrectiveAction.owner_id == user.id)))
+
+
 def get_nonconformity(nc_id, user=None) -> Nonconformity:
     return get_scoped(Nonconformity, nc_id, user)
 
@@ -569,6 +577,10 @@ def cancel_nonconformity(nc: Nonconformity, actor, version, reason: str):
         raise ValidationError("reason required", {"reason": "required"})
     nc.cancel_reason = reason.strip()
     nc_workflow.apply(nc, "cancel", actor, version=version, comment=reason.strip())
+    owners = [nc.owner] + [a.owner for a in current_actions(nc) if a.state == "open"]
+    notify([o for o in owners if o is not None and o.id != actor.id], N_("Nonconformity %(number)s cancelled"),
+           N_("%(reason)s"), _url("audit.view_nonconformity", record_id=nc.id), number=nc.number,
+           reason=nc.cancel_reason)
     return nc
 
 

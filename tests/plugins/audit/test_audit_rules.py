@@ -313,3 +313,18 @@ def test_checklist_evidence_files(app, client, world):
     assert got.status_code == 200 and got.data == pdf
     assert get(client, u["auditor"], f"{A}/{audit['id']}").json["items"][0]["attachments"][0]["id"] == r.json["id"]
     assert client.get(r.json["url"], headers=api_headers(u["dealer1"])).status_code == 403
+
+
+def test_regional_manager_sees_what_they_own(app, client, world):
+    from core.testing import make_user
+
+    u = world["users"]
+    rm = make_user("rm", roles=["regional_manager"])
+    nc = post(client, u["auditor"], N, nc_body(owner="cs"), 201).json
+    mine = post(client, u["auditor"], N, nc_body(owner="rm"), 201).json
+    get(client, rm, f"{N}/{nc['id']}", 404)
+    assert [i["number"] for i in get(client, rm, N).json["items"]] == [mine["number"]]
+    nc = act(client, u["cs"], N, nc, "analyse", root_cause="r", containment="c").json
+    post(client, u["cs"], C, {"nonconformity_id": nc["id"], "kind": "corrective", "description": "d",
+                              "owner": "rm", "due_on": "2026-04-01"}, 201)
+    assert get(client, rm, f"{N}/{nc['id']}").json["number"] == nc["number"]
