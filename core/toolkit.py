@@ -38,7 +38,10 @@ Time
     ``now()`` and ``today()`` in the business time zone (setting ``core.time_zone``,
     default ``Asia/Shanghai``); ``add_months``; China's working days: ``is_workday``,
     ``add_working_days``, ``working_days_between``.
+Hooks plugins offer each other
+    ``plugin_hook()``: the hook relay (``plugin_hook().audit_review_inputs(...)``).
 Exports
+    ``attachment_response(att)``: an attachment's bytes (inline for images, never cached);
     ``safe_cell`` and ``export_response(filename, header, rows, fmt)``: CSV (UTF-8 BOM)
     or xlsx, with formula-looking cells neutralised; ``read_csv(data, required)`` parses
     an uploaded CSV into dicts (UTF-8 or GB18030, refused past ``max_import_rows()``,
@@ -108,6 +111,13 @@ def validate(schema, data: dict):
         raise ValidationError("invalid input", pydantic_fields(exc)) from None
 
 
+def plugin_hook():
+    """The plugin manager's hook relay, to call a hook a plugin offers (``plugin_hook().rma_line_checks(...)``)."""
+    from flask import current_app
+
+    return current_app.extensions["aftersales"].pm.hook
+
+
 # --- time -----------------------------------------------------------------------------
 
 def business_zone() -> ZoneInfo:
@@ -172,6 +182,19 @@ def ensure_dealer_may_file(dealer) -> None:
 
 
 # --- exports --------------------------------------------------------------------------
+
+def attachment_response(att):
+    """An attachment's bytes: inline for images, a download otherwise; private and never cached."""
+    from urllib.parse import quote
+
+    from flask import Response
+
+    disposition = "inline" if att.content_type.startswith("image/") else "attachment"
+    resp = Response(att.data, mimetype=att.content_type)
+    resp.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(att.filename)}"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
