@@ -10,7 +10,9 @@ response is validated against its declared schema, so the document cannot drift.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -19,6 +21,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
 from core.errors import BadRequest, DomainError, PermissionDenied
 from core.extensions import db
@@ -134,9 +137,39 @@ def _parse_body(model: type[BaseModel]):
     return parsed
 
 
+_QUERY_FORMATS = {int: (re.compile(r"\s*[+-]?\d+\s*"), "expected an integer"),
+                  bool: (re.compile(r"(?i)\s*(true|false|1|0)\s*"), "expected true or false"),
+                  date: (re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*"), "expected a date YYYY-MM-DD")}
+
+
+def _strict_query_errors(model: type[BaseModel], args: dict) -> dict[str, str]:
+    """Query strings in the documented format only: pydantic alone reads ``date_to=0`` as
+    1970-01-01 and ``page=1.0`` as 1."""
+    import types
+    import typing
+
+    errors = {}
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key not in args:
+            continue
+        kinds = [field.annotation]
+        if typing.get_origin(field.annotation) in (typing.Union, types.UnionType):
+            kinds = [k for k in typing.get_args(field.annotation) if k is not type(None)]
+        for kind in kinds:
+            fmt = _QUERY_FORMATS.get(kind)
+            if fmt is not None and len(kinds) == 1 and not fmt[0].fullmatch(args[key]):
+                errors[key] = fmt[1]
+    return errors
+
+
 def _parse_query(model: type[BaseModel]):
+    args = request.args.to_dict()
+    malformed = _strict_query_errors(model, args)
+    if malformed:
+        raise BadRequest("invalid query parameters", malformed, code="bad_query")
     try:
-        parsed = model.model_validate(request.args.to_dict())
+        parsed = model.model_validate(args)
     except pydantic.ValidationError as exc:
         raise BadRequest("invalid query parameters", pydantic_fields(exc), code="bad_query")
     too_large = out_of_range_ints(parsed)
@@ -255,7 +288,11 @@ def register_error_handlers(app):
             codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                      405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
                      422: "validation_error", 429: "too_many_requests"}
-            return error_response(exc.code or 500, codes.get(exc.code, "error"), exc.description or exc.name)
+            resp = error_response(exc.code or 500, codes.get(exc.code, "error"), exc.description or exc.name)
+            for key, value in exc.get_headers():
+                if key.lower() in ("allow", "retry-after"):
+                    resp.headers[key] = value  # 405 names the allowed methods
+            return resp
         from core.web import render_http_error
 
         return render_http_error(exc)
@@ -283,24 +320,27 @@ def openapi_document(app) -> dict:
         for m in (meta.body, meta.response):
             if isinstance(m, type) and issubclass(m, BaseModel):
                 models.add(m)
-    ordered = sorted(models, key=lambda m: m.__name__)
-    _, defs = models_json_schema([(m, "validation" if m not in _responses(routes) else "serialization")
-                                  for m in ordered], ref_template="#/components/schemas/{model}")
-    schemas = defs.get("$defs", {})
+    ordered = sorted(models, key=lambda m: (m.__name__, m.__module__))
+    responses = _responses(routes)
+    keyed = [(m, "validation" if m not in responses else "serialization") for m in ordered]
+    refs, defs = models_json_schema(keyed, ref_template="#/components/schemas/{model}")
+    schemas, renames = _unique_schema_names(defs.get("$defs", {}))
+    ref_of = {model: renames.get(refs[(model, mode)]["$ref"], refs[(model, mode)]["$ref"]) for model, mode in keyed}
     paths: dict = {}
     for rule, meta in sorted(routes, key=lambda rm: rm[0].rule):
-        path = rule.rule
+        # OpenAPI path syntax: /serials/{serial}/history, never Flask's <path:serial>
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         params = []
         for arg in rule.arguments:
             conv = rule._converters.get(arg)
-            typ = "integer" if conv is not None and type(conv).__name__ == "IntegerConverter" else "string"
-            path = path.replace(f"<int:{arg}>", "{" + arg + "}").replace(f"<{arg}>", "{" + arg + "}")
-            params.append({"name": arg, "in": "path", "required": True, "schema": {"type": typ}})
+            schema = ({"type": "integer", "minimum": 0, "maximum": INT32_MAX}
+                      if isinstance(conv, IntegerConverter) else {"type": "string"})
+            params.append({"name": arg, "in": "path", "required": True, "schema": schema})
         if meta.query is not None:
-            qschema = meta.query.model_json_schema()
+            qschema = meta.query.model_json_schema(ref_template="#/components/schemas/{model}")
             for name, prop in qschema.get("properties", {}).items():
                 params.append({"name": name, "in": "query", "required": name in qschema.get("required", []),
-                               "schema": {k: v for k, v in prop.items() if k != "title"}})
+                               "schema": {k: v for k, v in prop.items() if k not in ("title", "default")}})
         for method in meta.methods:
             op: dict = {"summary": meta.summary.splitlines()[0] if meta.summary else "",
                         "operationId": f"{rule.endpoint}_{method.lower()}", "tags": [meta.tag],
@@ -309,11 +349,12 @@ def openapi_document(app) -> dict:
                 op["security"] = [{"bearer": []}]
             if meta.body is not None:
                 op["requestBody"] = {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": f"#/components/schemas/{meta.body.__name__}"}}}}
+                    "schema": {"$ref": ref_of[meta.body]}}}}
             if meta.response is not None:
-                ref = {"$ref": f"#/components/schemas/{meta.response.__name__}"}
-                schema = ({"allOf": [{"$ref": "#/components/schemas/OutPage"},
-                                     {"type": "object", "properties": {"items": {"type": "array", "items": ref}}}]}
+                ref = {"$ref": ref_of[meta.response]}
+                schema = ({"type": "object", "required": ["items", "total", "page", "per_page"],
+                           "properties": {"items": {"type": "array", "items": ref},
+                                          **OutPage.model_json_schema()["properties"]}}
                           if meta.many else ref)
                 op["responses"][str(meta.status)] = {"description": "OK", "content": {"application/json": {"schema": schema}}}
             elif meta.content_type != "application/json":
@@ -326,7 +367,6 @@ def openapi_document(app) -> dict:
                                ("422", "validation error with a field map")):
                 op["responses"][code] = {"description": text, **err}
             paths.setdefault(path, {})[method.lower()] = op
-    schemas["OutPage"] = OutPage.model_json_schema()
     return {
         "openapi": "3.1.0",
         "info": {"title": "aftersales API", "version": "1"},
@@ -335,6 +375,36 @@ def openapi_document(app) -> dict:
         "components": {"schemas": schemas,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+def _unique_schema_names(defs: dict) -> tuple[dict, dict]:
+    """Component names unique across plugins: pydantic qualifies colliding class names
+    (``plugins__rma__schemas__ClaimOut``); they become ``RmaClaimOut``, ``LogisticsClaimOut``
+    (the plugin id in CamelCase), so every plugin's ``$ref`` resolves to its own schema."""
+    renames: dict = {}
+    for name in list(defs):
+        if "__" not in name:
+            continue
+        parts = name.split("__")
+        owner = parts[1] if parts[0] == "plugins" and len(parts) > 2 else parts[0]
+        prefix = "".join(word.capitalize() for word in owner.split("_"))
+        short = parts[-1]
+        new = short if short.startswith(prefix) else prefix + short
+        if new in defs or new in renames.values():  # still taken: the full module path
+            new = "".join(word.capitalize() for word in parts[:-1]) + short
+        renames[f"#/components/schemas/{name}"] = f"#/components/schemas/{new}"
+    if not renames:
+        return defs, {}
+    import json
+
+    text = json.dumps(defs)
+    for old, new in renames.items():
+        text = text.replace(f'"{old}"', f'"{new}"')
+    renamed = {}
+    for name, schema in json.loads(text).items():
+        key = f"#/components/schemas/{name}"
+        renamed[renames[key].rsplit("/", 1)[1] if key in renames else name] = schema
+    return renamed, renames
 
 
 def _responses(routes):
