@@ -325,6 +325,7 @@ def openapi_document(app) -> dict:
     keyed = [(m, "validation" if m not in responses else "serialization") for m in ordered]
     refs, defs = models_json_schema(keyed, ref_template="#/components/schemas/{model}")
     schemas, renames = _unique_schema_names(defs.get("$defs", {}))
+    _bound_integers(schemas)
     ref_of = {model: renames.get(refs[(model, mode)]["$ref"], refs[(model, mode)]["$ref"]) for model, mode in keyed}
     paths: dict = {}
     for rule, meta in sorted(routes, key=lambda rm: rm[0].rule):
@@ -339,8 +340,9 @@ def openapi_document(app) -> dict:
         if meta.query is not None:
             qschema = meta.query.model_json_schema(ref_template="#/components/schemas/{model}")
             for name, prop in qschema.get("properties", {}).items():
+                pschema = _bound_integers({k: v for k, v in prop.items() if k not in ("title", "default")})
                 params.append({"name": name, "in": "query", "required": name in qschema.get("required", []),
-                               "schema": {k: v for k, v in prop.items() if k not in ("title", "default")}})
+                               "schema": pschema})
         for method in meta.methods:
             op: dict = {"summary": meta.summary.splitlines()[0] if meta.summary else "",
                         "operationId": f"{rule.endpoint}_{method.lower()}", "tags": [meta.tag],
@@ -375,6 +377,20 @@ def openapi_document(app) -> dict:
         "components": {"schemas": schemas,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+def _bound_integers(node):
+    """Every integer in the document says the range the API accepts (an INTEGER column's)."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            node.setdefault("maximum", INT32_MAX)
+            node.setdefault("minimum", -INT32_MAX - 1)
+        for value in node.values():
+            _bound_integers(value)
+    elif isinstance(node, list):
+        for value in node:
+            _bound_integers(value)
+    return node
 
 
 def _unique_schema_names(defs: dict) -> tuple[dict, dict]:
