@@ -16,7 +16,7 @@ from sqlalchemy.orm import lazyload
 from core import activity, attachments, calendar, notifications, sequences, settings
 from core.attachments import Attachment
 from core.dealers.models import Dealer
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
 from core.security import check, get_scoped, scoped, visible_dealers_clause
 from core.workflow import Transition, Workflow
@@ -66,11 +66,19 @@ def _draft_only_if_late(record, actor, **kwargs):
         return _l("Only a filed record, or a late filing, can be refused.")
 
 
+def _own_dealer(record, actor, **kw):
+    """Drafts belong to the receiving dealer's own users (or head office): an agent reads its
+    distributors' records but does not edit, file or delete them (the same rule as returns)."""
+    if getattr(actor, "dealer_id", None) is not None and actor.dealer_id != record.dealer_id:
+        raise PermissionDenied("only the dealer that received the goods may do this", code="not_own_dealer")
+
+
 workflow = Workflow(
     model=LogisticsException,
     states=STATES,
     transitions=(
-        Transition("file", ("draft",), "filed", "logistics.file", label=_l("File with the order department")),
+        Transition("file", ("draft",), "filed", "logistics.file", guards=(_own_dealer,),
+                   label=_l("File with the order department")),
         Transition("accept", ("filed",), "accepted", "logistics.decide", label=_l("Accept")),
         Transition("accept_late", ("draft",), "accepted", "logistics.accept_late", label=_l("Accept late")),
         Transition("refuse", ("filed", "draft"), "refused", "logistics.decide",
@@ -301,6 +309,7 @@ def _need_draft(record: LogisticsException, verb: str) -> None:
 
 def update_exception(record: LogisticsException, data, actor) -> LogisticsException:
     check(actor, "logistics.create")
+    _own_dealer(record, actor)
     values = _dump(data)
     version = values.pop("version", None)
     if version is not None and int(version) != record.version:
@@ -342,6 +351,7 @@ def update_exception(record: LogisticsException, data, actor) -> LogisticsExcept
 
 def delete_exception(record: LogisticsException, actor) -> None:
     check(actor, "logistics.create")
+    _own_dealer(record, actor)
     _need_draft(record, "deleted")
     if record.late:
         raise Conflict("a late filing is kept for the order department's decision", code="late_kept")
@@ -355,6 +365,7 @@ def delete_exception(record: LogisticsException, actor) -> None:
 
 def add_attachment(record: LogisticsException, filename: str, data: bytes, purpose: str, actor) -> Attachment:
     check(actor, "logistics.create")
+    _own_dealer(record, actor)
     if purpose not in PURPOSES:
         raise ValidationError("unknown purpose", {"purpose": f"one of {', '.join(PURPOSES)}"})
     if record.state not in ("draft", "filed"):
@@ -367,6 +378,7 @@ def add_attachment(record: LogisticsException, filename: str, data: bytes, purpo
 
 def delete_attachment(record: LogisticsException, att: Attachment, actor) -> None:
     check(actor, "logistics.create")
+    _own_dealer(record, actor)
     _need_draft(record, "changed")
     activity.log(record, "attachment_deleted", {"attachment": (f"{att.purpose}: {att.filename}", None)}, actor=actor)
     db.session.delete(att)
