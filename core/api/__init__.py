@@ -96,6 +96,7 @@ class RouteMeta:
     permission: str | None
     tag: str
     content_type: str = "application/json"
+    idempotent: bool = False  # a creating POST: accepts an Idempotency-Key header
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
@@ -188,6 +189,8 @@ def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, 
     def decorator(view):
         meta = RouteMeta(methods, body, query, response, many, status, summary or (view.__doc__ or "").strip(),
                          auth, permission, tag or bp.name, content_type)
+        creates = methods == ["POST"] and status == 201 and auth
+        meta.idempotent = creates
 
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -195,6 +198,11 @@ def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, 
                 return error_response(401, "unauthorized", "authentication required")
             if permission and not current_user.can(permission):
                 raise PermissionDenied(f"permission {permission!r} required")
+            if creates and request.headers.get(IDEMPOTENCY_HEADER) is not None and current_user.is_authenticated:
+                return idempotent(lambda: run(args, kwargs))
+            return run(args, kwargs)
+
+        def run(args, kwargs):
             if body is not None:
                 kwargs["body"] = _parse_body(body)
             if query is not None:
@@ -217,6 +225,69 @@ def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, 
         return wrapped
 
     return decorator
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def idempotent(call):
+    """Run a creating POST once per ``Idempotency-Key`` and caller: a retry with the same key and
+    body gets the first response again (``Idempotent-Replayed: true``), the same key with another
+    body 422, a retry while the first is still running 409. Keys expire after the setting
+    ``core.idempotency_hours``. The key is claimed (committed) before the view runs, so two
+    concurrent retries cannot both create."""
+    import hashlib
+    from datetime import timedelta
+
+    from flask import Response
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import IntegrityError
+
+    from core import settings
+    from core.model_utils import utcnow
+    from core.users.models import IdempotencyRecord
+
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if not key or len(key) > 255:
+        return error_response(400, "bad_idempotency_key", "Idempotency-Key must be 1 to 255 characters")
+    digest = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n"
+                            + request.get_data(cache=True)).hexdigest()
+    user_id, now = current_user.id, utcnow()
+    record = db.session.get(IdempotencyRecord, (user_id, key))
+    if record is not None and record.expires_at > now:
+        if record.request_hash != digest:
+            return error_response(422, "idempotency_key_reused", "this Idempotency-Key was used for another request",
+                                  {IDEMPOTENCY_HEADER: "already used with a different request"})
+        if not record.status:
+            return error_response(409, "idempotency_in_progress", "the first request with this key is still running")
+        replay = Response(record.body, status=record.status, mimetype="application/json")
+        replay.headers["Idempotent-Replayed"] = "true"
+        return replay
+    db.session.execute(delete(IdempotencyRecord).where(
+        IdempotencyRecord.expires_at <= now, IdempotencyRecord.user_id == user_id))
+    db.session.add(IdempotencyRecord(user_id=user_id, key=key, request_hash=digest, status=0, body="",
+                                     created_at=now,
+                                     expires_at=now + timedelta(hours=settings.get("core.idempotency_hours"))))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return error_response(409, "idempotency_in_progress", "the first request with this key is still running")
+    claim = (IdempotencyRecord.user_id == user_id) & (IdempotencyRecord.key == key)
+    try:
+        resp = call()
+    except BaseException:
+        db.session.rollback()
+        db.session.execute(delete(IdempotencyRecord).where(claim))  # a failed request may be retried
+        db.session.commit()
+        raise
+    if 200 <= resp.status_code < 300:
+        db.session.execute(update(IdempotencyRecord).where(claim).values(status=resp.status_code,
+                                                                          body=resp.get_data(as_text=True)))
+    else:
+        db.session.execute(delete(IdempotencyRecord).where(claim))
+    db.session.commit()
+    return resp
 
 
 def _validate_response(model, result, many):
@@ -349,6 +420,11 @@ def openapi_document(app) -> dict:
                         "parameters": params, "responses": {}}
             if meta.auth:
                 op["security"] = [{"bearer": []}]
+            if meta.idempotent:
+                op["parameters"] = params + [{
+                    "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
+                    "description": "a retry with the same key returns the first response; another body: 422",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255}}]
             if meta.body is not None:
                 op["requestBody"] = {"required": True, "content": {"application/json": {
                     "schema": {"$ref": ref_of[meta.body]}}}}
