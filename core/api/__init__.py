@@ -10,7 +10,9 @@ response is validated against its declared schema, so the document cannot drift.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -19,6 +21,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
 from core.errors import BadRequest, DomainError, PermissionDenied
 from core.extensions import db
@@ -93,6 +96,7 @@ class RouteMeta:
     permission: str | None
     tag: str
     content_type: str = "application/json"
+    idempotent: bool = False  # a creating POST: accepts an Idempotency-Key header
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
@@ -134,9 +138,39 @@ def _parse_body(model: type[BaseModel]):
     return parsed
 
 
+_QUERY_FORMATS = {int: (re.compile(r"\s*[+-]?\d+\s*"), "expected an integer"),
+                  bool: (re.compile(r"(?i)\s*(true|false|1|0)\s*"), "expected true or false"),
+                  date: (re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*"), "expected a date YYYY-MM-DD")}
+
+
+def _strict_query_errors(model: type[BaseModel], args: dict) -> dict[str, str]:
+    """Query strings in the documented format only: pydantic alone reads ``date_to=0`` as
+    1970-01-01 and ``page=1.0`` as 1."""
+    import types
+    import typing
+
+    errors = {}
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key not in args:
+            continue
+        kinds = [field.annotation]
+        if typing.get_origin(field.annotation) in (typing.Union, types.UnionType):
+            kinds = [k for k in typing.get_args(field.annotation) if k is not type(None)]
+        for kind in kinds:
+            fmt = _QUERY_FORMATS.get(kind)
+            if fmt is not None and len(kinds) == 1 and not fmt[0].fullmatch(args[key]):
+                errors[key] = fmt[1]
+    return errors
+
+
 def _parse_query(model: type[BaseModel]):
+    args = request.args.to_dict()
+    malformed = _strict_query_errors(model, args)
+    if malformed:
+        raise BadRequest("invalid query parameters", malformed, code="bad_query")
     try:
-        parsed = model.model_validate(request.args.to_dict())
+        parsed = model.model_validate(args)
     except pydantic.ValidationError as exc:
         raise BadRequest("invalid query parameters", pydantic_fields(exc), code="bad_query")
     too_large = out_of_range_ints(parsed)
@@ -155,6 +189,8 @@ def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, 
     def decorator(view):
         meta = RouteMeta(methods, body, query, response, many, status, summary or (view.__doc__ or "").strip(),
                          auth, permission, tag or bp.name, content_type)
+        creates = methods == ["POST"] and status == 201 and auth
+        meta.idempotent = creates
 
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -162,6 +198,11 @@ def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, 
                 return error_response(401, "unauthorized", "authentication required")
             if permission and not current_user.can(permission):
                 raise PermissionDenied(f"permission {permission!r} required")
+            if creates and request.headers.get(IDEMPOTENCY_HEADER) is not None and current_user.is_authenticated:
+                return idempotent(lambda: run(args, kwargs))
+            return run(args, kwargs)
+
+        def run(args, kwargs):
             if body is not None:
                 kwargs["body"] = _parse_body(body)
             if query is not None:
@@ -184,6 +225,69 @@ def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, 
         return wrapped
 
     return decorator
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def idempotent(call):
+    """Run a creating POST once per ``Idempotency-Key`` and caller: a retry with the same key and
+    body gets the first response again (``Idempotent-Replayed: true``), the same key with another
+    body 422, a retry while the first is still running 409. Keys expire after the setting
+    ``core.idempotency_hours``. The key is claimed (committed) before the view runs, so two
+    concurrent retries cannot both create."""
+    import hashlib
+    from datetime import timedelta
+
+    from flask import Response
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import IntegrityError
+
+    from core import settings
+    from core.model_utils import utcnow
+    from core.users.models import IdempotencyRecord
+
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if not key or len(key) > 255:
+        return error_response(400, "bad_idempotency_key", "Idempotency-Key must be 1 to 255 characters")
+    digest = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n"
+                            + request.get_data(cache=True)).hexdigest()
+    user_id, now = current_user.id, utcnow()
+    record = db.session.get(IdempotencyRecord, (user_id, key))
+    if record is not None and record.expires_at > now:
+        if record.request_hash != digest:
+            return error_response(422, "idempotency_key_reused", "this Idempotency-Key was used for another request",
+                                  {IDEMPOTENCY_HEADER: "already used with a different request"})
+        if not record.status:
+            return error_response(409, "idempotency_in_progress", "the first request with this key is still running")
+        replay = Response(record.body, status=record.status, mimetype="application/json")
+        replay.headers["Idempotent-Replayed"] = "true"
+        return replay
+    db.session.execute(delete(IdempotencyRecord).where(
+        IdempotencyRecord.expires_at <= now, IdempotencyRecord.user_id == user_id))
+    db.session.add(IdempotencyRecord(user_id=user_id, key=key, request_hash=digest, status=0, body="",
+                                     created_at=now,
+                                     expires_at=now + timedelta(hours=settings.get("core.idempotency_hours"))))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return error_response(409, "idempotency_in_progress", "the first request with this key is still running")
+    claim = (IdempotencyRecord.user_id == user_id) & (IdempotencyRecord.key == key)
+    try:
+        resp = call()
+    except BaseException:
+        db.session.rollback()
+        db.session.execute(delete(IdempotencyRecord).where(claim))  # a failed request may be retried
+        db.session.commit()
+        raise
+    if 200 <= resp.status_code < 300:
+        db.session.execute(update(IdempotencyRecord).where(claim).values(status=resp.status_code,
+                                                                          body=resp.get_data(as_text=True)))
+    else:
+        db.session.execute(delete(IdempotencyRecord).where(claim))
+    db.session.commit()
+    return resp
 
 
 def _validate_response(model, result, many):
@@ -255,7 +359,11 @@ def register_error_handlers(app):
             codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                      405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
                      422: "validation_error", 429: "too_many_requests"}
-            return error_response(exc.code or 500, codes.get(exc.code, "error"), exc.description or exc.name)
+            resp = error_response(exc.code or 500, codes.get(exc.code, "error"), exc.description or exc.name)
+            for key, value in exc.get_headers():
+                if key.lower() in ("allow", "retry-after"):
+                    resp.headers[key] = value  # 405 names the allowed methods
+            return resp
         from core.web import render_http_error
 
         return render_http_error(exc)
@@ -283,37 +391,48 @@ def openapi_document(app) -> dict:
         for m in (meta.body, meta.response):
             if isinstance(m, type) and issubclass(m, BaseModel):
                 models.add(m)
-    ordered = sorted(models, key=lambda m: m.__name__)
-    _, defs = models_json_schema([(m, "validation" if m not in _responses(routes) else "serialization")
-                                  for m in ordered], ref_template="#/components/schemas/{model}")
-    schemas = defs.get("$defs", {})
+    ordered = sorted(models, key=lambda m: (m.__name__, m.__module__))
+    responses = _responses(routes)
+    keyed = [(m, "validation" if m not in responses else "serialization") for m in ordered]
+    refs, defs = models_json_schema(keyed, ref_template="#/components/schemas/{model}")
+    schemas, renames = _unique_schema_names(defs.get("$defs", {}))
+    _bound_integers(schemas)
+    ref_of = {model: renames.get(refs[(model, mode)]["$ref"], refs[(model, mode)]["$ref"]) for model, mode in keyed}
     paths: dict = {}
     for rule, meta in sorted(routes, key=lambda rm: rm[0].rule):
-        path = rule.rule
+        # OpenAPI path syntax: /serials/{serial}/history, never Flask's <path:serial>
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         params = []
         for arg in rule.arguments:
             conv = rule._converters.get(arg)
-            typ = "integer" if conv is not None and type(conv).__name__ == "IntegerConverter" else "string"
-            path = path.replace(f"<int:{arg}>", "{" + arg + "}").replace(f"<{arg}>", "{" + arg + "}")
-            params.append({"name": arg, "in": "path", "required": True, "schema": {"type": typ}})
+            schema = ({"type": "integer", "minimum": 0, "maximum": INT32_MAX}
+                      if isinstance(conv, IntegerConverter) else {"type": "string"})
+            params.append({"name": arg, "in": "path", "required": True, "schema": schema})
         if meta.query is not None:
-            qschema = meta.query.model_json_schema()
+            qschema = meta.query.model_json_schema(ref_template="#/components/schemas/{model}")
             for name, prop in qschema.get("properties", {}).items():
+                pschema = _bound_integers({k: v for k, v in prop.items() if k not in ("title", "default")})
                 params.append({"name": name, "in": "query", "required": name in qschema.get("required", []),
-                               "schema": {k: v for k, v in prop.items() if k != "title"}})
+                               "schema": pschema})
         for method in meta.methods:
             op: dict = {"summary": meta.summary.splitlines()[0] if meta.summary else "",
                         "operationId": f"{rule.endpoint}_{method.lower()}", "tags": [meta.tag],
                         "parameters": params, "responses": {}}
             if meta.auth:
                 op["security"] = [{"bearer": []}]
+            if meta.idempotent:
+                op["parameters"] = params + [{
+                    "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
+                    "description": "a retry with the same key returns the first response; another body: 422",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255}}]
             if meta.body is not None:
                 op["requestBody"] = {"required": True, "content": {"application/json": {
-                    "schema": {"$ref": f"#/components/schemas/{meta.body.__name__}"}}}}
+                    "schema": {"$ref": ref_of[meta.body]}}}}
             if meta.response is not None:
-                ref = {"$ref": f"#/components/schemas/{meta.response.__name__}"}
-                schema = ({"allOf": [{"$ref": "#/components/schemas/OutPage"},
-                                     {"type": "object", "properties": {"items": {"type": "array", "items": ref}}}]}
+                ref = {"$ref": ref_of[meta.response]}
+                schema = ({"type": "object", "required": ["items", "total", "page", "per_page"],
+                           "properties": {"items": {"type": "array", "items": ref},
+                                          **OutPage.model_json_schema()["properties"]}}
                           if meta.many else ref)
                 op["responses"][str(meta.status)] = {"description": "OK", "content": {"application/json": {"schema": schema}}}
             elif meta.content_type != "application/json":
@@ -326,7 +445,6 @@ def openapi_document(app) -> dict:
                                ("422", "validation error with a field map")):
                 op["responses"][code] = {"description": text, **err}
             paths.setdefault(path, {})[method.lower()] = op
-    schemas["OutPage"] = OutPage.model_json_schema()
     return {
         "openapi": "3.1.0",
         "info": {"title": "aftersales API", "version": "1"},
@@ -335,6 +453,50 @@ def openapi_document(app) -> dict:
         "components": {"schemas": schemas,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+def _bound_integers(node):
+    """Every integer in the document says the range the API accepts (an INTEGER column's)."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            node.setdefault("maximum", INT32_MAX)
+            node.setdefault("minimum", -INT32_MAX - 1)
+        for value in node.values():
+            _bound_integers(value)
+    elif isinstance(node, list):
+        for value in node:
+            _bound_integers(value)
+    return node
+
+
+def _unique_schema_names(defs: dict) -> tuple[dict, dict]:
+    """Component names unique across plugins: pydantic qualifies colliding class names
+    (``plugins__rma__schemas__ClaimOut``); they become ``RmaClaimOut``, ``LogisticsClaimOut``
+    (the plugin id in CamelCase), so every plugin's ``$ref`` resolves to its own schema."""
+    renames: dict = {}
+    for name in list(defs):
+        if "__" not in name:
+            continue
+        parts = name.split("__")
+        owner = parts[1] if parts[0] == "plugins" and len(parts) > 2 else parts[0]
+        prefix = "".join(word.capitalize() for word in owner.split("_"))
+        short = parts[-1]
+        new = short if short.startswith(prefix) else prefix + short
+        if new in defs or new in renames.values():  # still taken: the full module path
+            new = "".join(word.capitalize() for word in parts[:-1]) + short
+        renames[f"#/components/schemas/{name}"] = f"#/components/schemas/{new}"
+    if not renames:
+        return defs, {}
+    import json
+
+    text = json.dumps(defs)
+    for old, new in renames.items():
+        text = text.replace(f'"{old}"', f'"{new}"')
+    renamed = {}
+    for name, schema in json.loads(text).items():
+        key = f"#/components/schemas/{name}"
+        renamed[renames[key].rsplit("/", 1)[1] if key in renames else name] = schema
+    return renamed, renames
 
 
 def _responses(routes):

@@ -11,6 +11,7 @@ from typing import Callable
 from flask_login import current_user
 
 from core.api import paginate, route
+from core.errors import NotFound
 from core.events import commit
 from core.security import ensure
 
@@ -48,15 +49,21 @@ class CrudApi:
         def get_view(id: int):  # noqa: A002 - the documented path parameter is {id}
             return self.serialize(self.load(id))
 
+        def readable(id):  # noqa: A002
+            # who may not read the resource gets 404 for every id, existing or not (no id probing)
+            if not current_user.can(self.view_permission):
+                raise NotFound(f"{self.name} {id} not found")
+            return self.load(id)
+
         def update_view(id: int, body):  # noqa: A002
-            record = self.load(id)
+            record = readable(id)
             ensure(current_user, self.manage_permission)
             self.update(record, body, current_user)
             commit()
             return self.serialize(record)
 
         def delete_view(id: int):  # noqa: A002
-            record = self.load(id)
+            record = readable(id)
             ensure(current_user, self.manage_permission)
             self.delete(record, current_user)
             commit()

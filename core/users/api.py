@@ -116,7 +116,7 @@ def list_activity(query: ActivityQuery):
     entries = activity.entries_for(query.model, query.id)
     items = [{"id": e.id, "action": e.action, "actor": e.actor.username if e.actor else None,
               "created_at": e.created_at.isoformat(), "changes": e.changes, "comment": e.comment} for e in entries]
-    return {"items": items, "total": len(items), "page": 1, "per_page": len(items) or 1}
+    return {"items": items, "total": len(items), "page": 1, "per_page": len(items) or 1, "pages": 1}
 
 
 def _model_for(name: str):

@@ -40,7 +40,8 @@ def weakness(password: str, username: str = "") -> str | None:
     lowered = password.lower()
     if lowered in common_passwords():
         return "this password is one of the most commonly used passwords"
-    if username and username.strip() and username.strip().lower() in lowered:
+    name = (username or "").strip().lower()
+    if name and (lowered == name or (len(name) >= 4 and name in lowered)):
         return "the password must not contain the username"
     core = re.sub(r"[\W_]+$", "", re.sub(r"^[\W_]+", "", lowered))
     stripped = re.sub(r"(19|20)\d\d$", "", core) or core  # "password2026"

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import lazyload
 
-from core.toolkit import (Attachment, Conflict, Dealer, NotFound, Transition, ValidationError, Workflow,
+from core.toolkit import (Attachment, Conflict, Dealer, NotFound, PermissionDenied, Transition, ValidationError, Workflow,
                          activity, attachments, calendar, check, db, get_scoped, notifications, scoped,
                          sequences, settings, today, visible_dealers_clause)
 from plugins.logistics.models import (CLAIM_STATES, PURPOSES, SIGNED_DOCUMENT, STATES, LogisticsException,
@@ -57,11 +57,19 @@ def _draft_only_if_late(record, actor, **kwargs):
         return _l("Only a filed record, or a late filing, can be refused.")
 
 
+def _own_dealer(record, actor, **kw):
+    """Drafts belong to the receiving dealer's own users (or head office): an agent reads its
+    distributors' records but does not edit, file or delete them (the same rule as returns)."""
+    if getattr(actor, "dealer_id", None) is not None and actor.dealer_id != record.dealer_id:
+        raise PermissionDenied("only the dealer that received the goods may do this", code="not_own_dealer")
+
+
 workflow = Workflow(
     model=LogisticsException,
     states=STATES,
     transitions=(
-        Transition("file", ("draft",), "filed", "logistics.file", label=_l("File with the order department")),
+        Transition("file", ("draft",), "filed", "logistics.file", guards=(_own_dealer,),
+                   label=_l("File with the order department")),
         Transition("accept", ("filed",), "accepted", "logistics.decide", label=_l("Accept")),
         Transition("accept_late", ("draft",), "accepted", "logistics.accept_late", label=_l("Accept late")),
         Transition("refuse", ("filed", "draft"), "refused", "logistics.decide",
@@ -292,6 +300,7 @@ def _need_draft(record: LogisticsException, verb: str) -> None:
 
 def update_exception(record: LogisticsException, data, actor) -> LogisticsException:
     check(actor, "logistics.create")
+    _own_dealer(record, actor)
     values = _dump(data)
     version = values.pop("version", None)
     if version is not None and int(version) != record.version:
@@ -333,6 +342,7 @@ def update_exception(record: LogisticsException, data, actor) -> LogisticsExcept
 
 def delete_exception(record: LogisticsException, actor) -> None:
     check(actor, "logistics.create")
+    _own_dealer(record, actor)
     _need_draft(record, "deleted")
     if record.late:
         raise Conflict("a late filing is kept for the order department's decision", code="late_kept")
@@ -346,6 +356,7 @@ def delete_exception(record: LogisticsException, actor) -> None:
 
 def add_attachment(record: LogisticsException, filename: str, data: bytes, purpose: str, actor) -> Attachment:
     check(actor, "logistics.create")
+    _own_dealer(record, actor)
     if purpose not in PURPOSES:
         raise ValidationError("unknown purpose", {"purpose": f"one of {', '.join(PURPOSES)}"})
     if record.state not in ("draft", "filed"):
@@ -358,6 +369,7 @@ def add_attachment(record: LogisticsException, filename: str, data: bytes, purpo
 
 def delete_attachment(record: LogisticsException, att: Attachment, actor) -> None:
     check(actor, "logistics.create")
+    _own_dealer(record, actor)
     _need_draft(record, "changed")
     activity.log(record, "attachment_deleted", {"attachment": (f"{att.purpose}: {att.filename}", None)}, actor=actor)
     db.session.delete(att)

@@ -30,7 +30,8 @@ def _page(items: list, query) -> dict:
        tag="spares")
 def list_obligations(query: ObligationQuery):
     """Obligation rules, filtered by part, scope or dealer."""
-    stmt = select(Obligation).join(Product, Product.id == Obligation.part_id).order_by(Product.sku, Obligation.id)
+    stmt = services.visible_obligations(
+        select(Obligation).join(Product, Product.id == Obligation.part_id).order_by(Product.sku, Obligation.id))
     if query.sku:
         stmt = stmt.where(Product.sku == query.sku)
     if query.dealer_code:
@@ -214,6 +215,7 @@ def list_stock(query: StockQuery):
        tag="spares")
 def list_movements(query: MovementQuery):
     """The append-only stock ledger, newest first."""
+    services.ensure_head_office(current_user)
     stmt = select(Movement).order_by(Movement.id.desc())
     if query.sku:
         stmt = stmt.where(Movement.part_id.in_(select(Product.id).where(Product.sku == query.sku)))

@@ -125,11 +125,30 @@ def delete_obligation(ob: Obligation, actor=None) -> None:
     db.session.flush()
 
 
-def get_obligation(ob_id) -> Obligation:
-    ob = db.session.get(Obligation, ob_id) if str(ob_id).isdigit() else None
+def visible_obligations(stmt, user=None):
+    """General rules (by region, class, kind or for all) are visible to every holder of
+    spares.stock; a dealer-specific one follows the dealer record rule (a regional manager sees
+    only its region's dealers' obligations)."""
+    from flask_login import current_user
+
+    from core.toolkit import visible_dealers_clause
+
+    clause = visible_dealers_clause(Obligation.dealer_id, current_user if user is None else user)
+    return stmt if clause is None else stmt.where(or_(Obligation.dealer_id.is_(None), clause))
+
+
+def get_obligation(ob_id, user=None) -> Obligation:
+    ob = (db.session.scalar(visible_obligations(select(Obligation).where(Obligation.id == int(ob_id)), user))
+          if str(ob_id).isdigit() else None)
     if ob is None:
         raise NotFound(f"obligation {ob_id} not found")
     return ob
+
+
+def ensure_head_office(user) -> None:
+    """The movement ledger names every dealer's applications: head-office roles only (403)."""
+    if getattr(user, "scope", None) != "all":
+        raise PermissionDenied("the movement ledger is for head office", code="head_office_only")
 
 
 def serialize_obligation(ob: Obligation) -> dict:

@@ -138,7 +138,7 @@ obligations_crud = Crud(
     from_record=lambda o: {**services.serialize_obligation(o), "dealer_code": o.dealer.code if o.dealer else "",
                            "region_code": o.region.code if o.region else "", "abc_class": o.abc_class or "",
                            "dealer_kind": o.dealer_kind or ""},
-    base_stmt=lambda: select(Obligation).join(Product, Product.id == Obligation.part_id),
+    base_stmt=lambda: services.visible_obligations(select(Obligation).join(Product, Product.id == Obligation.part_id)),
     search=lambda q: Product.sku.ilike(f"%{q}%") | Product.name.ilike(f"%{q}%"),
     filters=[Filter("scope", _l("Applies to"), lambda: list(SCOPE_LABELS.items()), lambda stmt, v: stmt.where({
         "dealer": Obligation.dealer_id.is_not(None),
@@ -406,6 +406,7 @@ def _tuple_page(stmt, order):
 @bp.route("/movements/")
 @require("spares.stock")
 def movements():
+    services.ensure_head_office(current_user)
     stmt = select(Movement).join(Product, Product.id == Movement.part_id)
     kind = request.args.get("kind", "")
     if kind in KIND_LABELS:

@@ -81,3 +81,26 @@ def test_csv_imports_are_bounded_in_rows_and_reported_errors(app, client):
         import_dealers_csv("code,name\n" + "".join(f"D{i},Name\n" for i in range(501)))
     assert "more than 500 rows" in err.value.fields["file"]
     db.session.rollback()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/users/{id}", "/api/v1/regions/{id}", "/api/v1/product-categories/{id}",
+                                  "/api/v1/products/{id}"])
+def test_patch_and_delete_answer_404_to_those_who_may_not_read(app, client, path):
+    from core.testing import make_category, make_product
+
+    admin = make_user("admin")
+    region = make_region("EAST")
+    category = make_category()
+    product = make_product("P1", category=category)
+    dealer_user = make_user("d", roles=["dealer"], dealer=make_dealer("D1", region=region))
+    existing = {"users": admin.id, "regions": region.id, "product-categories": category.id, "products": product.id}
+    record_id = existing[path.split("/")[3]]
+    h = api_headers(dealer_user)
+    readable = client.get(path.format(id=record_id), headers=h).status_code == 200
+    for method in ("patch", "delete"):
+        there = getattr(client, method)(path.format(id=record_id), headers=h, json={} if method == "patch" else None)
+        absent = getattr(client, method)(path.format(id=999999), headers=h, json={} if method == "patch" else None)
+        if readable:
+            assert there.status_code == 403 and absent.status_code == 404
+        else:
+            assert there.status_code == absent.status_code == 404, method  # before: 403 vs 404 told ids apart
