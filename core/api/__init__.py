@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+from flask_babel import gettext as _
 import pydantic
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
@@ -88,25 +89,25 @@ def pydantic_fields(exc: pydantic.ValidationError, prefix: str = "") -> dict[str
 
 def _parse_body(model: type[BaseModel]):
     if not request.is_json:
-        raise BadRequest("expected a JSON body (Content-Type: application/json)", code="malformed")
+        raise BadRequest(_("expected a JSON body (Content-Type: application/json)"), code="malformed")
     payload = request.get_json(silent=True)
     if payload is None:
-        raise BadRequest("the body is not valid JSON", code="malformed")
+        raise BadRequest(_("the body is not valid JSON"), code="malformed")
     if not isinstance(payload, dict):
-        raise BadRequest("the body must be a JSON object", code="malformed")
+        raise BadRequest(_("the body must be a JSON object"), code="malformed")
     try:
         return model.model_validate(payload)
     except pydantic.ValidationError as exc:
         from core.errors import ValidationError
 
-        raise ValidationError("invalid input", pydantic_fields(exc))
+        raise ValidationError(_("invalid input"), pydantic_fields(exc))
 
 
 def _parse_query(model: type[BaseModel]):
     try:
         return model.model_validate(request.args.to_dict())
     except pydantic.ValidationError as exc:
-        raise BadRequest("invalid query parameters", pydantic_fields(exc), code="bad_query")
+        raise BadRequest(_("invalid query parameters"), pydantic_fields(exc), code="bad_query")
 
 
 def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, response=None,
@@ -125,7 +126,7 @@ def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, 
             if auth and not current_user.is_authenticated:
                 return error_response(401, "unauthorized", "authentication required")
             if permission and not current_user.can(permission):
-                raise PermissionDenied(f"permission {permission!r} required")
+                raise PermissionDenied(_("permission %(permission)r required", permission=permission))
             if body is not None:
                 kwargs["body"] = _parse_body(body)
             if query is not None:

@@ -34,7 +34,7 @@ def labels_pdf(rma) -> bytes:
     buf = io.BytesIO()
     size = landscape(A6)
     c = canvas.Canvas(buf, pagesize=size)
-    c.setTitle(f"{rma.number} labels")
+    c.setTitle(_("%(number)s box labels", number=rma.number))
     boxes = max(1, rma.boxes or 1)
     pieces = sum(l.quantity for l in rma.lines)
     unit, receiver = receiving_unit_text(rma)
