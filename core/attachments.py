@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, defer, mapped_column
 
@@ -54,12 +55,12 @@ def add(model: str, record_id: int, filename: str, data: bytes, actor=None, purp
         field: str = "attachment") -> Attachment:
     limit_kb = settings.get("core.attachment_max_kb")
     if not data:
-        raise ValidationError("empty file", {field: "empty file"})
+        raise ValidationError(_("empty file"), {field: _("empty file")})
     if len(data) > limit_kb * 1024:
-        raise ValidationError("file too large", {field: f"larger than {limit_kb} KB"})
+        raise ValidationError(_("file too large"), {field: _("larger than %(limit_kb)s KB", limit_kb=limit_kb)})
     content_type = sniff(data)
     if content_type is None:
-        raise ValidationError("unsupported file", {field: "only PNG, JPEG, GIF, WebP images and PDF are accepted"})
+        raise ValidationError(_("unsupported file"), {field: _("only PNG, JPEG, GIF, WebP images and PDF are accepted")})
     safe_name = "".join(c for c in filename if c.isalnum() or c in "._- ")[:200] or "file"
     att = Attachment(model=model, record_id=record_id, purpose=purpose, filename=safe_name,
                      content_type=content_type, size=len(data), data=data,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, false, or_, select
 
@@ -34,7 +35,7 @@ def require(*permissions: str):
 def check(user, permission: str) -> None:
     """Raise PermissionDenied unless ``user`` holds ``permission`` (for services)."""
     if user is None or not user.can(permission):
-        raise PermissionDenied(f"permission {permission!r} required", code="forbidden")
+        raise PermissionDenied(_("permission %(permission)r required", permission=permission), code="forbidden")
 
 
 def dealer_column(model):
@@ -136,14 +137,14 @@ def get_scoped(model, record_id, user=None, options=()):
     try:
         record_id = int(record_id)
     except (TypeError, ValueError):
-        raise NotFound("not found")
+        raise NotFound(_("not found"))
     pk = model.__mapper__.primary_key[0]
     stmt = scoped(select(model).where(pk == record_id), model, user)
     if options:
         stmt = stmt.options(*options)
     record = db.session.scalars(stmt).unique().first()
     if record is None:
-        raise NotFound(f"{model.__name__} {record_id} not found")
+        raise NotFound(_("%(model)s %(record_id)s not found", model=model.__name__, record_id=record_id))
     return record
 
 
@@ -162,7 +163,7 @@ def is_api_request() -> bool:
 
 def ensure(user, permission: str):
     if not user.can(permission):
-        raise PermissionDenied(f"permission {permission!r} required")
+        raise PermissionDenied(_("permission %(permission)r required", permission=permission))
 
 
 # --- field-level visibility ------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app, g, has_request_context
+from flask_babel import gettext as _
 from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,9 +47,9 @@ def _coerce(decl, raw):
     try:
         value = decl.type(raw) if not isinstance(raw, decl.type) else raw
     except (TypeError, ValueError, InvalidOperation):
-        raise ValidationError("invalid setting", {decl.key: f"expected {decl.type.__name__}"})
+        raise ValidationError(_("invalid setting"), {decl.key: _("expected %(type)s", type=decl.type.__name__)})
     if decl.minimum is not None and value < decl.minimum:
-        raise ValidationError("invalid setting", {decl.key: f">= {decl.minimum}"})
+        raise ValidationError(_("invalid setting"), {decl.key: _(">= %(decl_minimum)s", decl_minimum=decl.minimum)})
     return value
 
 
@@ -67,7 +68,7 @@ def set_value(key: str, raw, actor=None) -> None:
 
     decl = declared().get(key)
     if decl is None:
-        raise ValidationError("unknown setting", {key: "unknown setting"})
+        raise ValidationError(_("unknown setting"), {key: _("unknown setting")})
     value = _coerce(decl, raw)
     stored_value = str(value) if isinstance(value, Decimal) else value
     row = db.session.get(SettingValue, key)

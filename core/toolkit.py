@@ -40,6 +40,10 @@ Time
     ``add_working_days``, ``working_days_between``.
 Hooks plugins offer each other
     ``plugin_hook()``: the hook relay (``plugin_hook().audit_review_inputs(...)``).
+Enumerations
+    ``Choice(("value", _l("Label")), ...)``: an enum's values and labels declared once;
+    iterates over the values, ``.labels`` (dict), ``.label(v)``, ``.choices()`` for WTForms
+    and filters, ``.literal`` for pydantic schemas.
 Exports
     ``attachment_response(att)``: an attachment's bytes (inline for images, never cached);
     ``safe_cell`` and ``export_response(filename, header, rows, fmt)``: CSV (UTF-8 BOM)
@@ -63,6 +67,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
+from flask_babel import gettext as _
 
 from core import activity, attachments, benchdata, calendar, events, notifications, sequences, settings  # noqa: F401
 from core.api import ListQuery, OutSchema, Schema, paginate, pydantic_fields, route  # noqa: F401
@@ -108,7 +113,59 @@ def validate(schema, data: dict):
     try:
         return schema.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise ValidationError("invalid input", pydantic_fields(exc)) from None
+        raise ValidationError(_("invalid input"), pydantic_fields(exc)) from None
+
+
+# --- enumerations ---------------------------------------------------------------------
+
+class Choice:
+    """An enum declared once (Odoo's ``Selection``): values in order, each with its label.
+
+    ``FLAGS = Choice(("opened", _l("Package opened")), ...)``; ``for v in FLAGS`` gives the
+    values, ``"opened" in FLAGS`` tests one, ``FLAGS.labels["opened"]``/``FLAGS.label(v)``
+    the label (the value itself when unknown), ``FLAGS.choices()`` ``[(value, label)]`` for
+    WTForms select fields and list filters, ``FLAGS.literal`` a ``typing.Literal`` for schemas.
+    """
+
+    def __init__(self, *pairs):
+        self.values = tuple(value for value, _label in pairs)
+        if len(set(self.values)) != len(self.values):
+            raise ValueError(f"duplicate values in {self.values}")
+        self.labels = dict(pairs)
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __len__(self):
+        return len(self.values)
+
+    def __contains__(self, value):
+        return value in self.labels
+
+    def __getitem__(self, index):
+        return self.values[index]
+
+    def __add__(self, other):
+        return self.values + tuple(other)
+
+    def __radd__(self, other):
+        return tuple(other) + self.values
+
+    def __repr__(self):
+        return f"Choice{self.values}"
+
+    def label(self, value):
+        return self.labels.get(value, value)
+
+    def choices(self, blank=None) -> list:
+        out = [(value, label) for value, label in self.labels.items()]
+        return ([("", blank)] + out) if blank is not None else out
+
+    @property
+    def literal(self):
+        from typing import Literal
+
+        return Literal[self.values]
 
 
 def plugin_hook():
@@ -162,22 +219,22 @@ def acting_dealer(user, dealer_code: str | None = None, field: str = "dealer_cod
     if getattr(user, "scope", None) == "dealer":
         own = user.dealer
         if own is None:
-            raise ValidationError("no dealer", {field: "your login is not linked to a dealer"})
+            raise ValidationError(_("no dealer"), {field: _("your login is not linked to a dealer")})
         if dealer_code and dealer_code != own.code:
-            raise ValidationError("staff only", {field: "only head-office staff may name a dealer"})
+            raise ValidationError(_("staff only"), {field: _("only head-office staff may name a dealer")})
         return own
     if not dealer_code:
-        raise ValidationError("dealer required", {field: "required"})
+        raise ValidationError(_("dealer required"), {field: _("required")})
     dealer = db.session.scalar(scoped(select(Dealer).where(Dealer.code == dealer_code), Dealer, user))
     if dealer is None:
-        raise ValidationError("unknown dealer", {field: f"no dealer with code {dealer_code!r}"})
+        raise ValidationError(_("unknown dealer"), {field: _("no dealer with code %(dealer_code)r", dealer_code=dealer_code)})
     return dealer
 
 
 def ensure_dealer_may_file(dealer) -> None:
     """One rule for every plugin: a suspended or disqualified dealer files nothing new (409)."""
     if dealer is not None and dealer.status in ("suspended", "disqualified"):
-        raise Conflict(f"dealer {dealer.code} is {dealer.status} and cannot file new records",
+        raise Conflict(_("dealer %(dealer_code)s is %(dealer_status)s and cannot file new records", dealer_code=dealer.code, dealer_status=dealer.status),
                        code=f"dealer_{dealer.status}")
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from flask_babel import gettext as _
+
 from core import activity, events
 from core.errors import Conflict, PermissionDenied
 
@@ -45,7 +47,7 @@ class Workflow:
         try:
             return self._by_name[name]
         except KeyError:
-            raise Conflict(f"unknown action {name!r}", code="unknown_action") from None
+            raise Conflict(_("unknown action %(name)r", name=name), code="unknown_action") from None
 
     def allowed(self, record, user) -> list[Transition]:
         """Transitions open from the record's state that ``user`` holds the permission for."""
@@ -55,12 +57,12 @@ class Workflow:
     def check(self, record, name: str, actor, version: int | None = None, **kwargs) -> Transition:
         t = self.transition(name)
         if not actor.can(t.permission):
-            raise PermissionDenied(f"you may not {name} this record", code="forbidden")
+            raise PermissionDenied(_("you may not %(name)s this record", name=name), code="forbidden")
         if version is not None and int(version) != record.version:
-            raise Conflict(f"stale version {version}; current is {record.version}", code="stale_version")
+            raise Conflict(_("stale version %(version)s; current is %(record_version)s", version=version, record_version=record.version), code="stale_version")
         state = getattr(record, self.state_attr)
         if state not in t.sources:
-            raise Conflict(f"cannot {name} a record in state {state!r}", code="illegal_transition")
+            raise Conflict(_("cannot %(name)s a record in state %(state)r", name=name, state=state), code="illegal_transition")
         for guard in t.guards:
             message = guard(record, actor, **kwargs)
             if message:

@@ -16,6 +16,7 @@ from datetime import date
 from functools import wraps
 from typing import Any
 
+from flask_babel import gettext as _
 import pydantic
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
@@ -120,21 +121,21 @@ def pydantic_fields(exc: pydantic.ValidationError, prefix: str = "") -> dict[str
 
 def _parse_body(model: type[BaseModel]):
     if not request.is_json:
-        raise BadRequest("expected a JSON body (Content-Type: application/json)", code="malformed")
+        raise BadRequest(_("expected a JSON body (Content-Type: application/json)"), code="malformed")
     payload = request.get_json(silent=True)
     if payload is None:
-        raise BadRequest("the body is not valid JSON", code="malformed")
+        raise BadRequest(_("the body is not valid JSON"), code="malformed")
     if not isinstance(payload, dict):
-        raise BadRequest("the body must be a JSON object", code="malformed")
+        raise BadRequest(_("the body must be a JSON object"), code="malformed")
     from core.errors import ValidationError
 
     try:
         parsed = model.model_validate(payload)
     except pydantic.ValidationError as exc:
-        raise ValidationError("invalid input", pydantic_fields(exc))
+        raise ValidationError(_("invalid input"), pydantic_fields(exc))
     too_large = out_of_range_ints(parsed)
     if too_large:
-        raise ValidationError("invalid input", too_large)
+        raise ValidationError(_("invalid input"), too_large)
     return parsed
 
 
@@ -168,14 +169,14 @@ def _parse_query(model: type[BaseModel]):
     args = request.args.to_dict()
     malformed = _strict_query_errors(model, args)
     if malformed:
-        raise BadRequest("invalid query parameters", malformed, code="bad_query")
+        raise BadRequest(_("invalid query parameters"), malformed, code="bad_query")
     try:
         parsed = model.model_validate(args)
     except pydantic.ValidationError as exc:
-        raise BadRequest("invalid query parameters", pydantic_fields(exc), code="bad_query")
+        raise BadRequest(_("invalid query parameters"), pydantic_fields(exc), code="bad_query")
     too_large = out_of_range_ints(parsed)
     if too_large:
-        raise BadRequest("invalid query parameters", too_large, code="bad_query")
+        raise BadRequest(_("invalid query parameters"), too_large, code="bad_query")
     return parsed
 
 
@@ -197,7 +198,7 @@ def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, 
             if auth and not current_user.is_authenticated:
                 return error_response(401, "unauthorized", "authentication required")
             if permission and not current_user.can(permission):
-                raise PermissionDenied(f"permission {permission!r} required")
+                raise PermissionDenied(_("permission %(permission)r required", permission=permission))
             if creates and request.headers.get(IDEMPOTENCY_HEADER) is not None and current_user.is_authenticated:
                 return idempotent(lambda: run(args, kwargs))
             return run(args, kwargs)

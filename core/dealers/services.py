@@ -5,6 +5,7 @@ import csv
 import io
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -27,17 +28,17 @@ def _managers(usernames: list[str]):
     users = list(db.session.scalars(select(User).where(User.username.in_(usernames))))
     missing = sorted(set(usernames) - {u.username for u in users})
     if missing:
-        raise ValidationError("unknown users", {"manager_usernames": f"unknown user(s): {', '.join(missing)}"})
+        raise ValidationError(_("unknown users"), {"manager_usernames": _("unknown user(s): %(missing)s", missing=", ".join(missing))})
     not_managers = sorted(u.username for u in users if "regional_manager" not in u.role_ids)
     if not_managers:
-        raise ValidationError("not regional managers", {
-            "manager_usernames": f"without the regional_manager role: {', '.join(not_managers)}"})
+        raise ValidationError(_("not regional managers"), {
+            "manager_usernames": _("without the regional_manager role: %(not_managers)s", not_managers=", ".join(not_managers))})
     return users
 
 
 def _unique(model, column, value, field, exclude_id=None):
     if db.session.scalar(select(exists().where(column == value, model.id != (exclude_id or -1)))):
-        raise ValidationError("duplicate", {field: f"{value!r} is already used"})
+        raise ValidationError(_("duplicate"), {field: _("%(value)r is already used", value=value)})
 
 
 def create_region(data, actor=None) -> Region:
@@ -71,7 +72,7 @@ def update_region(region: Region, data, actor=None) -> Region:
 
 def delete_region(region: Region, actor=None) -> None:
     if db.session.scalar(select(exists().where(Dealer.region_id == region.id))):
-        raise Conflict("dealers belong to this region; move them first", code="in_use")
+        raise Conflict(_("dealers belong to this region; move them first"), code="in_use")
     activity.log(region, "deleted", {"code": (region.code, None)}, actor=actor)
     db.session.delete(region)
     db.session.flush()
@@ -85,7 +86,7 @@ def serialize_region(region: Region) -> dict:
 def get_region(region_id) -> Region:
     region = db.session.get(Region, region_id)
     if region is None:
-        raise NotFound(f"region {region_id} not found")
+        raise NotFound(_("region %(region_id)s not found", region_id=region_id))
     return region
 
 
@@ -96,22 +97,22 @@ def _region_by_code(code):
         return None
     region = db.session.scalar(select(Region).where(Region.code == code))
     if region is None:
-        raise ValidationError("unknown region", {"region_code": f"no region with code {code!r}"})
+        raise ValidationError(_("unknown region"), {"region_code": _("no region with code %(code)r", code=code)})
     return region
 
 
 def _parent_by_code(code, kind):
     if kind != "distributor":
         if code:
-            raise ValidationError("parent only for distributors", {"parent_code": "only a distributor has a parent agent"})
+            raise ValidationError(_("parent only for distributors"), {"parent_code": _("only a distributor has a parent agent")})
         return None
     if not code:
-        raise ValidationError("parent required", {"parent_code": "a distributor must name its agent"})
+        raise ValidationError(_("parent required"), {"parent_code": _("a distributor must name its agent")})
     parent = db.session.scalar(select(Dealer).where(Dealer.code == code))
     if parent is None:
-        raise ValidationError("unknown agent", {"parent_code": f"no dealer with code {code!r}"})
+        raise ValidationError(_("unknown agent"), {"parent_code": _("no dealer with code %(code)r", code=code)})
     if parent.kind != "agent":
-        raise ValidationError("parent not an agent", {"parent_code": f"{code!r} is not an agent"})
+        raise ValidationError(_("parent not an agent"), {"parent_code": _("%(code)r is not an agent", code=code)})
     return parent
 
 
@@ -138,7 +139,7 @@ def update_dealer(dealer: Dealer, data, actor=None) -> Dealer:
     values = body.model_dump(exclude_unset=True)
     version = values.pop("version", None)
     if version is not None and version != dealer.version:
-        raise Conflict(f"stale version {version}; current is {dealer.version}", code="stale_version")
+        raise Conflict(_("stale version %(version)s; current is %(dealer_version)s", version=version, dealer_version=dealer.version), code="stale_version")
     for key in ("code", "name", "kind", "status", "abc_class", "contact", "phone", "address", "status_reason"):
         if key in values and values[key] is None:
             values.pop(key)
@@ -158,13 +159,13 @@ def update_dealer(dealer: Dealer, data, actor=None) -> Dealer:
             code = dealer.parent.code if dealer.parent and kind == "distributor" else None
         parent = _parent_by_code(code, kind)
         if parent is not None and parent.id == dealer.id:
-            raise ValidationError("own parent", {"parent_code": "a dealer cannot be its own agent"})
+            raise ValidationError(_("own parent"), {"parent_code": _("a dealer cannot be its own agent")})
         if parent is not dealer.parent:
             changes["parent_code"] = (dealer.parent.code if dealer.parent else None, parent.code if parent else None)
             dealer.parent = parent
     if kind != "agent" and dealer.kind == "agent" and db.session.scalar(
             select(exists().where(Dealer.parent_id == dealer.id))):
-        raise ValidationError("agent has distributors", {"kind": "this agent still has distributors"})
+        raise ValidationError(_("agent has distributors"), {"kind": _("this agent still has distributors")})
     new_status = values.pop("status", dealer.status)
     reason = values.pop("status_reason", None)
     changes.update(activity.apply_changes(dealer, values))
@@ -196,16 +197,16 @@ def delete_dealer(dealer: Dealer, actor=None) -> None:
     from core.users.models import User
 
     if db.session.scalar(select(exists().where(or_(Dealer.parent_id == dealer.id)))):
-        raise Conflict("this agent has distributors", code="in_use")
+        raise Conflict(_("this agent has distributors"), code="in_use")
     if db.session.scalar(select(exists().where(User.dealer_id == dealer.id))):
-        raise Conflict("users belong to this dealer", code="in_use")
+        raise Conflict(_("users belong to this dealer"), code="in_use")
     activity.log(dealer, "deleted", {"code": (dealer.code, None)}, actor=actor)
     try:
         with db.session.begin_nested():
             db.session.delete(dealer)
             db.session.flush()
     except IntegrityError:
-        raise Conflict("records refer to this dealer; set its status instead", code="in_use")
+        raise Conflict(_("records refer to this dealer; set its status instead"), code="in_use")
 
 
 def get_dealer_by_code(code: str) -> Dealer | None:
@@ -275,12 +276,12 @@ def read_csv(data: bytes | str, required: list[str], max_rows: int | None = None
             try:
                 data = data.decode("gb18030")  # Excel in China saves CSV as GBK
             except UnicodeDecodeError:
-                raise ValidationError("unreadable file", {"file": "not UTF-8 or GB18030 text"})
+                raise ValidationError(_("unreadable file"), {"file": _("not UTF-8 or GB18030 text")})
     limit = max_rows or max_import_rows()
     reader = csv.DictReader(io.StringIO(data))
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
-        raise ValidationError("missing columns", {"file": f"missing column(s): {', '.join(missing)}"})
+        raise ValidationError(_("missing columns"), {"file": _("missing column(s): %(missing)s", missing=", ".join(missing))})
     rows = []
     for number, row in enumerate(reader, start=2):  # spreadsheet line numbers; the header is line 1
         if number - 1 > limit:
@@ -319,7 +320,7 @@ def import_rows(rows: list[dict], upsert, key: str) -> dict:
         updated += not was_created
     if errors:
         db.session.rollback()
-        raise ValidationError(f"{len(errors)} row(s) have errors; nothing was imported", first_errors(errors))
+        raise ValidationError(_("%(count)s row(s) have errors; nothing was imported", count=len(errors)), first_errors(errors))
     return {"created": created, "updated": updated}
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -41,7 +42,7 @@ def product_list_stmt(query: ProductQuery):
 def load_visible_product(product_id: int) -> Product:
     product = services.get_product(product_id)
     if product.status != "active" and not services.sees_whole_catalogue(current_user):
-        raise NotFound(f"product {product_id} not found")
+        raise NotFound(_("product %(product_id)s not found", product_id=product_id))
     return product
 
 

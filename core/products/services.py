@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -17,7 +18,7 @@ from core.users.services import validate
 
 def _unique(model, column, value, field, exclude_id=None):
     if db.session.scalar(select(exists().where(column == value, model.id != (exclude_id or -1)))):
-        raise ValidationError("duplicate", {field: f"{value!r} is already used"})
+        raise ValidationError(_("duplicate"), {field: _("%(value)r is already used", value=value)})
 
 
 # --- categories -----------------------------------------------------------------------
@@ -45,7 +46,7 @@ def update_category(cat: ProductCategory, data, actor=None) -> ProductCategory:
 
 def delete_category(cat: ProductCategory, actor=None) -> None:
     if db.session.scalar(select(exists().where(Product.category_id == cat.id))):
-        raise Conflict("products belong to this category", code="in_use")
+        raise Conflict(_("products belong to this category"), code="in_use")
     activity.log(cat, "deleted", {"code": (cat.code, None)}, actor=actor)
     db.session.delete(cat)
     db.session.flush()
@@ -54,7 +55,7 @@ def delete_category(cat: ProductCategory, actor=None) -> None:
 def get_category(cat_id) -> ProductCategory:
     cat = db.session.get(ProductCategory, cat_id)
     if cat is None:
-        raise NotFound(f"category {cat_id} not found")
+        raise NotFound(_("category %(cat_id)s not found", cat_id=cat_id))
     return cat
 
 
@@ -68,7 +69,7 @@ def serialize_category(c: ProductCategory) -> dict:
 def _category_by_code(code: str) -> ProductCategory:
     cat = db.session.scalar(select(ProductCategory).where(ProductCategory.code == code))
     if cat is None:
-        raise ValidationError("unknown category", {"category_code": f"no category with code {code!r}"})
+        raise ValidationError(_("unknown category"), {"category_code": _("no category with code %(code)r", code=code)})
     return cat
 
 
@@ -76,13 +77,13 @@ def _resolve_parts(parts, product_sku: str) -> list[tuple[Product, int]]:
     skus = [p.sku for p in parts]
     dupes = sorted({s for s in skus if skus.count(s) > 1})
     if dupes:
-        raise ValidationError("duplicate parts", {"parts": f"listed twice: {', '.join(dupes)}"})
+        raise ValidationError(_("duplicate parts"), {"parts": _("listed twice: %(dupes)s", dupes=", ".join(dupes))})
     if product_sku in skus:
-        raise ValidationError("self part", {"parts": "a product cannot be a part of itself"})
+        raise ValidationError(_("self part"), {"parts": _("a product cannot be a part of itself")})
     found = {p.sku: p for p in db.session.scalars(select(Product).where(Product.sku.in_(skus)))} if skus else {}
     missing = [s for s in skus if s not in found]
     if missing:
-        raise ValidationError("unknown parts", {"parts": f"unknown SKU(s): {', '.join(missing)}"})
+        raise ValidationError(_("unknown parts"), {"parts": _("unknown SKU(s): %(missing)s", missing=", ".join(missing))})
     return [(found[p.sku], p.quantity) for p in parts]
 
 
@@ -90,7 +91,7 @@ def _status_fields(status: str, discontinued_on: date | None) -> dict:
     if status == "discontinued":
         return {"status": status, "discontinued_on": discontinued_on or date.today()}
     if discontinued_on is not None:
-        raise ValidationError("date only when discontinued", {"discontinued_on": "only a discontinued product has this date"})
+        raise ValidationError(_("date only when discontinued"), {"discontinued_on": _("only a discontinued product has this date")})
     return {"status": status, "discontinued_on": None}
 
 
@@ -114,7 +115,7 @@ def update_product(product: Product, data, actor=None) -> Product:
     values = body.model_dump(exclude_unset=True)
     version = values.pop("version", None)
     if version is not None and version != product.version:
-        raise Conflict(f"stale version {version}; current is {product.version}", code="stale_version")
+        raise Conflict(_("stale version %(version)s; current is %(product_version)s", version=version, product_version=product.version), code="stale_version")
     for key in ("sku", "name", "category_code", "unit_price", "status", "is_spare_part"):
         if key in values and values[key] is None:
             values.pop(key)
@@ -146,14 +147,14 @@ def update_product(product: Product, data, actor=None) -> Product:
 
 def delete_product(product: Product, actor=None) -> None:
     if db.session.scalar(select(exists().where(ProductPart.part_id == product.id))):
-        raise Conflict("this product is a part of other products", code="in_use")
+        raise Conflict(_("this product is a part of other products"), code="in_use")
     activity.log(product, "deleted", {"sku": (product.sku, None)}, actor=actor)
     try:
         with db.session.begin_nested():
             db.session.delete(product)
             db.session.flush()
     except IntegrityError:
-        raise Conflict("records refer to this product; discontinue it instead", code="in_use")
+        raise Conflict(_("records refer to this product; discontinue it instead"), code="in_use")
 
 
 def sees_whole_catalogue(user) -> bool:
@@ -164,7 +165,7 @@ def sees_whole_catalogue(user) -> bool:
 def get_product(product_id) -> Product:
     product = db.session.get(Product, product_id)
     if product is None:
-        raise NotFound(f"product {product_id} not found")
+        raise NotFound(_("product %(product_id)s not found", product_id=product_id))
     return product
 
 

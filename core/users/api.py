@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -44,7 +45,7 @@ def revoke_token():
     """Revoke the bearer token this request is made with."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
-        raise ValidationError("no bearer token", {"Authorization": "send the token to revoke as a Bearer token"})
+        raise ValidationError(_("no bearer token"), {"Authorization": _("send the token to revoke as a Bearer token")})
     services.revoke_token(header[7:].strip())
     commit()
     return "", 204
@@ -106,13 +107,13 @@ def list_activity(query: ActivityQuery):
     """The activity log of one record the caller may see (newest first)."""
     model = _model_for(query.model)
     if model is None:
-        raise NotFound(f"unknown model {query.model!r}")
+        raise NotFound(_("unknown model %(query_model)r", query_model=query.model))
     if model is User and not current_user.can("core.users.manage"):
-        raise NotFound("not found")
+        raise NotFound(_("not found"))
     if hasattr(model, "dealer_id"):
         security.get_scoped(model, query.id)  # 404 outside the caller's scope
     elif current_user.scope != "all":
-        raise NotFound("not found")
+        raise NotFound(_("not found"))
     entries = activity.entries_for(query.model, query.id)
     items = [{"id": e.id, "action": e.action, "actor": e.actor.username if e.actor else None,
               "created_at": e.created_at.isoformat(), "changes": e.changes, "comment": e.comment} for e in entries]

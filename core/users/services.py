@@ -6,6 +6,7 @@ import secrets
 import zlib
 from datetime import timedelta
 
+from flask_babel import gettext as _
 import pydantic
 from flask import current_app
 from sqlalchemy import delete, exists, func, insert, or_, select, update
@@ -30,7 +31,7 @@ def validate(schema, data: dict, partial: bool = False):
     try:
         return schema.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise ValidationError("invalid input", pydantic_fields(exc))
+        raise ValidationError(_("invalid input"), pydantic_fields(exc))
 
 
 # --- authentication -------------------------------------------------------------------
@@ -162,7 +163,7 @@ def check_password_policy(password: str, field: str = "password", username: str 
 
     minimum = settings.get("core.password_min_length")
     if len(password) < minimum:
-        raise ValidationError("password too short", {field: f"at least {minimum} characters"})
+        raise ValidationError(_("password too short"), {field: _("at least %(minimum)s characters", minimum=minimum)})
     reason = weakness(password, username)
     if reason:
         raise ValidationError("password too weak", {field: reason})
@@ -170,7 +171,7 @@ def check_password_policy(password: str, field: str = "password", username: str 
 
 def change_own_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise ValidationError("wrong password", {"current_password": "the current password is wrong"})
+        raise ValidationError(_("wrong password"), {"current_password": _("the current password is wrong")})
     check_password_policy(new, "new_password", user.username)
     user.set_password(new)
     revoke_all_tokens(user)
@@ -208,7 +209,7 @@ def set_role_permissions(role: Role, permission_ids: list[str], actor=None) -> N
     reg = current_app.extensions["aftersales"]
     unknown = [p for p in permission_ids if p not in reg.permissions]
     if unknown:
-        raise ValidationError("unknown permissions", {"permissions": ", ".join(unknown)})
+        raise ValidationError(_("unknown permissions"), {"permissions": ", ".join(unknown)})
     before = set(db.session.scalars(select(role_permissions.c.permission_id).where(role_permissions.c.role_id == role.id)))
     after = set(permission_ids)
     db.session.execute(delete(role_permissions).where(role_permissions.c.role_id == role.id,
@@ -239,7 +240,7 @@ def _resolve_roles(role_ids: list[str]) -> list[Role]:
     roles = list(db.session.scalars(select(Role).where(Role.id.in_(role_ids)))) if role_ids else []
     missing = sorted(set(role_ids) - {r.id for r in roles})
     if missing:
-        raise ValidationError("unknown roles", {"roles": f"unknown role id(s): {', '.join(missing)}"})
+        raise ValidationError(_("unknown roles"), {"roles": _("unknown role id(s): %(missing)s", missing=", ".join(missing))})
     return roles
 
 
@@ -250,22 +251,22 @@ def _resolve_dealer(code: str | None):
         return None
     dealer = db.session.scalar(select(Dealer).where(Dealer.code == code))
     if dealer is None:
-        raise ValidationError("unknown dealer", {"dealer_code": f"no dealer with code {code!r}"})
+        raise ValidationError(_("unknown dealer"), {"dealer_code": _("no dealer with code %(code)r", code=code)})
     return dealer
 
 
 def _check_dealer_link(roles: list[Role], dealer) -> None:
     has_dealer_role = any(r.scope == "dealer" for r in roles)
     if has_dealer_role and dealer is None:
-        raise ValidationError("dealer required", {"dealer_code": "a dealer user must belong to a dealer"})
+        raise ValidationError(_("dealer required"), {"dealer_code": _("a dealer user must belong to a dealer")})
     if dealer is not None and not has_dealer_role:
-        raise ValidationError("dealer only for dealer users", {"dealer_code": "only users with the dealer role belong to a dealer"})
+        raise ValidationError(_("dealer only for dealer users"), {"dealer_code": _("only users with the dealer role belong to a dealer")})
 
 
 def _unique_username(username: str, exclude_id: int | None = None) -> None:
     stmt = select(exists().where(User.username == username, User.id != (exclude_id or -1)))
     if db.session.scalar(stmt):
-        raise ValidationError("duplicate username", {"username": f"username {username!r} is taken"})
+        raise ValidationError(_("duplicate username"), {"username": _("username %(username)r is taken", username=username)})
 
 
 def create_user(data: dict | UserIn, actor=None) -> User:
@@ -291,7 +292,7 @@ def update_user(user: User, data: dict | UserPatch, actor=None) -> User:
     changes = {}
     if "username" in values:
         if values["username"] is None:
-            raise ValidationError("invalid input", {"username": "required"})
+            raise ValidationError(_("invalid input"), {"username": _("required")})
         _unique_username(values["username"], user.id)
     roles = _resolve_roles(values["roles"]) if values.get("roles") is not None else user.roles
     dealer = _resolve_dealer(values["dealer_code"]) if "dealer_code" in values else user.dealer
@@ -345,9 +346,9 @@ def delete_user(user: User, actor=None) -> None:
     from core.activity import ActivityEntry
 
     if actor is not None and user.id == actor.id:
-        raise Conflict("you cannot delete your own account", code="self_delete")
+        raise Conflict(_("you cannot delete your own account"), code="self_delete")
     if db.session.scalar(select(exists().where(ActivityEntry.actor_id == user.id))):
-        raise Conflict("this user has acted on records; deactivate the account instead", code="in_use")
+        raise Conflict(_("this user has acted on records; deactivate the account instead"), code="in_use")
     activity.log(user, "deleted", {"username": (user.username, None)}, actor=actor)
     db.session.delete(user)
     db.session.flush()
@@ -356,7 +357,7 @@ def delete_user(user: User, actor=None) -> None:
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound(_("user %(user_id)s not found", user_id=user_id))
     return user
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Blueprint, Response, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.toolkit import BadRequest, NotFound, commit, paginate, route
@@ -113,7 +114,7 @@ def upload_attachment(record_id: int):
     record = services.get_exception(record_id)
     upload = request.files.get("file")
     if upload is None:
-        raise BadRequest("send the file as multipart/form-data field 'file'", {"file": "required"}, code="malformed")
+        raise BadRequest(_("send the file as multipart/form-data field 'file'"), {"file": _("required")}, code="malformed")
     att = services.add_attachment(record, upload.filename or "file", upload.read(),
                                   request.form.get("purpose", "photo"), current_user)
     commit()

@@ -9,7 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import lazyload
 
@@ -156,11 +156,11 @@ def get_attachment(record: LogisticsException, attachment_id) -> Attachment:
     try:
         attachment_id = int(attachment_id)
     except (TypeError, ValueError):
-        raise NotFound("attachment not found")
+        raise NotFound(gettext("attachment not found"))
     att = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id, Attachment.model == MODEL,
                                                      Attachment.record_id == record.id))
     if att is None:
-        raise NotFound("attachment not found")
+        raise NotFound(gettext("attachment not found"))
     return att
 
 
@@ -217,17 +217,17 @@ def _dealer_for(actor, dealer_code: str | None) -> Dealer:
             return actor.dealer
         dealer = db.session.scalar(scoped(select(Dealer).where(Dealer.code == dealer_code), Dealer, actor))
         if dealer is None:
-            raise ValidationError("unknown dealer", {"dealer_code": "unknown dealer or outside your scope"})
+            raise ValidationError(gettext("unknown dealer"), {"dealer_code": gettext("unknown dealer or outside your scope")})
         return dealer
     if not dealer_code:
-        raise ValidationError("dealer required", {"dealer_code": "required: the dealer who received the goods"})
+        raise ValidationError(gettext("dealer required"), {"dealer_code": gettext("required: the dealer who received the goods")})
     stmt = select(Dealer).where(Dealer.code == dealer_code)
     clause = visible_dealers_clause(Dealer.id, actor)
     if clause is not None:
         stmt = stmt.where(clause)
     dealer = db.session.scalar(stmt)
     if dealer is None:
-        raise ValidationError("unknown dealer", {"dealer_code": "unknown dealer or outside your scope"})
+        raise ValidationError(gettext("unknown dealer"), {"dealer_code": gettext("unknown dealer or outside your scope")})
     return dealer
 
 
@@ -255,7 +255,7 @@ def _lines(raw_lines) -> list[LogisticsExceptionLine]:
                                             actual_quantity=int(x["actual_quantity"]),
                                             description=(x.get("description") or "").strip()))
     if errors:
-        raise ValidationError("invalid lines", errors)
+        raise ValidationError(gettext("invalid lines"), errors)
     return lines
 
 
@@ -269,7 +269,7 @@ def _check_dates(shipped_on, received_on, signed_at) -> None:
     if signed_at is not None and signed_at > datetime.now(timezone.utc) + timedelta(minutes=5):
         errors["carrier_signature.signed_at"] = "cannot be in the future"
     if errors:
-        raise ValidationError("invalid dates", errors)
+        raise ValidationError(gettext("invalid dates"), errors)
 
 
 def create_exception(data, actor) -> LogisticsException:
@@ -295,7 +295,7 @@ def create_exception(data, actor) -> LogisticsException:
 
 def _need_draft(record: LogisticsException, verb: str) -> None:
     if record.state != "draft":
-        raise Conflict(f"only a draft can be {verb}; this record is {record.state}", code="not_draft")
+        raise Conflict(gettext("only a draft can be %(verb)s; this record is %(record_state)s", verb=verb, record_state=record.state), code="not_draft")
 
 
 def update_exception(record: LogisticsException, data, actor) -> LogisticsException:
@@ -304,18 +304,18 @@ def update_exception(record: LogisticsException, data, actor) -> LogisticsExcept
     values = _dump(data)
     version = values.pop("version", None)
     if version is not None and int(version) != record.version:
-        raise Conflict(f"stale version {version}; current is {record.version}", code="stale_version")
+        raise Conflict(gettext("stale version %(version)s; current is %(record_version)s", version=version, record_version=record.version), code="stale_version")
     _need_draft(record, "changed")
     if "received_on" in values and values["received_on"] is None:
-        raise ValidationError("invalid input", {"received_on": "required"})
+        raise ValidationError(gettext("invalid input"), {"received_on": gettext("required")})
     for key in ("delivery_note", "carrier", "kind", "responsible_party", "unopened"):
         if key in values and values[key] is None:
-            raise ValidationError("invalid input", {key: "may not be null"})
+            raise ValidationError(gettext("invalid input"), {key: gettext("may not be null")})
     if record.late and "received_on" in values and values["received_on"] != record.received_on:
-        raise ValidationError("received_on is fixed", {"received_on": "cannot be changed after a late filing was refused"})
+        raise ValidationError(gettext("received_on is fixed"), {"received_on": gettext("cannot be changed after a late filing was refused")})
     if record.late and "responsible_party" in values and values["responsible_party"] != record.responsible_party:
-        raise ValidationError("responsible party is fixed",
-                              {"responsible_party": "cannot be changed after a late filing was refused"})
+        raise ValidationError(gettext("responsible party is fixed"),
+                              {"responsible_party": gettext("cannot be changed after a late filing was refused")})
     signature = values.pop("carrier_signature", "absent")
     lines = values.pop("lines", None)
     new_lines = _lines(lines) if lines is not None else None  # queries first: one UPDATE at the end
@@ -345,7 +345,7 @@ def delete_exception(record: LogisticsException, actor) -> None:
     _own_dealer(record, actor)
     _need_draft(record, "deleted")
     if record.late:
-        raise Conflict("a late filing is kept for the order department's decision", code="late_kept")
+        raise Conflict(gettext("a late filing is kept for the order department's decision"), code="late_kept")
     from sqlalchemy import delete
 
     activity.log(record, "deleted", {"number": (record.number, None)}, actor=actor)
@@ -358,9 +358,9 @@ def add_attachment(record: LogisticsException, filename: str, data: bytes, purpo
     check(actor, "logistics.create")
     _own_dealer(record, actor)
     if purpose not in PURPOSES:
-        raise ValidationError("unknown purpose", {"purpose": f"one of {', '.join(PURPOSES)}"})
+        raise ValidationError(gettext("unknown purpose"), {"purpose": gettext("one of %(PURPOSES)s", PURPOSES=", ".join(PURPOSES))})
     if record.state not in ("draft", "filed"):
-        raise Conflict("attachments can be added only before the order department decides", code="decided")
+        raise Conflict(gettext("attachments can be added only before the order department decides"), code="decided")
     att = attachments.add(MODEL, record.id, filename, data, actor=actor, purpose=purpose, field="file")
     db.session.flush()
     activity.log(record, "attachment_added", {"attachment": (None, f"{purpose}: {att.filename}")}, actor=actor)
@@ -388,7 +388,7 @@ def _validate_for_filing(record: LogisticsException) -> None:
     elif record.kind in ("damaged", "mass_breakage") and not any(ln.description for ln in record.lines):
         errors["lines"] = "describe the damage on at least one line"
     if errors:
-        raise ValidationError("the record is incomplete", errors)
+        raise ValidationError(gettext("the record is incomplete"), errors)
 
 
 def _order_dept_link(record) -> str:
@@ -456,8 +456,8 @@ def accept_exception(record: LogisticsException, actor, version, late_reason: st
     if record.state == "draft" and record.late:
         workflow.check(record, "accept_late", actor, version=version)
         if not late_reason:
-            raise ValidationError("a late filing is accepted only with a reason",
-                                  {"late_reason": "required to accept a late filing"})
+            raise ValidationError(gettext("a late filing is accepted only with a reason"),
+                                  {"late_reason": gettext("required to accept a late filing")})
         record.late_reason = late_reason
         workflow.apply(record, "accept_late", actor, comment=late_reason,
                        changes={"late_reason": ("", late_reason)})
@@ -494,17 +494,17 @@ def resolve_exception(record: LogisticsException, actor, version, outcome: str, 
     workflow.check(record, "resolve", actor, version=version)
     allowed = allowed_outcomes(record)
     if outcome not in allowed:
-        raise ValidationError("outcome not allowed", {"outcome": f"allowed for this record: {', '.join(allowed)}"})
+        raise ValidationError(gettext("outcome not allowed"), {"outcome": gettext("allowed for this record: %(allowed)s", allowed=", ".join(allowed))})
     changes = {"outcome": (None, outcome)}
     if outcome == "carrier_claim":
         if claim_amount is None:
-            raise ValidationError("claim amount required", {"claim_amount": "required for a carrier claim"})
+            raise ValidationError(gettext("claim amount required"), {"claim_amount": gettext("required for a carrier claim")})
         record.claim_amount = claim_amount
         record.claim_status = "open"
         changes["claim_amount"] = (None, claim_amount)
         changes["claim_status"] = (None, "open")
     elif claim_amount is not None:
-        raise ValidationError("no claim", {"claim_amount": "only for the carrier_claim outcome"})
+        raise ValidationError(gettext("no claim"), {"claim_amount": gettext("only for the carrier_claim outcome")})
     record.outcome = outcome
     record.decision_note = comment or record.decision_note or ""
     workflow.apply(record, "resolve", actor, comment=comment, changes=changes)
@@ -517,7 +517,7 @@ def settle_claim(record: LogisticsException, actor, version, settled_amount: Dec
                  settled_on: date | None = None, comment: str = ""):
     settled_on = settled_on or today()
     if settled_on > today():
-        raise ValidationError("invalid date", {"settled_on": "cannot be in the future"})
+        raise ValidationError(gettext("invalid date"), {"settled_on": gettext("cannot be in the future")})
     claim_workflow.check(record, "settle_claim", actor, version=version)
     amount = record.claim_amount if settled_amount is None else settled_amount
     record.claim_settled_amount = amount
@@ -540,7 +540,7 @@ def run_action(record: LogisticsException, action: str, body, actor):
         return resolve_exception(record, actor, version, body.outcome, body.claim_amount, comment)
     if action == "settle_claim":
         return settle_claim(record, actor, version, body.settled_amount, body.settled_on, comment)
-    raise NotFound(f"unknown action {action!r}")
+    raise NotFound(gettext("unknown action %(action)r", action=action))
 
 
 # --- dashboard figures ----------------------------------------------------------------

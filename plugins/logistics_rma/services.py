@@ -2,6 +2,7 @@
 only once the responsible party is identified and the signed exception record is shown)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.toolkit import Conflict, ValidationError, activity, check, db, scoped
@@ -34,7 +35,7 @@ def open_rma(record: LogisticsException, actor, version: int, lines=None):
 
     check(actor, "rma.file")
     if int(version) != record.version:
-        raise Conflict(f"stale version {version}; current is {record.version}", code="stale_version")
+        raise Conflict(_("stale version %(version)s; current is %(record_version)s", version=version, record_version=record.version), code="stale_version")
     problem = why_not(record)
     if problem:
         status, code, message = problem
@@ -56,7 +57,7 @@ def open_rma(record: LogisticsException, actor, version: int, lines=None):
     if not wanted:
         errors["lines"] = "nothing was received that could be returned"
     if errors:
-        raise ValidationError("invalid lines", errors)
+        raise ValidationError(_("invalid lines"), errors)
     notes = {ln.sku: ln.description for ln in record.lines if ln.description}
     rma_lines = [{"sku": sku, "quantity": qty, "issue": RMA_ISSUE, "received_date": record.received_on,
                   "opened": True, "installed": False,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,7 +24,7 @@ def commit():
         events.commit()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict("the record was changed by someone else; reload it", code="stale_version")
+        raise Conflict(_("the record was changed by someone else; reload it"), code="stale_version")
 
 
 def load(rma_id) -> Rma:
@@ -165,7 +166,7 @@ def labels(rma_id: int):
 
     rma = load(rma_id)
     if rma.number is None:
-        raise Conflict("labels are issued at approval", code="not_approved")
+        raise Conflict(_("labels are issued at approval"), code="not_approved")
     return Response(labels_pdf(rma), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{rma.number}-labels.pdf"'})
 

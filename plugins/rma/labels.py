@@ -36,7 +36,7 @@ def labels_pdf(rma) -> bytes:
     buf = io.BytesIO()
     size = landscape(A6)
     c = canvas.Canvas(buf, pagesize=size)
-    c.setTitle(f"{rma.number} labels")
+    c.setTitle(_("%(number)s box labels", number=rma.number))
     boxes = min(max(1, rma.boxes or 1), settings.get("rma.max_boxes"))  # bounded even for old records
     pieces = sum(l.quantity for l in rma.lines)
     unit, receiver = receiving_unit_text(rma)

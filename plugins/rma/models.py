@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.toolkit import Timestamped, UTCDateTime, Versioned, db
+from core.toolkit import Choice, Timestamped, UTCDateTime, Versioned, db
 
 STATES = ("draft", "submitted", "reviewed", "approved", "shipped", "received", "inspected",
           "resolved", "closed", "rejected", "cancelled")
@@ -16,7 +17,10 @@ SLA_STATES = ("received", "inspected")  # the clock runs from receipt until reso
 ISSUES = ("quality_defect", "doa", "unpacking_damage", "order_mismatch", "company_error", "safety", "recall",
           "paid_repair")
 QUALITY_ISSUES = ("quality_defect", "doa", "unpacking_damage", "safety", "recall")
-FLAGS = ("opened", "installed", "sample", "special_order", "scrap", "mixed_brand", "whole_unit", "label_intact")
+FLAGS = Choice(("opened", _l("Package opened")), ("installed", _l("Installed or used")), ("sample", _l("Sample")),
+               ("special_order", _l("Special order")), ("scrap", _l("Scrap")),
+               ("mixed_brand", _l("Assembled with other brands")), ("whole_unit", _l("Whole lamp")),
+               ("label_intact", _l("Label intact")))  # the line's boolean columns, in form order
 VERDICTS = ("quality_fault", "no_fault_found", "human_damage", "not_covered")
 RESOLUTIONS = ("repair", "replace", "credit", "return_to_sender", "paid_repair")
 PENALTY_STATES = ("proposed", "confirmed", "waived")

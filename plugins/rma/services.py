@@ -226,7 +226,7 @@ def update_draft(rma: Rma, data, actor) -> Rma:
     body = data if isinstance(data, RmaPatch) else validate(RmaPatch, data)
     WORKFLOW.check(rma, "submit", actor)  # only the filer may edit ...
     if body.version != rma.version:
-        raise Conflict(f"stale version {body.version}; current is {rma.version}", code="stale_version")
+        raise Conflict(_("stale version %(body_version)s; current is %(rma_version)s", body_version=body.version, rma_version=rma.version), code="stale_version")
     if rma.state != "draft":
         raise Conflict(_("Only a draft can be changed."), code="illegal_transition")
     old = len(rma.lines)
@@ -259,7 +259,7 @@ def _lines_by_id(rma: Rma, items, field_name: str = "lines") -> dict:
 def apply_action(rma: Rma, action: str, actor, version, **payload) -> Rma:
     """Run one workflow action on ``rma`` with its payload (see the API for each body)."""
     if action not in ACTIONS:
-        raise NotFound(f"unknown action {action!r}")
+        raise NotFound(_("unknown action %(action)r", action=action))
     handler = _HANDLERS[action]
     # No flush until the transition is applied: a flush bumps the version the workflow checks.
     with db.session.no_autoflush:
@@ -270,7 +270,7 @@ def apply_action(rma: Rma, action: str, actor, version, **payload) -> Rma:
 def precheck(rma: Rma, action: str, actor, version) -> None:
     """Role (403), then version and state (409) of ``action``, before its body is looked at."""
     if action not in ACTIONS:
-        raise NotFound(f"unknown action {action!r}")
+        raise NotFound(_("unknown action %(action)r", action=action))
     name = action
     if action == "review" and rma.dealer.kind == "distributor" and rma.dealer.parent_id is not None:
         name = "review_to_agent"
@@ -535,7 +535,7 @@ def _propose_penalty(rma: Rma, serious: bool, actor) -> RmaPenalty:
 
 def _check_version(record, version):
     if version is not None and int(version) != record.version:
-        raise Conflict(f"stale version {version}; current is {record.version}", code="stale_version")
+        raise Conflict(_("stale version %(version)s; current is %(record_version)s", version=version, record_version=record.version), code="stale_version")
 
 
 def _record_decision(record, decision: str, actor, reason: str):

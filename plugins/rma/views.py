@@ -35,9 +35,7 @@ ISSUE_LABELS = {"quality_defect": _l("Quality defect"), "doa": _l("Dead on unpac
                 "unpacking_damage": _l("Damage found on unpacking"), "order_mismatch": _l("Not as ordered"),
                 "company_error": _l("Company error (wrong goods or order entry)"), "safety": _l("Safety problem"),
                 "recall": _l("Recall"), "paid_repair": _l("Paid repair (out of warranty)")}
-FLAG_LABELS = {"opened": _l("Package opened"), "installed": _l("Installed or used"), "sample": _l("Sample"),
-               "special_order": _l("Special order"), "scrap": _l("Scrap"), "mixed_brand": _l("Assembled with other brands"),
-               "whole_unit": _l("Whole lamp"), "label_intact": _l("Label intact")}
+FLAG_LABELS = FLAGS.labels
 VERDICT_LABELS = {"quality_fault": _l("Quality fault"), "no_fault_found": _l("No fault found"),
                   "human_damage": _l("Human damage"), "not_covered": _l("Not covered")}
 RESOLUTION_LABELS = {"repair": _l("Repair"), "replace": _l("Replace"), "credit": _l("Credit"),

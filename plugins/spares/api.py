@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -91,13 +92,13 @@ def compliance(query: ComplianceQuery):
     if current_user.scope == "dealer" and not query.dealer_code:
         dealer = current_user.dealer
     elif not query.dealer_code:
-        raise ValidationError("dealer required", {"dealer_code": "required"})
+        raise ValidationError(_("dealer required"), {"dealer_code": _("required")})
     else:
         dealer = db.session.scalar(scoped(select(Dealer).where(Dealer.code == query.dealer_code), Dealer))
         if dealer is None:
             from core.toolkit import NotFound
 
-            raise NotFound(f"dealer {query.dealer_code} not found")
+            raise NotFound(_("dealer %(query_dealer_code)s not found", query_dealer_code=query.dealer_code))
     return services.dealer_compliance(dealer)
 
 

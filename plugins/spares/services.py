@@ -29,9 +29,9 @@ COUNTED_STATUSES = ("active", "warned", "suspended")  # disqualified dealers hol
 def spare_part(sku: str, field: str = "sku") -> Product:
     part = db.session.scalar(select(Product).where(Product.sku == sku))
     if part is None:
-        raise ValidationError("unknown part", {field: f"no product with SKU {sku!r}"})
+        raise ValidationError(_("unknown part"), {field: _("no product with SKU %(sku)r", sku=sku)})
     if not part.is_spare_part:
-        raise ValidationError("not a spare part", {field: f"{sku} is not a spare part"})
+        raise ValidationError(_("not a spare part"), {field: _("%(sku)s is not a spare part", sku=sku)})
     return part
 
 
@@ -49,7 +49,7 @@ def _parts_by_sku(skus, prefix: str = "lines") -> dict[str, Product]:
             errors[f"{prefix}.{i}.sku"] = f"{sku} is listed twice (line {seen[sku] + 1})"
         seen.setdefault(sku, i)
     if errors:
-        raise ValidationError("invalid lines", errors)
+        raise ValidationError(_("invalid lines"), errors)
     return found
 
 
@@ -66,7 +66,7 @@ def viewer(user=None):
 def dealer_by_code(code: str, field: str = "dealer_code", user=None) -> Dealer:
     dealer = db.session.scalar(scoped(select(Dealer).where(Dealer.code == code), Dealer, viewer(user)))
     if dealer is None:
-        raise ValidationError("unknown dealer", {field: f"no dealer with code {code!r}"})
+        raise ValidationError(_("unknown dealer"), {field: _("no dealer with code %(code)r", code=code)})
     return dealer
 
 
@@ -85,7 +85,7 @@ def _scope_columns(body) -> dict:
     if body.region_code:
         region = db.session.scalar(select(Region).where(Region.code == body.region_code))
         if region is None:
-            raise ValidationError("unknown region", {"region_code": f"no region with code {body.region_code!r}"})
+            raise ValidationError(_("unknown region"), {"region_code": _("no region with code %(body_region_code)r", body_region_code=body.region_code)})
         values["region_id"] = region.id
     return values
 
@@ -102,7 +102,7 @@ def create_obligation(body, actor=None) -> Obligation:
     clash = select(Obligation.id).where(Obligation.part_id == part.id, *[
         (getattr(Obligation, k) == v) if v is not None else getattr(Obligation, k).is_(None) for k, v in scope.items()])
     if db.session.scalar(clash) is not None:
-        raise ValidationError("duplicate rule", {"sku": "a rule for this part and scope exists; change it instead"})
+        raise ValidationError(_("duplicate rule"), {"sku": _("a rule for this part and scope exists; change it instead")})
     ob = Obligation(part=part, quantity=body.quantity, note=body.note, **scope)
     db.session.add(ob)
     db.session.flush()
@@ -141,7 +141,7 @@ def get_obligation(ob_id, user=None) -> Obligation:
     ob = (db.session.scalar(visible_obligations(select(Obligation).where(Obligation.id == int(ob_id)), user))
           if str(ob_id).isdigit() else None)
     if ob is None:
-        raise NotFound(f"obligation {ob_id} not found")
+        raise NotFound(_("obligation %(ob_id)s not found", ob_id=ob_id))
     return ob
 
 
@@ -453,9 +453,9 @@ def create_stock_report(dealer: Dealer, reported_on: date, lines: list, actor=No
     """``lines``: [(sku, quantity)]; every line is checked before anything is written."""
     today = today or date.today()
     if reported_on > today:
-        raise ValidationError("date in the future", {"reported_on": "cannot be later than today"})
+        raise ValidationError(_("date in the future"), {"reported_on": _("cannot be later than today")})
     if actor is not None and not actor.can("spares.report"):
-        raise PermissionDenied("permission 'spares.report' required")
+        raise PermissionDenied(_("permission 'spares.report' required"))
     parts = _parts_by_sku([sku for sku, _ in lines])
     report = StockReport(dealer_id=dealer.id, reported_on=reported_on, created_by_id=actor.id if actor else None)
     report.lines = [StockReportLine(part=parts[sku], quantity=qty) for sku, qty in lines]
@@ -475,7 +475,7 @@ def parse_stock_file(filename: str, data: bytes) -> list[tuple[str, int]]:
 
         rows = read_csv(data, ["sku", "quantity"])
     else:
-        raise ValidationError("unsupported file", {"file": "upload a .csv or .xlsx file"})
+        raise ValidationError(_("unsupported file"), {"file": _("upload a .csv or .xlsx file")})
     errors: dict = {}
     lines: list = []
     seen: dict = {}
@@ -512,7 +512,7 @@ def parse_stock_file(filename: str, data: bytes) -> list[tuple[str, int]]:
         raise ValidationError(_("%(n)d row(s) have errors; nothing was imported", n=len(errors)),
                               first_errors(dict(sorted(errors.items(), key=lambda kv: int(kv[0].split()[1])))))
     if not lines:
-        raise ValidationError("empty file", {"file": "the file has no rows"})
+        raise ValidationError(_("empty file"), {"file": _("the file has no rows")})
     return [(sku, qty) for sku, qty, _n in lines]
 
 
@@ -522,7 +522,7 @@ def _xlsx_rows(data: bytes) -> list[dict]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
-        raise ValidationError("unreadable file", {"file": "not a valid .xlsx workbook"})
+        raise ValidationError(_("unreadable file"), {"file": _("not a valid .xlsx workbook")})
     sheet = wb.worksheets[0]
     limit = max_import_rows()
     if (sheet.max_row or 0) - 1 > limit:  # the declared dimension: refused before parsing
@@ -531,7 +531,7 @@ def _xlsx_rows(data: bytes) -> list[dict]:
     header = [str(h).strip().lower() if h is not None else "" for h in next(it, [])]
     missing = [c for c in ("sku", "quantity") if c not in header]
     if missing:
-        raise ValidationError("missing columns", {"file": f"missing column(s): {', '.join(missing)}"})
+        raise ValidationError(_("missing columns"), {"file": _("missing column(s): %(missing)s", missing=", ".join(missing))})
     rows = []
     for n, values in enumerate(it, start=2):  # streamed (read_only): one row in memory at a time
         if n - 1 > limit:
@@ -563,7 +563,7 @@ def move_stock(part: Product, quantity: int, kind: str, actor=None, pool: str = 
     updates no row and is refused. Stock therefore never goes negative.
     """
     if quantity == 0:
-        raise ValidationError("zero quantity", {"quantity": "must not be 0"})
+        raise ValidationError(_("zero quantity"), {"quantity": _("must not be 0")})
     table = Stock.__table__
     col = _column(pool)
     if quantity < 0:
@@ -576,10 +576,10 @@ def move_stock(part: Product, quantity: int, kind: str, actor=None, pool: str = 
             # (a deadlock SQLite refuses at once). Refuse this issue; the caller may retry.
             if db.engine.dialect.name != "sqlite":
                 raise
-            raise Conflict(f"{part.sku}: another stock change is in progress; try again", code="stock_busy") from exc
+            raise Conflict(_("%(part_sku)s: another stock change is in progress; try again", part_sku=part.sku), code="stock_busy") from exc
         if balance is None:
             have = db.session.scalar(select(col).where(table.c.part_id == part.id)) or 0
-            raise ValidationError("insufficient stock", {"quantity": f"{part.sku}: only {have} on hand ({pool})"},
+            raise ValidationError(_("insufficient stock"), {"quantity": _("%(part_sku)s: only %(have)s on hand (%(pool)s)", part_sku=part.sku, have=have, pool=pool)},
                                   code="insufficient_stock")
     else:
         stmt = update(table).where(table.c.part_id == part.id).values({col.name: col + quantity}).returning(col)
@@ -605,20 +605,20 @@ def record_movement(body, actor=None) -> Movement:
     qty, pool, kind = body.quantity, body.pool, body.kind
     if kind == "adjustment":
         if qty == 0:
-            raise ValidationError("zero", {"quantity": "must not be 0"})
+            raise ValidationError(_("zero"), {"quantity": _("must not be 0")})
         if not body.reason:
-            raise ValidationError("reason required", {"reason": "an adjustment needs a reason"})
+            raise ValidationError(_("reason required"), {"reason": _("an adjustment needs a reason")})
     elif qty <= 0:
-        raise ValidationError("positive", {"quantity": "must be greater than 0"})
+        raise ValidationError(_("positive"), {"quantity": _("must be greater than 0")})
     if kind == "receipt" and pool != "new":
-        raise ValidationError("new stock only", {"pool": "receipts go to new stock; repaired parts come back as repaired_return"})
+        raise ValidationError(_("new stock only"), {"pool": _("receipts go to new stock; repaired parts come back as repaired_return")})
     if kind == "repaired_return":
         pool = "repaired"
     if kind == "issue_rma":
         if not body.rma_id:
-            raise ValidationError("rma required", {"rma_id": "required for an RMA replacement"})
+            raise ValidationError(_("rma required"), {"rma_id": _("required for an RMA replacement")})
         if pool == "repaired" and not body.warranty:
-            raise ValidationError("repaired parts", {"pool": "repaired parts may replace faulty ones under warranty only, never be sold"})
+            raise ValidationError(_("repaired parts"), {"pool": _("repaired parts may replace faulty ones under warranty only, never be sold")})
         validate_rma(body.rma_id, None)
         qty = -qty
     return move_stock(part, qty, kind, actor=actor, pool=pool, reason=body.reason, rma_id=body.rma_id)
@@ -664,12 +664,12 @@ def validate_rma(rma_id: int | None, dealer: Dealer | None, field: str = "rma_id
     pm = current_app.extensions["aftersales"].pm
     for message in pm.hook.spares_validate_rma(rma_id=rma_id, dealer=dealer):
         if message:
-            raise ValidationError("invalid RMA", {field: str(message)})
+            raise ValidationError(_("invalid RMA"), {field: str(message)})
 
 
 def _reason_guard(app, actor, reason: str = "", **kw):
     if not (reason or "").strip():
-        raise ValidationError("reason required", {"reason": "a rejection needs a reason"})
+        raise ValidationError(_("reason required"), {"reason": _("a rejection needs a reason")})
 
 
 WORKFLOW = Workflow(
@@ -716,7 +716,7 @@ def act(app: Application, action: str, actor, version: int | None = None, reason
             unknown = [s for s in shipped if s not in by_sku]
             over = [s for s, q in shipped.items() if s in by_sku and q > by_sku[s].quantity]
             if unknown or over:
-                raise ValidationError("invalid shipment", {"lines": "; ".join(
+                raise ValidationError(_("invalid shipment"), {"lines": "; ".join(
                     [f"{s} is not on this application" for s in unknown] +
                     [f"{s}: more than applied for" for s in over])})
         for line in app.lines:

@@ -111,13 +111,13 @@ def _obligation_data(form):
 
 def _create_obligation(data, actor):
     if data["quantity"] < 0:
-        raise ValidationError("invalid", {"quantity": _("Required")})
+        raise ValidationError(_("invalid"), {"quantity": _("Required")})
     return services.create_obligation(data, actor)
 
 
 def _update_obligation(ob, data, actor):
     if data["quantity"] < 0:
-        raise ValidationError("invalid", {"quantity": _("Required")})
+        raise ValidationError(_("invalid"), {"quantity": _("Required")})
     return services.update_obligation(ob, ObligationPatch(quantity=data["quantity"], note=data["note"]), actor)
 
 

@@ -20,7 +20,7 @@ CENT = Decimal("0.01")
 
 def _reason_guard(record, actor, reason: str = "", **kw):
     if not (reason or "").strip():
-        raise ValidationError("reason required", {"reason": "required"})
+        raise ValidationError(_("reason required"), {"reason": _("required")})
 
 
 WORKFLOW = Workflow(
@@ -169,15 +169,15 @@ def issue_replacement(body, actor):
     rma = get_scoped(Rma, body.rma_id, actor)
     line = next((l for l in rma.lines if l.id == body.rma_line_id), None)
     if line is None:
-        raise ValidationError("unknown line", {"rma_line_id": f"RMA {rma.id} has no line {body.rma_line_id}"})
+        raise ValidationError(_("unknown line"), {"rma_line_id": _("RMA %(rma_id)s has no line %(body_rma_line_id)s", rma_id=rma.id, body_rma_line_id=body.rma_line_id)})
     if rma.state not in ISSUE_STATES:
-        raise Conflict(f"RMA {rma.number or rma.id} is {rma.state}; parts are issued once it is resolved",
+        raise Conflict(_("RMA %(number)s is %(rma_state)s; parts are issued once it is resolved", number=rma.number or rma.id, rma_state=rma.state),
                        code="illegal_state")
     if line.resolution not in ("repair", "replace", "paid_repair"):
-        raise ValidationError("no replacement", {"rma_line_id": f"the line is resolved as {line.resolution}"})
+        raise ValidationError(_("no replacement"), {"rma_line_id": _("the line is resolved as %(line_resolution)s", line_resolution=line.resolution)})
     part = spares.spare_part(body.sku)
     allowed = {line.product_id} | {p.part_id for p in line.product.parts}
     if part.id not in allowed:
-        raise ValidationError("not a part of this product", {"sku": f"{part.sku} is not part of {line.product.sku}"})
+        raise ValidationError(_("not a part of this product"), {"sku": _("%(part_sku)s is not part of %(line_product_sku)s", part_sku=part.sku, line_product_sku=line.product.sku)})
     return spares.issue_for_rma(part, body.quantity, rma.id, warranty=is_warranty(line), actor=actor,
                                 reason=f"{rma.number or rma.id} / line {line.id}")

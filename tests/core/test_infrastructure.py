@@ -63,7 +63,16 @@ FLOW = Workflow(Doc, states=("draft", "sent", "done"), transitions=(
 ))
 
 
-def test_workflow_checks_permission_state_version_and_guards(app):
+@pytest.fixture
+def english(app):
+    """Services outside a request speak the default language (zh_CN); these tests read English."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
+def test_workflow_checks_permission_state_version_and_guards(app, english):
     doc = Doc()
     with pytest.raises(PermissionDenied):
         FLOW.apply(doc, "send", Actor())
@@ -136,7 +145,7 @@ def test_settings_default_override_and_validation(app):
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
-def test_attachments_check_content_and_size(app):
+def test_attachments_check_content_and_size(app, english):
     from core import attachments
 
     att = attachments.add("doc", 1, "photo.png", PNG)
@@ -211,7 +220,7 @@ def test_notifications_inbox_and_badge(app, client):
 
 # --- CLI ------------------------------------------------------------------------------
 
-def test_create_admin_command(app, monkeypatch):
+def test_create_admin_command(app, monkeypatch, english):
     runner = app.test_cli_runner()
     monkeypatch.setenv("AFTERSALES_ADMIN_PASSWORD", "a-long-password")
     result = runner.invoke(args=["create-admin", "boss"])

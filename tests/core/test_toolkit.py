@@ -97,3 +97,27 @@ def test_export_response_csv_and_xlsx(app):
         ws = load_workbook(BytesIO(resp.get_data())).active
         assert ws["A2"].value == "'=cmd()"
         assert ws["B2"].value == datetime(2026, 1, 1, 8, 0)
+
+
+def test_choice_declares_values_and_labels_once():
+    from typing import get_args
+
+    import pydantic
+
+    from core.toolkit import Choice
+    from plugins.rma.models import FLAGS
+
+    kinds = Choice(("a", "Alpha"), ("b", "Beta"))
+    assert list(kinds) == ["a", "b"] and "a" in kinds and "z" not in kinds and len(kinds) == 2
+    assert kinds.label("b") == "Beta" and kinds.label("z") == "z" and kinds.labels == {"a": "Alpha", "b": "Beta"}
+    assert kinds.choices(blank="-") == [("", "-"), ("a", "Alpha"), ("b", "Beta")]
+    assert get_args(kinds.literal) == ("a", "b")
+
+    class In(pydantic.BaseModel):
+        kind: kinds.literal
+
+    with pytest.raises(pydantic.ValidationError):
+        In(kind="z")
+    with pytest.raises(ValueError):
+        Choice(("a", "A"), ("a", "again"))
+    assert "label_intact" in FLAGS and str(FLAGS.label("opened")) == "Package opened"
