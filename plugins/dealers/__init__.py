@@ -1,0 +1,2 @@
+"""Dealer relationship: the portal home, ABC contact schedule, scorecards, qualification. Hookimpls only."""
+from __future__ import annotations
