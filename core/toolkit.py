@@ -22,13 +22,21 @@ Security
     ``require`` (view guard), ``check`` (service guard), ``scoped``, ``get_scoped``,
     ``can_see``, ``scope_clause``, ``visible_dealers_clause``; role groups
     ``STAFF_ROLES``, ``HEAD_OFFICE_ROLES``, ``DEALER_ROLES``; ``acting_dealer(user, code)``;
-    ``ensure_dealer_may_file(dealer)``.
+    ``ensure_dealer_may_file(dealer)``; ``change_dealer_status(dealer, status, reason, actor)`` (the
+    one service that sets a dealer's status, logs it and fires ``aftersales_dealer_status_changed``).
+Users
+    ``create_user(data, actor)`` and ``update_user(user, data, actor)``: the core user services
+    (validation, password policy, the dealer link, activity log), for plugins that manage logins.
 Workflow, activity, events
     ``Workflow``, ``Transition``; modules ``activity``, ``events`` (``emit``, ``commit``),
     ``settings``, ``attachments``, ``sequences`` (``next_number``).
 Messages
     ``notify(users, N_("…%(x)s"), N_("…"), link, x=...)``: rendered in each reader's
-    language when read; ``N_`` marks a message id; ``users_with_role(role_id)``.
+    language when read; ``N_`` marks a message id; ``users_with_role(role_id)``; the inbox model
+    ``Notification`` and ``unread_count(user)``.
+Queries
+    ``in_ids(column, ids)``: ``column IN ids`` for a list of any length (None = no restriction
+    when the list is too long for one statement's parameters; filter the rows in Python then).
 Time
     ``now()`` and ``today()`` in the business time zone (setting ``core.time_zone``,
     default ``Asia/Shanghai``); ``add_months``; China's working days: ``is_workday``,
@@ -58,7 +66,9 @@ from core.errors import (BadRequest, Conflict, DomainError, NotFound, Permission
                          ValidationError)
 from core.extensions import db  # noqa: F401
 from core.model_utils import Timestamped, UTCDateTime, Versioned, utcnow  # noqa: F401
-from core.notifications import N_, notify, users_with_role  # noqa: F401
+from core.dealers.services import change_status as change_dealer_status  # noqa: F401
+from core.notifications import N_, Notification, notify, unread_count, users_with_role  # noqa: F401
+from core.users.services import create_user, update_user  # noqa: F401
 from core.plugin_system import hookimpl, hookspec  # noqa: F401
 from core.products.models import Product, ProductCategory, ProductPart  # noqa: F401
 from core.security import (can_see, check, get_scoped, require, scope_clause, scoped,  # noqa: F401
@@ -149,6 +159,18 @@ def ensure_dealer_may_file(dealer) -> None:
     if dealer is not None and dealer.status in ("suspended", "disqualified"):
         raise Conflict(f"dealer {dealer.code} is {dealer.status} and cannot file new records",
                        code=f"dealer_{dealer.status}")
+
+
+MAX_IN_IDS = 900  # SQLite's historical bound-parameter limit is 999
+
+
+def in_ids(column, ids):
+    """``column IN ids``, or None (no restriction) when ``ids`` is too long for one statement:
+    the caller then keeps only the rows whose id is in ``ids`` (one query either way)."""
+    ids = list(ids)
+    if len(ids) > MAX_IN_IDS:
+        return None
+    return column.in_(ids)
 
 
 # --- exports --------------------------------------------------------------------------

@@ -90,3 +90,6 @@ def aftersales_load_demo(ctx):
     load(ctx)
 
 
+
+
+from plugins.logistics.dealers_hooks import dealers_portal_sections, dealers_scorecard  # noqa: E402,F401  (optional hooks)

@@ -19,6 +19,7 @@ from core.dealers.models import Dealer
 from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
 from core.security import check, get_scoped, scoped, visible_dealers_clause
+from core.toolkit import ensure_dealer_may_file
 from core.workflow import Transition, Workflow
 from plugins.logistics.models import (CLAIM_STATES, PURPOSES, SIGNED_DOCUMENT, STATES, LogisticsException,
                                       LogisticsExceptionLine)
@@ -277,6 +278,7 @@ def create_exception(data, actor) -> LogisticsException:
     check(actor, "logistics.create")
     values = _dump(data)
     dealer = _dealer_for(actor, values.get("dealer_code"))
+    ensure_dealer_may_file(dealer)
     signature = values.get("carrier_signature")
     signed_at = _aware(signature["signed_at"]) if signature else None
     _check_dates(values.get("shipped_on"), values["received_on"], signed_at)
@@ -402,6 +404,7 @@ def file_exception(record: LogisticsException, actor, version, comment: str = ""
     accept it late; the caller commits before answering 422.
     """
     workflow.check(record, "file", actor, version=version)
+    ensure_dealer_may_file(record.dealer)
     _validate_for_filing(record)
     on = on or today()
     changes = {}

@@ -125,3 +125,6 @@ def aftersales_activity_labels():
             "close": _l("closed"), "photo_added": _l("photo added"), "receipt_added": _l("receipt attached"),
             "claimed": _l("freight claimed"), "proposed": _l("proposed"), "confirm": _l("confirmed"),
             "waive": _l("waived")}
+
+
+from plugins.rma.dealers_hooks import dealers_portal_sections, dealers_scorecard  # noqa: E402,F401  (optional hooks)

@@ -94,3 +94,6 @@ def aftersales_load_demo(ctx):
 def aftersales_activity_labels():
     return {"reported": _l("stock reported"), "submitted": _l("submitted"), "approve": _l("approved"),
             "reject": _l("rejected"), "ship": _l("shipped"), "receive": _l("received")}
+
+
+from plugins.spares.dealers_hooks import dealers_portal_sections, dealers_scorecard  # noqa: E402,F401  (optional hooks)

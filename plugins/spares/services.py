@@ -21,6 +21,7 @@ from core.extensions import db
 from core.model_utils import utcnow
 from core.products.models import Product, ProductCategory, ProductPart
 from core.security import get_scoped, scoped
+from core.toolkit import ensure_dealer_may_file
 from core.workflow import Transition, Workflow
 from plugins.spares.models import (Application, ApplicationLine, Movement, Obligation, Stock, StockReport,
                                    StockReportLine)
@@ -460,6 +461,7 @@ def create_stock_report(dealer: Dealer, reported_on: date, lines: list, actor=No
         raise ValidationError("date in the future", {"reported_on": "cannot be later than today"})
     if actor is not None and not actor.can("spares.report"):
         raise PermissionDenied("permission 'spares.report' required")
+    ensure_dealer_may_file(dealer)
     parts = _parts_by_sku([sku for sku, _ in lines])
     report = StockReport(dealer_id=dealer.id, reported_on=reported_on, created_by_id=actor.id if actor else None)
     report.lines = [StockReportLine(part=parts[sku], quantity=qty) for sku, qty in lines]
@@ -689,6 +691,7 @@ def create_application(body, actor) -> Application:
     from core.sequences import next_number
 
     dealer = acting_dealer(actor, body.dealer_code)
+    ensure_dealer_may_file(dealer)
     parts = _parts_by_sku([l.sku for l in body.lines])
     validate_rma(body.rma_id, dealer)
     now = utcnow()
