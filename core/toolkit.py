@@ -39,7 +39,8 @@ Queries
     when the list is too long for one statement's parameters; filter the rows in Python then).
 Time
     ``now()`` and ``today()`` in the business time zone (setting ``core.time_zone``,
-    default ``Asia/Shanghai``); ``add_months``; China's working days: ``is_workday``,
+    default ``Asia/Shanghai``); ``period_bounds(date_from, date_to)`` (the aware datetimes
+    ``[start, end)`` of a range of business dates, to compare timestamps with); ``add_months``; China's working days: ``is_workday``,
     ``add_working_days``, ``working_days_between``.
 Exports
     ``safe_cell`` and ``export_response(filename, header, rows, fmt)``: CSV (UTF-8 BOM)
@@ -125,6 +126,15 @@ def today() -> date:
 def local_date(moment: datetime) -> date:
     """The business-time-zone date of an aware datetime."""
     return moment.astimezone(business_zone()).date()
+
+
+def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """``[start, end)`` as aware datetimes: ``date_from`` 00:00 to the day after ``date_to``, business zone."""
+    from datetime import time, timedelta
+
+    zone = business_zone()
+    return (datetime.combine(date_from, time.min, tzinfo=zone),
+            datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone))
 
 
 def add_months(day: date, months: int) -> date:

@@ -3,7 +3,7 @@ the portal and a dealer's own logins. Free of the Flask request; nothing here co
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer
 
 from core.toolkit import (N_, Conflict, Dealer, Notification, NotFound, PermissionDenied, Region, Transition, User,
-                          ValidationError, Workflow, activity, attachments, business_zone, change_dealer_status, check,
+                          ValidationError, Workflow, activity, attachments, change_dealer_status, check,
                           create_user, db, get_scoped, in_ids, local_date, notify, region_managers, scoped, settings,
                           today, update_user, users_with_role, utcnow, validate)
 from plugins.dealers.models import CLASSES, EVIDENCE, Classification, Contact, StatusChange
@@ -605,5 +605,3 @@ def set_staff_login_active(dealer, user: User, active: bool, actor) -> User:
         raise PermissionDenied("only logins with the plain dealer role are managed here")
     return update_user(user, {"active": active}, actor=actor)
 
-
-__all__ = ["datetime", "time", "business_zone"]

@@ -2,13 +2,11 @@
 plugin, implemented as optional hooks: unused when that plugin is not enabled)."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
-from core.toolkit import business_zone, db, hookimpl, in_ids
+from core.toolkit import db, hookimpl, in_ids, period_bounds
 from plugins.rma.models import Rma, RmaLine, RmaPenalty
 
 ITEMS = 10
@@ -54,13 +52,6 @@ def dealers_portal_sections(dealer, user):
     return sections
 
 
-def _bounds(period_from, period_to):
-    zone = business_zone()
-    start = datetime.combine(period_from, time.min, tzinfo=zone)
-    end = datetime.combine(period_to + timedelta(days=1), time.min, tzinfo=zone)
-    return start, end
-
-
 def _by_dealer(stmt, column, dealer_ids):
     clause = in_ids(column, dealer_ids)
     if clause is not None:
@@ -71,7 +62,7 @@ def _by_dealer(stmt, column, dealer_ids):
 
 @hookimpl(optionalhook=True)
 def dealers_scorecard(dealer_ids, period_from, period_to):
-    start, end = _bounds(period_from, period_to)
+    start, end = period_bounds(period_from, period_to)
     refused = func.sum(case((RmaLine.verdict.in_(REFUSED_VERDICTS), 1), else_=0))
     filed = _by_dealer(select(Rma.dealer_id, func.count(func.distinct(Rma.id)), func.count(RmaLine.verdict), refused)
                        .outerjoin(RmaLine, RmaLine.rma_id == Rma.id)

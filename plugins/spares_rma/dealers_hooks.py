@@ -1,13 +1,11 @@
 """Chargebacks on the dealer portal and scorecard (optional hooks of the dealers plugin)."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from core.toolkit import business_zone, db, hookimpl, in_ids
+from core.toolkit import db, hookimpl, in_ids, period_bounds
 from plugins.rma.models import Rma
 from plugins.spares_rma.models import Chargeback
 
@@ -34,9 +32,7 @@ def dealers_portal_sections(dealer, user):
 
 @hookimpl(optionalhook=True)
 def dealers_scorecard(dealer_ids, period_from, period_to):
-    zone = business_zone()
-    start = datetime.combine(period_from, time.min, tzinfo=zone)
-    end = datetime.combine(period_to + timedelta(days=1), time.min, tzinfo=zone)
+    start, end = period_bounds(period_from, period_to)
     stmt = (select(Chargeback.dealer_id, func.count(Chargeback.id))
             .where(Chargeback.created_at >= start, Chargeback.created_at < end, Chargeback.state != "waived")
             .group_by(Chargeback.dealer_id))

@@ -150,4 +150,9 @@ def test_remind_notifies_the_responsible_manager(app, client, world, clock):
     from core.extensions import db
 
     east = db.session.scalars(select(Notification).where(Notification.user_id == rm_east.id)).all()
-    assert len(east) == 1 and "D1" in east[0].display_body and "1 overdue" in east[0].display_title
+    assert len(east) == 1 and "D1" in east[0].display_body
+    assert east[0].message["args"]["overdue"] == 1 and east[0].message["args"]["due"] == 0
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("en"):
+        assert "0 due this week, 1 overdue" in east[0].display_title
