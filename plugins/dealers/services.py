@@ -18,6 +18,14 @@ from plugins.dealers.models import CLASSES, EVIDENCE, Classification, Contact, S
 from plugins.dealers.schemas import (ClassificationIn, ContactIn, DealerStaffIn, StatusChangeIn)
 
 STATUS_CHANGE_MODEL = "dealers_status_change"
+# one message id per status, so the status reads in each reader's language (arguments are not translated)
+PROPOSED_TITLES = {"active": N_("Dealer %(code)s: reinstatement proposed"),
+                   "warned": N_("Dealer %(code)s: a warning proposed"),
+                   "suspended": N_("Dealer %(code)s: suspension proposed"),
+                   "disqualified": N_("Dealer %(code)s: disqualification proposed")}
+EFFECT_TITLES = {"active": N_("Your dealer is active again"), "warned": N_("Your dealer has been warned"),
+                 "suspended": N_("Your dealer is suspended: you cannot file anything new"),
+                 "disqualified": N_("Your dealer qualification was cancelled: you cannot file anything new")}
 # how strict each status is: a proposal escalates to a stricter one, or reinstates ("active")
 SEVERITY = {"active": 0, "warned": 1, "suspended": 2, "disqualified": 3}
 
@@ -306,8 +314,8 @@ def propose_status_change(data, actor) -> StatusChange:
                  comment=body.reason, actor=actor)
     activity.log(dealer, "dealers.status_proposed", {"status": (dealer.status, body.to_status)}, comment=body.reason,
                  actor=actor)
-    notify(list(users_with_role("order_dept")), N_("Dealer %(code)s: status change to %(status)s proposed"),
-           N_("%(reason)s"), _change_link(record), code=dealer.code, status=body.to_status, reason=body.reason)
+    notify(list(users_with_role("order_dept")), PROPOSED_TITLES[body.to_status], N_("%(reason)s"),
+           _change_link(record), code=dealer.code, reason=body.reason)
     return record
 
 
@@ -328,8 +336,7 @@ def _take_effect(record: StatusChange, actor) -> None:
     change_dealer_status(dealer, record.to_status, record.reason, actor)
     record.effective_at = utcnow()
     users = list(db.session.scalars(select(User).where(User.dealer_id == dealer.id, User.active.is_(True))))
-    notify(users, N_("Your dealer status is now %(status)s"), N_("%(reason)s"), "", status=record.to_status,
-           reason=record.reason)
+    notify(users, EFFECT_TITLES[record.to_status], N_("%(reason)s"), "", reason=record.reason)
 
 
 def run_action(record: StatusChange, action: str, actor, version: int, note: str = "") -> StatusChange:

@@ -55,6 +55,18 @@ def test_warning_takes_effect_when_decided(app, client, world):
     assert resp.status_code == 200, resp.json
     assert resp.json["state"] == "decided" and resp.json["decided_by"] == "order" and resp.json["effective_at"]
     assert dealer_status(client, "D1") == "warned"
+    # the dealer's users are told, in their own language when they read it
+    from core.notifications import Notification
+    from core.extensions import db
+    from flask_babel import force_locale
+    from sqlalchemy import select
+
+    note = db.session.scalars(select(Notification).where(Notification.user_id == u["clerk1"].id)).one()
+    with app.test_request_context():
+        with force_locale("zh_CN"):
+            assert note.display_title == "贵经销商已被警告"
+        with force_locale("en"):
+            assert note.display_title == "Your dealer has been warned" and note.display_body == "two human-damage returns"
     # the history on the dealer's page
     login_as(client, "rm_east")
     page = client.get("/dealers/D1/profile").get_data(as_text=True)
