@@ -90,6 +90,7 @@ def contact_schedule(query: DealersScheduleQuery):
     """Every visible dealer with its last contact, next due date and days overdue (filters region, class,
     overdue), soonest due first."""
     rows = services.schedule(current_user, query.region, query.abc_class, query.overdue, query.dealer_code)
+    rows = services.sort_schedule(rows, query.sort)
     return _page([services.serialize_schedule_row(r) for r in rows], query)
 
 

@@ -73,6 +73,8 @@ class DealersScheduleQuery(ListQuery):
     abc_class: AbcClass | None = Field(None, alias="class")
     overdue: bool | None = None
     dealer_code: str | None = Field(None, max_length=32)
+    sort: Literal["next_due_on", "-next_due_on", "dealer_code", "-dealer_code", "days_overdue", "-days_overdue",
+                  "last_contact_on", "-last_contact_on"] = "next_due_on"
 
     model_config = {**ListQuery.model_config, "populate_by_name": True}
 

@@ -217,6 +217,20 @@ def schedule(user, region=None, abc_class=None, overdue=None, dealer_code=None, 
     return rows
 
 
+SCHEDULE_SORTS = ("next_due_on", "-next_due_on", "dealer_code", "-dealer_code", "days_overdue", "-days_overdue",
+                  "last_contact_on", "-last_contact_on")
+
+
+def sort_schedule(rows: list[dict], sort: str) -> list[dict]:
+    """Rows sorted by one column (``-`` for descending), ties by dealer code; never-contacted first."""
+    key = sort.lstrip("-")
+    if key not in {s.lstrip("-") for s in SCHEDULE_SORTS}:
+        return rows
+    rows = sorted(rows, key=lambda r: r["dealer_code"])
+    return sorted(rows, key=lambda r: (r[key] is not None, r[key] or 0) if key == "last_contact_on" else r[key],
+                  reverse=sort.startswith("-"))
+
+
 def serialize_schedule_row(row: dict) -> dict:
     return {"dealer_code": row["dealer_code"], "dealer_name": row["dealer_name"], "region_code": row["region_code"],
             "abc_class": row["abc_class"],

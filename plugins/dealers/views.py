@@ -266,7 +266,8 @@ def contact_schedule():
     region = args.get("region") or None
     abc_class = args.get("class") if args.get("class") in CLASSES else None
     overdue = {"1": True, "0": False}.get(args.get("overdue", ""))
-    rows = services.schedule(current_user, region, abc_class, overdue)
+    sort = args.get("sort") if args.get("sort") in services.SCHEDULE_SORTS else "next_due_on"
+    rows = services.sort_schedule(services.schedule(current_user, region, abc_class, overdue), sort)
     try:
         page = max(1, int(args.get("page", 1)))
     except ValueError:
@@ -275,7 +276,7 @@ def contact_schedule():
     total = len(rows)
     return render_template("dealers/schedule.html", rows=rows[(page - 1) * per_page:page * per_page], total=total,
                            page=page, pages=max(1, -(-total // per_page)), regions=_regions(), classes=CLASSES,
-                           region=region or "", abc_class=abc_class or "", overdue=args.get("overdue", ""))
+                           region=region or "", abc_class=abc_class or "", overdue=args.get("overdue", ""), sort=sort)
 
 
 # --- scorecards -----------------------------------------------------------------------------------

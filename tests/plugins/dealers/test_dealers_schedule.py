@@ -156,3 +156,21 @@ def test_remind_notifies_the_responsible_manager(app, client, world, clock):
 
     with app.test_request_context(), force_locale("en"):
         assert "0 due this week, 1 overdue" in east[0].display_title
+
+
+def test_schedule_sorting_and_page(app, client, world, clock):
+    from core.testing import login_as
+
+    rm = world["users"]["order"]
+    clock.set(date(2026, 12, 1))
+    contact(client, world["users"]["rm_east"], "D1", date(2026, 11, 1))  # A: 23 days overdue
+    contact(client, world["users"]["rm_south"], "D2", date(2026, 11, 20))  # B: due 12-20
+    items = client.get(SCHEDULE + "?sort=-days_overdue", headers=api_headers(rm)).json["items"]
+    assert items[0]["dealer_code"] == "D1" and items[0]["days_overdue"] == 23
+    items = client.get(SCHEDULE + "?sort=-next_due_on", headers=api_headers(rm)).json["items"]
+    assert items[0]["dealer_code"] == "D2"
+    assert client.get(SCHEDULE + "?sort=name", headers=api_headers(rm)).status_code == 400
+    login_as(client, "order")
+    page = client.get("/dealers/schedule?overdue=1&sort=-days_overdue").get_data(as_text=True)
+    assert "D1 Dealer D1" in page and "D2 Dealer D2" not in page
+    assert "Nothing matches" in client.get("/dealers/schedule?region=NOPE").get_data(as_text=True)
