@@ -9,11 +9,11 @@ from flask_login import current_user
 
 from core.toolkit import BadRequest, db, events, paginate, route
 from plugins.dealers import services
-from plugins.dealers.schemas import (ClassificationIn, ContactIn, DealersClassificationOut, DealersClassificationQuery,
+from plugins.dealers.schemas import (DealersClassificationIn, DealersContactIn, DealersClassificationOut, DealersClassificationQuery,
                                      DealersContactOut, DealersContactQuery, DealersEvidenceOut, DealersScheduleOut,
                                      DealersScheduleQuery, DealersScorecardOut, DealersScorecardQuery,
                                      DealersStatusActionIn, DealersStatusChangeOut, DealersStatusChangeQuery,
-                                     StatusChangeIn)
+                                     DealersStatusChangeIn)
 
 bp = Blueprint("dealers_api", __name__)
 TAG = "dealers"
@@ -37,9 +37,9 @@ def list_classifications(query: DealersClassificationQuery):
     return paginate(stmt, query, services.serialize_classification)
 
 
-@route(bp, "/dealer-classifications", ["POST"], body=ClassificationIn, response=DealersClassificationOut, status=201,
+@route(bp, "/dealer-classifications", ["POST"], body=DealersClassificationIn, response=DealersClassificationOut, status=201,
        permission="dealers.classify", tag=TAG)
-def create_classification(body: ClassificationIn):
+def create_classification(body: DealersClassificationIn):
     """Set a dealer's ABC class with a reason; its next contact is due by the new class's interval."""
     record = services.classify(body, current_user)
     events.commit()
@@ -61,9 +61,9 @@ def list_contacts(query: DealersContactQuery):
     return paginate(stmt.order_by(order, Contact.id.desc()), query, services.serialize_contact)
 
 
-@route(bp, "/dealer-contacts", ["POST"], body=ContactIn, response=DealersContactOut, status=201,
+@route(bp, "/dealer-contacts", ["POST"], body=DealersContactIn, response=DealersContactOut, status=201,
        permission="dealers.contact", tag=TAG)
-def create_contact(body: ContactIn):
+def create_contact(body: DealersContactIn):
     """Record a contact; ``by`` defaults to the caller."""
     contact = services.create_contact(body, current_user)
     events.commit()
@@ -114,9 +114,9 @@ def list_status_changes(query: DealersStatusChangeQuery):
                     loader=lambda rows: holder.update(services.evidence_by_change([r.id for r in rows])))
 
 
-@route(bp, "/dealer-status-changes", ["POST"], body=StatusChangeIn, response=DealersStatusChangeOut, status=201,
+@route(bp, "/dealer-status-changes", ["POST"], body=DealersStatusChangeIn, response=DealersStatusChangeOut, status=201,
        permission="dealers.propose_status", tag=TAG)
-def create_status_change(body: StatusChangeIn):
+def create_status_change(body: DealersStatusChangeIn):
     """Propose a status change (regional manager); it takes effect once decided (a disqualification once confirmed)."""
     record = services.propose_status_change(body, current_user)
     events.commit()

@@ -15,7 +15,7 @@ ChangeState = Literal["proposed", "decided", "confirmed", "rejected"]
 Code = Field(min_length=1, max_length=32)
 
 
-class ClassificationIn(Schema):
+class DealersClassificationIn(Schema):
     dealer_code: str = Code
     abc_class: AbcClass
     reason: str = Field(min_length=1, max_length=2000)
@@ -37,7 +37,7 @@ class DealersClassificationQuery(ListQuery):
     region: str | None = Field(None, max_length=32)
 
 
-class ContactIn(Schema):
+class DealersContactIn(Schema):
     dealer_code: str = Code
     contacted_on: date
     kind: ContactKind
@@ -89,7 +89,7 @@ class DealersScheduleOut(OutSchema):
     days_overdue: int
 
 
-class StatusChangeIn(Schema):
+class DealersStatusChangeIn(Schema):
     dealer_code: str = Code
     to_status: Status
     reason: str = Field(min_length=1, max_length=2000)
@@ -154,7 +154,7 @@ class DealersScorecardOut(OutSchema):
     figures: dict[str, float | int | None]
 
 
-class DealerStaffIn(Schema):
+class DealersStaffIn(Schema):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     display_name: str = Field("", max_length=120)
     email: str | None = Field(None, max_length=254)

@@ -15,7 +15,7 @@ from core.toolkit import (N_, Conflict, Dealer, Notification, NotFound, Permissi
                           create_user, db, get_scoped, in_ids, local_date, notify, region_managers, scoped, settings,
                           today, update_user, users_with_role, utcnow, validate)
 from plugins.dealers.models import CLASSES, EVIDENCE, Classification, Contact, StatusChange
-from plugins.dealers.schemas import (ClassificationIn, ContactIn, DealerStaffIn, StatusChangeIn)
+from plugins.dealers.schemas import (DealersClassificationIn, DealersContactIn, DealersStaffIn, DealersStatusChangeIn)
 
 STATUS_CHANGE_MODEL = "dealers_status_change"
 # one message id per status, so the status reads in each reader's language (arguments are not translated)
@@ -73,7 +73,7 @@ def _as(schema, data):
 def classify(data, actor) -> Classification:
     """Set a dealer's class with its reason; the contact schedule follows the new interval at once."""
     check(actor, "dealers.classify")
-    body = _as(ClassificationIn, data)
+    body = _as(DealersClassificationIn, data)
     dealer = dealer_by_code(body.dealer_code, actor)
     if body.abc_class == dealer.abc_class:
         raise ValidationError("same class", {"abc_class": f"the dealer is already class {body.abc_class}"})
@@ -122,7 +122,7 @@ def _contact_user(username: str | None, actor) -> User:
 
 def create_contact(data, actor) -> Contact:
     check(actor, "dealers.contact")
-    body = _as(ContactIn, data)
+    body = _as(DealersContactIn, data)
     dealer = dealer_by_code(body.dealer_code, actor)
     if body.contacted_on > today():
         raise ValidationError("date in the future", {"contacted_on": "cannot be in the future"})
@@ -310,7 +310,7 @@ ACTIONS = ("decide", "confirm", "reject")
 
 def propose_status_change(data, actor) -> StatusChange:
     check(actor, "dealers.propose_status")
-    body = _as(StatusChangeIn, data)
+    body = _as(DealersStatusChangeIn, data)
     dealer = dealer_by_code(body.dealer_code, actor)
     if body.to_status == dealer.status:
         raise ValidationError("same status", {"to_status": f"the dealer is already {dealer.status}"})
@@ -609,7 +609,7 @@ def _may_manage(actor, dealer) -> None:
 def add_staff_login(dealer, data, actor) -> User:
     """A dealer's manager adds a clerk: role ``dealer`` only, linked to its own dealer."""
     _may_manage(actor, dealer)
-    body = _as(DealerStaffIn, data)
+    body = _as(DealersStaffIn, data)
     user = create_user({"username": body.username, "display_name": body.display_name or body.username,
                         "email": body.email, "password": body.password, "language": body.language,
                         "roles": ["dealer"], "dealer_code": dealer.code}, actor=actor)
