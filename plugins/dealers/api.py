@@ -10,7 +10,7 @@ from flask_login import current_user
 from core.toolkit import BadRequest, db, events, paginate, route
 from plugins.dealers import services
 from plugins.dealers.schemas import (DealersClassificationIn, DealersContactIn, DealersClassificationOut, DealersClassificationQuery,
-                                     DealersContactOut, DealersContactQuery, DealersEvidenceOut, DealersScheduleOut,
+                                     DealersContactOut, DealersContactQuery, DealersEvidenceOut, DealersPortalOut, DealersScheduleOut,
                                      DealersScheduleQuery, DealersScorecardOut, DealersScorecardQuery,
                                      DealersStatusActionIn, DealersStatusChangeOut, DealersStatusChangeQuery,
                                      DealersStatusChangeIn)
@@ -182,6 +182,26 @@ def attachment_response(att) -> Response:
     resp.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(att.filename)}"
     resp.headers["Cache-Control"] = "private, no-store"
     return resp
+
+
+# --- the portal --------------------------------------------------------------------------------
+
+
+@route(bp, "/dealer-portal", response=DealersPortalOut, permission="dealers.portal", tag=TAG)
+def portal():
+    """The caller's open items from every enabled plugin (an agent: also each distributor's), and its unread count."""
+    from core.toolkit import unread_count
+
+    def section(s):
+        return {"key": s["key"], "title": str(s["title"]), "count": int(s["count"]), "url": s.get("url"),
+                "order": int(s.get("order", 100)),
+                "items": [{"label": str(i["label"]), "url": i.get("url"),
+                           "due_on": i["due_on"].isoformat() if i.get("due_on") else None} for i in s["items"]]}
+
+    return {"dealers": [{"dealer_code": d.code, "dealer_name": d.name, "status": d.status,
+                         "sections": [section(s) for s in services.portal_sections(d, current_user)]}
+                        for d in services.portal_dealers(current_user)],
+            "unread_notifications": unread_count(current_user)}
 
 
 # --- scorecards -----------------------------------------------------------------------------------

@@ -160,3 +160,30 @@ class DealersStaffIn(Schema):
     email: str | None = Field(None, max_length=254)
     password: str = Field(min_length=1, max_length=256)
     language: Literal["zh_CN", "en"] = "zh_CN"
+
+
+class DealersPortalItemOut(OutSchema):
+    label: str
+    url: str | None
+    due_on: str | None
+
+
+class DealersPortalSectionOut(OutSchema):
+    key: str
+    title: str
+    count: int
+    url: str | None
+    order: int
+    items: list[DealersPortalItemOut]
+
+
+class DealersPortalDealerOut(OutSchema):
+    dealer_code: str
+    dealer_name: str
+    status: Status
+    sections: list[DealersPortalSectionOut]
+
+
+class DealersPortalOut(OutSchema):
+    dealers: list[DealersPortalDealerOut]
+    unread_notifications: int

@@ -113,3 +113,13 @@ def test_dealer_manages_its_own_staff_logins(app, client, world):
     assert clerk.post("/dealers/D1/users", data={"username": "x2", "password": "a-good-password-9"}).status_code == 403
     # another dealer's page does not exist for them
     assert clerk.get("/dealers/D2/profile").status_code == 404
+
+
+def test_portal_api(app, client, world):
+    resp = client.get("/api/v1/dealer-portal", headers=api_headers(world["users"]["agent"]))
+    assert resp.status_code == 200, resp.json
+    assert [d["dealer_code"] for d in resp.json["dealers"]] == ["A1", "S1"]
+    keys = {s["key"] for d in resp.json["dealers"] for s in d["sections"]}
+    assert ("rma.waiting" in keys) == _has(app, "rma") and ("logistics.drafts" in keys) == _has(app, "logistics")
+    assert resp.json["unread_notifications"] == 0
+    assert client.get("/api/v1/dealer-portal", headers=api_headers(world["users"]["order"])).status_code == 403
