@@ -119,3 +119,12 @@ def aftersales_load_demo(ctx):
 @hookspec
 def aftersales_dealer_status_changed(dealer, old_status, new_status, actor):
     """Event, after commit: a dealer's status changed (for example to ``disqualified``)."""
+
+
+@hookspec(firstresult=True)
+def aftersales_home_url(user):
+    """Return the URL ``user`` lands on after logging in (``/portal`` for a dealer user), or None.
+
+    The first non-None answer wins; without one the user lands on the dashboard (``/``), which
+    stays reachable for everyone. A ``next`` URL other than ``/`` still takes precedence.
+    """

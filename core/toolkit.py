@@ -27,16 +27,25 @@ Security
     field-level: ``FieldMask`` on ``__field_masks__``, ``field_value(record, field, user)``,
     ``mask_fields(model, row_dict, user)``, ``field_readable``, ``mask_phone``; role groups
     ``STAFF_ROLES``, ``HEAD_OFFICE_ROLES``, ``DEALER_ROLES``; ``acting_dealer(user, code)``;
-    ``ensure_dealer_may_file(dealer)``.
+    ``ensure_dealer_may_file(dealer)``; ``change_dealer_status(dealer, status, reason, actor)`` (the
+    one service that sets a dealer's status, logs it and fires ``aftersales_dealer_status_changed``).
+Users
+    ``create_user(data, actor)`` and ``update_user(user, data, actor)``: the core user services
+    (validation, password policy, the dealer link, activity log), for plugins that manage logins.
 Workflow, activity, events
     ``Workflow``, ``Transition``; modules ``activity``, ``events`` (``emit``, ``commit``),
     ``settings``, ``attachments``, ``sequences`` (``next_number``).
 Messages
     ``notify(users, N_("…%(x)s"), N_("…"), link, x=...)``: rendered in each reader's
-    language when read; ``N_`` marks a message id; ``users_with_role(role_id)``.
+    language when read; ``N_`` marks a message id; ``users_with_role(role_id)``; the inbox model
+    ``Notification`` and ``unread_count(user)``.
+Queries
+    ``in_ids(column, ids)``: ``column IN ids`` for a list of any length (None = no restriction
+    when the list is too long for one statement's parameters; filter the rows in Python then).
 Time
     ``now()`` and ``today()`` in the business time zone (setting ``core.time_zone``,
-    default ``Asia/Shanghai``); ``add_months``; China's working days: ``is_workday``,
+    default ``Asia/Shanghai``); ``period_bounds(date_from, date_to)`` (the aware datetimes
+    ``[start, end)`` of a range of business dates, to compare timestamps with); ``add_months``; China's working days: ``is_workday``,
     ``add_working_days``, ``working_days_between``.
 Hooks plugins offer each other
     ``plugin_hook()``: the hook relay (``plugin_hook().audit_review_inputs(...)``).
@@ -84,7 +93,9 @@ from core.errors import (BadRequest, Conflict, DomainError, NotFound, Permission
 from core.events import commit  # noqa: F401
 from core.extensions import db  # noqa: F401
 from core.model_utils import Timestamped, UTCDateTime, Versioned, utcnow  # noqa: F401
-from core.notifications import N_, notify, users_with_role  # noqa: F401
+from core.dealers.services import change_status as change_dealer_status  # noqa: F401
+from core.notifications import N_, Notification, notify, unread_count, users_with_role  # noqa: F401
+from core.users.services import create_user, update_user  # noqa: F401
 from core.plugin_system import hookimpl, hookspec  # noqa: F401
 from core.products.models import Product, ProductCategory, ProductPart  # noqa: F401
 from core.products.services import create_product, get_product_by_sku  # noqa: F401
@@ -204,6 +215,15 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(business_zone()).date()
 
 
+def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """``[start, end)`` as aware datetimes: ``date_from`` 00:00 to the day after ``date_to``, business zone."""
+    from datetime import time, timedelta
+
+    zone = business_zone()
+    return (datetime.combine(date_from, time.min, tzinfo=zone),
+            datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone))
+
+
 def add_months(day: date, months: int) -> date:
     """``day`` plus ``months`` calendar months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
     return day + relativedelta(months=months)
@@ -236,6 +256,18 @@ def ensure_dealer_may_file(dealer) -> None:
     if dealer is not None and dealer.status in ("suspended", "disqualified"):
         raise Conflict(_("dealer %(dealer_code)s is %(dealer_status)s and cannot file new records", dealer_code=dealer.code, dealer_status=dealer.status),
                        code=f"dealer_{dealer.status}")
+
+
+MAX_IN_IDS = 900  # SQLite's historical bound-parameter limit is 999
+
+
+def in_ids(column, ids):
+    """``column IN ids``, or None (no restriction) when ``ids`` is too long for one statement:
+    the caller then keeps only the rows whose id is in ``ids`` (one query either way)."""
+    ids = list(ids)
+    if len(ids) > MAX_IN_IDS:
+        return None
+    return column.in_(ids)
 
 
 # --- exports --------------------------------------------------------------------------

@@ -31,9 +31,19 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, user=None) -> str:
     if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
-        return target
+        if user is None or target != url_for("core_web.dashboard"):
+            return target
+    return home_url(user)
+
+
+def home_url(user=None) -> str:
+    """Where ``user`` lands after logging in: a plugin's answer to ``aftersales_home_url``, else the dashboard."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        url = current_app.extensions["aftersales"].pm.hook.aftersales_home_url(user=user)
+        if url:
+            return url
     return url_for("core_web.dashboard")
 
 
@@ -42,7 +52,7 @@ def login():
     from core.users import services
 
     if current_user.is_authenticated:
-        return redirect(url_for("core_web.dashboard"))
+        return redirect(home_url(current_user))
     form = LoginForm()
     status = 200
     if request.method == "POST":
@@ -65,7 +75,7 @@ def login():
             session.clear()
             login_user(user)
             start_session(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
     elif request.method == "POST":
         status = 400
     return render_template("web/login.html", form=form), status

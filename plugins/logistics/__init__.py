@@ -88,3 +88,4 @@ def aftersales_load_demo(ctx):
 
 
 from plugins.logistics.review_inputs import audit_review_inputs  # noqa: E402,F401  (audit hooks; unused without audit)
+from plugins.logistics.dealers_hooks import dealers_portal_sections, dealers_scorecard  # noqa: E402,F401  (optional hooks)

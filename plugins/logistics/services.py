@@ -16,6 +16,7 @@ from sqlalchemy.orm import lazyload
 from core.toolkit import (Attachment, Conflict, Dealer, NotFound, PermissionDenied, Transition, ValidationError, Workflow,
                          activity, attachments, calendar, check, db, get_scoped, notifications, scoped,
                          sequences, settings, today, visible_dealers_clause)
+from core.toolkit import ensure_dealer_may_file
 from plugins.logistics.models import (CLAIM_STATES, PURPOSES, SIGNED_DOCUMENT, STATES, LogisticsException,
                                       LogisticsExceptionLine)
 
@@ -276,6 +277,7 @@ def create_exception(data, actor) -> LogisticsException:
     check(actor, "logistics.create")
     values = _dump(data)
     dealer = _dealer_for(actor, values.get("dealer_code"))
+    ensure_dealer_may_file(dealer)
     signature = values.get("carrier_signature")
     signed_at = _aware(signature["signed_at"]) if signature else None
     _check_dates(values.get("shipped_on"), values["received_on"], signed_at)
@@ -405,6 +407,7 @@ def file_exception(record: LogisticsException, actor, version, comment: str = ""
     accept it late; the caller commits before answering 422.
     """
     workflow.check(record, "file", actor, version=version)
+    ensure_dealer_may_file(record.dealer)
     _validate_for_filing(record)
     on = on or today()
     changes = {}

@@ -128,3 +128,4 @@ def aftersales_activity_labels():
 
 
 from plugins.rma.review_inputs import audit_nonconformity_sources, audit_review_inputs  # noqa: E402,F401  (audit hooks; unused without audit)
+from plugins.rma.dealers_hooks import dealers_portal_sections, dealers_scorecard  # noqa: E402,F401  (optional hooks)

@@ -182,8 +182,12 @@ def _build_lines(raw_lines) -> list[RmaLine]:
 
 
 def check_dealer_may_file(dealer: Dealer) -> None:
+    """A disqualified dealer keeps its 403 ``dealer_disqualified``; a suspended one gets the core's 409."""
+    from core.toolkit import ensure_dealer_may_file
+
     if dealer.status == "disqualified":
         raise PermissionDenied(elig.message("dealer_disqualified"), code="dealer_disqualified")
+    ensure_dealer_may_file(dealer)
 
 
 def preview(raw_lines, actor, dealer_code: str | None = None) -> list[tuple[RmaLine, elig.Eligibility]]:

@@ -94,3 +94,4 @@ def aftersales_activity_labels():
 
 
 from plugins.spares.review_inputs import audit_review_inputs  # noqa: E402,F401  (audit hooks; unused without audit)
+from plugins.spares.dealers_hooks import dealers_portal_sections, dealers_scorecard  # noqa: E402,F401  (optional hooks)

@@ -17,6 +17,7 @@ from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product,
                          ProductPart, Region, Transition, ValidationError, Workflow, acting_dealer, activity,
                          add_months, db, get_scoped, scoped, settings, utcnow)
 from core.toolkit import first_errors, max_import_rows, too_many_rows
+from core.toolkit import ensure_dealer_may_file
 from plugins.spares.models import (Application, ApplicationLine, Movement, Obligation, Stock, StockReport,
                                    StockReportLine)
 
@@ -456,6 +457,7 @@ def create_stock_report(dealer: Dealer, reported_on: date, lines: list, actor=No
         raise ValidationError(_("date in the future"), {"reported_on": _("cannot be later than today")})
     if actor is not None and not actor.can("spares.report"):
         raise PermissionDenied(_("permission 'spares.report' required"))
+    ensure_dealer_may_file(dealer)
     parts = _parts_by_sku([sku for sku, _ in lines])
     report = StockReport(dealer_id=dealer.id, reported_on=reported_on, created_by_id=actor.id if actor else None)
     report.lines = [StockReportLine(part=parts[sku], quantity=qty) for sku, qty in lines]
@@ -690,6 +692,7 @@ def create_application(body, actor) -> Application:
     from core.toolkit import next_number
 
     dealer = acting_dealer(actor, body.dealer_code)
+    ensure_dealer_may_file(dealer)
     parts = _parts_by_sku([l.sku for l in body.lines])
     validate_rma(body.rma_id, dealer)
     now = utcnow()

@@ -67,3 +67,6 @@ def spares_validate_rma(rma_id, dealer):
 @hookimpl
 def aftersales_activity_labels():
     return {"spares_rma.proposed": _l("chargeback proposed"), "confirm": _l("confirmed"), "waive": _l("waived")}
+
+
+from plugins.spares_rma.dealers_hooks import dealers_portal_sections, dealers_scorecard  # noqa: E402,F401  (optional hooks)

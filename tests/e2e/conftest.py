@@ -84,4 +84,4 @@ def login(page, username, password="demo12345"):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("main form button.btn-primary")
-    page.wait_for_url("**/")
+    page.wait_for_url(lambda url: "/login" not in url)  # staff land on the dashboard, dealers on /portal
