@@ -17,13 +17,13 @@ AbcClass = Literal["A", "B", "C"]
 class RegionIn(Schema):
     code: str = Code()
     name: str = Field(min_length=1, max_length=120)
-    manager_usernames: list[str] = []
+    manager_usernames: list[str] = Field([], max_length=100)
 
 
 class RegionPatch(Schema):
     code: str | None = Code(None)
     name: str | None = Field(None, min_length=1, max_length=120)
-    manager_usernames: list[str] | None = None
+    manager_usernames: list[str] | None = Field(None, max_length=100)
 
 
 class RegionOut(OutSchema):

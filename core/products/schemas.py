@@ -68,7 +68,7 @@ class ProductIn(Schema):
     status: Literal["active", "discontinued"] = "active"
     discontinued_on: date | None = None
     is_spare_part: bool = False
-    parts: list[PartIn] = []
+    parts: list[PartIn] = Field([], max_length=500)
 
 
 class ProductPatch(Schema):
@@ -79,7 +79,7 @@ class ProductPatch(Schema):
     status: Literal["active", "discontinued"] | None = None
     discontinued_on: date | None = None
     is_spare_part: bool | None = None
-    parts: list[PartIn] | None = None
+    parts: list[PartIn] | None = Field(None, max_length=500)
     version: int | None = None
 
 

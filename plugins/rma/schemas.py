@@ -77,7 +77,7 @@ class ReceiveLineIn(Schema):
 
 class ReceiveIn(Schema):
     version: int
-    lines: list[ReceiveLineIn] = Field(min_length=1)
+    lines: list[ReceiveLineIn] = Field(min_length=1, max_length=200)
     boxes_received: int = Field(ge=0, le=10000)
 
 
@@ -90,7 +90,7 @@ class InspectLineIn(Schema):
 
 class InspectIn(Schema):
     version: int
-    lines: list[InspectLineIn] = Field(min_length=1)
+    lines: list[InspectLineIn] = Field(min_length=1, max_length=200)
 
 
 class ResolveLineIn(Schema):
@@ -101,7 +101,7 @@ class ResolveLineIn(Schema):
 
 class ResolveIn(Schema):
     version: int
-    lines: list[ResolveLineIn] = Field(min_length=1)
+    lines: list[ResolveLineIn] = Field(min_length=1, max_length=200)
 
 
 class DecisionIn(Schema):

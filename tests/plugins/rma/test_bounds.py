@@ -1,6 +1,4 @@
 """Availability: the number of boxes (one label page each) has a business maximum."""
-import time
-
 from core.extensions import db
 from plugins.rma.models import Rma
 
@@ -20,8 +18,6 @@ def test_boxes_are_bounded_by_a_setting_and_labels_by_it(app, client, world):
     # a record from before the bound: the PDF stops at the maximum all the same
     db.session.get(Rma, rma["id"]).boxes = 10000
     db.session.commit()
-    start = time.perf_counter()
     r = client.get(f"/api/v1/rmas/{rma['id']}/labels.pdf", headers=world.h["d1"])
-    elapsed = time.perf_counter() - start
     assert r.status_code == 200 and pages(r.data) == 200
-    assert elapsed < 30 and len(r.data) < 2_000_000, (elapsed, len(r.data))
+    assert len(r.data) < 2_000_000, len(r.data)  # before: 10,000 pages, 17.5 MB
