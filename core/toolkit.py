@@ -10,7 +10,12 @@ Data and models
     ``Product``, ``ProductCategory``, ``ProductPart`` and the ``region_managers`` table.
 Declarations (what hooks return)
     ``hookimpl``, ``hookspec``, ``Role`` (as ``RoleDecl``), ``Permission``, ``MenuItem``,
-    ``Widget``, ``Slot``, ``SlotRenderer``, ``Setting``, ``RecordRule``, ``DemoContext``.
+    ``Widget``, ``Slot``, ``SlotRenderer``, ``Setting``, ``RecordRule``, ``DemoContext``,
+    ``Chatter`` (a model's chatter: hook ``aftersales_chatter``; the page renders
+    ``{{ chatter(record) }}``), ``FieldLabels`` (labels of fields and values in activity logs).
+Chatter and status bar
+    module ``chatter`` (``post(record, body, actor, files)``, ``stream(record)``,
+    ``describe(entry)``); pages: ``{% from "web/macros.html" import status_bar %}``.
 Errors
     ``DomainError``, ``BadRequest`` (400), ``PermissionDenied`` (403), ``NotFound`` (404),
     ``Conflict`` (409), ``ValidationError`` (422 with a field map).
@@ -46,13 +51,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
-from core import activity, attachments, events, sequences, settings  # noqa: F401  (re-exported modules)
+from core import activity, attachments, chatter, events, sequences, settings  # noqa: F401  (re-exported modules)
 from core.api import ListQuery, OutSchema, Schema, paginate, route  # noqa: F401
 from core.api import _parse_body as parse_body  # noqa: F401
 from core.calendar import add_working_days, is_workday, working_days_between  # noqa: F401
 from core.dealers.models import Dealer, Region, region_managers  # noqa: F401
-from core.declarations import (DemoContext, MenuItem, Permission, RecordRule, Setting, Slot,  # noqa: F401
-                               SlotRenderer, Widget)
+from core.declarations import (Chatter, DemoContext, FieldLabels, MenuItem, Permission, RecordRule,  # noqa: F401
+                               Setting, Slot, SlotRenderer, Widget)
 from core.declarations import Role as RoleDecl  # noqa: F401
 from core.errors import (BadRequest, Conflict, DomainError, NotFound, PermissionDenied,  # noqa: F401
                          ValidationError)

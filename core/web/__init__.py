@@ -148,6 +148,24 @@ def init_web(app):
     app.jinja_env.filters["local_dt"] = local_dt
     app.jinja_env.filters["action_label"] = lambda action: app.extensions["aftersales"].activity_labels.get(action, action)
     app.jinja_env.globals["hook"] = render_slot
+    app.jinja_env.globals["chatter"] = render_chatter
+    app.jinja_env.globals["activity_changes"] = _activity_changes
+
+
+def render_chatter(record) -> Markup:
+    """``{{ chatter(record) }}``: the record's comments, files and activity (a declared model)."""
+    from core import activity, chatter
+
+    model = activity.model_name(record)
+    if model not in chatter.declarations():
+        raise KeyError(f"model {model!r} declares no chatter (aftersales_chatter hook)")
+    return Markup(render_template("web/chatter.html", record=record, model=model, items=chatter.stream(record)))
+
+
+def _activity_changes(entry):
+    from core import chatter
+
+    return chatter.describe(entry)
 
 
 def flash_errors(exc):

@@ -94,3 +94,14 @@ def aftersales_load_demo(ctx):
 def aftersales_activity_labels():
     return {"reported": _l("stock reported"), "submitted": _l("submitted"), "approve": _l("approved"),
             "reject": _l("rejected"), "ship": _l("shipped"), "receive": _l("received")}
+
+
+@hookimpl
+def aftersales_chatter():
+    from core.toolkit import Chatter
+    from plugins.spares import views
+    from plugins.spares.models import Application
+
+    fields = {"state": _l("State"), "rma_id": _l("Return"), "rma": _l("Return"), "lines": _l("Lines")}
+    return [Chatter(Application, "spares.view", fields, {"state": views.STATE_LABELS},
+                    link=lambda r: f"/spares/applications/{r.id}", title=lambda r: r.number)]
