@@ -149,7 +149,25 @@ def init_web(app):
     app.jinja_env.filters["action_label"] = lambda action: app.extensions["aftersales"].activity_labels.get(action, action)
     app.jinja_env.globals["hook"] = render_slot
     app.jinja_env.globals["chatter"] = render_chatter
+    app.jinja_env.globals["state_tone"] = state_tone
     app.jinja_env.globals["activity_changes"] = _activity_changes
+
+
+STATE_TONES = {
+    "draft": "secondary", "cancelled": "secondary", "deleted": "secondary",
+    "rejected": "danger", "refused": "danger", "disqualified": "danger", "overdue": "danger",
+    "submitted": "warning", "filed": "warning", "proposed": "warning", "open": "warning", "claimed": "warning",
+    "reviewed": "info", "accepted": "info", "approved": "info",
+    "shipped": "primary", "received": "primary", "inspected": "primary", "returned": "primary",
+    "resolved": "success", "closed": "success", "confirmed": "success", "settled": "success", "done": "success",
+    "waived": "secondary",
+}
+
+
+def state_tone(state) -> str:
+    """The Bootstrap colour of a state by its meaning: waiting (warning), under way (info/primary),
+    done (success), refused (danger), draft or withdrawn (secondary)."""
+    return STATE_TONES.get(str(state), "secondary")
 
 
 def render_chatter(record) -> Markup:

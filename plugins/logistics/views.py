@@ -36,6 +36,8 @@ STATE_LABELS = {"draft": _l("Draft"), "filed": _l("Filed"), "accepted": _l("Acce
 OUTCOME_LABELS = {"credit": _l("Credit"), "exchange": _l("Exchange"), "carrier_claim": _l("Carrier claim"),
                   "rejected": _l("Rejected")}
 CLAIM_LABELS = {"open": _l("Open"), "settled": _l("Settled")}
+ACTION_LABELS = {"file": _l("File with the order department"), "accept": _l("Accept"), "refuse": _l("Refuse"),
+                 "resolve": _l("Resolve"), "settle_claim": _l("Carrier claim settled")}
 STATE_BADGES = {"draft": "secondary", "filed": "primary", "accepted": "info", "refused": "danger", "resolved": "success"}
 LINE_ROWS = 5
 
@@ -311,7 +313,7 @@ def _render_detail(record, status=200, decision=None, upload=None):
         actions=services.allowed_actions(record, current_user), decision=decision, upload=upload or UploadForm(),
         delete_form=FlaskForm(), labels=SimpleNamespace(kind=KIND_LABELS, party=PARTY_LABELS, state=STATE_LABELS,
                                                         outcome=OUTCOME_LABELS, claim=CLAIM_LABELS),
-        state_badges=STATE_BADGES, can_edit=record.state == "draft" and current_user.can("logistics.create"),
+        state_badges=STATE_BADGES, action_labels=ACTION_LABELS, can_edit=record.state == "draft" and current_user.can("logistics.create"),
         can_upload=record.state in ("draft", "filed") and current_user.can("logistics.create"),
         deadline=services.filing_deadline(record.received_on) if record.responsible_party == "unknown" else None,
     ), status

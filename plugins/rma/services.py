@@ -28,7 +28,7 @@ from plugins.rma import eligibility as elig
 from plugins.rma.models import (FLAGS, OPEN_STATES, SLA_STATES, STATES, Rma, RmaFreightClaim, RmaLine,
                                 RmaPenalty)
 from plugins.rma.schemas import (ClaimIn, DecisionIn, InspectIn, LineIn, ReceiveIn, RejectIn, ResolveIn,
-                                 RmaPatch, ShipIn, VersionIn)
+                                 RmaCommentIn, RmaPatch, ShipIn, VersionIn)
 
 CENT = Decimal("0.01")
 NUMBER_RE = re.compile(r"RMA-\d{4}-\d{3,}", re.IGNORECASE)
@@ -317,12 +317,12 @@ def _submit(rma, actor, version, payload):
 
 
 def _review(rma, actor, version, payload):
-    validate(VersionIn, {"version": version})
+    comment = validate(RmaCommentIn, {"version": version, **payload}).comment
     if rma.dealer.kind == "distributor" and rma.dealer.parent_id is not None:
         WORKFLOW.check(rma, "review_to_agent", actor, version=version)
         now = utcnow()
         number = sequences.next_number("RMA", now.year)  # may flush: before the record changes
-        WORKFLOW.apply(rma, "review_to_agent", actor, version=version,
+        WORKFLOW.apply(rma, "review_to_agent", actor, version=version, comment=comment,
                        changes={"number": (None, number), "receiving_unit": (None, rma.dealer.parent.code)})
         rma.reviewed_at = rma.approved_at = now
         rma.receiving_dealer_id = rma.dealer.parent_id
@@ -332,16 +332,17 @@ def _review(rma, actor, version, payload):
         return
     WORKFLOW.check(rma, "review", actor, version=version)
     rma.reviewed_at = utcnow()
-    WORKFLOW.apply(rma, "review", actor, version=version)
+    WORKFLOW.apply(rma, "review", actor, version=version, comment=comment)
     notify_localized(notifications.users_with_role("order_dept"),
                      lambda: _("Return to approve: %(dealer)s", dealer=rma.dealer.name), "", link=f"/rma/{rma.id}")
 
 
 def _approve(rma, actor, version, payload):
     WORKFLOW.check(rma, "approve", actor, version=version)
+    comment = validate(RmaCommentIn, {"version": version, **payload}).comment
     now = utcnow()
     number = sequences.next_number("RMA", now.year)  # may flush: before the record changes
-    WORKFLOW.apply(rma, "approve", actor, version=version, changes={"number": (None, number)})
+    WORKFLOW.apply(rma, "approve", actor, version=version, comment=comment, changes={"number": (None, number)})
     rma.approved_at, rma.number = now, number
     _notify_dealer(rma, lambda: _("Return %(number)s approved: print the box labels and ship it.", number=rma.number))
 

@@ -52,6 +52,7 @@ ACTION_LABELS = {"submit": _l("Submit"), "cancel": _l("Cancel return"), "review"
                  "approve": _l("Approve"), "reject": _l("Reject"), "ship": _l("Mark shipped"),
                  "receive": _l("Record receipt"), "inspect": _l("Record inspection"), "resolve": _l("Resolve"),
                  "close": _l("Close")}
+PATH = ["draft", "submitted", "reviewed", "approved", "shipped", "received", "inspected", "resolved", "closed"]
 TIMELINE = ("submitted", "reviewed", "approved", "shipped", "received", "inspected", "resolved", "closed")
 
 
@@ -63,7 +64,7 @@ def _labels():
 def _ctx(**kw):
     return dict(STATE_LABELS=STATE_LABELS, ISSUE_LABELS=ISSUE_LABELS, FLAG_LABELS=FLAG_LABELS,
                 VERDICT_LABELS=VERDICT_LABELS, RESOLUTION_LABELS=RESOLUTION_LABELS, ACTION_LABELS=ACTION_LABELS,
-                **kw)
+                PATH=PATH, ALLOWED_RESOLUTIONS=services.ALLOWED_RESOLUTIONS, **kw)
 
 
 def _query(**fixed) -> RmaQuery:
@@ -284,6 +285,8 @@ def _action_payload(action, form, rma) -> dict:
             return value
     if action == "reject":
         return {"reason": form.get("reason", "").strip()}
+    if action in ("review", "approve"):
+        return {"comment": form.get("comment", "").strip()}
     if action == "ship":
         return {"boxes": num(form.get("boxes")), "carrier": form.get("carrier", "").strip(),
                 "tracking": form.get("tracking", "").strip()}

@@ -23,6 +23,7 @@ def test_comment_with_mention_and_file_on_the_page(app, client, world):
         Notification.title.like("%mentioned you%")))}
     # d1 and tech see the return; d2 (another dealer) does not, so it is not told
     assert notified == {world.users["d1"].id, world.users["tech"].id}
+    client = app.test_client()
     login_as(client, "d1")
     page = client.get(f"/rma/{rma['id']}").get_data(as_text=True)
     assert "please check @d1" in page and "box.png" in page

@@ -1,0 +1,51 @@
+"""The status bar on a return's page: states, the current one, the user's actions (primary first),
+the record_actions slot; blind counts and empty verdict/resolution choices; an approval comment."""
+import re
+
+from core.testing import login_as
+
+from .test_workflow_api import act, walk_to
+
+
+def _bar(page):
+    return page.split('class="status-bar', 1)[1].split("</ol>", 1)[0]
+
+
+def test_status_bar_shows_states_and_the_users_actions(app, client, world):
+    rma = walk_to(client, world, "reviewed")
+    login_as(client, "order")
+    page = client.get(f"/rma/{rma['id']}").get_data(as_text=True)
+    bar = _bar(page)
+    assert re.search(r'class="btn btn-sm btn-primary" type="submit" form="approve"', bar)
+    assert 'btn-outline-danger" href="#reject"' in bar
+    assert re.search(r'status-step current text-bg-info" aria-current="step">Reviewed<', bar)
+    assert bar.count("status-step done") == 2  # draft, submitted
+    assert 'id="comment-approve"' in page
+    r = client.post(f"/rma/{rma['id']}/do/approve", data={"version": rma["version"], "comment": "ok, urgent customer"})
+    assert r.status_code == 302
+    page = client.get(f"/rma/{rma['id']}").get_data(as_text=True)
+    assert "ok, urgent customer" in page
+    dealer = app.test_client()
+    login_as(dealer, "d1")
+    bar = _bar(dealer.get(f"/rma/{rma['id']}").get_data(as_text=True))
+    assert 'href="#ship"' in bar and 'form="approve"' not in bar
+
+
+def test_receiving_is_blind_and_choices_start_empty(app, client, world):
+    rma = walk_to(client, world, "shipped")
+    login_as(client, "order")
+    page = client.get(f"/rma/{rma['id']}").get_data(as_text=True)
+    assert 'name="boxes_received" value=""' in page
+    assert re.search(r'name="qty-\d+" value=""', page)
+    rma = walk_to(client, world, "received")
+    tech = app.test_client()
+    login_as(tech, "tech")
+    page = tech.get(f"/rma/{rma['id']}").get_data(as_text=True)
+    verdict = page.split('name="verdict-', 1)[1].split("</select>", 1)[0]
+    assert '<option value="">' in verdict and "selected" not in verdict
+    rma = act(client, world, "tech", rma, "inspect", lines=[{"line_id": l["id"], "verdict": "no_fault_found"}
+                                                            for l in rma["lines"]])
+    page = client.get(f"/rma/{rma['id']}").get_data(as_text=True)
+    resolution = page.split('name="resolution-', 1)[1].split("</select>", 1)[0]
+    assert '<option value="">' in resolution and "selected" not in resolution
+    assert "Repair" not in resolution  # only what a no-fault line may resolve as
