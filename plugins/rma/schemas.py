@@ -195,6 +195,7 @@ class CostOut(OutSchema):
 class RmaOut(OutSchema):
     id: int
     number: str | None
+    filing_number: str | None = None
     state: State
     version: int
     dealer_code: str

@@ -19,6 +19,7 @@ from core.dealers.models import Dealer, Region
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
 from core.model_utils import utcnow
+from core.notifications import N_, notify, users_with_role
 from core.products.models import Product, ProductCategory, ProductPart
 from core.security import get_scoped, scoped
 from core.workflow import Transition, Workflow
@@ -433,7 +434,6 @@ SYSTEM = _System()
 
 
 def send_report_reminders(today: date | None = None) -> list[str]:
-    from core.notifications import notify
     from core.users.models import User
 
     overdue = overdue_dealers(today)
@@ -443,11 +443,11 @@ def send_report_reminders(today: date | None = None) -> list[str]:
                                                        User.active.is_(True))))
     days = settings.get("spares.report_max_age_days")
     for d, on in overdue:
-        body = (_("Your last spare-part stock report is dated %(on)s.", on=on.isoformat()) if on
-                else _("You have not reported your spare-part stock yet."))
+        body = (N_("Your last spare-part stock report is dated %(on)s.") if on
+                else N_("You have not reported your spare-part stock yet."))
         notify([u for u in users if u.dealer_id == d.id],
-               _("Please report your spare-part stock (due every %(days)d days)", days=days), body,
-               link="/spares/reports/new")
+               N_("Please report your spare-part stock (due every %(days)d days)"), body,
+               "/spares/reports/new", days=days, on=on.isoformat() if on else "")
     return [d.code for d, _ in overdue]
 
 
@@ -700,7 +700,31 @@ def create_application(body, actor) -> Application:
     db.session.flush()
     activity.log(app, "submitted", {"state": (None, "submitted"), "rma_id": (None, body.rma_id)},
                  comment=body.reason, actor=actor)
+    _tell_application(users_with_role("customer_service"), app, N_("Spare-part application %(number)s to approve"),
+                      N_("%(dealer)s: %(reason)s"))
     return app
+
+
+APPLICATION_MESSAGES = {
+    "approve": N_("Spare-part application %(number)s approved"),
+    "reject": N_("Spare-part application %(number)s rejected"),
+    "ship": N_("Spare-part application %(number)s shipped"),
+    "receive": N_("Spare-part application %(number)s received by the dealer"),
+}
+
+
+def _tell_application(users, app: Application, title, body="", **args) -> None:
+    notify(users, title, body, f"/spares/applications/{app.id}", number=app.number,
+           dealer=f"{app.dealer.code} {app.dealer.name}", reason=app.reason or "", **args)
+
+
+def _application_parties(app: Application, action: str):
+    """Who a transition concerns: the dealer (approved, rejected, shipped); customer service (received)."""
+    from core.users.models import User
+
+    if action == "receive":
+        return users_with_role("customer_service")
+    return db.session.scalars(select(User).where(User.dealer_id == app.dealer_id, User.active.is_(True)))
 
 
 def act(app: Application, action: str, actor, version: int | None = None, reason: str = "", lines=None) -> Application:
@@ -725,6 +749,8 @@ def act(app: Application, action: str, actor, version: int | None = None, reason
                 move_stock(line.part, -qty, "issue_application", actor, application=app, reason=app.number)
         changes["shipped"] = (None, {l.part.sku: l.shipped_quantity for l in app.lines})
     WORKFLOW.apply(app, action, actor, version=version, comment=reason, changes=changes, reason=reason)
+    _tell_application(_application_parties(app, action), app, APPLICATION_MESSAGES[action],
+                      N_("Reason: %(reject_reason)s") if action == "reject" else "", reject_reason=reason.strip())
     return app
 
 
