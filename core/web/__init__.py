@@ -84,8 +84,21 @@ def render_domain_error(exc):
     return render_template("web/error.html", status=status, message=exc.message, fields=exc.fields), status
 
 
+def http_error_message(code: int) -> str:
+    """Werkzeug's error descriptions are English: each page error says what happened in the user's language."""
+    messages = {400: _("The request could not be understood (a form field may be missing or wrong)."),
+                401: _("Please log in."), 403: _("You are not allowed to do this."), 404: _("Not found."),
+                405: _("This address does not accept this kind of request."),
+                409: _("This record changed meanwhile, or the action is not allowed in its current state."),
+                413: _("The upload is too large."), 429: _("Too many requests; please wait a moment."),
+                500: _("Something went wrong on our side; please try again later."),
+                503: _("The service is unavailable for a moment; please try again later.")}
+    return messages.get(code, _("The request could not be completed."))
+
+
 def render_http_error(exc):
-    return render_template("web/error.html", status=exc.code, message=exc.description, fields={}), exc.code
+    return render_template("web/error.html", status=exc.code, message=http_error_message(exc.code or 500),
+                           fields={}), exc.code
 
 
 def init_web(app):

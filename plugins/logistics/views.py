@@ -5,7 +5,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -31,7 +31,7 @@ KIND_LABELS = {"lost": _l("Lost"), "short": _l("Short delivery"), "wrong_goods":
                "damaged": _l("Damaged"), "mass_breakage": _l("Mass breakage")}
 PARTY_LABELS = {"carrier": _l("Carrier"), "company": _l("Company"), "dealer": _l("Dealer"),
                 "unknown": _l("Not identified")}
-STATE_LABELS = {"draft": _l("Draft"), "filed": _l("Filed"), "accepted": _l("Accepted"), "refused": _l("Refused"),
+STATE_LABELS = {"draft": _l("Draft"), "filed": lazy_pgettext("state", "Filed"), "accepted": _l("Accepted"), "refused": _l("Refused"),
                 "resolved": _l("Resolved")}
 OUTCOME_LABELS = {"credit": _l("Credit"), "exchange": _l("Exchange"), "carrier_claim": _l("Carrier claim"),
                   "rejected": _l("Rejected")}
@@ -47,7 +47,7 @@ COLUMNS = [
     Column(_l("Carrier"), lambda r: r.carrier, LogisticsException.carrier, "carrier"),
     Column(_l("Delivery note"), lambda r: r.delivery_note),
     Column(_l("Received"), lambda r: r.received_on.isoformat(), LogisticsException.received_on, "received_on"),
-    Column(_l("Kind"), lambda r: KIND_LABELS.get(r.kind, r.kind)),
+    Column(lazy_pgettext("transport exception", "Kind"), lambda r: KIND_LABELS.get(r.kind, r.kind)),
     Column(_l("Responsible party"), lambda r: PARTY_LABELS.get(r.responsible_party, r.responsible_party)),
     Column(_l("State"), lambda r: STATE_LABELS.get(r.state, r.state), LogisticsException.state, "state"),
     Column(_l("Outcome"), lambda r: OUTCOME_LABELS.get(r.outcome, "") if r.outcome else ""),
@@ -61,7 +61,7 @@ def _carrier_choices():
 
 FILTERS = [
     Filter("state", _l("State"), lambda: [(s, STATE_LABELS[s]) for s in STATES], None),
-    Filter("kind", _l("Kind"), lambda: [(k, KIND_LABELS[k]) for k in KINDS], None),
+    Filter("kind", lazy_pgettext("transport exception", "Kind"), lambda: [(k, KIND_LABELS[k]) for k in KINDS], None),
     Filter("carrier", _l("Carrier"), _carrier_choices, None),
     Filter("responsible_party", _l("Responsible party"), lambda: [(p, PARTY_LABELS[p]) for p in PARTIES], None),
     Filter("outcome", _l("Outcome"), lambda: [(o, OUTCOME_LABELS[o]) for o in OUTCOMES], None),
@@ -129,7 +129,7 @@ class ExceptionForm(FlaskForm):
     waybill = StringField(_l("Waybill"), validators=[Optional(), Length(max=64)])
     shipped_on = DateField(_l("Shipped on"), validators=[Optional()])
     received_on = DateField(_l("Received on"), validators=[DataRequired()])
-    kind = SelectField(_l("Kind"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
+    kind = SelectField(lazy_pgettext("transport exception", "Kind"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
     responsible_party = SelectField(_l("Responsible party"), choices=[(p, PARTY_LABELS[p]) for p in PARTIES],
                                     default="unknown")
     unopened = BooleanField(_l("Package unopened"))
