@@ -49,3 +49,17 @@ def test_receiving_is_blind_and_choices_start_empty(app, client, world):
     resolution = page.split('name="resolution-', 1)[1].split("</select>", 1)[0]
     assert '<option value="">' in resolution and "selected" not in resolution
     assert "Repair" not in resolution  # only what a no-fault line may resolve as
+
+
+def test_the_page_shows_everything_filed_and_unknown_warranty(app, client, world):
+    from .conftest import line
+    from .test_workflow_api import file
+
+    rma = file(client, world, submit=False, lines=[
+        line(description="flickers after an hour", installed=False, opened=True, purchase_date="2026-01-05"),
+        line(production_date=None, serial="SN-2")])
+    login_as(client, "d1")
+    page = client.get(f"/rma/{rma['id']}").get_data(as_text=True)
+    assert "flickers after an hour" in page and "Package opened" in page and "2026-01-05" in page
+    assert "warranty unknown" in page  # the second line has no date at all
+    assert "out of warranty" not in page
