@@ -230,6 +230,26 @@ def create_rma(dealer, lines: list, actor, submit: bool = False) -> Rma:
     return rma
 
 
+FILED_LINE_FIELDS = ("product_id", "quantity", "serial", "production_date", "purchase_date", "sale_date",
+                     "received_date", "received_time", "issue", "description") + FLAGS
+
+
+def copy_rejected(rma: Rma, actor) -> Rma:
+    """A new draft with the lines of a rejected return, as filed (the dealer corrects and files again)."""
+    check(actor, "rma.file")
+    if rma.state != "rejected":
+        raise Conflict(_("Only a rejected return can be copied and filed again."), code="illegal_transition")
+    _own_dealer(rma, actor)
+    check_dealer_may_file(rma.dealer)
+    copy = Rma(dealer=rma.dealer, created_by_id=actor.id, state="draft",
+               lines=[RmaLine(**{f: getattr(l, f) for f in FILED_LINE_FIELDS}) for l in rma.lines])
+    db.session.add(copy)
+    db.session.flush()
+    activity.log(copy, "created", {"state": (None, "draft"), "lines": (None, len(copy.lines))},
+                 comment=rma.filing_number or rma.number or f"#{rma.id}", actor=actor)
+    return copy
+
+
 def update_draft(rma: Rma, data, actor) -> Rma:
     body = data if isinstance(data, RmaPatch) else validate(RmaPatch, data)
     WORKFLOW.check(rma, "submit", actor)  # only the filer may edit ...

@@ -320,6 +320,23 @@ def do_action(rma_id, action):
     return redirect(url_for("rma.detail", rma_id=rma_id))
 
 
+@bp.route("/<int:rma_id>/copy", methods=["POST"])
+@require("rma.file")
+def copy_rejected(rma_id):
+    """Copy a rejected return into a new draft and open it."""
+    rma = get_scoped(Rma, rma_id, options=services.load_options())
+    try:
+        copy = services.copy_rejected(rma, current_user)
+        copy_id = copy.id
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("rma.detail", rma_id=rma_id))
+    flash(_("A new draft was made from the rejected return: correct it and submit it."), "success")
+    return redirect(url_for("rma.detail", rma_id=copy_id))
+
+
 @bp.route("/<int:rma_id>/labels.pdf")
 @require("rma.view")
 def labels(rma_id):

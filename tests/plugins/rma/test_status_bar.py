@@ -63,3 +63,23 @@ def test_the_page_shows_everything_filed_and_unknown_warranty(app, client, world
     assert "flickers after an hour" in page and "Package opened" in page and "2026-01-05" in page
     assert "warranty unknown" in page  # the second line has no date at all
     assert "out of warranty" not in page
+
+
+def test_copy_a_rejected_return_and_file_again(app, client, world):
+    from plugins.rma.models import Rma
+    from core.extensions import db
+
+    from .test_workflow_api import file
+
+    rma = file(client, world)
+    rma = act(client, world, "rm_east", rma, "reject", reason="blurred photos")
+    login_as(client, "d1")
+    page = client.get(f"/rma/{rma['id']}").get_data(as_text=True)
+    assert "Copy and file again" in page
+    r = client.post(f"/rma/{rma['id']}/copy")
+    assert r.status_code == 302
+    copy = db.session.scalars(db.select(Rma).where(Rma.id != rma["id"])).one()
+    assert copy.state == "draft" and copy.lines[0].serial == "SN-1" and r.headers["Location"].endswith(f"/rma/{copy.id}")
+    other = app.test_client()
+    login_as(other, "d2")
+    assert other.post(f"/rma/{rma['id']}/copy").status_code == 404
