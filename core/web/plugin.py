@@ -52,7 +52,7 @@ def login():
             commit()  # keep the failure count
             status = 401
             if exc.reason == "locked":
-                form.username.errors.append(_("Too many failed logins: this account is locked for a while."))
+                form.username.errors.append(_locked_message(form.username.data.strip()))
             else:
                 form.password.errors.append(_("Wrong username or password."))
         else:
@@ -63,6 +63,19 @@ def login():
     elif request.method == "POST":
         status = 400
     return render_template("web/login.html", form=form), status
+
+
+def _locked_message(username: str) -> str:
+    """The lockout message says until when (in the reader's time zone)."""
+    from flask_babel import format_datetime
+
+    from core.users.models import User
+
+    until = db.session.scalar(select(User.locked_until).where(User.username == username))
+    if until is None:
+        return _("Too many failed logins: this account is locked for a while.")
+    return _("Too many failed logins: this account is locked until %(until)s.",
+             until=format_datetime(until, "yyyy-MM-dd HH:mm"))
 
 
 @bp.route("/logout", methods=["POST"])

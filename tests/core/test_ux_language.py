@@ -11,3 +11,13 @@ def test_werkzeug_error_pages_in_the_users_language(app, client):
     r = client.get("/logout")  # POST only
     page = r.get_data(as_text=True)
     assert r.status_code == 405 and "The method is not allowed" not in page and "此地址不接受" in page
+
+
+def test_lockout_message_says_until_when(app, client):
+    from core import settings
+
+    make_user("clerk", roles=["order_dept"], language="en")
+    for _ in range(settings.get("core.login_max_failures")):
+        r = client.post("/login", data={"username": "clerk", "password": "wrong"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 401 and "已锁定至 20" in page  # anonymous: the default language
