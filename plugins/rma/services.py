@@ -567,6 +567,20 @@ def batch_value(rma: Rma) -> Decimal:
                Decimal("0"))
 
 
+def penalty_breakdown(penalty: RmaPenalty) -> dict:
+    """How a penalty was computed: each line's counted quantity × unit price, the batch value and
+    the multiplier applied (the amount over the batch value, so a later change of the setting
+    does not rewrite history)."""
+    rma = penalty.rma
+    lines = [{"sku": l.product.sku, "quantity": l.counted_quantity, "unit_price": money(l.product.unit_price),
+              "subtotal": money(Decimal(l.counted_quantity) * (l.product.unit_price or Decimal("0"))),
+              "verdict": l.verdict} for l in rma.lines]
+    value = batch_value(rma)
+    multiplier = (penalty.amount / value).quantize(CENT) if value else Decimal("0")
+    return {"lines": lines, "batch_value": money(value), "multiplier": str(multiplier.normalize()),
+            "amount": money(penalty.amount)}
+
+
 def _propose_penalty(rma: Rma, serious: bool, actor) -> RmaPenalty:
     multiplier = Decimal(str(settings.get("rma.penalty_multiplier")))
     amount = (batch_value(rma) * multiplier).quantize(CENT)

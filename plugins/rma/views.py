@@ -64,7 +64,8 @@ def _labels():
 def _ctx(**kw):
     return dict(STATE_LABELS=STATE_LABELS, ISSUE_LABELS=ISSUE_LABELS, FLAG_LABELS=FLAG_LABELS,
                 VERDICT_LABELS=VERDICT_LABELS, RESOLUTION_LABELS=RESOLUTION_LABELS, ACTION_LABELS=ACTION_LABELS,
-                PATH=PATH, ALLOWED_RESOLUTIONS=services.ALLOWED_RESOLUTIONS, **kw)
+                PATH=PATH, ALLOWED_RESOLUTIONS=services.ALLOWED_RESOLUTIONS,
+                penalty_breakdown=services.penalty_breakdown, **kw)
 
 
 def _query(**fixed) -> RmaQuery:
@@ -238,7 +239,8 @@ def _render_detail(rma, photo_error: str | None = None, status: int = 200):
         rma=rma, data=data, entries=entries, actions=services.allowed_actions(rma, current_user),
         timeline=[(s, getattr(rma, f"{s}_at")) for s in TIMELINE], VERDICTS=VERDICTS, RESOLUTIONS=RESOLUTIONS,
         photos=files.photos(rma), may_add_photo=files.may_add_photo(rma, current_user), photo_error=photo_error,
-        max_kb=settings.get("core.attachment_max_kb"))), status
+        max_kb=settings.get("core.attachment_max_kb"),
+        penalties=db.session.scalars(select(RmaPenalty).where(RmaPenalty.rma_id == rma.id)).all())), status
 
 
 @bp.route("/<int:rma_id>")

@@ -83,3 +83,14 @@ def test_copy_a_rejected_return_and_file_again(app, client, world):
     other = app.test_client()
     login_as(other, "d2")
     assert other.post(f"/rma/{rma['id']}/copy").status_code == 404
+
+
+def test_penalty_shows_how_it_was_computed(app, client, world):
+    rma = walk_to(client, world, "received")
+    rma = act(client, world, "tech", rma, "inspect", lines=[{"line_id": l["id"], "verdict": "human_damage"}
+                                                            for l in rma["lines"]])
+    login_as(client, "order")
+    for path in ("/rma/penalties", f"/rma/{rma['id']}"):
+        page = client.get(path).get_data(as_text=True)
+        # 2 × PNL-600 at 268.00 = 536.00; × 2 = 1072.00, visible before confirmation
+        assert "268.00" in page and "Batch value 536.00 × 2 = 1072.00" in page, path
