@@ -41,6 +41,9 @@ class Registry:
     record_rules: dict = field(default_factory=dict)
     activity_labels: dict = field(default_factory=dict)
     owners: dict = field(default_factory=dict)  # kind -> {declared id: plugin id ("core" for core areas)}
+    chatter: dict = field(default_factory=dict)
+    field_labels: dict = field(default_factory=dict)
+    value_labels: dict = field(default_factory=dict)
 
     @property
     def enabled_ids(self) -> list[str]:
@@ -181,6 +184,14 @@ def _collect(app: Flask, reg: Registry) -> None:
             reg.activity_labels.setdefault(action, label)
     for rule in _flatten(hook.aftersales_record_rules()):
         reg.record_rules.setdefault(rule.model, []).append(rule)
+    from core.activity import model_name
+
+    for decl in _flatten(hook.aftersales_chatter()):
+        reg.chatter[model_name(decl.model)] = decl
+    for labels in _flatten(hook.aftersales_field_labels()):
+        reg.field_labels.update(labels.fields)
+        for key, values in labels.values.items():
+            reg.value_labels.setdefault(key, {}).update(values)
 
 
 def _check_renderer(reg: Registry, plugin: str, renderer) -> None:

@@ -128,3 +128,29 @@ class DemoContext:
     dealers: dict = field(default_factory=dict)
     products: dict = field(default_factory=dict)
     logins: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Chatter:
+    """Gives ``model`` a chatter (comments, @mentions, attachments, its activity log with labels).
+
+    ``permission`` is needed (besides seeing the record) to read and post; ``field_labels``
+    map a change's field to its label, ``value_labels`` a field to ``{value: label}``,
+    ``action_labels`` an activity action id to its label; ``link(record)`` is the record's
+    page and ``title(record)`` how a notification names it. The page renders
+    ``{{ chatter(record) }}``.
+    """
+    model: type
+    permission: str | None = None
+    field_labels: dict = field(default_factory=dict)
+    value_labels: dict = field(default_factory=dict)
+    action_labels: dict = field(default_factory=dict)
+    link: Callable[[Any], str] | None = None
+    title: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class FieldLabels:
+    """Labels for fields and their values shown in every activity log (not tied to one model)."""
+    fields: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)

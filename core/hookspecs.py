@@ -108,6 +108,24 @@ def aftersales_activity_labels():
 
 
 @hookspec
+def aftersales_chatter():
+    """Return a list of :class:`~core.declarations.Chatter`: the models that get a chatter.
+
+    The record's page renders ``{{ chatter(record) }}``; comments, @mentions, attachments
+    and the activity log (with the declared field and value labels) come from the core,
+    also through ``/api/v1/chatter/<model>/<id>``.
+    """
+
+
+@hookspec
+def aftersales_field_labels():
+    """Return a list of :class:`~core.declarations.FieldLabels` used by every activity log.
+
+    Changes show ``Label: old → new`` with value labels instead of raw field names and ids.
+    """
+
+
+@hookspec
 def aftersales_load_demo(ctx):
     """Load this plugin's demo data; ``ctx`` is a :class:`~core.declarations.DemoContext`.
 

@@ -11,7 +11,13 @@ Data and models
 Declarations (what hooks return)
     ``hookimpl``, ``hookspec``, ``Role`` (as ``RoleDecl``), ``Permission``, ``MenuItem``,
     ``Widget``, ``Slot``, ``SlotRenderer``, ``Setting``, ``RecordRule`` (``mode="widen"|"narrow"``,
-    ``roles``), ``FieldMask``, ``DemoContext``.
+    ``roles``), ``FieldMask``, ``DemoContext``,
+
+    ``Chatter`` (a model's chatter: hook ``aftersales_chatter``; the page renders
+    ``{{ chatter(record) }}``), ``FieldLabels`` (labels of fields and values in activity logs).
+Chatter and status bar
+    module ``chatter`` (``post(record, body, actor, files)``, ``stream(record)``,
+    ``describe(entry)``); pages: ``{% from "web/macros.html" import status_bar %}``.
 Errors
     ``DomainError``, ``BadRequest`` (400), ``PermissionDenied`` (403), ``NotFound`` (404),
     ``Conflict`` (409), ``ValidationError`` (422 with a field map).
@@ -78,14 +84,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 
-from core import activity, attachments, benchdata, calendar, events, notifications, sequences, settings  # noqa: F401
+from core import activity, attachments, benchdata, calendar, chatter, events, notifications, sequences, settings  # noqa: F401
 from core.api import ListQuery, OutSchema, Schema, paginate, pydantic_fields, route  # noqa: F401
 from core.attachments import Attachment  # noqa: F401
 from core.api import _parse_body as parse_body  # noqa: F401
 from core.calendar import add_working_days, is_workday, working_days_between  # noqa: F401
 from core.dealers.models import ABC_CLASSES, DEALER_KINDS, Dealer, Region, region_managers  # noqa: F401
 from core.dealers.services import change_status, first_errors, max_import_rows, read_csv, too_many_rows  # noqa: F401
-from core.declarations import (DemoContext, FieldMask, MenuItem, Permission, RecordRule, Setting,  # noqa: F401
+from core.declarations import (Chatter, DemoContext, FieldLabels, FieldMask, MenuItem, Permission, RecordRule, Setting,  # noqa: F401
                                Slot, SlotRenderer, Widget)
 from core.declarations import Role as RoleDecl  # noqa: F401
 from core.errors import (BadRequest, Conflict, DomainError, NotFound, PermissionDenied,  # noqa: F401

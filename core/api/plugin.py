@@ -4,6 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import current_user
 
+from pydantic import Field
+
+from core.api import OutSchema, Schema, route
 from core.plugin_system import hookimpl
 
 bp = Blueprint("core_api", __name__)
@@ -14,6 +17,62 @@ def openapi():
     from core.api import openapi_document
 
     return jsonify(openapi_document(current_app))
+
+
+class ChatterPostIn(Schema):
+    body: str = Field(min_length=1, max_length=4000)
+
+
+class ChatterChangeOut(OutSchema):
+    field: str
+    old: str
+    new: str
+
+
+class ChatterFileOut(OutSchema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+class ChatterItemOut(OutSchema):
+    kind: str
+    id: int
+    at: str
+    author: str
+    body: str
+    action: str | None = None
+    changes: list[ChatterChangeOut] = []
+    comment: str = ""
+    files: list[ChatterFileOut] = []
+
+
+class ChatterStreamOut(OutSchema):
+    items: list[ChatterItemOut]
+
+
+@route(bp, "/chatter/<model>/<int:record_id>", response=ChatterStreamOut, tag="chatter")
+def chatter_stream(model, record_id):
+    """The record's chatter: comments and activity, newest first, in the caller's language."""
+    from core import chatter
+
+    _decl, record = chatter.record_for(model, record_id, current_user)
+    return {"items": [chatter.plain(i) for i in chatter.stream(record)]}
+
+
+@route(bp, "/chatter/<model>/<int:record_id>", ["POST"], body=ChatterPostIn, response=ChatterItemOut,
+       status=201, tag="chatter", endpoint="chatter_post")
+def chatter_post(model, record_id, body):
+    """Post a comment; ``@username`` notifies that user when they may see the record."""
+    from core import chatter
+    from core.events import commit
+
+    _decl, record = chatter.record_for(model, record_id, current_user)
+    message = chatter.post(record, body.body, current_user)
+    commit()
+    item = next(i for i in chatter.stream(record, limit=50) if i["kind"] == "comment" and i["id"] == message.id)
+    return chatter.plain(item)
 
 
 def before_api_request():

@@ -94,8 +94,21 @@ def render_domain_error(exc):
     return render_template("web/error.html", status=status, message=exc.message, fields=exc.fields), status
 
 
+def http_error_message(code: int) -> str:
+    """Werkzeug's error descriptions are English: each page error says what happened in the user's language."""
+    messages = {400: _("The request could not be understood (a form field may be missing or wrong)."),
+                401: _("Please log in."), 403: _("You are not allowed to do this."), 404: _("Not found."),
+                405: _("This address does not accept this kind of request."),
+                409: _("This record changed meanwhile, or the action is not allowed in its current state."),
+                413: _("The upload is too large."), 429: _("Too many requests; please wait a moment."),
+                500: _("Something went wrong on our side; please try again later."),
+                503: _("The service is unavailable for a moment; please try again later.")}
+    return messages.get(code, _("The request could not be completed."))
+
+
 def render_http_error(exc):
-    return render_template("web/error.html", status=exc.code, message=exc.description, fields={}), exc.code
+    return render_template("web/error.html", status=exc.code, message=http_error_message(exc.code or 500),
+                           fields={}), exc.code
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -186,6 +199,42 @@ def init_web(app):
     from core.security import field_value
 
     app.jinja_env.globals["field_value"] = field_value
+    app.jinja_env.globals["chatter"] = render_chatter
+    app.jinja_env.globals["state_tone"] = state_tone
+    app.jinja_env.globals["activity_changes"] = _activity_changes
+
+
+STATE_TONES = {
+    "draft": "secondary", "cancelled": "secondary", "deleted": "secondary",
+    "rejected": "danger", "refused": "danger", "disqualified": "danger", "overdue": "danger",
+    "submitted": "warning", "filed": "warning", "proposed": "warning", "open": "warning", "claimed": "warning",
+    "reviewed": "info", "accepted": "info", "approved": "info",
+    "shipped": "primary", "received": "primary", "inspected": "primary", "returned": "primary",
+    "resolved": "success", "closed": "success", "confirmed": "success", "settled": "success", "done": "success",
+    "waived": "secondary",
+}
+
+
+def state_tone(state) -> str:
+    """The Bootstrap colour of a state by its meaning: waiting (warning), under way (info/primary),
+    done (success), refused (danger), draft or withdrawn (secondary)."""
+    return STATE_TONES.get(str(state), "secondary")
+
+
+def render_chatter(record) -> Markup:
+    """``{{ chatter(record) }}``: the record's comments, files and activity (a declared model)."""
+    from core import activity, chatter
+
+    model = activity.model_name(record)
+    if model not in chatter.declarations():
+        raise KeyError(f"model {model!r} declares no chatter (aftersales_chatter hook)")
+    return Markup(render_template("web/chatter.html", record=record, model=model, items=chatter.stream(record)))
+
+
+def _activity_changes(entry):
+    from core import chatter
+
+    return chatter.describe(entry)
 
 
 def flash_errors(exc):

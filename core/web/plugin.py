@@ -200,6 +200,40 @@ def api_docs():
     return render_template("web/api_docs.html", doc=openapi_document(current_app))
 
 
+@bp.route("/chatter/<model>/<int:record_id>", methods=["POST"])
+@login_required
+def chatter_post(model, record_id):
+    """A comment (with @mentions and files) on any record that declares a chatter."""
+    from core import chatter
+    from core.errors import ValidationError
+
+    form = FlaskForm()
+    decl, record = chatter.record_for(model, record_id, current_user)
+    target = _safe_next(request.form.get("next") or (decl.link(record) if decl.link else None))
+    if not form.validate_on_submit():
+        flash(_("The form expired; please try again."), "danger")
+        return redirect(target)
+    files = [(f.filename or "file", f.read()) for f in request.files.getlist("files") if f and f.filename]
+    try:
+        chatter.post(record, request.form.get("body", ""), current_user, files)
+        commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        for message in (exc.fields or {}).values() or [exc.message]:
+            flash(message, "danger")
+    else:
+        flash(_("Message posted."), "success")
+    return redirect(target + "#chatter")
+
+
+@bp.route("/chatter/<model>/<int:record_id>/files/<int:attachment_id>")
+@login_required
+def chatter_file(model, record_id, attachment_id):
+    from core import attachments, chatter
+
+    return attachments.response(chatter.attachment_for(model, record_id, attachment_id, current_user))
+
+
 @hookimpl
 def aftersales_blueprints():
     return [bp]
@@ -215,6 +249,26 @@ def aftersales_activity_labels():
     return {"created": _l("created"), "updated": _l("updated"), "deleted": _l("deleted"),
             "status_changed": _l("status changed"), "locked": _l("locked"), "password_changed": _l("password changed"),
             "permissions_changed": _l("permissions changed"), "setting_changed": _l("setting changed")}
+
+
+@hookimpl
+def aftersales_field_labels():
+    """The core's fields as people read them in every activity log (no raw ids or codes)."""
+    from core.declarations import FieldLabels
+    from core.dealers.views import KIND_LABELS, STATUS_LABELS
+
+    fields = {"state": _l("State"), "status": _l("Status"), "number": _l("Number"), "lines": _l("Lines"),
+              "line": _l("Line"), "quantity": _l("Quantity"), "amount": _l("Amount"), "reason": _l("Reason"),
+              "username": _l("Username"), "display_name": _l("Display name"), "email": _l("E-mail"),
+              "roles": _l("Roles"), "language": _l("Language"), "active": _l("Active"), "dealer_code": _l("Dealer"),
+              "password": _l("Password"), "code": _l("Code"), "name": _l("Name"), "kind": _l("Kind"),
+              "region_id": _l("Region"), "region": _l("Region"), "parent_id": _l("Agent"), "contact": _l("Contact"),
+              "phone": _l("Phone"), "address": _l("Address"), "abc_class": _l("Customer class"),
+              "manager_usernames": _l("Regional managers"), "permissions": _l("Permissions"), "sku": _l("SKU"),
+              "unit_price": _l("Unit price"), "serious": _l("Serious"), "comment": _l("Comment")}
+    values = {"language": {"zh_CN": "中文", "en": "English"}, "kind": KIND_LABELS,
+              "status": STATUS_LABELS}
+    return [FieldLabels(fields, values)]
 
 
 @hookimpl

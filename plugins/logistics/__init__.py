@@ -89,3 +89,25 @@ def aftersales_load_demo(ctx):
 
 from plugins.logistics.review_inputs import audit_review_inputs  # noqa: E402,F401  (audit hooks; unused without audit)
 from plugins.logistics.dealers_hooks import dealers_portal_sections, dealers_scorecard  # noqa: E402,F401  (optional hooks)
+@hookimpl
+def aftersales_chatter():
+    from core.toolkit import Chatter
+    from plugins.logistics import views
+    from plugins.logistics.models import LogisticsException
+
+    fields = {"state": _l("State"), "lines": _l("Lines"), "late": _l("Late"), "filed_on": _l("Filed on"),
+              "filing_deadline": _l("Filing deadline"), "unconditional": _l("Unconditional credit or exchange"),
+              "late_reason": _l("Reason for accepting late"), "outcome": _l("Outcome"),
+              "claim_amount": _l("Claim amount"), "claim_status": _l("Claim"), "claim_settled_amount": _l("Settled amount"),
+              "claim_settled_on": _l("Settled on"), "responsible_party": _l("Responsible party"),
+              "attachment": _l("Attachment"), "kind": _l("Exception"), "carrier": _l("Carrier"),
+              "waybill": _l("Waybill"), "received_on": _l("Received on"), "description": _l("Description"),
+              "signer": _l("Signed by"), "delivery_note": _l("Delivery note")}
+    values = {"state": views.STATE_LABELS, "outcome": views.OUTCOME_LABELS, "claim_status": views.CLAIM_LABELS,
+              "responsible_party": views.PARTY_LABELS, "kind": views.KIND_LABELS}
+    actions = {"created": _l("created"), "updated": _l("updated"), "file": _l("filed"), "accept": _l("accepted"),
+               "accept_late": _l("accepted late"), "refuse": _l("refused"), "resolve": _l("resolved"),
+               "settle_claim": _l("claim settled"), "filing_refused_late": _l("filing refused: too late"),
+               "attachment_added": _l("attachment added"), "attachment_deleted": _l("attachment removed")}
+    return [Chatter(LogisticsException, "logistics.view", fields, values, actions,
+                    link=lambda r: f"/logistics/{r.id}", title=lambda r: r.number)]

@@ -16,14 +16,16 @@ from sqlalchemy.orm import lazyload
 from core.toolkit import (Attachment, Conflict, Dealer, NotFound, PermissionDenied, Transition, ValidationError, Workflow,
                          activity, attachments, calendar, check, db, get_scoped, notifications, scoped,
                          sequences, settings, today, visible_dealers_clause)
-from core.toolkit import ensure_dealer_may_file
+from core.toolkit import N_, ensure_dealer_may_file
 from plugins.logistics.models import (CLAIM_STATES, PURPOSES, SIGNED_DOCUMENT, STATES, LogisticsException,
                                       LogisticsExceptionLine)
 
 MODEL = "logistics_exception"
-OUTCOME_NAMES = {"credit": lambda: _l("Credit"), "exchange": lambda: _l("Exchange"),
-                 "carrier_claim": lambda: _l("Carrier claim"), "rejected": lambda: _l("Rejected")}
 ACTIONS = ("file", "accept", "refuse", "resolve", "settle_claim")
+# one message per outcome: the outcome's name is translated with the rest when read
+OUTCOME_MESSAGES = {"credit": N_("%(number)s: resolved (credit)"), "exchange": N_("%(number)s: resolved (exchange)"),
+                    "carrier_claim": N_("%(number)s: resolved (carrier claim)"),
+                    "rejected": N_("%(number)s: resolved (rejected)")}
 
 
 class LateFiling(ValidationError):
@@ -421,7 +423,9 @@ def file_exception(record: LogisticsException, actor, version, comment: str = ""
                       "the report is not accepted and the receiver bears the loss")
             activity.log(record, "filing_refused_late", changes, comment=reason, actor=actor)
             _notify(notifications.users_with_role("order_dept"), record,
-                    lambda: _l("%(number)s: a late filing awaits your decision", number=record.number), reason)
+                    N_("%(number)s: a late filing awaits your decision"),
+                    N_("Filed on %(on)s, after the deadline %(deadline)s with no responsible party identified."),
+                    on=on.isoformat(), deadline=deadline.isoformat())
             raise LateFiling(reason, {"received_on": reason})
         record.filing_deadline = deadline
     record.filed_on = on
@@ -429,29 +433,21 @@ def file_exception(record: LogisticsException, actor, version, comment: str = ""
     workflow.apply(record, "file", actor, comment=comment,
                    changes={"filed_on": (None, on), "unconditional": (False, record.unconditional)} if record.unconditional
                    else {"filed_on": (None, on)})
-    _notify(notifications.users_with_role("order_dept"), record,
-            lambda: _l("%(number)s: transport exception filed", number=record.number),
-            f"{record.dealer.code} {record.dealer.name} · {record.carrier} · {record.kind}")
+    _notify(notifications.users_with_role("order_dept"), record, N_("%(number)s: transport exception filed"),
+            N_("%(dealer)s · %(carrier)s"), dealer=f"{record.dealer.code} {record.dealer.name}", carrier=record.carrier)
     return record
 
 
-def _notify(users, record: LogisticsException, title, body: str = "") -> None:
-    """Notify ``users``, each in their own language (``title()`` is evaluated per language)."""
-    from flask_babel import force_locale
-
-    by_language: dict = {}
-    for user in users:
-        by_language.setdefault(user.language or "zh_CN", []).append(user)
-    for language, group in by_language.items():
-        with force_locale(language):
-            notifications.notify(group, str(title()), body, _order_dept_link(record))
+def _notify(users, record: LogisticsException, title, body: str = "", **args) -> None:
+    """Notify ``users``: message ids and arguments, rendered in each reader's language when read."""
+    notifications.notify(users, title, body, _order_dept_link(record), number=record.number, **args)
 
 
-def _notify_dealer(record: LogisticsException, title, body: str = "") -> None:
+def _notify_dealer(record: LogisticsException, title, body: str = "", **args) -> None:
     from core.toolkit import User
 
     users = db.session.scalars(select(User).where(User.dealer_id == record.dealer_id, User.active.is_(True)))
-    _notify(users, record, title, body)
+    _notify(users, record, title, body, **args)
 
 
 def accept_exception(record: LogisticsException, actor, version, late_reason: str | None = None, comment: str = ""):
@@ -466,15 +462,15 @@ def accept_exception(record: LogisticsException, actor, version, late_reason: st
                        changes={"late_reason": ("", late_reason)})
     else:
         workflow.apply(record, "accept", actor, version=version, comment=comment or late_reason)
-    _notify_dealer(record, lambda: _l("%(number)s: accepted by the order department", number=record.number),
-                   comment or late_reason)
+    _notify_dealer(record, N_("%(number)s: accepted by the order department"), N_("%(comment)s"),
+                   comment=comment or late_reason)
     return record
 
 
 def refuse_exception(record: LogisticsException, actor, version, comment: str = ""):
     workflow.apply(record, "refuse", actor, version=version, comment=comment)
     record.decision_note = comment or ""
-    _notify_dealer(record, lambda: _l("%(number)s: refused by the order department", number=record.number), comment)
+    _notify_dealer(record, N_("%(number)s: refused by the order department"), N_("%(comment)s"), comment=comment)
     return record
 
 
@@ -511,8 +507,7 @@ def resolve_exception(record: LogisticsException, actor, version, outcome: str, 
     record.outcome = outcome
     record.decision_note = comment or record.decision_note or ""
     workflow.apply(record, "resolve", actor, comment=comment, changes=changes)
-    _notify_dealer(record, lambda: _l("%(number)s: resolved (%(outcome)s)", number=record.number,
-                                       outcome=OUTCOME_NAMES[outcome]()), comment)
+    _notify_dealer(record, OUTCOME_MESSAGES[outcome], N_("%(comment)s"), comment=comment)
     return record
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -26,11 +26,13 @@ KIND_LABELS = {"lost": _l("Lost"), "short": _l("Short delivery"), "wrong_goods":
                "damaged": _l("Damaged"), "mass_breakage": _l("Mass breakage")}
 PARTY_LABELS = {"carrier": _l("Carrier"), "company": _l("Company"), "dealer": _l("Dealer"),
                 "unknown": _l("Not identified")}
-STATE_LABELS = {"draft": _l("Draft"), "filed": _l("Filed"), "accepted": _l("Accepted"), "refused": _l("Refused"),
+STATE_LABELS = {"draft": _l("Draft"), "filed": lazy_pgettext("state", "Filed"), "accepted": _l("Accepted"), "refused": _l("Refused"),
                 "resolved": _l("Resolved")}
 OUTCOME_LABELS = {"credit": _l("Credit"), "exchange": _l("Exchange"), "carrier_claim": _l("Carrier claim"),
                   "rejected": _l("Rejected")}
 CLAIM_LABELS = {"open": _l("Open"), "settled": _l("Settled")}
+ACTION_LABELS = {"file": _l("File with the order department"), "accept": _l("Accept"), "refuse": _l("Refuse"),
+                 "resolve": _l("Resolve"), "settle_claim": _l("Carrier claim settled")}
 STATE_BADGES = {"draft": "secondary", "filed": "primary", "accepted": "info", "refused": "danger", "resolved": "success"}
 LINE_ROWS = 5
 
@@ -40,7 +42,7 @@ COLUMNS = [
     Column(_l("Carrier"), lambda r: r.carrier, LogisticsException.carrier, "carrier"),
     Column(_l("Delivery note"), lambda r: r.delivery_note),
     Column(_l("Received"), lambda r: r.received_on.isoformat(), LogisticsException.received_on, "received_on"),
-    Column(_l("Kind"), lambda r: KIND_LABELS.get(r.kind, r.kind)),
+    Column(lazy_pgettext("transport exception", "Kind"), lambda r: KIND_LABELS.get(r.kind, r.kind)),
     Column(_l("Responsible party"), lambda r: PARTY_LABELS.get(r.responsible_party, r.responsible_party)),
     Column(_l("State"), lambda r: STATE_LABELS.get(r.state, r.state), LogisticsException.state, "state"),
     Column(_l("Outcome"), lambda r: OUTCOME_LABELS.get(r.outcome, "") if r.outcome else ""),
@@ -54,7 +56,7 @@ def _carrier_choices():
 
 FILTERS = [
     Filter("state", _l("State"), lambda: [(s, STATE_LABELS[s]) for s in STATES], None),
-    Filter("kind", _l("Kind"), lambda: [(k, KIND_LABELS[k]) for k in KINDS], None),
+    Filter("kind", lazy_pgettext("transport exception", "Kind"), lambda: [(k, KIND_LABELS[k]) for k in KINDS], None),
     Filter("carrier", _l("Carrier"), _carrier_choices, None),
     Filter("responsible_party", _l("Responsible party"), lambda: [(p, PARTY_LABELS[p]) for p in PARTIES], None),
     Filter("outcome", _l("Outcome"), lambda: [(o, OUTCOME_LABELS[o]) for o in OUTCOMES], None),
@@ -122,7 +124,7 @@ class ExceptionForm(FlaskForm):
     waybill = StringField(_l("Waybill"), validators=[Optional(), Length(max=64)])
     shipped_on = DateField(_l("Shipped on"), validators=[Optional()])
     received_on = DateField(_l("Received on"), validators=[DataRequired()])
-    kind = SelectField(_l("Kind"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
+    kind = SelectField(lazy_pgettext("transport exception", "Kind"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
     responsible_party = SelectField(_l("Responsible party"), choices=[(p, PARTY_LABELS[p]) for p in PARTIES],
                                     default="unknown")
     unopened = BooleanField(_l("Package unopened"))
@@ -306,7 +308,7 @@ def _render_detail(record, status=200, decision=None, upload=None):
         actions=services.allowed_actions(record, current_user), decision=decision, upload=upload or UploadForm(),
         delete_form=FlaskForm(), labels=SimpleNamespace(kind=KIND_LABELS, party=PARTY_LABELS, state=STATE_LABELS,
                                                         outcome=OUTCOME_LABELS, claim=CLAIM_LABELS),
-        state_badges=STATE_BADGES, can_edit=record.state == "draft" and current_user.can("logistics.create"),
+        state_badges=STATE_BADGES, action_labels=ACTION_LABELS, can_edit=record.state == "draft" and current_user.can("logistics.create"),
         can_upload=record.state in ("draft", "filed") and current_user.can("logistics.create"),
         deadline=services.filing_deadline(record.received_on) if record.responsible_party == "unknown" else None,
     ), status

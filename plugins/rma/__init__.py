@@ -129,3 +129,20 @@ def aftersales_activity_labels():
 
 from plugins.rma.review_inputs import audit_nonconformity_sources, audit_review_inputs  # noqa: E402,F401  (audit hooks; unused without audit)
 from plugins.rma.dealers_hooks import dealers_portal_sections, dealers_scorecard  # noqa: E402,F401  (optional hooks)
+@hookimpl
+def aftersales_chatter():
+    from core.toolkit import Chatter
+    from plugins.rma import views
+    from plugins.rma.models import Rma, RmaFreightClaim, RmaPenalty
+
+    fields = {"state": _l("State"), "number": _l("Return number"), "filing_number": _l("Filing number"),
+              "lines": _l("Lines"), "line": _l("Line"), "boxes": _l("Boxes"), "carrier": _l("Carrier"),
+              "tracking": _l("Tracking number"), "receiving_unit": _l("Receiving unit"),
+              "boxes_received": _l("Boxes received"), "due_date": _l("Due date"), "quantity": _l("Quantity"),
+              "verdict": _l("Verdict"), "resolution": _l("Resolution"), "photo": _l("Photo"),
+              "return_carrier": _l("Return carrier"), "return_tracking": _l("Return tracking number"),
+              "return_boxes": _l("Return boxes"), "amount": _l("Amount"), "receipt_file": _l("Receipt")}
+    values = {"state": views.STATE_LABELS, "verdict": views.VERDICT_LABELS, "resolution": views.RESOLUTION_LABELS,
+              "issue": views.ISSUE_LABELS}
+    return [Chatter(Rma, "rma.view", fields, values, link=lambda r: f"/rma/{r.id}",
+                    title=lambda r: r.number or getattr(r, "filing_number", None) or f"#{r.id}")]

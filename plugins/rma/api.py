@@ -13,7 +13,7 @@ from plugins.rma import services
 from plugins.rma.models import Rma, RmaFreightClaim, RmaLine, RmaPenalty
 from plugins.rma.schemas import (ClaimIn, ClaimOut, ClaimQuery, DecisionIn, EligibilityIn, EligibilityResultOut,
                                  HistoryOut, InspectIn, PenaltyOut, PenaltyQuery, ReceiveIn, RejectIn, ResolveIn,
-                                 RmaIn, RmaOut, RmaPatch, RmaQuery, ShipIn, VersionIn)
+                                 RmaCommentIn, RmaIn, RmaOut, RmaPatch, RmaQuery, ShipIn, VersionIn)
 
 bp = Blueprint("rma_api", __name__)
 
@@ -147,8 +147,8 @@ def _declare(action: str, schema, doc: str):
 
 for _action, _schema, _doc in (
         ("submit", VersionIn, "Submit a draft (every line must be accepted)."),
-        ("review", VersionIn, "Review (regional manager); a distributor's return is approved to its agent."),
-        ("approve", VersionIn, "Approve (order department): the number and labels are issued."),
+        ("review", RmaCommentIn, "Review (regional manager); a distributor's return is approved to its agent."),
+        ("approve", RmaCommentIn, "Approve (order department): the number and labels are issued."),
         ("reject", RejectIn, "Reject with a reason (reviewer or approver)."),
         ("cancel", VersionIn, "Cancel before approval (the returning dealer)."),
         ("ship", ShipIn, "Mark shipped with boxes, carrier and tracking number."),

@@ -35,6 +35,7 @@ class Rma(Timestamped, Versioned, db.Model):
                       Index("ix_rma_rma_state_id", "state", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    filing_number: Mapped[str | None] = mapped_column(String(32), unique=True)  # from the moment it is filed
     dealer_id: Mapped[int] = mapped_column(ForeignKey("core_dealer.id"), index=True)
     receiving_dealer_id: Mapped[int | None] = mapped_column(ForeignKey("core_dealer.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))

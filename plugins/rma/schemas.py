@@ -58,6 +58,12 @@ class VersionIn(Schema):
     version: int
 
 
+class RmaCommentIn(Schema):
+    """A review or approval with an optional comment (kept in the activity log)."""
+    version: int
+    comment: str = Field("", max_length=2000)
+
+
 class RejectIn(Schema):
     version: int
     reason: str = Field(min_length=1, max_length=2000)
@@ -189,6 +195,7 @@ class CostOut(OutSchema):
 class RmaOut(OutSchema):
     id: int
     number: str | None
+    filing_number: str | None = None
     state: State
     version: int
     dealer_code: str

@@ -10,18 +10,18 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import force_locale, gettext as _
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import defaultload, lazyload, selectinload
 
 from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product, Transition, ValidationError,
-                         Workflow, activity, add_working_days, check, db, get_scoped, notifications,
+                         Workflow, N_, activity, add_working_days, check, db, get_scoped, notifications,
                          local_date, sequences, settings, utcnow, validate, working_days_between)
 from plugins.rma import eligibility as elig
 from plugins.rma.models import (FLAGS, OPEN_STATES, SLA_STATES, STATES, Rma, RmaFreightClaim, RmaLine,
                                 RmaPenalty)
 from plugins.rma.schemas import (ClaimIn, DecisionIn, InspectIn, LineIn, ReceiveIn, RejectIn, ResolveIn,
-                                 RmaPatch, ShipIn, VersionIn)
+                                 RmaCommentIn, RmaPatch, ShipIn, VersionIn)
 
 CENT = Decimal("0.01")
 NUMBER_RE = re.compile(r"RMA-\d{4}-\d{3,}", re.IGNORECASE)
@@ -226,6 +226,26 @@ def create_rma(dealer, lines: list, actor, submit: bool = False) -> Rma:
     return rma
 
 
+FILED_LINE_FIELDS = ("product_id", "quantity", "serial", "production_date", "purchase_date", "sale_date",
+                     "received_date", "received_time", "issue", "description") + FLAGS
+
+
+def copy_rejected(rma: Rma, actor) -> Rma:
+    """A new draft with the lines of a rejected return, as filed (the dealer corrects and files again)."""
+    check(actor, "rma.file")
+    if rma.state != "rejected":
+        raise Conflict(_("Only a rejected return can be copied and filed again."), code="illegal_transition")
+    _own_dealer(rma, actor)
+    check_dealer_may_file(rma.dealer)
+    copy = Rma(dealer=rma.dealer, created_by_id=actor.id, state="draft",
+               lines=[RmaLine(**{f: getattr(l, f) for f in FILED_LINE_FIELDS}) for l in rma.lines])
+    db.session.add(copy)
+    db.session.flush()
+    activity.log(copy, "created", {"state": (None, "draft"), "lines": (None, len(copy.lines))},
+                 comment=rma.filing_number or rma.number or f"#{rma.id}", actor=actor)
+    return copy
+
+
 def update_draft(rma: Rma, data, actor) -> Rma:
     body = data if isinstance(data, RmaPatch) else validate(RmaPatch, data)
     WORKFLOW.check(rma, "submit", actor)  # only the filer may edit ...
@@ -306,41 +326,48 @@ def _submit(rma, actor, version, payload):
             errors[f"lines.{i}.reasons"] = ",".join(result.reasons)
     if errors:
         raise ValidationError(_("Some lines are not accepted."), errors, code="not_accepted")
+    changes = {}
+    if rma.filing_number is None:  # a number people can quote from the moment it is filed
+        filing_number = sequences.next_number("RMAF", now.year)  # may flush: before the record changes
+        rma.filing_number = filing_number
+        changes["filing_number"] = (None, filing_number)
     rma.submitted_at = now
-    WORKFLOW.apply(rma, "submit", actor, version=version)
-    managers = region_managers(rma.dealer.region_id)
-    notify_localized(managers, lambda: _("Return to review: %(dealer)s", dealer=rma.dealer.name),
-                     lambda: _("%(n)s line(s) filed.", n=len(rma.lines)), link=f"/rma/{rma.id}")
+    WORKFLOW.apply(rma, "submit", actor, version=version, changes=changes)
+    _tell(region_managers(rma.dealer.region_id), rma, N_("Return to review: %(dealer)s"),
+          N_("%(n)s line(s) filed."), n=len(rma.lines))
 
 
 def _review(rma, actor, version, payload):
-    validate(VersionIn, {"version": version})
+    comment = validate(RmaCommentIn, {"version": version, **payload}).comment
     if rma.dealer.kind == "distributor" and rma.dealer.parent_id is not None:
         WORKFLOW.check(rma, "review_to_agent", actor, version=version)
         now = utcnow()
         number = sequences.next_number("RMA", now.year)  # may flush: before the record changes
-        WORKFLOW.apply(rma, "review_to_agent", actor, version=version,
+        WORKFLOW.apply(rma, "review_to_agent", actor, version=version, comment=comment,
                        changes={"number": (None, number), "receiving_unit": (None, rma.dealer.parent.code)})
         rma.reviewed_at = rma.approved_at = now
         rma.receiving_dealer_id = rma.dealer.parent_id
         rma.number = number
-        _notify_dealer(rma, lambda: _("Return %(number)s approved: send it to your agent %(agent)s.",
-                              number=rma.number, agent=rma.dealer.parent.name))
+        _tell(dealer_users(rma.dealer_id), rma, N_("Return %(number)s approved: send it to your agent %(agent)s."),
+              agent=rma.dealer.parent.name)
+        _tell(dealer_users(rma.receiving_dealer_id), rma,
+              N_("Return %(number)s of your distributor %(dealer)s comes to you: receive and resolve it"))
         return
     WORKFLOW.check(rma, "review", actor, version=version)
     rma.reviewed_at = utcnow()
-    WORKFLOW.apply(rma, "review", actor, version=version)
-    notify_localized(notifications.users_with_role("order_dept"),
-                     lambda: _("Return to approve: %(dealer)s", dealer=rma.dealer.name), "", link=f"/rma/{rma.id}")
+    WORKFLOW.apply(rma, "review", actor, version=version, comment=comment)
+    _tell(notifications.users_with_role("order_dept"), rma, N_("Return to approve: %(dealer)s"))
+    _tell(dealer_users(rma.dealer_id), rma, N_("Return %(number)s reviewed by the regional manager"))
 
 
 def _approve(rma, actor, version, payload):
     WORKFLOW.check(rma, "approve", actor, version=version)
+    comment = validate(RmaCommentIn, {"version": version, **payload}).comment
     now = utcnow()
     number = sequences.next_number("RMA", now.year)  # may flush: before the record changes
-    WORKFLOW.apply(rma, "approve", actor, version=version, changes={"number": (None, number)})
+    WORKFLOW.apply(rma, "approve", actor, version=version, comment=comment, changes={"number": (None, number)})
     rma.approved_at, rma.number = now, number
-    _notify_dealer(rma, lambda: _("Return %(number)s approved: print the box labels and ship it.", number=rma.number))
+    _tell(dealer_users(rma.dealer_id), rma, N_("Return %(number)s approved: print the box labels and ship it."))
 
 
 def _reject(rma, actor, version, payload):
@@ -348,11 +375,16 @@ def _reject(rma, actor, version, payload):
     body = _payload(RejectIn, version, payload)
     rma.reject_reason = body.reason
     WORKFLOW.apply(rma, "reject", actor, version=version, comment=body.reason)
-    _notify_dealer(rma, lambda: _("Your return was rejected"), body.reason)
+    _tell(dealer_users(rma.dealer_id), rma, N_("Your return %(number)s was rejected"), N_("Reason: %(reason)s"),
+          reason=body.reason)
 
 
 def _cancel(rma, actor, version, payload):
-    WORKFLOW.apply(rma, "cancel", actor, version=version, comment=str(payload.get("reason") or ""))
+    old, _new = WORKFLOW.apply(rma, "cancel", actor, version=version, comment=str(payload.get("reason") or ""))
+    waiting = {"submitted": lambda: region_managers(rma.dealer.region_id),
+               "reviewed": lambda: notifications.users_with_role("order_dept")}.get(old)
+    if waiting:
+        _tell(waiting(), rma, N_("Return %(number)s was withdrawn by the dealer"))
 
 
 def _check_boxes(field: str, boxes: int) -> None:
@@ -371,6 +403,8 @@ def _ship(rma, actor, version, payload):
     WORKFLOW.apply(rma, "ship", actor, version=version,
                    changes={"boxes": (None, body.boxes), "carrier": (None, body.carrier),
                             "tracking": (None, body.tracking)})
+    _tell(receiving_users(rma), rma, N_("Return %(number)s shipped to you: %(boxes)s box(es)"),
+          N_("%(carrier)s %(tracking)s"), boxes=body.boxes, carrier=body.carrier, tracking=body.tracking)
 
 
 def _receive(rma, actor, version, payload):
@@ -393,9 +427,9 @@ def _receive(rma, actor, version, payload):
     changes["due_date"] = (None, rma.due_date)
     WORKFLOW.apply(rma, "receive", actor, version=version, changes=changes,
                    comment="; ".join(differences))
-    notify_localized(notifications.users_with_role("technical"),
-                     lambda: _("Return %(number)s received: inspect it", number=rma.number), "",
-                         link=f"/rma/{rma.id}")
+    _tell(notifications.users_with_role("technical"), rma, N_("Return %(number)s received: inspect it"))
+    _tell(dealer_users(rma.dealer_id), rma, N_("Return %(number)s received"),
+          N_("%(boxes)s box(es) counted by the receiving unit."), boxes=body.boxes_received)
 
 
 def _inspect(rma, actor, version, payload):
@@ -411,6 +445,8 @@ def _inspect(rma, actor, version, payload):
         changes[f"line {line.id} verdict"] = (None, item.verdict)
     rma.inspected_at = utcnow()
     WORKFLOW.apply(rma, "inspect", actor, version=version, changes=changes)
+    _tell(dealer_users(rma.dealer_id), rma, N_("Return %(number)s inspected"))
+    _tell(receiving_users(rma), rma, N_("Return %(number)s inspected: resolve it"))
     damaged = [l for l in rma.lines if l.verdict == "human_damage"]
     if damaged:
         _propose_penalty(rma, any(l.serious for l in damaged), actor)
@@ -453,12 +489,16 @@ def _resolve(rma, actor, version, payload):
         changes[f"line {line.id} resolution"] = (None, item.resolution)
     rma.resolved_at = utcnow()
     WORKFLOW.apply(rma, "resolve", actor, version=version, changes=changes)
+    _tell(dealer_users(rma.dealer_id), rma, N_("Return %(number)s resolved"))
+    if rma.receiving_dealer_id is not None:  # the agent resolved it: head office closes it
+        _tell(notifications.users_with_role("order_dept"), rma, N_("Return %(number)s resolved: close it"))
 
 
 def _close(rma, actor, version, payload):
     WORKFLOW.check(rma, "close", actor, version=version)
     rma.closed_at = utcnow()
     WORKFLOW.apply(rma, "close", actor, version=version)
+    _tell(dealer_users(rma.dealer_id), rma, N_("Return %(number)s closed"))
 
 
 _HANDLERS = {"submit": _submit, "review": _review, "approve": _approve, "reject": _reject, "cancel": _cancel,
@@ -475,24 +515,32 @@ def region_managers(region_id):
                               .options(lazyload(User.roles)))
 
 
-def notify_localized(users, title, body="", link: str = "") -> None:
-    """Notify each user in their own language: ``title`` and ``body`` are callables (or plain text
-    such as a reason typed by a person) evaluated under ``force_locale(user.language)``."""
-    seen = set()
-    for user in users:
-        if user is None or user.id in seen:
-            continue
-        seen.add(user.id)
-        with force_locale(user.language or "zh_CN"):
-            notifications.notify([user], title() if callable(title) else title,
-                                 body() if callable(body) else body, link=link)
+def reference(rma) -> str:
+    """How people name a return: its approval number, else its filing number."""
+    return rma.number or getattr(rma, "filing_number", None) or f"#{rma.id}"
 
 
-def _notify_dealer(rma, title, body=""):
+def _tell(users, rma, title, body="", link: str | None = None, **args) -> None:
+    """Notify ``users`` about ``rma``: message ids rendered in each reader's language when read."""
+    notifications.notify(users, title, body, link or f"/rma/{rma.id}", number=reference(rma),
+                         dealer=rma.dealer.name, **args)
+
+
+def dealer_users(dealer_id):
+    """The active users of one dealer (the returning unit, or a receiving agent)."""
     from core.toolkit import User
 
-    users = db.session.scalars(select(User).where(User.dealer_id == rma.dealer_id, User.active.is_(True)))
-    notify_localized(users, title, body, link=f"/rma/{rma.id}")
+    if dealer_id is None:
+        return []
+    return db.session.scalars(select(User).where(User.dealer_id == dealer_id, User.active.is_(True))
+                              .options(lazyload(User.roles)))
+
+
+def receiving_users(rma):
+    """Who receives and resolves the goods: the order department, or the distributor's agent."""
+    if rma.receiving_dealer_id is None:
+        return notifications.users_with_role("order_dept")
+    return dealer_users(rma.receiving_dealer_id)
 
 
 # --- receiving lookup -----------------------------------------------------------------
@@ -523,6 +571,20 @@ def batch_value(rma: Rma) -> Decimal:
                Decimal("0"))
 
 
+def penalty_breakdown(penalty: RmaPenalty) -> dict:
+    """How a penalty was computed: each line's counted quantity × unit price, the batch value and
+    the multiplier applied (the amount over the batch value, so a later change of the setting
+    does not rewrite history)."""
+    rma = penalty.rma
+    lines = [{"sku": l.product.sku, "quantity": l.counted_quantity, "unit_price": money(l.product.unit_price),
+              "subtotal": money(Decimal(l.counted_quantity) * (l.product.unit_price or Decimal("0"))),
+              "verdict": l.verdict} for l in rma.lines]
+    value = batch_value(rma)
+    multiplier = (penalty.amount / value).quantize(CENT) if value else Decimal("0")
+    return {"lines": lines, "batch_value": money(value), "multiplier": str(multiplier.normalize()),
+            "amount": money(penalty.amount)}
+
+
 def _propose_penalty(rma: Rma, serious: bool, actor) -> RmaPenalty:
     multiplier = Decimal(str(settings.get("rma.penalty_multiplier")))
     amount = (batch_value(rma) * multiplier).quantize(CENT)
@@ -531,9 +593,8 @@ def _propose_penalty(rma: Rma, serious: bool, actor) -> RmaPenalty:
     db.session.add(penalty)
     db.session.flush()
     activity.log(penalty, "proposed", {"amount": (None, amount), "serious": (None, serious)}, actor=actor)
-    notify_localized(notifications.users_with_role("order_dept"),
-                     lambda: _("Penalty proposed for return %(number)s", number=rma.number), str(amount),
-                         link="/rma/penalties")
+    _tell(notifications.users_with_role("order_dept"), rma, N_("Penalty proposed for return %(number)s"),
+          N_("%(amount)s"), link="/rma/penalties", amount=str(amount))
     return penalty
 
 
@@ -560,7 +621,12 @@ def decide_penalty(penalty: RmaPenalty, decision: str, actor, data) -> RmaPenalt
         raise Conflict(_("This penalty was already decided."), code="illegal_transition")
     if decision == "waive" and not body.reason:
         raise ValidationError(_("invalid input"), {"reason": _("Give the reason for waiving.")})
-    return _record_decision(penalty, decision, actor, body.reason)
+    _record_decision(penalty, decision, actor, body.reason)
+    _tell(dealer_users(penalty.dealer_id), penalty.rma,
+          N_("Penalty for return %(number)s confirmed: %(amount)s") if decision == "confirm"
+          else N_("Penalty for return %(number)s waived"), N_("%(reason)s"), amount=str(penalty.amount),
+          reason=body.reason or "")
+    return penalty
 
 
 def decide_disqualification(penalty: RmaPenalty, confirm: bool, actor, data) -> RmaPenalty:
@@ -607,7 +673,12 @@ def decide_claim(claim: RmaFreightClaim, decision: str, actor, data) -> RmaFreig
         raise Conflict(_("Only a filed claim (amount and receipt) can be decided."), code="illegal_transition")
     if decision == "waive" and not body.reason:
         raise ValidationError(_("invalid input"), {"reason": _("Give the reason for refusing.")})
-    return _record_decision(claim, decision, actor, body.reason)
+    _record_decision(claim, decision, actor, body.reason)
+    _tell(dealer_users(claim.dealer_id), claim.rma,
+          N_("Freight claim for return %(number)s approved: %(amount)s") if decision == "confirm"
+          else N_("Freight claim for return %(number)s refused"), N_("%(reason)s"), amount=str(claim.amount),
+          reason=body.reason or "", link="/rma/claims")
+    return claim
 
 
 # --- SLA, cost, serialization ---------------------------------------------------------
@@ -675,7 +746,7 @@ def serialize_rma(rma: Rma, with_cost: bool = False, extra: dict | None = None, 
     at = eligibility_time(rma)
     lines = [serialize_line(l, evaluate_line(l, at, rule_set, (extra or {}).get(l.id)), rule_set) for l in rma.lines]
     return {
-        "id": rma.id, "number": rma.number, "state": rma.state, "version": rma.version,
+        "id": rma.id, "number": rma.number, "filing_number": rma.filing_number, "state": rma.state, "version": rma.version,
         "dealer_code": rma.dealer.code, "dealer_name": rma.dealer.name,
         "receiving_unit": ({"kind": "agent", "dealer_code": rma.receiving_dealer.code}
                            if rma.receiving_dealer_id else {"kind": "head_office", "dealer_code": None}),
@@ -761,7 +832,5 @@ def remind_overdue(today: date | None = None) -> int:
         recipients = list(staff)
         if rma.receiving_dealer_id:
             recipients += list(db.session.scalars(select(User).where(User.dealer_id == rma.receiving_dealer_id)))
-        notify_localized(recipients, lambda: _("Return %(number)s is overdue (due %(due)s)",
-                                           number=rma.number, due=rma.due_date.isoformat()), "",
-                             link=f"/rma/{rma.id}")
+        _tell(recipients, rma, N_("Return %(number)s is overdue (due %(due)s)"), due=rma.due_date.isoformat())
     return len(rmas)

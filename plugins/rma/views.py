@@ -44,6 +44,7 @@ ACTION_LABELS = {"submit": _l("Submit"), "cancel": _l("Cancel return"), "review"
                  "approve": _l("Approve"), "reject": _l("Reject"), "ship": _l("Mark shipped"),
                  "receive": _l("Record receipt"), "inspect": _l("Record inspection"), "resolve": _l("Resolve"),
                  "close": _l("Close")}
+PATH = ["draft", "submitted", "reviewed", "approved", "shipped", "received", "inspected", "resolved", "closed"]
 TIMELINE = ("submitted", "reviewed", "approved", "shipped", "received", "inspected", "resolved", "closed")
 
 
@@ -55,7 +56,8 @@ def _labels():
 def _ctx(**kw):
     return dict(STATE_LABELS=STATE_LABELS, ISSUE_LABELS=ISSUE_LABELS, FLAG_LABELS=FLAG_LABELS,
                 VERDICT_LABELS=VERDICT_LABELS, RESOLUTION_LABELS=RESOLUTION_LABELS, ACTION_LABELS=ACTION_LABELS,
-                **kw)
+                PATH=PATH, ALLOWED_RESOLUTIONS=services.ALLOWED_RESOLUTIONS,
+                penalty_breakdown=services.penalty_breakdown, **kw)
 
 
 def _query(**fixed) -> RmaQuery:
@@ -211,7 +213,8 @@ def _render_detail(rma, photo_error: str | None = None, status: int = 200):
         rma=rma, data=data, entries=entries, actions=services.allowed_actions(rma, current_user),
         timeline=[(s, getattr(rma, f"{s}_at")) for s in TIMELINE], VERDICTS=VERDICTS, RESOLUTIONS=RESOLUTIONS,
         photos=files.photos(rma), may_add_photo=files.may_add_photo(rma, current_user), photo_error=photo_error,
-        max_kb=settings.get("core.attachment_max_kb"))), status
+        max_kb=settings.get("core.attachment_max_kb"),
+        penalties=db.session.scalars(select(RmaPenalty).where(RmaPenalty.rma_id == rma.id)).all())), status
 
 
 @bp.route("/<int:rma_id>")
@@ -258,6 +261,8 @@ def _action_payload(action, form, rma) -> dict:
             return value
     if action == "reject":
         return {"reason": form.get("reason", "").strip()}
+    if action in ("review", "approve"):
+        return {"comment": form.get("comment", "").strip()}
     if action == "ship":
         return {"boxes": num(form.get("boxes")), "carrier": form.get("carrier", "").strip(),
                 "tracking": form.get("tracking", "").strip()}
@@ -289,6 +294,23 @@ def do_action(rma_id, action):
         messages = [v for k, v in exc.fields.items() if not k.endswith(".reasons")]
         flash("; ".join(messages) if messages else exc.message, "danger")
     return redirect(url_for("rma.detail", rma_id=rma_id))
+
+
+@bp.route("/<int:rma_id>/copy", methods=["POST"])
+@require("rma.file")
+def copy_rejected(rma_id):
+    """Copy a rejected return into a new draft and open it."""
+    rma = get_scoped(Rma, rma_id, options=services.load_options())
+    try:
+        copy = services.copy_rejected(rma, current_user)
+        copy_id = copy.id
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("rma.detail", rma_id=rma_id))
+    flash(_("A new draft was made from the rejected return: correct it and submit it."), "success")
+    return redirect(url_for("rma.detail", rma_id=copy_id))
 
 
 @bp.route("/<int:rma_id>/labels.pdf")

@@ -95,3 +95,12 @@ def aftersales_activity_labels():
 
 from plugins.spares.review_inputs import audit_review_inputs  # noqa: E402,F401  (audit hooks; unused without audit)
 from plugins.spares.dealers_hooks import dealers_portal_sections, dealers_scorecard  # noqa: E402,F401  (optional hooks)
+@hookimpl
+def aftersales_chatter():
+    from core.toolkit import Chatter
+    from plugins.spares import views
+    from plugins.spares.models import Application
+
+    fields = {"state": _l("State"), "rma_id": _l("Return"), "rma": _l("Return"), "lines": _l("Lines")}
+    return [Chatter(Application, "spares.view", fields, {"state": views.STATE_LABELS},
+                    link=lambda r: f"/spares/applications/{r.id}", title=lambda r: r.number)]

@@ -17,7 +17,7 @@ from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product,
                          ProductPart, Region, Transition, ValidationError, Workflow, acting_dealer, activity,
                          add_months, db, get_scoped, scoped, settings, utcnow)
 from core.toolkit import first_errors, max_import_rows, too_many_rows
-from core.toolkit import ensure_dealer_may_file
+from core.toolkit import N_, ensure_dealer_may_file, notify, users_with_role
 from plugins.spares.models import (Application, ApplicationLine, Movement, Obligation, Stock, StockReport,
                                    StockReportLine)
 
@@ -431,7 +431,7 @@ SYSTEM = _System()
 
 
 def send_report_reminders(today: date | None = None) -> list[str]:
-    from core.toolkit import User, notify
+    from core.toolkit import User
 
     overdue = overdue_dealers(today)
     if not overdue:
@@ -440,11 +440,11 @@ def send_report_reminders(today: date | None = None) -> list[str]:
                                                        User.active.is_(True))))
     days = settings.get("spares.report_max_age_days")
     for d, on in overdue:
-        body = (_("Your last spare-part stock report is dated %(on)s.", on=on.isoformat()) if on
-                else _("You have not reported your spare-part stock yet."))
+        body = (N_("Your last spare-part stock report is dated %(on)s.") if on
+                else N_("You have not reported your spare-part stock yet."))
         notify([u for u in users if u.dealer_id == d.id],
-               _("Please report your spare-part stock (due every %(days)d days)", days=days), body,
-               link="/spares/reports/new")
+               N_("Please report your spare-part stock (due every %(days)d days)"), body,
+               "/spares/reports/new", days=days, on=on.isoformat() if on else "")
     return [d.code for d, _ in overdue]
 
 
@@ -704,7 +704,31 @@ def create_application(body, actor) -> Application:
     db.session.flush()
     activity.log(app, "submitted", {"state": (None, "submitted"), "rma_id": (None, body.rma_id)},
                  comment=body.reason, actor=actor)
+    _tell_application(users_with_role("customer_service"), app, N_("Spare-part application %(number)s to approve"),
+                      N_("%(dealer)s: %(reason)s"))
     return app
+
+
+APPLICATION_MESSAGES = {
+    "approve": N_("Spare-part application %(number)s approved"),
+    "reject": N_("Spare-part application %(number)s rejected"),
+    "ship": N_("Spare-part application %(number)s shipped"),
+    "receive": N_("Spare-part application %(number)s received by the dealer"),
+}
+
+
+def _tell_application(users, app: Application, title, body="", **args) -> None:
+    notify(users, title, body, f"/spares/applications/{app.id}", number=app.number,
+           dealer=f"{app.dealer.code} {app.dealer.name}", reason=app.reason or "", **args)
+
+
+def _application_parties(app: Application, action: str):
+    """Who a transition concerns: the dealer (approved, rejected, shipped); customer service (received)."""
+    from core.users.models import User
+
+    if action == "receive":
+        return users_with_role("customer_service")
+    return db.session.scalars(select(User).where(User.dealer_id == app.dealer_id, User.active.is_(True)))
 
 
 def act(app: Application, action: str, actor, version: int | None = None, reason: str = "", lines=None) -> Application:
@@ -729,6 +753,8 @@ def act(app: Application, action: str, actor, version: int | None = None, reason
                 move_stock(line.part, -qty, "issue_application", actor, application=app, reason=app.number)
         changes["shipped"] = (None, {l.part.sku: l.shipped_quantity for l in app.lines})
     WORKFLOW.apply(app, action, actor, version=version, comment=reason, changes=changes, reason=reason)
+    _tell_application(_application_parties(app, action), app, APPLICATION_MESSAGES[action],
+                      N_("Reason: %(reject_reason)s") if action == "reject" else "", reject_reason=reason.strip())
     return app
 
 

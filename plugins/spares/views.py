@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -346,7 +346,7 @@ class MovementForm(FlaskForm):
     kind = SelectField(_l("Movement"), choices=[(k, v) for k, v in KIND_LABELS.items() if k != "issue_application"])
     quantity = IntegerField(_l("Quantity"), validators=[DataRequired()],
                             description=_l("Adjustments are signed: negative takes stock out."))
-    pool = SelectField(_l("Stock"), choices=[("new", _l("New")), ("repaired", _l("Repaired"))])
+    pool = SelectField(_l("Stock"), choices=[("new", lazy_pgettext("stock pool", "New")), ("repaired", _l("Repaired"))])
     rma_id = IntegerField(_l("RMA id"), validators=[Optional(), NumberRange(min=1)])
     warranty = SelectField(_l("Warranty replacement"), choices=[("0", _l("No")), ("1", _l("Yes"))])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])

@@ -99,10 +99,11 @@ def propose_chargebacks(rma: Rma, actor=None) -> list[Chargeback]:
         activity.log(cb, "spares_rma.proposed", {"amount": (None, amount), "state": (None, "proposed")}, comment=grounds(cb), actor=actor)
         created.append(cb)
     if created:
-        from core.toolkit import notify, users_with_role
+        from core.toolkit import N_, notify, users_with_role
 
-        notify(list(users_with_role("order_dept")), _("Spare-part chargeback proposed for %(rma)s", rma=rma.number or rma.id),
-               "; ".join(grounds(c) for c in created), link=f"/spares-rma/chargebacks/?rma_id={rma.id}")
+        notify(list(users_with_role("order_dept")), N_("Spare-part chargeback proposed for %(rma)s"),
+               N_("%(n)s line(s) without the obliged spare part: see the chargebacks."),
+               f"/spares-rma/chargebacks/?rma_id={rma.id}", rma=rma.number or rma.id, n=len(created))
     return created
 
 

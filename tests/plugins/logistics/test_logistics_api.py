@@ -220,13 +220,17 @@ def test_filing_notifies_the_order_department(app, client, world):
     chinese = make_user("order_zh", roles=["order_dept"], language="zh_CN")
     shop = make_user("shop_zh", roles=["dealer"], dealer=world["dealers"]["D1"], language="zh_CN")
     rec = act(client, u["dealer1"], create(client, u["dealer1"]), "file").json
-    titles = db.session.scalars(db.select(Notification.title).where(Notification.user_id == chinese.id)).all()
-    assert titles == [f"{rec['number']}：运输异常记录已提交"]
-    titles = db.session.scalars(db.select(Notification.title).where(Notification.user_id == u["order"].id)).all()
-    assert titles == [f"{rec['number']}: transport exception filed"]  # the test user reads English
+    from flask_babel import force_locale
+
+    def titles(user):  # rendered in the reader's language when read
+        rows = db.session.scalars(db.select(Notification).where(Notification.user_id == user.id)).all()
+        with force_locale(user.language):
+            return [n.display_title for n in rows]
+
+    assert titles(chinese) == [f"{rec['number']}：运输异常记录已提交"]
+    assert titles(u["order"]) == [f"{rec['number']}: transport exception filed"]  # the test user reads English
     act(client, u["order"], rec, "refuse", comment="单据不全")
-    titles = db.session.scalars(db.select(Notification.title).where(Notification.user_id == shop.id)).all()
-    assert titles == [f"{rec['number']}：订单部已拒绝"]
+    assert titles(shop) == [f"{rec['number']}：订单部已拒绝"]
     assert db.session.scalar(db.select(db.func.count(Notification.id)).where(Notification.user_id == u["dealer2"].id)) == 0
 
 

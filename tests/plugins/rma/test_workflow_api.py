@@ -29,8 +29,12 @@ def act(client, w, user, rma, action, expect=200, **body):
 def notified(username):
     from core.users.models import User
 
-    uid = db.session.scalar(select(User.id).where(User.username == username))
-    return list(db.session.scalars(select(Notification.title).where(Notification.user_id == uid)))
+    from flask_babel import force_locale
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    rows = db.session.scalars(select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))
+    with force_locale(user.language or "zh_CN"):  # rendered as the recipient reads it
+        return [n.display_title for n in rows]
 
 
 def walk_to(client, w, state, user="d1", lines=None):
@@ -126,7 +130,7 @@ def test_reject_by_reviewer_and_by_approver_needs_reason(app, client, world):
     act(client, w, "order", rma, "reject", expect=403, reason="no")  # the approver's turn has not come
     rma = act(client, w, "rm_east", rma, "reject", reason="照片不清楚")
     assert rma["state"] == "rejected" and rma["reject_reason"] == "照片不清楚"
-    assert "Your return was rejected" in notified("d1")
+    assert f"Your return {rma['filing_number']} was rejected" in notified("d1")
     rma2 = walk_to(client, w, "reviewed")
     act(client, w, "rm_east", rma2, "reject", expect=403, reason="x")
     assert act(client, w, "order", rma2, "reject", reason="不在保修")["state"] == "rejected"

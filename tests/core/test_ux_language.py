@@ -1,0 +1,23 @@
+"""Error pages and words with several Chinese meanings read right in Chinese (issue 9, language)."""
+from core.testing import login_as, make_user
+
+
+def test_werkzeug_error_pages_in_the_users_language(app, client):
+    make_user("clerk", roles=["order_dept"], language="zh_CN")
+    login_as(client, "clerk")
+    r = client.get("/no-such-page")
+    assert r.status_code == 404 and "未找到" in r.get_data(as_text=True)
+    assert "The requested URL was not found" not in r.get_data(as_text=True)
+    r = client.get("/logout")  # POST only
+    page = r.get_data(as_text=True)
+    assert r.status_code == 405 and "The method is not allowed" not in page and "此地址不接受" in page
+
+
+def test_lockout_message_says_until_when(app, client):
+    from core import settings
+
+    make_user("clerk", roles=["order_dept"], language="en")
+    for _ in range(settings.get("core.login_max_failures")):
+        r = client.post("/login", data={"username": "clerk", "password": "wrong"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 401 and "已锁定至 20" in page  # anonymous: the default language
