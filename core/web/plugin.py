@@ -11,6 +11,7 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from core import settings
 from core.declarations import MenuItem
 from core.errors import DomainError
 from core.events import commit
@@ -68,8 +69,10 @@ def login():
             commit()  # keep the failure count
             status = 401
             # one answer whether the user is unknown, the password wrong or the account locked
-            form.password.errors.append(_("Wrong username or password (after too many failed logins an account "
-                                          "is locked for a while)."))
+            form.password.errors.append(_("Wrong username or password. After %(failures)s failed logins an "
+                                          "account is locked for %(minutes)s minutes.",
+                                          failures=settings.get("core.login_max_failures"),
+                                          minutes=settings.get("core.lockout_minutes")))
         else:
             commit()
             session.clear()

@@ -13,11 +13,14 @@ def test_werkzeug_error_pages_in_the_users_language(app, client):
     assert r.status_code == 405 and "The method is not allowed" not in page and "此地址不接受" in page
 
 
-def test_lockout_message_says_until_when(app, client):
+def test_login_failure_says_how_long_a_lockout_lasts(app, client):
+    """One answer for unknown, wrong and locked (no enumeration, issue 10), which says how long a lock lasts."""
     from core import settings
 
     make_user("clerk", roles=["order_dept"], language="en")
     for _ in range(settings.get("core.login_max_failures")):
         r = client.post("/login", data={"username": "clerk", "password": "wrong"})
     page = r.get_data(as_text=True)
-    assert r.status_code == 401 and "已锁定至 20" in page  # anonymous: the default language
+    assert r.status_code == 401 and "将被锁定 15 分钟" in page  # anonymous: the default language
+    unknown = client.post("/login", data={"username": "nobody", "password": "wrong"}).get_data(as_text=True)
+    assert "将被锁定 15 分钟" in unknown
