@@ -25,3 +25,13 @@ def service_job_completed(job):
             "dealer_code": str | None,          # the filing dealer, if any
         }
     """
+
+
+@hookspec
+def service_request_taken_back(request, actor):
+    """Event, after commit: the unit of service request ``request`` was taken back for repair.
+
+    ``request`` is a :class:`plugins.service.models.ServiceRequest` in state ``taken_back``;
+    ``actor`` the user who took it back. The ``service_rma`` link plugin opens a draft return
+    from it. A listener that writes must call ``core.events.commit()`` itself.
+    """
