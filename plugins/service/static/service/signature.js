@@ -18,7 +18,7 @@
         }
         var minutes = Math.floor(left / 60000);
         node.textContent = labels.getAttribute("data-left")
-          .replace("%(h)s", String(Math.floor(minutes / 60))).replace("%(m)s", String(minutes % 60));
+          .replace("{h}", String(Math.floor(minutes / 60))).replace("{m}", String(minutes % 60));
       });
     }
     if (nodes.length) { tick(); window.setInterval(tick, 30000); }
