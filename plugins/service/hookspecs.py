@@ -9,8 +9,10 @@ def service_job_completed(job):
     """Event, after commit: a service job was completed.
 
     Fired with ``events.emit("service_job_completed", job=...)`` when an on-site visit
-    record completes (co-signed) or a service request is resolved; listeners run only once
-    the transaction carrying the change has committed (never on rollback). A listener that
+    record completes (co-signed) or a service request is resolved; once per request: the
+    first completed visit announces the job, and resolving a request that has no completed
+    visit (a phone-only resolution) announces it then. Listeners run only once the
+    transaction carrying the change has committed (never on rollback). A listener that
     writes must call ``core.events.commit()`` itself.
 
     ``job`` is a plain dict::

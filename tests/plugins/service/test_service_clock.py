@@ -5,7 +5,7 @@ import pytest
 
 from core.testing import api_headers
 from helpers_service import URL, create, get, ok
-from conftest import CHINA
+from helpers_service import CHINA
 
 
 @pytest.mark.parametrize("received,checked,overdue", [
