@@ -428,8 +428,7 @@ def _dealer_users(record: ServiceRequest):
 
 def assign(record: ServiceRequest, actor, version, assignee: str, comment: str = "") -> ServiceRequest:
     check(actor, "service.manage")
-    if version is not None and int(version) != record.version:
-        raise Conflict(f"stale version {version}; current is {record.version}", code="stale_version")
+    check_version(record, version)
     if record.state not in OPEN_STATES:
         raise Conflict(f"cannot assign a request in state {record.state!r}", code="illegal_transition")
     user = _user_by_username(assignee, "assignee", "service.manage")
@@ -478,10 +477,15 @@ def schedule(record, actor, version, technician: str, window_from: datetime, win
     return record
 
 
-def _plain_check(record, actor, version, permission):
-    check(actor, permission)
+def check_version(record, version) -> None:
+    """Optimistic locking for changes outside the workflow: a stale version is a 409."""
     if version is not None and int(version) != record.version:
         raise Conflict(f"stale version {version}; current is {record.version}", code="stale_version")
+
+
+def _plain_check(record, actor, version, permission):
+    check(actor, permission)
+    check_version(record, version)
 
 
 def quote(record, actor, version, fee: Decimal, repairable: bool = True, comment: str = ""):
@@ -679,8 +683,7 @@ def add_signature(visit: ServiceVisit, data: bytes, signer_name: str, kind: str,
 
 def complete_visit(visit: ServiceVisit, actor, version) -> ServiceVisit:
     check(actor, "service.visit")
-    if version is not None and int(version) != visit.version:
-        raise Conflict(f"stale version {version}; current is {visit.version}", code="stale_version")
+    check_version(visit, version)
     if visit.state != "open":
         raise Conflict("the visit is already completed", code="visit_completed")
     if not visit.signed:
@@ -786,4 +789,3 @@ def dealer_open_requests(dealer, user, limit: int = 5):
     return (rows[0][1] if rows else 0), [r[0] for r in rows]
 
 
-__all__ = ["Decimal", "date"]

@@ -35,8 +35,7 @@ def open_rma(record, actor, version: int):
     from plugins.rma import services as rma_services
 
     check(actor, "rma.file")
-    if int(version) != record.version:
-        raise Conflict(f"stale version {version}; current is {record.version}", code="stale_version")
+    service.check_version(record, version)
     problem = why_not(record)
     if problem:
         status, code, message = problem
