@@ -787,5 +787,3 @@ def dealer_open_requests(dealer, user, limit: int = 5):
         .order_by(ServiceRequest.reply_due_at).limit(limit), user)
     rows = db.session.execute(stmt).all()
     return (rows[0][1] if rows else 0), [r[0] for r in rows]
-
-
