@@ -12,7 +12,7 @@ import struct
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import defaultload, lazyload
 
@@ -49,8 +49,8 @@ def normalise_phone(raw: str) -> str:
     elif phone.startswith("0086"):
         phone = phone[4:].lstrip("-")
     if not PHONE_RE.match(phone):
-        raise ValidationError("invalid phone", {"customer_phone": "not a Chinese phone number (mobile 1xxxxxxxxxx, "
-                                                                  "landline 0xx-xxxxxxxx or 400 number)"})
+        raise ValidationError("invalid phone", {"customer_phone": _(
+            "not a Chinese phone number (mobile 1xxxxxxxxxx, landline 0xx-xxxxxxxx or 400 number)")})
     return phone
 
 
@@ -331,9 +331,9 @@ def _not_future(errors: dict, key: str, value, moment: datetime) -> None:
         return
     if isinstance(value, datetime):
         if value > moment + timedelta(minutes=5):
-            errors[key] = "cannot be in the future"
+            errors[key] = _("cannot be in the future")
     elif value > local_date(moment):
-        errors[key] = "cannot be in the future"
+        errors[key] = _("cannot be in the future")
 
 
 def _user_by_username(username: str | None, field: str, permission: str) -> User | None:
@@ -341,7 +341,7 @@ def _user_by_username(username: str | None, field: str, permission: str) -> User
         return None
     user = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None or not user.can(permission):
-        raise ValidationError("unknown user", {field: f"no active user {username!r} who may take service requests"})
+        raise ValidationError("unknown user", {field: _("no active user %(name)s who may do this", name=username)})
     return user
 
 
@@ -355,7 +355,7 @@ def create_request(data, actor) -> ServiceRequest:
         _not_future(errors, key, received_at if key == "received_at" else values.get(key), moment)
     if values.get("purchase_date") and values.get("production_date") and \
             values["purchase_date"] < values["production_date"]:
-        errors["purchase_date"] = "must not be before the production date"
+        errors["purchase_date"] = _("must not be before the production date")
     try:
         phone = normalise_phone(values.get("customer_phone", ""))
     except ValidationError as exc:
@@ -365,7 +365,7 @@ def create_request(data, actor) -> ServiceRequest:
     if values.get("sku"):
         product = db.session.scalar(select(Product).where(Product.sku == values["sku"]))
         if product is None:
-            errors["sku"] = f"unknown SKU {values['sku']!r}"
+            errors["sku"] = _("unknown SKU %(sku)s", sku=values["sku"])
     dealer = None
     channel = values.get("channel") or "hotline"
     if actor.scope == "dealer":
@@ -374,7 +374,7 @@ def create_request(data, actor) -> ServiceRequest:
     elif values.get("dealer_code"):
         dealer = acting_dealer(actor, values.get("dealer_code"))
     elif channel == "dealer":
-        errors["dealer_code"] = "required for the dealer channel"
+        errors["dealer_code"] = _("required for the dealer channel")
     try:
         assignee = _user_by_username(values.get("assignee"), "assignee", "service.manage")
     except ValidationError as exc:
@@ -445,7 +445,7 @@ def assign(record: ServiceRequest, actor, version, assignee: str, comment: str =
 def reply(record, actor, version, answer: str, on_site: bool, comment: str = ""):
     answer = (answer or "").strip()
     if not answer:
-        raise ValidationError("answer required", {"answer": "required"})
+        raise ValidationError("answer required", {"answer": _("required")})
     at = now().astimezone(timezone.utc)
     changes = activity.apply_changes(record, {"answer": answer, "on_site": bool(on_site), "replied_at": at})
     if record.assignee_id is None:
@@ -461,9 +461,9 @@ def schedule(record, actor, version, technician: str, window_from: datetime, win
     tech = _user_by_username(technician, "technician", "service.visit")
     window_from, window_to = aware(window_from), aware(window_to)
     if window_to <= window_from:
-        raise ValidationError("invalid window", {"window_to": "must be after window_from"})
+        raise ValidationError("invalid window", {"window_to": _("must be after window_from")})
     if window_to - window_from > timedelta(hours=settings.get("service.max_window_hours")):
-        raise ValidationError("window too long", {"window_to": "the appointment window is too long"})
+        raise ValidationError("window too long", {"window_to": _("the appointment window is too long")})
     workflow.check(record, "schedule", actor, version=version)
     changes = activity.apply_changes(record, {"technician_id": tech.id, "window_from": window_from,
                                               "window_to": window_to, "on_site": True})
@@ -498,7 +498,7 @@ def quote(record, actor, version, fee: Decimal, repairable: bool = True, comment
         changes = activity.apply_changes(record, {"repairable": False, "fee": None})
     else:
         if fee is None:
-            raise ValidationError("fee required", {"fee": "required"})
+            raise ValidationError("fee required", {"fee": _("required")})
         changes = activity.apply_changes(record, {"repairable": True, "fee": fee})
     record.updated_at = datetime.now(timezone.utc)
     activity.log(record, "quote", changes, comment=comment, actor=actor)
@@ -569,7 +569,7 @@ def close(record, actor, version, customer_confirmed: bool = False, comment=""):
 def cancel(record, actor, version, reason: str, comment=""):
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("reason required", {"reason": "required"})
+        raise ValidationError("reason required", {"reason": _("required")})
     workflow.apply(record, "cancel", actor, version=version, comment=reason,
                    changes={"cancel_reason": ("", reason)})
     record.cancel_reason = reason
@@ -620,7 +620,7 @@ def create_visit(record: ServiceRequest, data, actor) -> ServiceVisit:
     errors: dict = {}
     _not_future(errors, "arrived_at", arrived_at, moment)
     if arrived_at < record.received_at:
-        errors["arrived_at"] = "before the request was received"
+        errors["arrived_at"] = _("before the request was received")
     if errors:
         raise ValidationError("invalid input", errors)
     technician = record.technician or actor
@@ -633,7 +633,7 @@ def create_visit(record: ServiceRequest, data, actor) -> ServiceVisit:
                     (_dump(x) if not isinstance(x, dict) else x for x in values.get("parts_used") or [])],
         unsolved=values.get("unsolved") or "", result=values.get("result") or "solved", state="open")
     if visit.result == "unsolved" and not visit.unsolved.strip():
-        raise ValidationError("describe the unsolved faults", {"unsolved": "record the unsolved faults in detail"})
+        raise ValidationError("describe the unsolved faults", {"unsolved": _("record the unsolved faults in detail")})
     db.session.add(visit)
     db.session.flush()
     activity.log(visit, "created", {"arrived_at": (None, arrived_at), "on_time": (None, visit.on_time)}, actor=actor)
@@ -655,20 +655,20 @@ def add_signature(visit: ServiceVisit, data: bytes, signer_name: str, kind: str,
     signer_name = (signer_name or "").strip()
     errors = {}
     if not signer_name:
-        errors["signer_name"] = "required"
+        errors["signer_name"] = _("required")
     limit = settings.get("service.signature_max_kb")
     if not data:
-        errors["file"] = "empty file"
+        errors["file"] = _("empty file")
     elif len(data) > limit * 1024:
-        errors["file"] = f"larger than {limit} KB"
+        errors["file"] = _("larger than %(kb)s KB", kb=limit)
     elif kind == "drawn":
         size = png_size(data)
         if size is None:
-            errors["file"] = "a drawn signature must be a PNG image"
+            errors["file"] = _("a drawn signature must be a PNG image")
         elif not (0 < size[0] <= MAX_SIGNATURE_PIXELS and 0 < size[1] <= MAX_SIGNATURE_PIXELS):
-            errors["file"] = "image dimensions out of range"
+            errors["file"] = _("image dimensions out of range")
     elif attachments.sniff(data) not in ("image/png", "image/jpeg"):
-        errors["file"] = "a photo of the signed record must be a PNG or JPEG image"
+        errors["file"] = _("a photo of the signed record must be a PNG or JPEG image")
     if errors:
         raise ValidationError("invalid signature", errors)
     att = attachments.add(VISIT_MODEL, visit.id, filename, data, actor=actor, purpose=SIGNATURE, field="file")
