@@ -32,6 +32,11 @@ def test_pages_in_chinese(client, world):
     for english in ("Reply due", "Out of warranty", "Service requests", "Cancel this service request"):
         assert english not in detail, english
     assert "新建服务请求" in client.get("/service/new").get_data(as_text=True)
+    r = client.post("/service/new", data={"channel": "hotline", "customer_name": "王", "customer_phone": "123",
+                                          "problem": "不亮", "dealer_code": "", "purchase_date": "2026-12-01"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "不是有效的中国电话号码" in page and "不能晚于当前时间" in page
+    assert "not a Chinese phone number" not in page
 
 
 def test_new_request_form(client, world):
