@@ -16,7 +16,8 @@ Errors
     ``Conflict`` (409), ``ValidationError`` (422 with a field map).
 API and pages
     ``route``, ``Schema``, ``OutSchema``, ``ListQuery``, ``paginate`` (the API's list),
-    ``parse_body``, ``validate`` (pydantic → 422 field map); pages: ``Column``, ``Filter``,
+    ``parse_body``, ``validate`` (pydantic → 422 field map), ``CrudApi`` (the five CRUD routes of
+    a resource at once); pages: ``Column``, ``Filter``,
     ``Page``, ``paginate_page``, ``Crud``.
 Security
     ``require`` (view guard), ``check`` (service guard), ``scoped``, ``get_scoped``,
@@ -49,6 +50,7 @@ from dateutil.relativedelta import relativedelta
 from core import activity, attachments, events, sequences, settings  # noqa: F401  (re-exported modules)
 from core.api import ListQuery, OutSchema, Schema, paginate, route  # noqa: F401
 from core.api import _parse_body as parse_body  # noqa: F401
+from core.api.crud import CrudApi  # noqa: F401
 from core.calendar import add_working_days, is_workday, working_days_between  # noqa: F401
 from core.dealers.models import Dealer, Region, region_managers  # noqa: F401
 from core.declarations import (DemoContext, MenuItem, Permission, RecordRule, Setting, Slot,  # noqa: F401
