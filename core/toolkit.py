@@ -34,6 +34,8 @@ Time
     ``now()`` and ``today()`` in the business time zone (setting ``core.time_zone``,
     default ``Asia/Shanghai``); ``add_months``; China's working days: ``is_workday``,
     ``add_working_days``, ``working_days_between``.
+Hooks plugins offer each other
+    ``plugin_hook()``: the hook relay (``plugin_hook().audit_review_inputs(...)``).
 Exports
     ``safe_cell`` and ``export_response(filename, header, rows, fmt)``: CSV (UTF-8 BOM)
     or xlsx, with formula-looking cells neutralised.
@@ -88,6 +90,13 @@ def validate(schema, data: dict):
         return schema.model_validate(data)
     except pydantic.ValidationError as exc:
         raise ValidationError("invalid input", pydantic_fields(exc)) from None
+
+
+def plugin_hook():
+    """The plugin manager's hook relay, to call a hook a plugin offers (``plugin_hook().rma_line_checks(...)``)."""
+    from flask import current_app
+
+    return current_app.extensions["aftersales"].pm.hook
 
 
 # --- time -----------------------------------------------------------------------------

@@ -1,0 +1,115 @@
+"""Internal audits, nonconformities, corrective actions, effectiveness checks, improvement records and
+management reviews (内审、不合格、纠正措施、有效性验证、改进记录、管理评审). Hookimpls only."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from core.toolkit import (STAFF_ROLES, MenuItem, Permission, RoleDecl, Setting, SlotRenderer, Widget, hookimpl)
+
+STAFF = STAFF_ROLES + ("management",)
+AUDITORS = ("auditor", "admin")
+GROUP = "audit"
+
+
+@hookimpl
+def aftersales_roles():
+    return [RoleDecl("management", _l("Management"))]
+
+
+@hookimpl
+def aftersales_permissions():
+    return [
+        Permission("audit.view", _l("See audits, improvement records and management reviews"), STAFF),
+        Permission("audit.manage", _l("Plan and run internal audits, edit checklist templates"), AUDITORS),
+        Permission("audit.nc_view", _l("See nonconformities (a dealer: those raised against it)"), STAFF + ("dealer",)),
+        Permission("audit.nc_raise", _l("Raise and cancel nonconformities"), AUDITORS),
+        Permission("audit.nc_work", _l("Analyse nonconformities and own corrective actions"), STAFF),
+        Permission("audit.nc_verify", _l("Verify the effectiveness of corrective actions"), AUDITORS),
+        Permission("audit.improvement_propose", _l("Propose and implement improvements"), STAFF),
+        Permission("audit.improvement_approve", _l("Approve and close improvements"), ("admin", "management")),
+        Permission("audit.improvement_evaluate", _l("Evaluate improvements"), AUDITORS),
+        Permission("audit.review", _l("Chair management reviews"), ("admin", "management")),
+    ]
+
+
+@hookimpl
+def aftersales_settings():
+    return [
+        Setting("audit.min_audits_per_year", 2, _l("Internal audits required per year"), int, minimum=1),
+        Setting("audit.effectiveness_wait_days", 30,
+                _l("Days after the last corrective action before its effectiveness is verified"), int, minimum=0),
+        Setting("audit.reminder_days", 7, _l("Days before a planned audit its lead auditor is reminded"), int,
+                minimum=0),
+    ]
+
+
+@hookimpl
+def aftersales_blueprints():
+    from plugins.audit.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def aftersales_api_blueprints():
+    from plugins.audit.api import bp
+
+    return [bp]
+
+
+@hookimpl
+def aftersales_menu_items():
+    label = _l("Quality system")
+    return [
+        MenuItem("audit.audits", _l("Internal audits"), "audit.list_audits", "audit.view", order=60,
+                 icon="clipboard-check", group=GROUP, group_label=label),
+        MenuItem("audit.programme", _l("Audit programme"), "audit.programme", "audit.view", order=61,
+                 icon="calendar", group=GROUP, group_label=label),
+        MenuItem("audit.nonconformities", _l("Nonconformities"), "audit.list_nonconformities", "audit.nc_view",
+                 order=62, icon="exclamation-triangle", group=GROUP, group_label=label),
+        MenuItem("audit.actions", _l("Corrective actions"), "audit.list_actions", "audit.nc_work", order=63,
+                 icon="wrench", group=GROUP, group_label=label),
+        MenuItem("audit.improvements", _l("Improvement records"), "audit.list_improvements", "audit.view",
+                 order=64, icon="graph-up", group=GROUP, group_label=label),
+        MenuItem("audit.reviews", _l("Management reviews"), "audit.list_reviews", "audit.view", order=65,
+                 icon="people", group=GROUP, group_label=label),
+        MenuItem("audit.templates", _l("Checklist templates"), "audit.list_templates", "audit.view", order=66,
+                 icon="list-check", group=GROUP, group_label=label),
+    ]
+
+
+@hookimpl
+def aftersales_dashboard_widgets():
+    from plugins.audit import widgets
+
+    return [Widget("audit.quality", _l("Quality system"), widgets.quality, "audit.view", order=60, width=6)]
+
+
+@hookimpl
+def aftersales_slot_renderers():
+    from plugins.audit import widgets
+
+    return [SlotRenderer("record_actions", widgets.raise_button, priority=80)]
+
+
+@hookimpl
+def aftersales_activity_labels():
+    return {"audit.item_answered": _l("Checklist item answered"), "item_answered": _l("Checklist item answered"),
+            "action_added": _l("Corrective action added"), "to_verifying": _l("All actions done: verifying"),
+            "verify_effective": _l("Verified effective"), "verify_not_effective": _l("Verified not effective"),
+            "analyse": _l("Analysed"), "plan": _l("Actions planned"), "hold": _l("Held"),
+            "implement": _l("Implemented"), "evaluate": _l("Evaluated")}
+
+
+@hookimpl
+def aftersales_cli_commands():
+    from plugins.audit.cli import audit_group
+
+    return [audit_group]
+
+
+@hookimpl
+def aftersales_load_demo(ctx):
+    from plugins.audit.demo import load
+
+    load(ctx)

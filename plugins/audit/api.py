@@ -1,0 +1,396 @@
+"""JSON API: audits, audit-programme, audit-checklist-templates, nonconformities, corrective-actions,
+improvements, management-reviews (paths and field names are a contract)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response
+from flask_login import current_user
+
+from core.toolkit import paginate, route
+from plugins.audit import serializers as out
+from plugins.audit import services
+from plugins.audit.schemas import (AuditActionDoneIn, AuditActionIn, AuditAnalyseIn, AuditCancelIn,
+                                   AuditCorrectiveActionIn, AuditCorrectiveActionOut, AuditCorrectiveActionQuery,
+                                   AuditEvaluateIn, AuditHoldIn, AuditImplementIn, AuditImprovementExportQuery,
+                                   AuditImprovementIn, AuditImprovementOut, AuditImprovementPatch,
+                                   AuditImprovementQuery, AuditIn, AuditItemOut, AuditItemPatch,
+                                   AuditNonconformityIn, AuditNonconformityOut, AuditNonconformityQuery, AuditOut,
+                                   AuditPatch, AuditProgrammeOut, AuditProgrammeQuery, AuditQuery, AuditReportIn,
+                                   AuditReviewIn, AuditReviewOut, AuditReviewQuery, AuditTemplateIn,
+                                   AuditTemplateOut, AuditTemplatePatch, AuditTemplateQuery, AuditVerifyIn)
+
+bp = Blueprint("audit_api", __name__)
+TAG = "audit"
+
+
+def _commit():
+    from core.toolkit import events
+
+    events.commit()
+
+
+# --- checklist templates --------------------------------------------------------------------
+
+T = "/audit-checklist-templates"
+
+
+@route(bp, T, query=AuditTemplateQuery, response=AuditTemplateOut, many=True, permission="audit.view", tag=TAG)
+def list_templates(query: AuditTemplateQuery):
+    """Reusable audit checklists (seeded with the GB/T 27922 indicators and the certification document list)."""
+    return paginate(services.templates_stmt(query), query, out.template)
+
+
+@route(bp, T, ["POST"], body=AuditTemplateIn, response=AuditTemplateOut, status=201, permission="audit.manage", tag=TAG)
+def create_template(body: AuditTemplateIn):
+    """Create a checklist template."""
+    record = services.create_template(body, current_user)
+    _commit()
+    return out.template(record)
+
+
+@route(bp, T + "/<int:record_id>", response=AuditTemplateOut, permission="audit.view", tag=TAG)
+def get_template(record_id: int):
+    """One checklist template."""
+    return out.template(services.get_template(record_id))
+
+
+@route(bp, T + "/<int:record_id>", ["PATCH"], body=AuditTemplatePatch, response=AuditTemplateOut,
+       permission="audit.manage", tag=TAG)
+def update_template(record_id: int, body: AuditTemplatePatch):
+    """Change a checklist template (existing audits keep their copied items)."""
+    record = services.update_template(services.get_template(record_id), body, current_user)
+    _commit()
+    return out.template(record)
+
+
+# --- audits ---------------------------------------------------------------------------------
+
+A = "/audits"
+
+
+def _audit_out(audit):
+    return out.audit(audit, current_user)
+
+
+@route(bp, A, query=AuditQuery, response=AuditOut, many=True, permission="audit.view", tag=TAG)
+def list_audits(query: AuditQuery):
+    """Internal audits, with filters by state, year and lead auditor."""
+    holder = {}
+    return paginate(services.audits_stmt(query), query, lambda a: out.audit(a, current_user, holder),
+                    loader=lambda rows: holder.update(out.nc_numbers_by_item(rows)))
+
+
+@route(bp, A, ["POST"], body=AuditIn, response=AuditOut, status=201, permission="audit.manage", tag=TAG)
+def create_audit(body: AuditIn):
+    """Plan an audit (number IA-YYYY-NNN); 422 ``auditor_not_independent`` when an auditor holds a covered role."""
+    audit = services.create_audit(body, current_user)
+    _commit()
+    return _audit_out(audit)
+
+
+@route(bp, A + "/<int:record_id>", response=AuditOut, permission="audit.view", tag=TAG)
+def get_audit(record_id: int):
+    """One audit with its checklist."""
+    return _audit_out(services.get_audit(record_id))
+
+
+@route(bp, A + "/<int:record_id>", ["PATCH"], body=AuditPatch, response=AuditOut, permission="audit.manage", tag=TAG)
+def update_audit(record_id: int, body: AuditPatch):
+    """Change a planned audit."""
+    audit = services.update_audit(services.get_audit(record_id), body, current_user)
+    _commit()
+    return _audit_out(audit)
+
+
+@route(bp, A + "/<int:record_id>/items/<int:item_id>", ["PATCH"], body=AuditItemPatch, response=AuditItemOut,
+       permission="audit.manage", tag=TAG)
+def update_item(record_id: int, item_id: int, body: AuditItemPatch):
+    """Answer a checklist item (result and evidence) while the audit is in progress."""
+    audit = services.get_audit(record_id)
+    item = services.update_item(audit, item_id, body, current_user)
+    _commit()
+    return next(i for i in _audit_out(audit)["items"] if i["id"] == item.id)
+
+
+def _audit_action(record_id, action, body):
+    audit = services.get_audit(record_id)
+    services.audit_action(audit, action, current_user, body.version, report=getattr(body, "report", None),
+                          reason=getattr(body, "reason", None))
+    _commit()
+    return _audit_out(audit)
+
+
+@route(bp, A + "/<int:record_id>/start", ["POST"], body=AuditActionIn, response=AuditOut, permission="audit.manage", tag=TAG)
+def start_audit(record_id: int, body: AuditActionIn):
+    """planned → in_progress."""
+    return _audit_action(record_id, "start", body)
+
+
+@route(bp, A + "/<int:record_id>/report", ["POST"], body=AuditReportIn, response=AuditOut, permission="audit.manage", tag=TAG)
+def report_audit(record_id: int, body: AuditReportIn):
+    """in_progress → reported: every item answered, every nonconforming item has a nonconformity."""
+    return _audit_action(record_id, "report", body)
+
+
+@route(bp, A + "/<int:record_id>/close", ["POST"], body=AuditActionIn, response=AuditOut, permission="audit.manage", tag=TAG)
+def close_audit(record_id: int, body: AuditActionIn):
+    """reported → closed."""
+    return _audit_action(record_id, "close", body)
+
+
+@route(bp, A + "/<int:record_id>/cancel", ["POST"], body=AuditCancelIn, response=AuditOut, permission="audit.manage", tag=TAG)
+def cancel_audit(record_id: int, body: AuditCancelIn):
+    """Cancel a planned or running audit with a reason."""
+    return _audit_action(record_id, "cancel", body)
+
+
+@route(bp, "/audit-programme", query=AuditProgrammeQuery, response=AuditProgrammeOut, permission="audit.view", tag=TAG)
+def programme(query: AuditProgrammeQuery):
+    """The year's audit programme and whether the minimum number of audits is done or planned."""
+    return out.programme(services.programme(query.year or services.today().year))
+
+
+# --- nonconformities ------------------------------------------------------------------------
+
+N = "/nonconformities"
+
+
+def _nc_out(nc):
+    return out.nonconformity(nc, current_user)
+
+
+@route(bp, N, query=AuditNonconformityQuery, response=AuditNonconformityOut, many=True, permission="audit.nc_view",
+       tag=TAG)
+def list_nonconformities(query: AuditNonconformityQuery):
+    """Nonconformities the caller may see (a dealer: those raised against its own dealer code)."""
+    return paginate(services.nonconformities_stmt(query), query, _nc_out)
+
+
+@route(bp, N, ["POST"], body=AuditNonconformityIn, response=AuditNonconformityOut, status=201,
+       permission="audit.nc_raise", tag=TAG)
+def create_nonconformity(body: AuditNonconformityIn):
+    """Raise a nonconformity (NC-YYYY-NNNN), optionally from a record another plugin offers."""
+    nc = services.create_nonconformity(body, current_user)
+    _commit()
+    return _nc_out(nc)
+
+
+@route(bp, N + "/<int:record_id>", response=AuditNonconformityOut, permission="audit.nc_view", tag=TAG)
+def get_nonconformity(record_id: int):
+    """One nonconformity with its actions and effectiveness checks (404 outside the caller's scope)."""
+    return _nc_out(services.get_nonconformity(record_id))
+
+
+@route(bp, N + "/<int:record_id>/analyse", ["POST"], body=AuditAnalyseIn, response=AuditNonconformityOut,
+       permission="audit.nc_work", tag=TAG)
+def analyse(record_id: int, body: AuditAnalyseIn):
+    """open → analysed with root cause and containment."""
+    nc = services.analyse(services.get_nonconformity(record_id), current_user, body.version, body.root_cause,
+                          body.containment)
+    _commit()
+    return _nc_out(nc)
+
+
+@route(bp, N + "/<int:record_id>/plan", ["POST"], body=AuditActionIn, response=AuditNonconformityOut,
+       permission="audit.nc_work", tag=TAG)
+def plan(record_id: int, body: AuditActionIn):
+    """analysed → actions_planned (needs at least one open corrective action)."""
+    nc = services.plan(services.get_nonconformity(record_id), current_user, body.version)
+    _commit()
+    return _nc_out(nc)
+
+
+@route(bp, N + "/<int:record_id>/verify", ["POST"], body=AuditVerifyIn, response=AuditNonconformityOut,
+       permission="audit.nc_verify", tag=TAG)
+def verify(record_id: int, body: AuditVerifyIn):
+    """Effectiveness check by an independent verifier; early is 409 unless an auditor gives early_reason."""
+    nc = services.verify(services.get_nonconformity(record_id), current_user, body.version, body.verdict,
+                         body.evidence, body.early_reason)
+    _commit()
+    return _nc_out(nc)
+
+
+@route(bp, N + "/<int:record_id>/cancel", ["POST"], body=AuditCancelIn, response=AuditNonconformityOut,
+       permission="audit.nc_raise", tag=TAG)
+def cancel_nonconformity(record_id: int, body: AuditCancelIn):
+    """Cancel an unfounded nonconformity with a reason."""
+    nc = services.cancel_nonconformity(services.get_nonconformity(record_id), current_user, body.version, body.reason)
+    _commit()
+    return _nc_out(nc)
+
+
+# --- corrective actions ---------------------------------------------------------------------
+
+C = "/corrective-actions"
+
+
+@route(bp, C, query=AuditCorrectiveActionQuery, response=AuditCorrectiveActionOut, many=True,
+       permission="audit.nc_view", tag=TAG)
+def list_actions(query: AuditCorrectiveActionQuery):
+    """Corrective actions of the nonconformities the caller may see."""
+    return paginate(services.actions_stmt(query), query, out.action)
+
+
+@route(bp, C, ["POST"], body=AuditCorrectiveActionIn, response=AuditCorrectiveActionOut, status=201,
+       permission="audit.nc_work", tag=TAG)
+def create_action(body: AuditCorrectiveActionIn):
+    """Add a corrective action to an analysed nonconformity; its owner is notified."""
+    nc = services.get_nonconformity(body.nonconformity_id)
+    action = services.add_action(nc, body, current_user)
+    _commit()
+    return out.action(action)
+
+
+@route(bp, C + "/<int:record_id>", response=AuditCorrectiveActionOut, permission="audit.nc_view", tag=TAG)
+def get_action(record_id: int):
+    """One corrective action."""
+    return out.action(services.get_action(record_id))
+
+
+@route(bp, C + "/<int:record_id>/done", ["POST"], body=AuditActionDoneIn, response=AuditCorrectiveActionOut,
+       permission="audit.nc_work", tag=TAG)
+def action_done(record_id: int, body: AuditActionDoneIn):
+    """open → done with a completion note and evidence; the last one moves its nonconformity to verifying."""
+    action = services.action_done(services.get_action(record_id), current_user, body.version, body.note,
+                                  body.evidence)
+    _commit()
+    return out.action(action)
+
+
+# --- improvements ---------------------------------------------------------------------------
+
+I = "/improvements"
+
+
+def _imp_out(r):
+    return out.improvement(r, current_user)
+
+
+@route(bp, I, query=AuditImprovementQuery, response=AuditImprovementOut, many=True, permission="audit.view", tag=TAG)
+def list_improvements(query: AuditImprovementQuery):
+    """Improvement records with filters by state, origin, owner and overdue."""
+    return paginate(services.improvements_stmt(query), query, _imp_out)
+
+
+@route(bp, I + "/export", query=AuditImprovementExportQuery, permission="audit.view", tag=TAG,
+       content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+def export_improvements(query: AuditImprovementExportQuery) -> Response:
+    """The filtered improvement records as xlsx (or csv)."""
+    from plugins.audit.exports import improvements_export
+
+    return improvements_export(query)
+
+
+@route(bp, I, ["POST"], body=AuditImprovementIn, response=AuditImprovementOut, status=201,
+       permission="audit.improvement_propose", tag=TAG)
+def create_improvement(body: AuditImprovementIn):
+    """Propose an improvement (IMP-YYYY-NNN)."""
+    record = services.create_improvement(body, current_user)
+    _commit()
+    return _imp_out(record)
+
+
+@route(bp, I + "/<int:record_id>", response=AuditImprovementOut, permission="audit.view", tag=TAG)
+def get_improvement(record_id: int):
+    """One improvement record."""
+    return _imp_out(services.get_improvement(record_id))
+
+
+@route(bp, I + "/<int:record_id>", ["PATCH"], body=AuditImprovementPatch, response=AuditImprovementOut,
+       permission="audit.improvement_propose", tag=TAG)
+def update_improvement(record_id: int, body: AuditImprovementPatch):
+    """Change a proposed or approved improvement."""
+    record = services.update_improvement(services.get_improvement(record_id), body, current_user)
+    _commit()
+    return _imp_out(record)
+
+
+def _imp_action(record_id, action, body):
+    record = services.get_improvement(record_id)
+    services.improvement_action(record, action, current_user, body.version, result=getattr(body, "result", None),
+                                effectiveness=getattr(body, "effectiveness", None), text=getattr(body, "text", None))
+    _commit()
+    return _imp_out(record)
+
+
+@route(bp, I + "/<int:record_id>/approve", ["POST"], body=AuditActionIn, response=AuditImprovementOut,
+       permission="audit.improvement_approve", tag=TAG)
+def approve_improvement(record_id: int, body: AuditActionIn):
+    """proposed → approved."""
+    return _imp_action(record_id, "approve", body)
+
+
+@route(bp, I + "/<int:record_id>/implement", ["POST"], body=AuditImplementIn, response=AuditImprovementOut,
+       permission="audit.improvement_propose", tag=TAG)
+def implement_improvement(record_id: int, body: AuditImplementIn):
+    """approved → implemented with the measured result."""
+    return _imp_action(record_id, "implement", body)
+
+
+@route(bp, I + "/<int:record_id>/evaluate", ["POST"], body=AuditEvaluateIn, response=AuditImprovementOut,
+       permission="audit.improvement_evaluate", tag=TAG)
+def evaluate_improvement(record_id: int, body: AuditEvaluateIn):
+    """implemented → evaluated (by someone other than the owner: 422 ``evaluator_not_independent``)."""
+    return _imp_action(record_id, "evaluate", body)
+
+
+@route(bp, I + "/<int:record_id>/close", ["POST"], body=AuditActionIn, response=AuditImprovementOut,
+       permission="audit.improvement_approve", tag=TAG)
+def close_improvement(record_id: int, body: AuditActionIn):
+    """evaluated → closed."""
+    return _imp_action(record_id, "close", body)
+
+
+# --- management reviews ---------------------------------------------------------------------
+
+R = "/management-reviews"
+
+
+def _review_out(r):
+    return out.review(r, current_user)
+
+
+@route(bp, R, query=AuditReviewQuery, response=AuditReviewOut, many=True, permission="audit.view", tag=TAG)
+def list_reviews(query: AuditReviewQuery):
+    """Management reviews."""
+    return paginate(services.reviews_stmt(query), query, _review_out)
+
+
+@route(bp, R, ["POST"], body=AuditReviewIn, response=AuditReviewOut, status=201, permission="audit.review", tag=TAG)
+def create_review(body: AuditReviewIn):
+    """Open a review (MR-YYYY-NN): its inputs are assembled now and frozen."""
+    review = services.create_review(body, current_user)
+    _commit()
+    return _review_out(review)
+
+
+@route(bp, R + "/<int:record_id>", response=AuditReviewOut, permission="audit.view", tag=TAG)
+def get_review(record_id: int):
+    """One management review with its frozen inputs."""
+    return _review_out(services.get_review(record_id))
+
+
+@route(bp, R + "/<int:record_id>/hold", ["POST"], body=AuditHoldIn, response=AuditReviewOut, permission="audit.review",
+       tag=TAG)
+def hold_review(record_id: int, body: AuditHoldIn):
+    """draft → held with the date and the decisions (text, owner, due_on, kind)."""
+    review = services.hold_review(services.get_review(record_id), current_user, body.version, body.held_on,
+                                  body.decisions)
+    _commit()
+    return _review_out(review)
+
+
+@route(bp, R + "/<int:record_id>/close", ["POST"], body=AuditActionIn, response=AuditReviewOut,
+       permission="audit.review", tag=TAG)
+def close_review(record_id: int, body: AuditActionIn):
+    """held → closed: each decision becomes an improvement or a nonconformity with its corrective action."""
+    review = services.close_review(services.get_review(record_id), current_user, body.version)
+    _commit()
+    return _review_out(review)
+
+
+@route(bp, R + "/<int:record_id>/minutes.pdf", permission="audit.view", tag=TAG, content_type="application/pdf")
+def review_minutes(record_id: int):
+    """The minutes as PDF (Chinese)."""
+    from plugins.audit.minutes import minutes_response
+
+    return minutes_response(services.get_review(record_id))

@@ -1,0 +1,6 @@
+"""Demo data: filled in below."""
+from __future__ import annotations
+
+
+def load(ctx):
+    pass
