@@ -247,14 +247,11 @@ def build_zip(year: int) -> bytes:
     docs = list(db.session.scalars(select(Document).where(Document.status == "current",
                                                          Document.effective_on <= date(year, 12, 31))
                                    .order_by(Document.code)))
-    ids = [d.attachment_id for d in docs if d.attachment_id]
-    sizes = dict(db.session.execute(select(attachments.Attachment.id, attachments.Attachment.size)
-                                    .where(attachments.Attachment.id.in_(ids)))) if ids else {}
     chosen = []
     for d in docs:
-        size = sizes.get(d.attachment_id)
-        if size is None:
+        if not d.attachment_id:
             continue
+        size = d.file_size
         name = f"documents/{d.code}_{d.revision}_{d.filename}".replace("/", "_").replace("documents_", "documents/", 1)
         if used + size > limit:
             omitted.append(name)

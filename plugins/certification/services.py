@@ -12,7 +12,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from core.toolkit import (Conflict, N_, NotFound, PermissionDenied, Transition, ValidationError, Workflow, activity,
+from core.toolkit import (Conflict, N_, NotFound, PermissionDenied, Transition, User, ValidationError, Workflow, activity,
                           add_months, attachments, check, db, notify, now, settings, today, users_with_role)
 from plugins.certification import audit_link, scoring
 from plugins.certification.criteria import AREA_OF, AREAS, CRITERIA, INDICATORS
@@ -347,7 +347,7 @@ def approve(record: SelfAssessment, actor, version, comment: str = "") -> SelfAs
     record.approved_at = now()
     record.approved_by_id = actor.id
     workflow.apply(record, "approve", actor, comment=comment, changes={"level": (None, record.level)})
-    creator = db.session.get(type(actor), record.created_by_id) if record.created_by_id else None
+    creator = db.session.get(User, record.created_by_id) if record.created_by_id else None
     if creator is not None and creator.id != actor.id:
         notify([creator], N_("Self-assessment %(year)s approved"), N_("Score %(score)s, level %(level)s."), link,
                year=record.year, score=str(record.score), level=record.level)
@@ -885,9 +885,9 @@ def remind(on: date | None = None) -> dict:
         Document.status == "current", Document.review_due_on.is_not(None), Document.review_due_on <= horizon,
         Document.reminded_on.is_(None)).order_by(Document.review_due_on)))
     for doc in docs:
-        notify(keepers, N_("Document %(code)s is due for review on %(due)s"), N_("%(title)s, version %(version)s."),
+        notify(keepers, N_("Document %(code)s is due for review on %(due)s"), N_("%(doc_title)s, version %(version)s."),
                _link("certification.view_document", document_id=doc.id), code=doc.code,
-               due=doc.review_due_on.isoformat(), title=doc.title, version=doc.revision)
+               due=doc.review_due_on.isoformat(), doc_title=doc.title, version=doc.revision)
         doc.reminded_on = on
     due = list(db.session.scalars(select(Equipment).where(
         Equipment.active.is_(True), Equipment.needs_calibration.is_(True), Equipment.next_due_on.is_not(None),
