@@ -100,11 +100,11 @@ def aftersales_cli_commands():
 
 @hookimpl
 def aftersales_activity_labels():
-    return {"criterion_scored": _l("Criterion scored"), "deduction_added": _l("Special deduction added"),
-            "bonus_added": _l("Special bonus added"), "deduction_removed": _l("Special deduction removed"),
-            "bonus_removed": _l("Special bonus removed"), "reopen": _l("Returned to draft"),
-            "criteria_changed": _l("Criteria points changed"), "superseded": _l("Superseded by a new version"),
-            "calibrated": _l("Calibrated")}
+    return {"criterion_scored": _l("criterion scored"), "deduction_added": _l("special deduction added"),
+            "bonus_added": _l("special bonus added"), "deduction_removed": _l("special deduction removed"),
+            "bonus_removed": _l("special bonus removed"), "reopen": _l("returned to draft"),
+            "criteria_changed": _l("criteria points changed"), "superseded": _l("superseded by a new version"),
+            "calibrated": _l("calibrated")}
 
 
 @hookimpl

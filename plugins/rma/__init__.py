@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.declarations import MenuItem, Permission, Setting, Slot, Widget
 from core.plugin_system import hookimpl
+from plugins.rma.certification_evidence import certification_evidence  # noqa: F401  (GB/T 27922 evidence, optional hook)
 
 STAFF = ("admin", "regional_manager", "order_dept", "technical", "customer_service", "supervision", "auditor")
 
