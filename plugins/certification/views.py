@@ -18,8 +18,7 @@ from plugins.certification.api import file_response
 from plugins.certification.models import (AUDIENCES, CALIBRATION_RESULTS, DOCUMENT_KINDS, LEVELS, STATES, Calibration,
                                           Document, Equipment, SelfAssessment, TrainingRecord)
 
-bp = Blueprint("certification", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static/certification", url_prefix="/certification")
+bp = Blueprint("certification", __name__, template_folder="templates", url_prefix="/certification")
 commit = events.commit
 
 STATE_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"), "approved": _l("Approved")}
@@ -200,9 +199,11 @@ def delete_special(assessment_id: int, special_id: int):
     return _back(record)
 
 
-@bp.route("/assessments/<int:assessment_id>/<any(submit, reopen, approve):action>", methods=["POST"])
+@bp.route("/assessments/<int:assessment_id>/act/<action>", methods=["POST"])
 @require("certification.assess")
 def act(assessment_id: int, action: str):
+    if action not in ("submit", "reopen", "approve"):
+        abort(404)
     record = services.get_assessment(assessment_id)
     form = ActionForm()
     if not form.validate_on_submit():

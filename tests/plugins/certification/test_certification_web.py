@@ -51,14 +51,14 @@ def test_assessment_walk_in_pages(app, client, users):
     # full points without records are flagged
     assert "Records contradict the points given" in html
     db.session.refresh(record)
-    r = client.post(f"/certification/assessments/{record.id}/submit", data={"version": record.version})
+    r = client.post(f"/certification/assessments/{record.id}/act/submit", data={"version": record.version})
     assert r.status_code == 302
     other = app.test_client()
     login_as(other, "admin")
     db.session.refresh(record)
     html = _text(other.get(f"/certification/assessments/{record.id}"))
     assert "approve-assessment" in html
-    r = other.post(f"/certification/assessments/{record.id}/approve", data={"version": record.version})
+    r = other.post(f"/certification/assessments/{record.id}/act/approve", data={"version": record.version})
     assert r.status_code == 302
     db.session.refresh(record)
     assert record.state == "approved"
@@ -161,3 +161,23 @@ def test_roles_on_pages(app, client, users):
     assert client.get("/certification/evidence-pack").status_code == 403
     assert client.get("/certification/documents/").status_code == 200
     assert client.get("/certification/equipment/new").status_code == 403
+
+
+def test_demo_data_loads_and_is_idempotent(app, clock):
+    from core.cli import load_demo_data
+    from core.extensions import db
+    from plugins.audit.models import Improvement, Nonconformity
+    from plugins.certification.models import Document, SelfAssessment
+
+    load_demo_data()
+    load_demo_data()
+    rows = db.session.query(SelfAssessment).order_by(SelfAssessment.year).all()
+    assert [(r.year, r.state) for r in rows] == [(2025, "approved"), (2026, "draft")]
+    assert rows[0].level in ("three_star", "four_star", "five_star")
+    assert db.session.query(Document).filter_by(status="superseded").count() == 1
+    assert db.session.query(Nonconformity).filter_by(source="self_assessment").count() == 1
+    assert db.session.query(Improvement).filter_by(origin="self_assessment").count() >= 1
+    client = app.test_client()
+    login_as(client, "auditor", "demo12345")
+    assert "<svg" in _text(client.get("/certification/"))
+    assert client.get(f"/certification/assessments/{rows[0].id}").status_code == 200
