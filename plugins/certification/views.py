@@ -152,7 +152,7 @@ def score_criterion(assessment_id: int, code: str):
     if not form.validate_on_submit():
         flash("; ".join(f"{code} {getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()),
               "danger")
-        return _back(record), 422
+        return _back(record)
     data = {"notes": form.notes.data or "", "version": form.version.data}
     if form.not_applicable.data:
         data["not_applicable"] = True
