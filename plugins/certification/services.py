@@ -646,6 +646,17 @@ def _dump(data) -> dict:
     return data.model_dump(exclude_unset=True) if hasattr(data, "model_dump") else dict(data)
 
 
+def _patch_values(data, required: tuple[str, ...]) -> dict:
+    """A PATCH body's fields: null is refused for ``required`` ones and means "" for the others."""
+    values = _dump(data)
+    for key in list(values):
+        if values[key] is None:
+            if key in required:
+                raise ValidationError("invalid input", {key: "may not be null"})
+            values[key] = ""
+    return values
+
+
 def _not_future(values: dict, key: str) -> None:
     if values.get(key) is not None and values[key] > today():
         raise ValidationError("future date", {key: "cannot be in the future"})
@@ -674,17 +685,12 @@ def create_training(data, actor) -> TrainingRecord:
 
 def update_training(record: TrainingRecord, data, actor) -> TrainingRecord:
     check(actor, "certification.documents")
-    values = _dump(data)
-    for key in ("course", "held_on", "trainer", "audience"):
-        if key in values and values[key] is None:
-            raise ValidationError("invalid input", {key: "may not be null"})
+    values = _patch_values(data, ("course", "held_on", "trainer", "audience", "attendees"))
     _not_future(values, "held_on")
     if "attendees" in values:
         values["attendees"] = _attendees(values["attendees"])
         if not values["attendees"]:
             raise ValidationError("attendees required", {"attendees": "name at least one attendee"})
-    if "result" in values and values["result"] is None:
-        values["result"] = ""
     changes = activity.apply_changes(record, values)
     if changes:
         record.updated_at = now()
@@ -755,12 +761,8 @@ def create_equipment(data, actor) -> Equipment:
 
 def update_equipment(record: Equipment, data, actor) -> Equipment:
     check(actor, "certification.documents")
-    values = _dump(data)
-    for key in list(values):
-        if values[key] is None:
-            if key in ("name", "quantity", "needs_calibration", "calibration_interval_months", "active"):
-                raise ValidationError("invalid input", {key: "may not be null"})
-            values[key] = ""
+    values = _patch_values(data, ("code", "name", "quantity", "needs_calibration", "calibration_interval_months",
+                                  "active"))
     if "code" in values and values["code"] != record.code and db.session.scalar(
             select(func.count(Equipment.id)).where(Equipment.code == values["code"])):
         raise ValidationError("duplicate code", {"code": f"equipment {values['code']} exists"})
@@ -840,13 +842,8 @@ def create_calibration(data, actor) -> Calibration:
 
 def update_calibration(record: Calibration, data, actor) -> Calibration:
     check(actor, "certification.documents")
-    values = _dump(data)
+    values = _patch_values(data, ("calibrated_on", "due_on", "result"))
     values.pop("equipment_code", None)
-    for key in list(values):
-        if values[key] is None:
-            if key in ("calibrated_on", "due_on", "result"):
-                raise ValidationError("invalid input", {key: "may not be null"})
-            values[key] = ""
     _not_future(values, "calibrated_on")
     if values.get("due_on", record.due_on) <= values.get("calibrated_on", record.calibrated_on):
         raise ValidationError("invalid dates", {"due_on": "must be after calibrated_on"})
