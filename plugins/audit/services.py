@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _p
 from sqlalchemy import and_, case, func, or_, select
 
 from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Transition, User, ValidationError, Workflow,
@@ -769,7 +771,7 @@ improvement_workflow = Workflow(
     model=Improvement,
     states=("proposed", "approved", "implemented", "evaluated", "closed"),
     transitions=(
-        Transition("approve", ("proposed",), "approved", "audit.improvement_approve", label=_l("Approve")),
+        Transition("approve", ("proposed",), "approved", "audit.improvement_approve", label=_p("audit", "Approve")),
         Transition("implement", ("approved",), "implemented", "audit.improvement_propose", label=_l("Implemented")),
         Transition("evaluate", ("implemented",), "evaluated", "audit.improvement_evaluate", label=_l("Evaluate")),
         Transition("close", ("evaluated",), "closed", "audit.improvement_approve", label=_l("Close")),
@@ -901,10 +903,10 @@ def assemble_inputs(period_from: date, period_to: date) -> list[dict]:
     return sections
 
 
-IMP_STATE_LABELS = {"proposed": lambda: _("Proposed"), "approved": lambda: _("Approved"),
+IMP_STATE_LABELS = {"proposed": lambda: pgettext("audit", "Proposed"), "approved": lambda: pgettext("audit", "Approved"),
                     "implemented": lambda: _("Implemented"), "evaluated": lambda: _("Evaluated"),
                     "closed": lambda: _("Closed")}
-NC_STATE_TEXT = {"open": lambda: _("Open"), "analysed": lambda: _("Analysed"),
+NC_STATE_TEXT = {"open": lambda: pgettext("audit", "Open"), "analysed": lambda: _("Analysed"),
                  "actions_planned": lambda: _("Actions planned"), "verifying": lambda: _("Verifying"),
                  "closed": lambda: _("Closed"), "cancelled": lambda: _("Cancelled")}
 EFFECTIVENESS_LABELS = {"effective": lambda: _("Effective"), "partly": lambda: _("Partly effective"),

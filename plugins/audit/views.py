@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _p
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -19,8 +20,7 @@ from plugins.audit.models import (ACTION_KINDS, DEPARTMENTS, EFFECTIVENESS, NC_S
                                   SEVERITIES, SOURCES, Audit, AuditChecklistTemplate, CorrectiveAction,
                                   Improvement, ManagementReview, Nonconformity)
 
-bp = Blueprint("audit", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static/audit", url_prefix="/audit")
+bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/audit")
 
 DEPARTMENT_LABELS = {"order_dept": _l("Order department"), "technical": _l("Technical department"),
                      "customer_service": _l("Customer service department"), "supervision": _l("Supervision department"),
@@ -30,17 +30,17 @@ AUDIT_STATES = {"planned": _l("Planned"), "in_progress": _l("In progress"), "rep
 RESULT_LABELS = {"conform": _l("Conform"), "nonconform": _l("Nonconform"), "observation": _l("Observation"),
                  "not_applicable": _l("Not applicable")}
 SEVERITY_LABELS = {"major": _l("Major"), "minor": _l("Minor"), "observation": _l("Observation")}
-SOURCE_LABELS = {"audit": _l("Internal audit"), "complaint": _l("Complaint"), "inspection": _l("Inspection"),
+SOURCE_LABELS = {"audit": _l("Internal audit"), "complaint": _l("Complaint"), "inspection": _p("audit", "Inspection"),
                  "rma": _l("Return (RMA)"), "management_review": _l("Management review"),
                  "self_assessment": _l("Self-assessment"), "other": _l("Other")}
-NC_STATE_LABELS = {"open": _l("Open"), "analysed": _l("Analysed"), "actions_planned": _l("Actions planned"),
+NC_STATE_LABELS = {"open": _p("audit", "Open"), "analysed": _l("Analysed"), "actions_planned": _l("Actions planned"),
                    "verifying": _l("Verifying"), "closed": _l("Closed"), "cancelled": _l("Cancelled")}
 KIND_LABELS = {"containment": _l("Containment"), "corrective": _l("Corrective"), "preventive": _l("Preventive")}
-ACTION_STATE_LABELS = {"open": _l("Open"), "done": _l("Done")}
+ACTION_STATE_LABELS = {"open": _p("audit", "Open"), "done": _l("Done")}
 ORIGIN_LABELS = {"nonconformity": _l("Nonconformity"), "management_review": _l("Management review"),
                  "complaint_trend": _l("Complaint trend"), "suggestion": _l("Suggestion"),
                  "self_assessment": _l("Self-assessment"), "other": _l("Other")}
-IMP_STATE_LABELS = {"proposed": _l("Proposed"), "approved": _l("Approved"), "implemented": _l("Implemented"),
+IMP_STATE_LABELS = {"proposed": _p("audit", "Proposed"), "approved": _p("audit", "Approved"), "implemented": _l("Implemented"),
                     "evaluated": _l("Evaluated"), "closed": _l("Closed")}
 EFFECTIVENESS_LABELS = {"effective": _l("Effective"), "partly": _l("Partly effective"),
                         "not_effective": _l("Not effective")}
@@ -141,13 +141,13 @@ def _version():
 TEMPLATE_COLUMNS = [
     Column(_l("Name"), lambda t: t.name, AuditChecklistTemplate.name, "name", link=True),
     Column(_l("Items"), lambda t: len(t.items)),
-    Column(_l("Active"), lambda t: _("Yes") if t.active else _("No")),
+    Column(_p("audit", "Active"), lambda t: _("Yes") if t.active else _("No")),
 ]
 
 
 class TemplateForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    description = TextAreaField(_p("audit", "Description"), validators=[Optional(), Length(max=2000)])
     items = TextAreaField(_l("Items (one per line: question | clause)"), validators=[DataRequired(), Length(max=100000)])
 
 
@@ -198,7 +198,7 @@ def _form_page(form, title, back_url):
 # --- audits ---------------------------------------------------------------------------------
 
 AUDIT_COLUMNS = [
-    Column(_l("Number"), lambda a: a.number, Audit.number, "number", link=True),
+    Column(_p("audit", "Number"), lambda a: a.number, Audit.number, "number", link=True),
     Column(_l("Title"), lambda a: a.title),
     Column(_l("Planned on"), lambda a: a.planned_on.isoformat(), Audit.planned_on, "planned_on"),
     Column(_l("Departments"), lambda a: "、".join([department_label(d) for d in a.departments] + list(a.dealer_codes))),
@@ -305,7 +305,7 @@ def programme():
 # --- nonconformities ------------------------------------------------------------------------
 
 NC_COLUMNS = [
-    Column(_l("Number"), lambda n: n.number, Nonconformity.number, "number", link=True),
+    Column(_p("audit", "Number"), lambda n: n.number, Nonconformity.number, "number", link=True),
     Column(_l("Title"), lambda n: n.title),
     Column(_l("Severity"), lambda n: SEVERITY_LABELS[n.severity], Nonconformity.severity, "severity"),
     Column(_l("Department"), lambda n: department_label(n.department)),
@@ -325,7 +325,7 @@ NC_FILTERS = [
 
 class NonconformityForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(_p("audit", "Description"), validators=[Optional(), Length(max=5000)])
     severity = SelectField(_l("Severity"), choices=[])
     source = SelectField(_l("Source"), choices=[])
     department = SelectField(_l("Department"), choices=[], validate_choice=False)
@@ -438,8 +438,8 @@ def action_done(action_id):
 ACTION_COLUMNS = [
     Column(_l("Nonconformity"), lambda a: a.nonconformity.number, CorrectiveAction.nonconformity_id, "nonconformity_id",
            link=True),
-    Column(_l("Kind"), lambda a: KIND_LABELS[a.kind]),
-    Column(_l("Description"), lambda a: a.description),
+    Column(_p("audit", "Kind"), lambda a: KIND_LABELS[a.kind]),
+    Column(_p("audit", "Description"), lambda a: a.description),
     Column(_l("Owner"), lambda a: a.owner.username),
     Column(_l("Due on"), lambda a: a.due_on.isoformat() + (" ⚠" if services.is_overdue(a) else ""),
            CorrectiveAction.due_on, "due_on"),
@@ -469,7 +469,7 @@ def view_action(record_id):
 # --- improvements ---------------------------------------------------------------------------
 
 IMP_COLUMNS = [
-    Column(_l("Number"), lambda r: r.number, Improvement.number, "number", link=True),
+    Column(_p("audit", "Number"), lambda r: r.number, Improvement.number, "number", link=True),
     Column(_l("Title"), lambda r: r.title),
     Column(_l("Origin"), lambda r: ORIGIN_LABELS[r.origin]),
     Column(_l("Owner"), lambda r: r.owner.username),
@@ -492,7 +492,7 @@ class ImprovementForm(FlaskForm):
     baseline = StringField(_l("Baseline"), validators=[Optional(), Length(max=200)])
     target = StringField(_l("Target"), validators=[Optional(), Length(max=200)])
     due_on = DateField(_l("Due on"), validators=[Optional()])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(_p("audit", "Description"), validators=[Optional(), Length(max=5000)])
 
 
 def _imp_query():
@@ -566,7 +566,7 @@ def act_improvement(record_id, action):
 # --- management reviews ---------------------------------------------------------------------
 
 REVIEW_COLUMNS = [
-    Column(_l("Number"), lambda r: r.number, ManagementReview.number, "number", link=True),
+    Column(_p("audit", "Number"), lambda r: r.number, ManagementReview.number, "number", link=True),
     Column(_l("Period"), lambda r: f"{r.period_from.isoformat()} – {r.period_to.isoformat()}",
            ManagementReview.period_to, "period_to"),
     Column(_l("Held on"), lambda r: r.held_on.isoformat() if r.held_on else ""),

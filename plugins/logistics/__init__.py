@@ -91,3 +91,4 @@ def aftersales_load_demo(ctx):
     load(ctx)
 
 
+from plugins.logistics.review_inputs import audit_review_inputs  # noqa: E402,F401  (audit hooks; unused without audit)

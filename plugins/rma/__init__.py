@@ -126,3 +126,6 @@ def aftersales_activity_labels():
             "close": _l("closed"), "photo_added": _l("photo added"), "receipt_added": _l("receipt attached"),
             "claimed": _l("freight claimed"), "proposed": _l("proposed"), "confirm": _l("confirmed"),
             "waive": _l("waived")}
+
+
+from plugins.rma.review_inputs import audit_nonconformity_sources, audit_review_inputs  # noqa: E402,F401  (audit hooks; unused without audit)

@@ -95,3 +95,6 @@ def aftersales_load_demo(ctx):
 def aftersales_activity_labels():
     return {"reported": _l("stock reported"), "submitted": _l("submitted"), "approve": _l("approved"),
             "reject": _l("rejected"), "ship": _l("shipped"), "receive": _l("received")}
+
+
+from plugins.spares.review_inputs import audit_review_inputs  # noqa: E402,F401  (audit hooks; unused without audit)
