@@ -112,3 +112,11 @@ def aftersales_load_demo(ctx):
     from plugins.certification.demo import load
 
     load(ctx)
+
+
+@hookimpl
+def audit_nonconformity_sources():
+    from plugins.certification import services
+
+    return [{"source": "self_assessment", "source_model": "certification_assessment",
+             "load": services.assessment_for_source, "describe": services.describe_assessment}]

@@ -461,6 +461,19 @@ def serialize_assessment_row(record: SelfAssessment, user=None) -> dict:
             "deductions": sum(1 for s in record.specials if s.kind == "deduction")}
 
 
+def assessment_for_source(assessment_id: int, user):
+    """audit_nonconformity_sources: the assessment if ``user`` (None: code acting) may see it."""
+    record = db.session.get(SelfAssessment, assessment_id)
+    if record is None or (user is not None and not user.can("certification.assess")):
+        return None
+    return record
+
+
+def describe_assessment(record: SelfAssessment) -> dict:
+    return {"title": _("GB/T 27922 self-assessment %(year)s", year=record.year), "department": None,
+            "url": _link("certification.view_assessment", assessment_id=record.id), "dealer_code": None}
+
+
 def trend() -> list[tuple[int, Decimal, str, str]]:
     """(year, score, level, state) of every assessment, oldest first: the chart across years."""
     return [tuple(r) for r in db.session.execute(

@@ -58,6 +58,7 @@ def test_approval_raises_nonconformities_and_improvements(app, client, users):
     nc = ncs[0]
     assert nc.source == "self_assessment" and nc.source_model == "certification_assessment" and nc.source_id == a["id"]
     assert "订单部每日超期提醒" in nc.description and nc.state == "open"
+    assert "2025" in nc.source_title and nc.source_url == f"/certification/assessments/{a['id']}"
     assert data["specials"][0]["nonconformity_ref"] == nc.number
     imps = db.session.query(Improvement).order_by(Improvement.id).all()
     assert sorted(i.title.split()[0] for i in imps) == sorted(below)
