@@ -12,7 +12,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from core.toolkit import (Conflict, N_, NotFound, PermissionDenied, Transition, User, ValidationError, Workflow, activity,
+from core.toolkit import (STAFF_ROLES, Conflict, N_, NotFound, PermissionDenied, Role, Transition, User, ValidationError, Workflow, activity,
                           add_months, attachments, check, db, notify, now, settings, today, users_with_role)
 from plugins.certification import audit_link, scoring
 from plugins.certification.criteria import AREA_OF, AREAS, CRITERIA, INDICATORS
@@ -580,6 +580,12 @@ def new_version(doc: Document, data: dict, filename: str, content: bytes, actor)
     activity.log(doc, "superseded", {"status": ("current", "superseded")},
                  comment=f"{doc.code} {doc.revision} → {revision}", actor=actor)
     activity.log(new, "created", {"version": (doc.revision, revision)}, actor=actor)
+    readers = db.session.scalars(select(User).join(User.roles).where(Role.id.in_(STAFF_ROLES), User.active.is_(True),
+                                                                     User.id != actor.id).distinct())
+    notify(list(readers), N_("Document %(code)s: version %(version)s is in force from %(effective_on)s"),
+           N_("%(doc_title)s replaces version %(old)s."), _link("certification.view_document", document_id=new.id),
+           code=new.code, version=revision, effective_on=new.effective_on.isoformat(), doc_title=new.title,
+           old=doc.revision)
     return new
 
 

@@ -33,6 +33,9 @@ def test_document_register_and_supersession(app, client, users):
     v2 = r.json
     assert v2["version"] == "B/0" and v2["status"] == "current" and v2["previous_id"] == v1["id"]
     assert v2["title"] == v1["title"]
+    note = db.session.query(Notification).filter_by(user_id=service.id).one()
+    assert "SM-01" in note.title and "B/0" in note.title  # every staff member reads current documents
+    assert db.session.query(Notification).filter_by(user_id=auditor.id).count() == 0
     old = client.get(f"{DOCS}/{v1['id']}", headers=api_headers(auditor)).json
     assert old["status"] == "superseded" and old["superseded_on"] == "2026-03-01"
     # the keepers still read the old version and its file; other staff see only the current one
@@ -179,6 +182,13 @@ def test_equipment_and_calibrations_overdue(app, client, users, clock):
     with count_queries(app) as q4:
         client.get("/api/v1/calibrations?per_page=50", headers=h)
     assert q4.count == q1.count
+    with count_queries(app) as qd1:
+        client.get(DOCS + "?per_page=1", headers=h)
+    for n in range(3):
+        upload_document(client, auditor, code=f"QC-{n}", kind="other")
+    with count_queries(app) as qd4:
+        client.get(DOCS, headers=h)
+    assert qd4.count == qd1.count
     with count_queries(app) as qe:
         client.get("/api/v1/equipment", headers=h)
     assert qe.count <= q1.count
