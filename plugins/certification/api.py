@@ -2,13 +2,12 @@
 calibrations and the evidence pack (paths and field names are a contract)."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Blueprint, Response, request
 from flask_login import current_user
 
 from core.toolkit import BadRequest, CrudApi, ValidationError, events, paginate, route, validate
 from plugins.certification import pack, services
+from plugins.certification.files import file_response
 from plugins.certification.schemas import (CalibrationIn, CalibrationOut, CalibrationPatch, CalibrationQuery,
                                            CertificationCriteriaOut, CertificationCriteriaPatch, DocumentIn,
                                            DocumentOut, DocumentPatch, DocumentQuery, DocumentVersionIn, EquipmentIn,
@@ -239,13 +238,6 @@ def document_versions(document_id: int):
 def document_file(document_id: int):
     """The document's file."""
     return file_response(services.document_file(services.get_document(document_id, current_user)))
-
-
-def file_response(att) -> Response:
-    resp = Response(att.data, mimetype=att.content_type)
-    resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(att.filename)}"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
 
 
 # --- training records, equipment, calibrations ----------------------------------------------------

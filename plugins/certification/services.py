@@ -12,7 +12,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from core.toolkit import (STAFF_ROLES, Conflict, N_, NotFound, PermissionDenied, Role, Transition, User, ValidationError, Workflow, activity,
+from core.toolkit import (STAFF_ROLES, Conflict, N_, NotFound, Role, Transition, User, ValidationError, Workflow, activity,
                           add_months, attachments, check, db, notify, now, settings, today, users_with_role)
 from plugins.certification import audit_link, scoring
 from plugins.certification.criteria import AREA_OF, AREAS, CRITERIA, INDICATORS
@@ -222,9 +222,14 @@ def score_criterion(record: SelfAssessment, code: str, data: dict, actor) -> Ass
     if data.get("notes") is not None:
         changes.update(activity.apply_changes(item, {"notes": data["notes"]}))
     if data.get("evidence_links") is not None:
-        links = [str(x).strip() for x in data["evidence_links"] if str(x).strip()]
+        links = list(dict.fromkeys(str(x).strip() for x in data["evidence_links"] if str(x).strip()))
         if len(links) > MAX_EVIDENCE_LINKS:
             raise ValidationError("too many links", {"evidence_links": f"at most {MAX_EVIDENCE_LINKS}"})
+        bad = [x for x in links if len(x) > 500 or not x.startswith(("https://", "http://", "/"))
+               or x.startswith("//")]
+        if bad:
+            raise ValidationError("bad link", {"evidence_links": "links start with https://, http:// or / "
+                                                                 "(at most 500 characters)"})
         if links != list(item.evidence_links or []):
             changes["evidence_links"] = (item.evidence_links, links)
             item.evidence_links = links
@@ -914,5 +919,3 @@ def remind(on: date | None = None) -> dict:
                codes=", ".join(e.code for e in due[:50]))
     return {"documents": len(docs), "equipment": len(due)}
 
-
-__all__ = ["PermissionDenied"]

@@ -14,9 +14,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core.toolkit import Column, Crud, DomainError, Filter, activity, db, events, paginate_page, require, today
 from plugins.certification import chart, pack, services
-from plugins.certification.api import file_response
-from plugins.certification.models import (AUDIENCES, CALIBRATION_RESULTS, DOCUMENT_KINDS, LEVELS, STATES, Calibration,
-                                          Document, Equipment, SelfAssessment, TrainingRecord)
+from plugins.certification.files import file_response
+from plugins.certification.models import (AUDIENCES, CALIBRATION_RESULTS, DOCUMENT_KINDS, Calibration, Document,
+                                          Equipment, TrainingRecord)
 
 bp = Blueprint("certification", __name__, template_folder="templates", url_prefix="/certification")
 commit = events.commit
@@ -81,6 +81,7 @@ class CriterionForm(FlaskForm):
     points = DecimalField(_l("Points"), places=1, validators=[Optional(), NumberRange(min=0, max=100)])
     not_applicable = BooleanField(_l("Not applicable"))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+    evidence_links = StringField(_l("Evidence links (separated by spaces)"), validators=[Optional(), Length(max=11000)])
 
 
 class SpecialForm(FlaskForm):
@@ -153,7 +154,8 @@ def score_criterion(assessment_id: int, code: str):
         flash("; ".join(f"{code} {getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()),
               "danger")
         return _back(record)
-    data = {"notes": form.notes.data or "", "version": form.version.data}
+    data = {"notes": form.notes.data or "", "version": form.version.data,
+            "evidence_links": (form.evidence_links.data or "").split()}
     if form.not_applicable.data:
         data["not_applicable"] = True
     else:
@@ -581,5 +583,3 @@ def evidence_pack():
     return render_template("certification/pack.html", data=data, year=year, statuses=PACK_STATUS,
                            english=_english(), years=list(range(today().year, today().year - 6, -1)))
 
-
-__all__ = ["bp", "LEVELS", "STATES", "SelfAssessment"]

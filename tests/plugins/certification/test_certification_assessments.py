@@ -3,8 +3,7 @@ from datetime import date
 
 import pytest
 
-from core.extensions import db
-from core.testing import api_headers, count_queries, make_user
+from core.testing import api_headers, count_queries
 from helpers_certification import SA, act, add_special, get, open_assessment, score_to
 
 CRIT = "/api/v1/certification-criteria"
@@ -143,6 +142,13 @@ def test_bad_input_and_conflicts(app, client, users, clock):
                         headers=h).status_code == 409
     r = client.patch(f"{SA}/{a['id']}/criteria/A6.1", json={"evidence_links": ["x"] * 21}, headers=h)
     assert r.status_code == 422
+    for bad in ("javascript:alert(1)", "//evil.example/x", "ftp://x"):
+        r = client.patch(f"{SA}/{a['id']}/criteria/A6.1", json={"evidence_links": [bad]}, headers=h)
+        assert r.status_code == 422 and "evidence_links" in r.json["error"]["fields"], bad
+    r = client.patch(f"{SA}/{a['id']}/criteria/A6.1", json={"evidence_links": ["/audit/audits/", "https://x.cn/a"]},
+                     headers=h)
+    assert next(c for c in r.json["criteria"] if c["code"] == "A6.1")["evidence_links"] == ["/audit/audits/",
+                                                                                           "https://x.cn/a"]
     assert client.get(f"{SA}/999999", headers=h).status_code == 404
     # submit needs every applicable criterion scored
     r = act(client, auditor, get(client, auditor, a["id"]), "submit")

@@ -6,7 +6,7 @@ import pytest
 
 from core.extensions import db
 from core.notifications import Notification
-from core.testing import api_headers, count_queries, make_user
+from core.testing import api_headers, count_queries
 from helpers_certification import PDF, upload_document
 
 DOCS = "/api/v1/documents"
