@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from core.toolkit import STAFF_ROLES, MenuItem, Permission, Setting, hookimpl
+from core.toolkit import STAFF_ROLES, MenuItem, Permission, Setting, Widget, hookimpl
 from plugins.certification.evidence import certification_evidence  # noqa: F401  (this plugin's own answers)
 
 KEEPERS = ("auditor", "admin")
@@ -89,6 +89,14 @@ def aftersales_menu_items():
         MenuItem("certification.criteria", _l("GB/T 27922 criteria"), "certification.criteria",
                  "certification.view", order=76, icon="list-check", **group),
     ]
+
+
+@hookimpl
+def aftersales_dashboard_widgets():
+    from plugins.certification import widgets
+
+    return [Widget("certification.level", _l("GB/T 27922 certification"), widgets.level, "certification.assess",
+                   order=70)]
 
 
 @hookimpl

@@ -181,3 +181,5 @@ def test_demo_data_loads_and_is_idempotent(app, clock):
     login_as(client, "auditor", "demo12345")
     assert "<svg" in _text(client.get("/certification/"))
     assert client.get(f"/certification/assessments/{rows[0].id}").status_code == 200
+    dashboard = _text(client.get("/"))
+    assert 'id="certification-score"' in dashboard and "待评审文件" in dashboard
