@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from core.toolkit import db, hookimpl
-from plugins.certification import audit_link
+from plugins.certification import audit_link, services
 
 
 def _url(endpoint: str):
@@ -44,10 +44,9 @@ def certification_evidence(criterion_code, period_from, period_to):
                           Calibration.calibrated_on >= period_from, Calibration.calibrated_on <= period_to))})
     kinds = DOCUMENT_KINDS_BY_CRITERION.get(criterion_code)
     if kinds:
-        found.append({"label": _("Current controlled documents"), "url": _url("certification.list_documents"),
+        found.append({"label": _("Controlled documents in force"), "url": _url("certification.list_documents"),
                       "count": _count(select(func.count(Document.id)).where(
-                          Document.status == "current", Document.kind.in_(kinds),
-                          Document.effective_on <= period_to))})
+                          Document.kind.in_(kinds), services.in_force_on(min(period_to, services.today()))))})
     return found
 
 

@@ -71,8 +71,7 @@ class _Facts:
         self.on = min(today(), date(year, 12, 31))
         start, end = services.period(year)
         self.documents: dict[str, list[Document]] = {}
-        for doc in db.session.scalars(select(Document).where(Document.status == "current",
-                                                            Document.effective_on <= end).order_by(Document.code)):
+        for doc in db.session.scalars(select(Document).where(services.in_force_on(self.on)).order_by(Document.code)):
             self.documents.setdefault(doc.kind, []).append(doc)
         self.training_year = db.session.scalar(select(func.count(TrainingRecord.id)).where(
             TrainingRecord.held_on >= start, TrainingRecord.held_on <= end)) or 0
@@ -244,9 +243,8 @@ def build_zip(year: int) -> bytes:
     files = _exports(year)
     used = sum(len(v) for v in files.values())
     included, omitted = list(files), []
-    docs = list(db.session.scalars(select(Document).where(Document.status == "current",
-                                                         Document.effective_on <= date(year, 12, 31))
-                                   .order_by(Document.code)))
+    on = min(today(), date(year, 12, 31))
+    docs = list(db.session.scalars(select(Document).where(services.in_force_on(on)).order_by(Document.code)))
     chosen = []
     for d in docs:
         if not d.attachment_id:

@@ -514,6 +514,12 @@ def document_stmt(query=None, user=None):
     return stmt.order_by(column.desc() if sort.startswith("-") else column.asc(), Document.id.desc())
 
 
+def in_force_on(day: date):
+    """Document versions in force on ``day``: effective by then and not yet superseded."""
+    return (Document.effective_on <= day) & (
+        (Document.status == "current") | (Document.superseded_on.is_not(None) & (Document.superseded_on > day)))
+
+
 def get_document(document_id, user) -> Document:
     try:
         doc = db.session.get(Document, int(document_id))

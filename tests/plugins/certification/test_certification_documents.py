@@ -48,6 +48,11 @@ def test_document_register_and_supersession(app, client, users):
     assert [d["version"] for d in client.get(f"{DOCS}/{v2['id']}/versions", headers=api_headers(auditor)).json["items"]] \
         == ["B/0", "A/0"]
     assert client.get(f"{DOCS}/{v2['id']}/versions", headers=api_headers(service)).json["total"] == 1
+    # each year's evidence is the version in force at its end
+    for year, version in ((2025, "A/0"), (2026, "B/0")):
+        item = client.get(f"/api/v1/evidence-pack?year={year}", headers=api_headers(auditor)).json["items"][4]
+        assert item["code"] == "2.1" and item["status"] == "present"
+        assert [e["label"] for e in item["evidence"]] == [f"SM-01 售后服务管理手册 ({version})"]
     # a superseded version is frozen and cannot be superseded again
     r = client.post(f"{DOCS}/{v1['id']}/versions", headers=api_headers(auditor), content_type="multipart/form-data",
                     data={"version": "C/0", "effective_on": "2026-04-01", "approved_by": "x",
