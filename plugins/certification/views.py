@@ -86,7 +86,7 @@ class CriterionForm(FlaskForm):
 
 class SpecialForm(FlaskForm):
     version = IntegerField(validators=[Optional()])
-    kind = SelectField(_l("Kind"), choices=[("deduction", _l("Special deduction (−1)")),
+    kind = SelectField(_l("Deduction or bonus"), choices=[("deduction", _l("Special deduction (−1)")),
                                             ("bonus", _l("Special bonus (+1)"))])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
     rectification = TextAreaField(_l("Rectification (for a deduction)"), validators=[Optional(), Length(max=2000)])
@@ -283,7 +283,7 @@ def criteria():
 class DocumentForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[(k, KIND_LABELS[k]) for k in DOCUMENT_KINDS])
+    kind = SelectField(_l("Document kind"), choices=[(k, KIND_LABELS[k]) for k in DOCUMENT_KINDS])
     version = StringField(_l("Version"), validators=[DataRequired(), Length(max=20)])
     effective_on = DateField(_l("Effective on"), validators=[DataRequired()])
     approved_by = StringField(_l("Approved by"), validators=[DataRequired(), Length(max=120)])
@@ -306,13 +306,13 @@ class ReviewForm(FlaskForm):
 DOC_COLUMNS = [
     Column(_l("Code"), lambda d: d.code, Document.code, "code", link=True),
     Column(_l("Title"), lambda d: d.title, Document.title, "title"),
-    Column(_l("Kind"), lambda d: KIND_LABELS.get(d.kind, d.kind)),
+    Column(_l("Document kind"), lambda d: KIND_LABELS.get(d.kind, d.kind)),
     Column(_l("Version"), lambda d: d.revision),
     Column(_l("Effective on"), lambda d: d.effective_on.isoformat(), Document.effective_on, "effective_on"),
     Column(_l("Review due on"), lambda d: d.review_due_on.isoformat() if d.review_due_on else "",
            Document.review_due_on, "review_due_on"),
 ]
-DOC_FILTERS = [Filter("kind", _l("Kind"), lambda: [(k, KIND_LABELS[k]) for k in DOCUMENT_KINDS], None)]
+DOC_FILTERS = [Filter("kind", _l("Document kind"), lambda: [(k, KIND_LABELS[k]) for k in DOCUMENT_KINDS], None)]
 
 
 def _place(form, exc: DomainError) -> None:
