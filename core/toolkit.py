@@ -37,6 +37,7 @@ Time
 Hooks plugins offer each other
     ``plugin_hook()``: the hook relay (``plugin_hook().audit_review_inputs(...)``).
 Exports
+    ``attachment_response(att)``: an attachment's bytes (inline for images, never cached);
     ``safe_cell`` and ``export_response(filename, header, rows, fmt)``: CSV (UTF-8 BOM)
     or xlsx, with formula-looking cells neutralised.
 """
@@ -163,6 +164,19 @@ def ensure_dealer_may_file(dealer) -> None:
 
 
 # --- exports --------------------------------------------------------------------------
+
+def attachment_response(att):
+    """An attachment's bytes: inline for images, a download otherwise; private and never cached."""
+    from urllib.parse import quote
+
+    from flask import Response
+
+    disposition = "inline" if att.content_type.startswith("image/") else "attachment"
+    resp = Response(att.data, mimetype=att.content_type)
+    resp.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(att.filename)}"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

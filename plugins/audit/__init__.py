@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.toolkit import (STAFF_ROLES, MenuItem, Permission, RoleDecl, Setting, SlotRenderer, Widget, hookimpl)
+from core.toolkit import (STAFF_ROLES, MenuItem, Permission, RecordRule, RoleDecl, Setting, SlotRenderer, Widget,
+                          hookimpl)
 
 STAFF = STAFF_ROLES + ("management",)
 AUDITORS = ("auditor", "admin")
@@ -93,9 +94,18 @@ def aftersales_slot_renderers():
 
 
 @hookimpl
+def aftersales_record_rules():
+    """A regional manager also sees the nonconformities they own or hold an action of (any staff owns actions)."""
+    from plugins.audit.services import owned_clause
+    from plugins.audit.models import Nonconformity
+
+    return [RecordRule(Nonconformity, owned_clause)]
+
+
+@hookimpl
 def aftersales_activity_labels():
     return {"audit.item_answered": _l("Checklist item answered"), "item_answered": _l("Checklist item answered"),
-            "action_added": _l("Corrective action added"), "to_verifying": _l("All actions done: verifying"),
+            "action_added": _l("Corrective action added"), "evidence_added": _l("Evidence added"), "to_verifying": _l("All actions done: verifying"),
             "verify_effective": _l("Verified effective"), "verify_not_effective": _l("Verified not effective"),
             "analyse": _l("Analysed"), "plan": _l("Actions planned"), "hold": _l("Held"),
             "implement": _l("Implemented"), "evaluate": _l("Evaluated")}

@@ -8,7 +8,7 @@ from flask_login import current_user
 from core.toolkit import paginate, route
 from plugins.audit import serializers as out
 from plugins.audit import services
-from plugins.audit.schemas import (AuditActionDoneIn, AuditActionIn, AuditAnalyseIn, AuditCancelIn,
+from plugins.audit.schemas import (AuditActionDoneIn, AuditActionIn, AuditAttachmentOut, AuditAnalyseIn, AuditCancelIn,
                                    AuditCorrectiveActionIn, AuditCorrectiveActionOut, AuditCorrectiveActionQuery,
                                    AuditEvaluateIn, AuditHoldIn, AuditImplementIn, AuditImprovementExportQuery,
                                    AuditImprovementIn, AuditImprovementOut, AuditImprovementPatch,
@@ -76,7 +76,7 @@ def list_audits(query: AuditQuery):
     """Internal audits, with filters by state, year and lead auditor."""
     holder = {}
     return paginate(services.audits_stmt(query), query, lambda a: out.audit(a, current_user, holder),
-                    loader=lambda rows: holder.update(out.nc_numbers_by_item(rows)))
+                    loader=lambda rows: holder.update(out.item_extras(rows)))
 
 
 @route(bp, A, ["POST"], body=AuditIn, response=AuditOut, status=201, permission="audit.manage", tag=TAG)
@@ -109,6 +109,33 @@ def update_item(record_id: int, item_id: int, body: AuditItemPatch):
     item = services.update_item(audit, item_id, body, current_user)
     _commit()
     return next(i for i in _audit_out(audit)["items"] if i["id"] == item.id)
+
+
+@route(bp, A + "/<int:record_id>/items/<int:item_id>/attachments", ["POST"], response=AuditAttachmentOut, status=201,
+       permission="audit.manage", tag=TAG,
+       summary="Add evidence (multipart: file; PNG, JPEG, GIF, WebP or PDF) to a checklist item")
+def upload_item_attachment(record_id: int, item_id: int):
+    from flask import request
+
+    from core.toolkit import BadRequest
+
+    audit = services.get_audit(record_id)
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest("send the file as multipart/form-data field 'file'", {"file": "required"}, code="malformed")
+    att = services.add_item_attachment(audit, item_id, upload.filename or "file", upload.read(), current_user)
+    _commit()
+    item = next(i for i in _audit_out(audit)["items"] if i["id"] == item_id)
+    return next(f for f in item["attachments"] if f["id"] == att.id)
+
+
+@route(bp, A + "/<int:record_id>/items/<int:item_id>/attachments/<int:attachment_id>", permission="audit.view",
+       tag=TAG, content_type="application/octet-stream")
+def get_item_attachment(record_id: int, item_id: int, attachment_id: int):
+    """An evidence file of a checklist item."""
+    from core.toolkit import attachment_response
+
+    return attachment_response(services.get_item_attachment(services.get_audit(record_id), item_id, attachment_id))
 
 
 def _audit_action(record_id, action, body):

@@ -17,3 +17,4 @@ def improvements_export(query, fmt: str | None = None) -> Response:
     header = [pgettext("audit", "Number"), _("Title"), _("Origin"), _("Owner"), _("Indicator"), _("Baseline"), _("Target"),
               _("Result"), _("Due on"), _("State"), _("Effectiveness"), _("Evaluated by")]
     return export_response("improvements", header, rows, fmt or getattr(query, "format", "xlsx"))
+

@@ -5,7 +5,7 @@ works when audit is not enabled (the hook then simply has no caller).
 """
 from __future__ import annotations
 
-from core.plugin_system import hookspec
+from core.toolkit import hookspec
 
 
 @hookspec

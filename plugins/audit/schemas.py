@@ -115,6 +115,14 @@ class AuditCancelIn(AuditActionIn):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class AuditAttachmentOut(OutSchema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
 class AuditItemOut(OutSchema):
     id: int
     position: int
@@ -123,6 +131,7 @@ class AuditItemOut(OutSchema):
     result: Result | None
     evidence: str
     nonconformities: list[str]
+    attachments: list[AuditAttachmentOut]
 
 
 class AuditOut(OutSchema):

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
 from sqlalchemy import and_, case, func, or_, select
 
-from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Transition, User, ValidationError, Workflow,
+from core.toolkit import (Conflict, attachments, Dealer, NotFound, PermissionDenied, Transition, User, ValidationError, Workflow,
                           activity, check, db, get_scoped, N_, next_number, notify, plugin_hook, scoped, settings,
                           today, users_with_role)
 from plugins.audit.models import (ACTION_KINDS, DECISION_KINDS, DEPARTMENTS, EFFECTIVENESS, ORIGINS, RESULTS,
@@ -76,14 +76,22 @@ def _is_auditor(user) -> bool:
     return user.can("audit.nc_raise")
 
 
+def _get(model, record_id, what: str):
+    """A record that is not dealer-owned (seen by permission, not by record rule), or 404."""
+    try:
+        record = db.session.get(model, int(record_id))
+    except (TypeError, ValueError):
+        record = None
+    if record is None:
+        raise NotFound(f"{what} not found")
+    return record
+
+
 # --- checklist templates --------------------------------------------------------------------
 
 
 def get_template(template_id, user=None) -> AuditChecklistTemplate:
-    record = db.session.get(AuditChecklistTemplate, int(template_id)) if str(template_id).isdigit() else None
-    if record is None:
-        raise NotFound("checklist template not found")
-    return record
+    return _get(AuditChecklistTemplate, template_id, "checklist template")
 
 
 def templates_stmt(query=None):
@@ -232,13 +240,7 @@ def update_audit(audit: Audit, data, actor) -> Audit:
 
 
 def get_audit(audit_id, user=None) -> Audit:
-    try:
-        audit = db.session.get(Audit, int(audit_id))
-    except (TypeError, ValueError):
-        audit = None
-    if audit is None:
-        raise NotFound("audit not found")
-    return audit
+    return _get(Audit, audit_id, "audit")
 
 
 def audits_stmt(query=None):
@@ -313,9 +315,7 @@ def update_item(audit: Audit, item_id, data, actor) -> AuditItem:
     check(actor, "audit.manage")
     values = _dump(data)
     _check_version(audit, values.pop("version", None))
-    item = next((i for i in audit.items if str(i.id) == str(item_id)), None)
-    if item is None:
-        raise NotFound("checklist item not found")
+    item = _item(audit, item_id)
     if audit.state != "in_progress":
         raise Conflict("checklist answers are recorded while the audit is in progress", code="not_in_progress")
     changes = activity.apply_changes(item, {k: v for k, v in values.items() if v is not None})
@@ -325,13 +325,50 @@ def update_item(audit: Audit, item_id, data, actor) -> AuditItem:
     return item
 
 
-def nc_counts_by_item(audit: Audit) -> dict[int, list[str]]:
-    rows = db.session.execute(select(Nonconformity.audit_item_id, Nonconformity.number).where(
-        Nonconformity.audit_id == audit.id, Nonconformity.audit_item_id.is_not(None)))
-    result: dict[int, list[str]] = {}
-    for item_id, number in rows:
-        result.setdefault(item_id, []).append(number)
+ITEM_MODEL = "audit_item"
+
+
+def add_item_attachment(audit: Audit, item_id, filename: str, data: bytes, actor):
+    """Evidence for a checklist item (a photo or a PDF), while the audit is in progress."""
+    check(actor, "audit.manage")
+    item = _item(audit, item_id)
+    if audit.state != "in_progress":
+        raise Conflict("evidence is added while the audit is in progress", code="not_in_progress")
+    att = attachments.add(ITEM_MODEL, item.id, filename, data, actor=actor, purpose="evidence", field="file")
+    db.session.flush()
+    activity.log(audit, "evidence_added", {f"item {item.position + 1}": (None, att.filename)}, actor=actor)
+    return att
+
+
+def _item(audit: Audit, item_id) -> AuditItem:
+    item = next((i for i in audit.items if str(i.id) == str(item_id)), None)
+    if item is None:
+        raise NotFound("checklist item not found")
+    return item
+
+
+def item_attachments(audits) -> dict[int, list]:
+    """The evidence files of every item of ``audits`` in one query (without their bytes)."""
+    from sqlalchemy.orm import defer
+
+    ids = [i.id for a in audits for i in a.items]
+    result: dict[int, list] = {}
+    if ids:
+        Attachment = attachments.Attachment
+        for att in db.session.scalars(select(Attachment).options(defer(Attachment.data)).where(
+                Attachment.model == ITEM_MODEL, Attachment.record_id.in_(ids)).order_by(Attachment.id)):
+            result.setdefault(att.record_id, []).append(att)
     return result
+
+
+def get_item_attachment(audit: Audit, item_id, attachment_id):
+    item = _item(audit, item_id)
+    Attachment = attachments.Attachment
+    att = db.session.scalar(select(Attachment).where(Attachment.id == int(attachment_id),
+                                                     Attachment.model == ITEM_MODEL, Attachment.record_id == item.id))
+    if att is None:
+        raise NotFound("attachment not found")
+    return att
 
 
 def programme(year: int) -> dict:
@@ -454,6 +491,14 @@ def create_nonconformity(data, actor, check_source: bool = True, commit: bool = 
     return nc
 
 
+def owned_clause(user):
+    """Nonconformities ``user`` owns or holds a corrective action of (a record rule that widens visibility)."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.scope == "dealer":
+        return None
+    return or_(Nonconformity.owner_id == user.id,
+               Nonconformity.id.in_(select(CorrectiveAction.nonconformity_id).where(CorrectiveAction.owner_id == user.id)))
+
+
 def get_nonconformity(nc_id, user=None) -> Nonconformity:
     return get_scoped(Nonconformity, nc_id, user)
 
@@ -532,6 +577,10 @@ def cancel_nonconformity(nc: Nonconformity, actor, version, reason: str):
         raise ValidationError("reason required", {"reason": "required"})
     nc.cancel_reason = reason.strip()
     nc_workflow.apply(nc, "cancel", actor, version=version, comment=reason.strip())
+    owners = [nc.owner] + [a.owner for a in current_actions(nc) if a.state == "open"]
+    notify([o for o in owners if o is not None and o.id != actor.id], N_("Nonconformity %(number)s cancelled"),
+           N_("%(reason)s"), _url("audit.view_nonconformity", record_id=nc.id), number=nc.number,
+           reason=nc.cancel_reason)
     return nc
 
 
@@ -633,12 +682,7 @@ def add_action(nc: Nonconformity, data, actor) -> CorrectiveAction:
 
 
 def get_action(action_id, user=None) -> CorrectiveAction:
-    try:
-        action = db.session.get(CorrectiveAction, int(action_id))
-    except (TypeError, ValueError):
-        action = None
-    if action is None:
-        raise NotFound("corrective action not found")
+    action = _get(CorrectiveAction, action_id, "corrective action")
     get_nonconformity(action.nonconformity_id, user)  # the record rule of its nonconformity
     return action
 
@@ -735,13 +779,7 @@ def update_improvement(record: Improvement, data, actor) -> Improvement:
 
 
 def get_improvement(record_id, user=None) -> Improvement:
-    try:
-        record = db.session.get(Improvement, int(record_id))
-    except (TypeError, ValueError):
-        record = None
-    if record is None:
-        raise NotFound("improvement not found")
-    return record
+    return _get(Improvement, record_id, "improvement")
 
 
 def improvements_stmt(query=None):
@@ -941,13 +979,7 @@ def create_review(data, actor) -> ManagementReview:
 
 
 def get_review(record_id, user=None) -> ManagementReview:
-    try:
-        record = db.session.get(ManagementReview, int(record_id))
-    except (TypeError, ValueError):
-        record = None
-    if record is None:
-        raise NotFound("management review not found")
-    return record
+    return _get(ManagementReview, record_id, "management review")
 
 
 def reviews_stmt(query=None):

@@ -164,22 +164,17 @@ def list_templates():
 @require("audit.manage")
 def new_template():
     form = TemplateForm()
-    if form.validate_on_submit():
+
+    def build():
         items = []
         for line in form.items.data.splitlines():
             if line.strip():
                 question, _sep, reference = line.partition("|")
                 items.append({"question": question.strip()[:1000], "reference": reference.strip()[:200]})
-        try:
-            record = services.create_template({"name": form.name.data.strip(), "description": form.description.data or "",
-                                               "items": items}, current_user)
-            events.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            _place_errors(form, exc)
-        else:
-            return redirect(url_for("audit.view_template", record_id=record.id))
-    return _form_page(form, _("New checklist template"), url_for("audit.list_templates"))
+        return {"name": form.name.data.strip(), "description": form.description.data or "", "items": items}
+
+    return _create_page(form, build, services.create_template, "audit.view_template", _("New checklist template"),
+                        url_for("audit.list_templates"))
 
 
 @bp.route("/templates/<int:record_id>")
@@ -188,6 +183,20 @@ def view_template(record_id):
     record = services.get_template(record_id)
     return render_template("audit/template_detail.html", record=record,
                            entries=activity.entries_for("audit_checklist_template", record.id))
+
+
+def _create_page(form, build, create, endpoint, title, back_url):
+    """The create pages: a valid form goes to the service, its field errors land on the form (422)."""
+    if form.validate_on_submit():
+        try:
+            record = create(build(), current_user)
+            events.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            _place_errors(form, exc)
+        else:
+            return redirect(url_for(endpoint, record_id=record.id))
+    return _form_page(form, title, back_url)
 
 
 def _form_page(form, title, back_url):
@@ -240,22 +249,18 @@ def new_audit():
             AuditChecklistTemplate.active.is_(True)).order_by(AuditChecklistTemplate.name))]
     if request.method == "GET":
         form.lead_auditor.data = current_user.username
-    if form.validate_on_submit():
+
+    def build():
         data = {"title": form.title.data.strip(), "planned_on": form.planned_on.data,
                 "departments": list(form.departments.data or []), "dealer_codes": _names(form.dealer_codes.data),
                 "lead_auditor": form.lead_auditor.data.strip(), "auditors": _names(form.auditors.data),
                 "auditees": _names(form.auditees.data), "scope": form.scope.data or "",
                 "criteria": (form.criteria.data or "").strip() or None,
                 "template_id": int(form.template_id.data) if form.template_id.data else None}
-        try:
-            audit = services.create_audit(data, current_user)
-            events.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            _place_errors(form, exc)
-        else:
-            return redirect(url_for("audit.view_audit", record_id=audit.id))
-    return _form_page(form, _("Plan an internal audit"), url_for("audit.list_audits"))
+        return data
+
+    return _create_page(form, build, services.create_audit, "audit.view_audit", _("Plan an internal audit"),
+                        url_for("audit.list_audits"))
 
 
 @bp.route("/audits/<int:record_id>")
@@ -264,7 +269,8 @@ def view_audit(record_id):
     audit = services.get_audit(record_id)
     actions = [t.name for t in services.audit_workflow.allowed(audit, current_user)]
     return render_template("audit/audit_detail.html", record=audit, actions=actions,
-                           ncs=serializers.nc_numbers_by_item([audit]), form=FlaskForm(),
+                           ncs=serializers.nc_numbers_by_item([audit]), files=services.item_attachments([audit]),
+                           form=FlaskForm(),
                            entries=activity.entries_for("audit_audit", audit.id),
                            can_manage=current_user.can("audit.manage"),
                            can_raise=current_user.can("audit.nc_raise"))
@@ -278,6 +284,26 @@ def answer_item(record_id, item_id):
     if data["result"] not in RESULTS:
         data["result"] = None
     return _act(lambda: services.update_item(audit, item_id, data, current_user), "audit.view_audit", record_id)
+
+
+@bp.route("/audits/<int:record_id>/items/<int:item_id>/evidence", methods=["POST"])
+@require("audit.manage")
+def upload_evidence(record_id, item_id):
+    audit = services.get_audit(record_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Choose a file."), "danger")
+        return redirect(url_for("audit.view_audit", record_id=record_id))
+    return _act(lambda: services.add_item_attachment(audit, item_id, upload.filename, upload.read(), current_user),
+                "audit.view_audit", record_id)
+
+
+@bp.route("/audits/<int:record_id>/items/<int:item_id>/evidence/<int:attachment_id>")
+@require("audit.view")
+def evidence(record_id, item_id, attachment_id):
+    from core.toolkit import attachment_response
+
+    return attachment_response(services.get_item_attachment(services.get_audit(record_id), item_id, attachment_id))
 
 
 @bp.route("/audits/<int:record_id>/act/<action>", methods=["POST"])
@@ -366,22 +392,18 @@ def new_nonconformity():
         registered = services.nonconformity_sources().get(form.source_model.data or "")
         if registered:
             form.source.data = registered["source"]
-    if form.validate_on_submit():
+
+    def build():
         data = {"title": form.title.data.strip(), "description": form.description.data or "",
                 "severity": form.severity.data, "source": form.source.data,
                 "department": form.department.data or None, "dealer_code": (form.dealer_code.data or "").strip() or None,
                 "owner": (form.owner.data or "").strip() or None, "due_on": form.due_on.data,
                 "audit_id": form.audit_id.data, "audit_item_id": form.audit_item_id.data,
                 "source_model": (form.source_model.data or "").strip() or None, "source_id": form.source_id.data}
-        try:
-            nc = services.create_nonconformity(data, current_user)
-            events.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            _place_errors(form, exc)
-        else:
-            return redirect(url_for("audit.view_nonconformity", record_id=nc.id))
-    return _form_page(form, _("Raise a nonconformity"), url_for("audit.list_nonconformities"))
+        return data
+
+    return _create_page(form, build, services.create_nonconformity, "audit.view_nonconformity", _("Raise a nonconformity"),
+                        url_for("audit.list_nonconformities"))
 
 
 @bp.route("/nonconformities/<int:record_id>")
@@ -525,19 +547,15 @@ def new_improvement():
     form.origin.choices = [(o, str(ORIGIN_LABELS[o])) for o in ORIGINS]
     if request.method == "GET":
         form.owner.data = current_user.username
-    if form.validate_on_submit():
+
+    def build():
         data = {k: (getattr(form, k).data or "").strip() for k in ("title", "link", "indicator", "baseline", "target")}
         data.update(origin=form.origin.data, owner=(form.owner.data or "").strip() or None,
                     description=form.description.data or "", due_on=form.due_on.data)
-        try:
-            record = services.create_improvement(data, current_user)
-            events.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            _place_errors(form, exc)
-        else:
-            return redirect(url_for("audit.view_improvement", record_id=record.id))
-    return _form_page(form, _("Propose an improvement"), url_for("audit.list_improvements"))
+        return data
+
+    return _create_page(form, build, services.create_improvement, "audit.view_improvement", _("Propose an improvement"),
+                        url_for("audit.list_improvements"))
 
 
 @bp.route("/improvements/<int:record_id>")
@@ -598,18 +616,14 @@ def new_review():
     form = ReviewForm()
     if request.method == "GET":
         form.chair.data = current_user.username
-    if form.validate_on_submit():
+
+    def build():
         data = {"period_from": form.period_from.data, "period_to": form.period_to.data,
                 "chair": form.chair.data.strip(), "participants": _names(form.participants.data)}
-        try:
-            review = services.create_review(data, current_user)
-            events.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            _place_errors(form, exc)
-        else:
-            return redirect(url_for("audit.view_review", record_id=review.id))
-    return _form_page(form, _("Open a management review"), url_for("audit.list_reviews"))
+        return data
+
+    return _create_page(form, build, services.create_review, "audit.view_review", _("Open a management review"),
+                        url_for("audit.list_reviews"))
 
 
 @bp.route("/reviews/<int:record_id>")

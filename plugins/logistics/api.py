@@ -140,11 +140,9 @@ def delete_attachment(record_id: int, attachment_id: int):
 
 
 def attachment_response(att) -> Response:
-    disposition = "inline" if att.content_type.startswith("image/") else "attachment"
-    resp = Response(att.data, mimetype=att.content_type)
-    resp.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(att.filename)}"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    from core.toolkit import attachment_response as response
+
+    return response(att)
 
 
 __all__ = ["bp", "NotFound"]

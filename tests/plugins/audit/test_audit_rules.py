@@ -291,3 +291,40 @@ def test_list_query_counts_do_not_grow(app, client, world, url):
     for k in range(1, 4):
         add_round(k)
     assert measure() == few
+
+
+def test_checklist_evidence_files(app, client, world):
+    from io import BytesIO as B
+
+    u = world["users"]
+    audit = post(client, u["auditor"], A, audit_body(items=[{"question": "Q1"}]), 201).json
+    item = audit["items"][0]
+    url = f"{A}/{audit['id']}/items/{item['id']}/attachments"
+    pdf = b"%PDF-1.4\n%evidence\n"
+    h = api_headers(u["auditor"])
+    r = client.post(url, data={"file": (B(pdf), "记录.pdf")}, headers=h, content_type="multipart/form-data")
+    assert r.status_code == 409  # not started yet
+    audit = act(client, u["auditor"], A, audit, "start").json
+    r = client.post(url, data={"file": (B(b"plain text"), "x.txt")}, headers=h, content_type="multipart/form-data")
+    assert r.status_code == 422 and "file" in r.json["error"]["fields"]
+    r = client.post(url, data={"file": (B(pdf), "记录.pdf")}, headers=h, content_type="multipart/form-data")
+    assert r.status_code == 201 and r.json["content_type"] == "application/pdf"
+    got = client.get(r.json["url"], headers=api_headers(u["tech"]))
+    assert got.status_code == 200 and got.data == pdf
+    assert get(client, u["auditor"], f"{A}/{audit['id']}").json["items"][0]["attachments"][0]["id"] == r.json["id"]
+    assert client.get(r.json["url"], headers=api_headers(u["dealer1"])).status_code == 403
+
+
+def test_regional_manager_sees_what_they_own(app, client, world):
+    from core.testing import make_user
+
+    u = world["users"]
+    rm = make_user("rm", roles=["regional_manager"])
+    nc = post(client, u["auditor"], N, nc_body(owner="cs"), 201).json
+    mine = post(client, u["auditor"], N, nc_body(owner="rm"), 201).json
+    get(client, rm, f"{N}/{nc['id']}", 404)
+    assert [i["number"] for i in get(client, rm, N).json["items"]] == [mine["number"]]
+    nc = act(client, u["cs"], N, nc, "analyse", root_cause="r", containment="c").json
+    post(client, u["cs"], C, {"nonconformity_id": nc["id"], "kind": "corrective", "description": "d",
+                              "owner": "rm", "due_on": "2026-04-01"}, 201)
+    assert get(client, rm, f"{N}/{nc['id']}").json["number"] == nc["number"]
