@@ -23,7 +23,8 @@ Errors
     ``Conflict`` (409), ``ValidationError`` (422 with a field map).
 API and pages
     ``route``, ``Schema``, ``OutSchema``, ``ListQuery``, ``paginate`` (the API's list),
-    ``parse_body``, ``validate`` (pydantic → 422 field map); pages: ``Column``, ``Filter``,
+    ``parse_body``, ``validate`` (pydantic → 422 field map), ``CrudApi`` (the five CRUD routes of
+    a resource at once); pages: ``Column``, ``Filter``,
     ``Page``, ``paginate_page``, ``Crud``.
 Security
     ``require`` (view guard), ``check`` (service guard), ``scoped``, ``get_scoped``,
@@ -88,6 +89,7 @@ from core import activity, attachments, benchdata, calendar, chatter, events, no
 from core.api import ListQuery, OutSchema, Schema, paginate, pydantic_fields, route  # noqa: F401
 from core.attachments import Attachment  # noqa: F401
 from core.api import _parse_body as parse_body  # noqa: F401
+from core.api.crud import CrudApi  # noqa: F401
 from core.calendar import add_working_days, is_workday, working_days_between  # noqa: F401
 from core.dealers.models import ABC_CLASSES, DEALER_KINDS, Dealer, Region, region_managers  # noqa: F401
 from core.dealers.services import change_status, first_errors, max_import_rows, read_csv, too_many_rows  # noqa: F401

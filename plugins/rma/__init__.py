@@ -6,6 +6,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from core.toolkit import DEALER_ROLES, STAFF_ROLES, MenuItem, Permission, Setting, Slot, Widget, hookimpl
+from plugins.rma.certification_evidence import certification_evidence  # noqa: F401  (GB/T 27922 evidence, optional hook)
 
 STAFF = tuple(role for role in STAFF_ROLES if role != "hr")  # HR sees no returns
 
