@@ -40,3 +40,8 @@ def propose_improvement(*, title, description, origin, owner=None, actor, link=N
         dict(title=title, description=description, origin=origin,
              owner=getattr(owner, "username", owner) or actor.username, link=link),
         actor, commit=False)
+
+
+# Read-only models other plugins may count (certification's evidence): query them, change them
+# only through this plugin's services.
+from plugins.audit.models import Audit, Improvement, ManagementReview  # noqa: E402,F401

@@ -42,14 +42,14 @@ def _url(endpoint: str, **args):
 
 def audits_done(period_from, period_to) -> int:
     """Internal audits reported (or closed) in the period."""
-    from plugins.audit.models import Audit
+    from plugins.audit.public import Audit
 
     return db.session.scalar(select(func.count(Audit.id)).where(
         Audit.state.in_(AUDITS_DONE), Audit.reported_on >= period_from, Audit.reported_on <= period_to)) or 0
 
 
 def reviews_held(period_from, period_to) -> int:
-    from plugins.audit.models import ManagementReview
+    from plugins.audit.public import ManagementReview
 
     return db.session.scalar(select(func.count(ManagementReview.id)).where(
         ManagementReview.held_on.is_not(None), ManagementReview.held_on >= period_from,
@@ -57,7 +57,7 @@ def reviews_held(period_from, period_to) -> int:
 
 
 def improvements_evaluated(period_from, period_to) -> int:
-    from plugins.audit.models import Improvement
+    from plugins.audit.public import Improvement
 
     return db.session.scalar(select(func.count(Improvement.id)).where(
         Improvement.evaluated_on.is_not(None), Improvement.evaluated_on >= period_from,
@@ -67,7 +67,7 @@ def improvements_evaluated(period_from, period_to) -> int:
 def available() -> bool:
     """Audit's models are importable (False only while audit is being built)."""
     try:
-        import plugins.audit.models  # noqa: F401
+        import plugins.audit.public  # noqa: F401
     except ImportError:
         return False
     return True

@@ -5,7 +5,7 @@ from flask import Blueprint
 from flask_login import current_user
 
 from core.toolkit import OutSchema, Schema, events, route
-from plugins.service import services as service
+from plugins.service import public as service
 from plugins.service_rma import services
 
 bp = Blueprint("service_rma_api", __name__)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.toolkit import Conflict, ValidationError, activity, check, db
-from plugins.service import services as service
+from plugins.service import public as service
 from plugins.service_rma.models import ServiceRmaLink
 
 RMA_ISSUE = "quality_defect"
@@ -32,7 +32,7 @@ def why_not(record) -> tuple[int, str, str] | None:
 
 
 def open_rma(record, actor, version: int):
-    from plugins.rma import services as rma_services
+    from plugins.rma import public as rma_services
 
     check(actor, "rma.file")
     service.check_version(record, version)

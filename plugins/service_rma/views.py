@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from core.toolkit import DomainError, db, events, require
-from plugins.service import services as service
+from plugins.service import public as service
 from plugins.service_rma import services
 
 bp = Blueprint("service_rma", __name__, template_folder="templates", url_prefix="/service-rma")

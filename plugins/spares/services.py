@@ -724,7 +724,7 @@ def _tell_application(users, app: Application, title, body="", **args) -> None:
 
 def _application_parties(app: Application, action: str):
     """Who a transition concerns: the dealer (approved, rejected, shipped); customer service (received)."""
-    from core.users.models import User
+    from core.toolkit import User
 
     if action == "receive":
         return users_with_role("customer_service")

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from core.toolkit import db, hookimpl, in_ids, period_bounds
-from plugins.rma.models import Rma
+from plugins.rma.public import Rma
 from plugins.spares_rma.models import Chargeback
 
 ITEMS = 10

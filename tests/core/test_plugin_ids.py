@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 # The core's JSON API resources (the core areas have no manifest to declare them in).
-CORE_API_PATHS = ("/dealers", "/regions", "/product-categories", "/products", "/users", "/me", "/auth",
+CORE_API_PATHS = ("/chatter", "/dealers", "/regions", "/product-categories", "/products", "/users", "/me", "/auth",
                   "/activity", "/openapi.json")
 # Slots the core declares for every page (generic by design, used by every plugin).
 CORE_SLOTS_UNPREFIXED = {"dashboard_top", "record_detail_side", "record_actions"}

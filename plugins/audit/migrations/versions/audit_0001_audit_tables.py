@@ -6,7 +6,7 @@ Create Date: 2026-11-30 14:04:02.670304
 """
 from alembic import op
 import sqlalchemy as sa
-import core.model_utils
+import core.toolkit
 
 
 revision = 'audit_0001'
@@ -22,8 +22,8 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_checklist_template')),
     sa.UniqueConstraint('name', name=op.f('uq_audit_checklist_template_name'))
@@ -59,8 +59,8 @@ def upgrade():
     sa.Column('reported_on', sa.Date(), nullable=True),
     sa.Column('closed_on', sa.Date(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_audit_audit_created_by_id_core_user')),
     sa.ForeignKeyConstraint(['lead_auditor_id'], ['core_user.id'], name=op.f('fk_audit_audit_lead_auditor_id_core_user')),
@@ -92,8 +92,8 @@ def upgrade():
     sa.Column('evaluated_by_id', sa.Integer(), nullable=True),
     sa.Column('evaluated_on', sa.Date(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_audit_improvement_created_by_id_core_user')),
     sa.ForeignKeyConstraint(['evaluated_by_id'], ['core_user.id'], name=op.f('fk_audit_improvement_evaluated_by_id_core_user')),
@@ -120,8 +120,8 @@ def upgrade():
     sa.Column('decisions', sa.JSON(), nullable=False),
     sa.Column('closed_on', sa.Date(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['chair_id'], ['core_user.id'], name=op.f('fk_audit_management_review_chair_id_core_user')),
     sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_audit_management_review_created_by_id_core_user')),
@@ -172,8 +172,8 @@ def upgrade():
     sa.Column('first_check_effective', sa.Boolean(), nullable=True),
     sa.Column('reopened', sa.Integer(), nullable=False),
     sa.Column('closed_on', sa.Date(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['audit_id'], ['audit_audit.id'], name=op.f('fk_audit_nonconformity_audit_id_audit_audit')),
     sa.ForeignKeyConstraint(['audit_item_id'], ['audit_item.id'], name=op.f('fk_audit_nonconformity_audit_item_id_audit_item')),
@@ -204,8 +204,8 @@ def upgrade():
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('evidence', sa.Text(), nullable=False),
     sa.Column('round', sa.Integer(), nullable=False),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['nonconformity_id'], ['audit_nonconformity.id'], name=op.f('fk_audit_corrective_action_nonconformity_id_audit_nonconformity')),
     sa.ForeignKeyConstraint(['owner_id'], ['core_user.id'], name=op.f('fk_audit_corrective_action_owner_id_core_user')),
@@ -226,8 +226,8 @@ def upgrade():
     sa.Column('verifier_id', sa.Integer(), nullable=False),
     sa.Column('checked_on', sa.Date(), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['nonconformity_id'], ['audit_nonconformity.id'], name=op.f('fk_audit_effectiveness_check_nonconformity_id_audit_nonconformity')),
     sa.ForeignKeyConstraint(['verifier_id'], ['core_user.id'], name=op.f('fk_audit_effectiveness_check_verifier_id_core_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_effectiveness_check'))
@@ -248,8 +248,8 @@ def _seed_templates():
     now = datetime.now(timezone.utc)
     templates = sa.table("audit_checklist_template", sa.column("id", sa.Integer), sa.column("name", sa.String),
                          sa.column("description", sa.Text), sa.column("active", sa.Boolean),
-                         sa.column("created_at", core.model_utils.UTCDateTime),
-                         sa.column("updated_at", core.model_utils.UTCDateTime), sa.column("version", sa.Integer))
+                         sa.column("created_at", core.toolkit.UTCDateTime),
+                         sa.column("updated_at", core.toolkit.UTCDateTime), sa.column("version", sa.Integer))
     items = sa.table("audit_checklist_template_item", sa.column("template_id", sa.Integer),
                      sa.column("position", sa.Integer), sa.column("question", sa.Text),
                      sa.column("reference", sa.String))

@@ -6,7 +6,7 @@ Create Date: 2026-11-30 14:04:04.562937
 """
 from alembic import op
 import sqlalchemy as sa
-import core.model_utils
+import core.toolkit
 
 
 revision = 'certification_0001'
@@ -45,8 +45,8 @@ def upgrade():
     sa.Column('calibration_interval_months', sa.Integer(), nullable=False),
     sa.Column('next_due_on', sa.Date(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_certification_equipment')),
     sa.UniqueConstraint('code', name=op.f('uq_certification_equipment_code'))
     )
@@ -61,8 +61,8 @@ def upgrade():
     sa.Column('audience', sa.String(length=10), nullable=False),
     sa.Column('attendees', sa.JSON(), nullable=False),
     sa.Column('result', sa.Text(), nullable=False),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_certification_training'))
     )
     with op.batch_alter_table('certification_training', schema=None) as batch_op:
@@ -77,8 +77,8 @@ def upgrade():
     sa.Column('certificate_no', sa.String(length=60), nullable=False),
     sa.Column('performed_by', sa.String(length=120), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['equipment_id'], ['certification_equipment.id'], name=op.f('fk_certification_calibration_equipment_id_certification_equipment'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_certification_calibration'))
     )
@@ -93,12 +93,12 @@ def upgrade():
     sa.Column('state', sa.String(length=10), nullable=False),
     sa.Column('score', sa.Numeric(precision=5, scale=1), nullable=False),
     sa.Column('level', sa.String(length=16), nullable=False),
-    sa.Column('submitted_at', core.model_utils.UTCDateTime(), nullable=True),
-    sa.Column('approved_at', core.model_utils.UTCDateTime(), nullable=True),
+    sa.Column('submitted_at', core.toolkit.UTCDateTime(), nullable=True),
+    sa.Column('approved_at', core.toolkit.UTCDateTime(), nullable=True),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['approved_by_id'], ['core_user.id'], name=op.f('fk_certification_assessment_approved_by_id_core_user')),
     sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_certification_assessment_created_by_id_core_user')),
@@ -125,8 +125,8 @@ def upgrade():
     sa.Column('file_size', sa.Integer(), nullable=False),
     sa.Column('reminded_on', sa.Date(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_certification_document_created_by_id_core_user')),
     sa.ForeignKeyConstraint(['previous_id'], ['certification_document.id'], name=op.f('fk_certification_document_previous_id_certification_document')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_certification_document')),
@@ -167,7 +167,7 @@ def upgrade():
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('rectification', sa.Text(), nullable=False),
     sa.Column('nonconformity_ref', sa.String(length=40), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=True),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['assessment_id'], ['certification_assessment.id'], name=op.f('fk_certification_assessment_special_assessment_id_certification_assessment'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_certification_assessment_special'))
     )

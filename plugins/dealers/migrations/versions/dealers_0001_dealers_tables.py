@@ -6,7 +6,7 @@ Create Date: 2026-11-30 14:03:04.010162
 """
 from alembic import op
 import sqlalchemy as sa
-import core.model_utils
+import core.toolkit
 
 
 revision = 'dealers_0001'
@@ -24,7 +24,7 @@ def upgrade():
     sa.Column('previous_class', sa.String(length=1), nullable=True),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_dealers_classification_created_by_id_core_user')),
     sa.ForeignKeyConstraint(['dealer_id'], ['core_dealer.id'], name=op.f('fk_dealers_classification_dealer_id_core_dealer')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dealers_classification'))
@@ -41,8 +41,8 @@ def upgrade():
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('next_steps', sa.Text(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['by_id'], ['core_user.id'], name=op.f('fk_dealers_contact_by_id_core_user')),
     sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_dealers_contact_created_by_id_core_user')),
     sa.ForeignKeyConstraint(['dealer_id'], ['core_dealer.id'], name=op.f('fk_dealers_contact_dealer_id_core_dealer')),
@@ -62,12 +62,12 @@ def upgrade():
     sa.Column('decision_note', sa.Text(), nullable=False),
     sa.Column('proposed_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('decided_at', core.model_utils.UTCDateTime(), nullable=True),
+    sa.Column('decided_at', core.toolkit.UTCDateTime(), nullable=True),
     sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
-    sa.Column('confirmed_at', core.model_utils.UTCDateTime(), nullable=True),
-    sa.Column('effective_at', core.model_utils.UTCDateTime(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('confirmed_at', core.toolkit.UTCDateTime(), nullable=True),
+    sa.Column('effective_at', core.toolkit.UTCDateTime(), nullable=True),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['confirmed_by_id'], ['core_user.id'], name=op.f('fk_dealers_status_change_confirmed_by_id_core_user')),
     sa.ForeignKeyConstraint(['dealer_id'], ['core_dealer.id'], name=op.f('fk_dealers_status_change_dealer_id_core_dealer')),

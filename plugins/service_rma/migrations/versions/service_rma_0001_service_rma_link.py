@@ -6,7 +6,7 @@ Create Date: 2026-11-30 14:38:33.763864
 """
 from alembic import op
 import sqlalchemy as sa
-import core.model_utils
+import core.toolkit
 
 
 revision = 'service_rma_0001'
@@ -22,7 +22,7 @@ def upgrade():
     sa.Column('request_id', sa.Integer(), nullable=False),
     sa.Column('rma_id', sa.Integer(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.toolkit.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_service_rma_link_created_by_id_core_user')),
     sa.ForeignKeyConstraint(['request_id'], ['service_request.id'], name=op.f('fk_service_rma_link_request_id_service_request'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['rma_id'], ['rma_rma.id'], name=op.f('fk_service_rma_link_rma_id_rma_rma'), ondelete='CASCADE'),
