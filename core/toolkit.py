@@ -304,6 +304,10 @@ def safe_cell(value):
 
 
 def _xlsx_value(value):
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters cannot be stored in xlsx
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(business_zone()).replace(tzinfo=None)
     if value is not None and not isinstance(value, (str, int, float, date, datetime)):

@@ -96,7 +96,7 @@ class RouteMeta:
     auth: bool
     permission: str | None
     tag: str
-    content_type: str = "application/json"
+    content_type: str | tuple = "application/json"  # a tuple: several documented types
     idempotent: bool = False  # a creating POST: accepts an Idempotency-Key header
 
 
@@ -182,7 +182,7 @@ def _parse_query(model: type[BaseModel]):
 
 def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, response=None,
           many: bool = False, status: int = 200, summary: str = "", auth: bool = True,
-          permission: str | None = None, tag: str | None = None, content_type: str = "application/json",
+          permission: str | None = None, tag: str | None = None, content_type: str | tuple = "application/json",
           endpoint: str | None = None):
     """Declare an API route; see the module docstring."""
     methods = list(methods)
@@ -437,7 +437,8 @@ def openapi_document(app) -> dict:
                           if meta.many else ref)
                 op["responses"][str(meta.status)] = {"description": "OK", "content": {"application/json": {"schema": schema}}}
             elif meta.content_type != "application/json":
-                op["responses"][str(meta.status)] = {"description": "OK", "content": {meta.content_type: {}}}
+                types = meta.content_type if isinstance(meta.content_type, tuple) else (meta.content_type,)
+                op["responses"][str(meta.status)] = {"description": "OK", "content": {t: {} for t in types}}
             else:
                 op["responses"][str(meta.status)] = {"description": "OK"}
             err = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}

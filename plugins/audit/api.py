@@ -299,7 +299,7 @@ def list_improvements(query: AuditImprovementQuery):
 
 
 @route(bp, I + "/export", query=AuditImprovementExportQuery, permission="audit.view", tag=TAG,
-       content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+       content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"))
 def export_improvements(query: AuditImprovementExportQuery) -> Response:
     """The filtered improvement records as xlsx (or csv)."""
     from plugins.audit.exports import improvements_export

@@ -121,3 +121,13 @@ def test_choice_declares_values_and_labels_once():
     with pytest.raises(ValueError):
         Choice(("a", "A"), ("a", "again"))
     assert "label_intact" in FLAGS and str(FLAGS.label("opened")) == "Package opened"
+
+
+def test_xlsx_export_drops_control_characters(app):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    with app.test_request_context():
+        resp = toolkit.export_response("x", ["title"], [["a\x18b"]], "xlsx")
+    assert load_workbook(BytesIO(resp.get_data())).active["A2"].value == "ab"
