@@ -40,6 +40,7 @@ class Registry:
     renderers: dict = field(default_factory=dict)
     record_rules: dict = field(default_factory=dict)
     activity_labels: dict = field(default_factory=dict)
+    role_conflicts: list = field(default_factory=list)  # [(role_id, role_id)], see aftersales_role_conflicts
 
     @property
     def enabled_ids(self) -> list[str]:
@@ -117,6 +118,10 @@ def _collect(app: Flask, reg: Registry) -> None:
         renderers.sort(key=lambda r: r.priority)
     for labels in hook.aftersales_activity_labels():
         reg.activity_labels.update(labels or {})
+    for a, b in _flatten(hook.aftersales_role_conflicts()):
+        pair = tuple(sorted((a, b)))
+        if pair not in reg.role_conflicts:
+            reg.role_conflicts.append(pair)
     for rule in _flatten(hook.aftersales_record_rules()):
         reg.record_rules.setdefault(rule.model, []).append(rule)
 
