@@ -143,7 +143,7 @@ def verify_feedback_form(record_id: int, body: SupervisionVersionIn):
 def list_monthly_assessments(query: SupervisionAssessmentQuery):
     """Assessments the caller may see (the assessed department: its confirmed ones)."""
     return paginate(services.assessment_stmt(current_user, query), query,
-                    lambda r: services.serialize_assessment(r, current_user))
+                    lambda r: services.serialize_assessment(r, current_user, with_late=False))
 
 
 @route(bp, "/monthly-assessments", ["POST"], body=SupervisionAssessmentIn, response=SupervisionAssessmentOut,

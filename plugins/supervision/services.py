@@ -95,10 +95,11 @@ def _dealer_by_code(code: str | None, field: str = "dealer_code"):
 
 def _link(endpoint: str, **kw) -> str:
     from flask import url_for
+    from werkzeug.routing import BuildError
 
     try:
         return url_for(endpoint, **kw)
-    except RuntimeError:
+    except (RuntimeError, BuildError):
         return ""
 
 
@@ -768,7 +769,8 @@ def assessment_actions(record: Assessment, user) -> list[str]:
     return actions
 
 
-def serialize_assessment(r: Assessment, user) -> dict:
+def serialize_assessment(r: Assessment, user, with_late: bool = True) -> dict:
+    """``with_late``: read the late jobs and forms (one query; the detail page, not lists)."""
     return {
         "id": r.id, "month": r.month, "department": r.department, "state": r.state, "jobs": r.jobs,
         "total": r.total, "average": fmt(r.average), "previous_average": fmt(r.previous_average),
@@ -777,7 +779,7 @@ def serialize_assessment(r: Assessment, user) -> dict:
         "complaints_passed": bool(r.complaints_passed), "complaint_penalty": fmt(r.complaint_penalty),
         "sanction_proposed": bool(r.sanction_proposed), "sanction": r.sanction, "net_amount": fmt(r.net_amount),
         "details": (r.details or {}).get("jobs", []) if user.can("supervision.view") else [],
-        "late": late_items(r) if user.can("supervision.view") else [],
+        "late": late_items(r) if with_late and user.can("supervision.view") else [],
         "lines": [{"username": ln.username, "amount": fmt(ln.amount)} for ln in r.lines],
         "actions": assessment_actions(r, user), "version": r.version,
         "computed_at": iso(r.computed_at), "confirmed_at": iso(r.confirmed_at),
