@@ -21,8 +21,7 @@ from plugins.supervision.models import (ASSESSED_DEPARTMENTS, CHANNELS, COMPLAIN
                                         GRADES, SANCTIONS, SEVERITIES, STEPS, Assessment, Complaint, CustomerVisit,
                                         Inspection, ServiceJob, Suggestion)
 
-bp = Blueprint("supervision", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static/supervision", url_prefix="/supervision")
+bp = Blueprint("supervision", __name__, template_folder="templates", url_prefix="/supervision")
 public = Blueprint("supervision_public", __name__, template_folder="templates")
 
 CHANNEL_LABELS = {"hotline": _l("Hotline"), "online": _l("Online"), "letter": _l("Letter"), "visit": _l("Visit"),
@@ -191,7 +190,8 @@ def new_complaint():
 class StepForm(FlaskForm):
     note = TextAreaField(_l("What was said, found, wished or given"), validators=[Optional(), Length(max=4000)])
     amount = DecimalField(_l("Compensation amount (yuan)"), places=2, validators=[Optional()])
-    feedback = SelectField(_l("Customer's feedback"), choices=[(f, FEEDBACK_LABELS[f]) for f in FEEDBACK_LABELS])
+    feedback = SelectField(_l("Customer's feedback"), choices=[(f, FEEDBACK_LABELS[f]) for f in FEEDBACK_LABELS],
+                           validate_choice=False)
 
 
 @bp.route("/complaints/<int:record_id>")
@@ -407,30 +407,30 @@ def chart_svg(rows: list[dict], width: int = 720, height: int = 240) -> Markup:
     step = plot_w / n
     y_of = lambda v: pad_t + plot_h * (6 - float(v)) / 12  # noqa: E731
     max_c = max([r["complaints"] or 0 for r in rows] + [settings_int("supervision.complaints_sanction_at")])
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="supervision-chart" '
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="w-100 h-auto" '
              f'role="img" aria-label="{Markup.escape(_("Average and complaints per month"))}">']
     for v in (-6, -3, 0, 3, 6):
         y = y_of(v)
-        parts.append(f'<line x1="{pad_l}" x2="{width - pad_r}" y1="{y:.1f}" y2="{y:.1f}" class="grid{" zero" if v == 0 else ""}"/>'
-                     f'<text x="{pad_l - 6}" y="{y + 4:.1f}" text-anchor="end" class="axis">{v:+d}</text>')
+        parts.append(f'<line x1="{pad_l}" x2="{width - pad_r}" y1="{y:.1f}" y2="{y:.1f}" stroke="{"#6c757d" if v == 0 else "#dee2e6"}"/>'
+                     f'<text x="{pad_l - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#6c757d">{v:+d}</text>')
     acceptable = settings_int("supervision.complaints_acceptable")
     points = []
     for i, r in enumerate(rows):
         x = pad_l + step * i + step / 2
         c = r["complaints"] or 0
         bar_h = plot_h * c / max_c if max_c else 0
-        cls = "bar over" if c > acceptable else "bar"
+        cls = "#f1aeb5" if c > acceptable else "#9ec5fe"
         parts.append(f'<rect x="{x - step * 0.3:.1f}" y="{pad_t + plot_h - bar_h:.1f}" width="{step * 0.6:.1f}" '
-                     f'height="{bar_h:.1f}" class="{cls}"><title>{r["month"]}: {c}</title></rect>')
-        parts.append(f'<text x="{x:.1f}" y="{height - pad_b + 14}" text-anchor="middle" class="axis">{r["month"][2:]}</text>')
+                     f'height="{bar_h:.1f}" fill="{cls}"><title>{r["month"]}: {c}</title></rect>')
+        parts.append(f'<text x="{x:.1f}" y="{height - pad_b + 14}" text-anchor="middle" font-size="11" fill="#6c757d">{r["month"][2:]}</text>')
         if r["average"] is not None:
             points.append((x, y_of(r["average"]), r))
     if len(points) > 1:
-        parts.append('<polyline class="avg" points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y, _r in points) + '"/>')
+        parts.append('<polyline fill="none" stroke="#0d6efd" stroke-width="2" points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y, _r in points) + '"/>')
     for x, y, r in points:
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" class="dot"><title>{r["month"]}: '
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#0d6efd"><title>{r["month"]}: '
                      f'{services.fmt(r["average"])}</title></circle>')
-    parts.append(f'<text x="{width - pad_r + 4}" y="{pad_t + 8}" class="axis">{max_c}</text></svg>')
+    parts.append(f'<text x="{width - pad_r + 4}" y="{pad_t + 8}" font-size="11" fill="#6c757d">{max_c}</text></svg>')
     return Markup("".join(parts))
 
 
