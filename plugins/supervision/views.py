@@ -523,10 +523,19 @@ INSPECTION_COLUMNS = [
     Column(_l("Number"), lambda r: r.number, Inspection.number, "number", link=True),
     Column(_l("Visited"), lambda r: _dt(r.visited_at), Inspection.visited_at, "visited_at"),
     Column(_l("Subject"), lambda r: r.dealer.code if r.dealer else DEPARTMENT_LABELS.get(r.subject_department, "")),
-    Column(_l("Inspector"), lambda r: services.inspector_label(r, current_user)),
+    Column(_l("Inspector"), lambda r: _inspector(r)),
     Column(_l("Score"), lambda r: services.fmt(r.score) or "—"),
     Column(_l("State"), lambda r: STATE_LABELS[r.state], Inspection.state, "state"),
 ]
+
+
+def _inspector(record) -> str:
+    """Supervision reads who it was; everyone else a translated alias ("inspector #7")."""
+    alias = _("inspector #%(n)s", n=record.inspector.alias_number)
+    if services.is_supervision(current_user):
+        user = record.inspector.user
+        return f"{alias} · {user.display_name or user.username} ({user.username})"
+    return alias
 
 
 def _may_see_inspections():
@@ -627,7 +636,7 @@ def _inspection_page(record, status=200, upload=None):
     from core.toolkit import attachments
 
     return _render("supervision/inspection.html", status, record=record,
-                   inspector=services.inspector_label(record, current_user),
+                   inspector=_inspector(record),
                    actions=services.inspection_actions(record, current_user), form=FlaskForm(),
                    upload=upload or EvidenceForm(), evidence=attachments.list_for(services.EVIDENCE, record.id),
                    entries=activity.entries_for("supervision_inspection", record.id)
