@@ -76,10 +76,10 @@ class ComplaintStep(db.Model):
 
 class ServiceJob(Timestamped, db.Model):
     """One completed repair job: it is followed up with a feedback form and counts in its month."""
-    __tablename__ = "supervision_service_job"
-    __activity_model__ = "supervision_service_job"
-    __table_args__ = (UniqueConstraint("source", "reference", name="uq_supervision_service_job_ref"),
-                      Index("ix_supervision_service_job_dept_completed", "department", "completed_at"))
+    __tablename__ = "supervision_job"
+    __activity_model__ = "supervision_job"
+    __table_args__ = (UniqueConstraint("source", "reference", name="uq_supervision_job_ref"),
+                      Index("ix_supervision_job_dept_completed", "department", "completed_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(10))
     reference: Mapped[str] = mapped_column(String(80))
@@ -98,7 +98,7 @@ class FeedbackForm(Timestamped, Versioned, db.Model):
     __tablename__ = "supervision_feedback_form"
     __activity_model__ = "supervision_feedback_form"
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_job_id: Mapped[int] = mapped_column(ForeignKey("supervision_service_job.id", ondelete="CASCADE"),
+    service_job_id: Mapped[int] = mapped_column(ForeignKey("supervision_job.id", ondelete="CASCADE"),
                                                 unique=True)
     channel: Mapped[str] = mapped_column(String(16))
     timeliness: Mapped[str] = mapped_column(String(1))

@@ -2,7 +2,7 @@
 
 Revision ID: supervision_0001
 Revises: (branch root; depends on core_0002)
-Create Date: 2026-11-30 14:00:10.725161
+Create Date: 2026-11-30 14:15:14.354514
 """
 from alembic import op
 import sqlalchemy as sa
@@ -155,7 +155,7 @@ def upgrade():
     sa.UniqueConstraint('alias_number', name=op.f('uq_supervision_inspector_alias_number')),
     sa.UniqueConstraint('user_id', name=op.f('uq_supervision_inspector_user_id'))
     )
-    op.create_table('supervision_service_job',
+    op.create_table('supervision_job',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=10), nullable=False),
     sa.Column('reference', sa.String(length=80), nullable=False),
@@ -167,12 +167,12 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', core.model_utils.UTCDateTime(), nullable=False),
     sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_supervision_service_job_created_by_id_core_user')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_service_job')),
-    sa.UniqueConstraint('source', 'reference', name='uq_supervision_service_job_ref')
+    sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_supervision_job_created_by_id_core_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_job')),
+    sa.UniqueConstraint('source', 'reference', name='uq_supervision_job_ref')
     )
-    with op.batch_alter_table('supervision_service_job', schema=None) as batch_op:
-        batch_op.create_index('ix_supervision_service_job_dept_completed', ['department', 'completed_at'], unique=False)
+    with op.batch_alter_table('supervision_job', schema=None) as batch_op:
+        batch_op.create_index('ix_supervision_job_dept_completed', ['department', 'completed_at'], unique=False)
 
     op.create_table('supervision_complaint_step',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -206,7 +206,7 @@ def upgrade():
     sa.Column('updated_at', core.model_utils.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_supervision_feedback_form_created_by_id_core_user')),
-    sa.ForeignKeyConstraint(['service_job_id'], ['supervision_service_job.id'], name=op.f('fk_supervision_feedback_form_service_job_id_supervision_service_job'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['service_job_id'], ['supervision_job.id'], name=op.f('fk_supervision_feedback_form_service_job_id_supervision_job'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['verified_by_id'], ['core_user.id'], name=op.f('fk_supervision_feedback_form_verified_by_id_core_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_feedback_form')),
     sa.UniqueConstraint('service_job_id', name=op.f('uq_supervision_feedback_form_service_job_id'))
@@ -296,10 +296,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_supervision_complaint_step_complaint_id'))
 
     op.drop_table('supervision_complaint_step')
-    with op.batch_alter_table('supervision_service_job', schema=None) as batch_op:
-        batch_op.drop_index('ix_supervision_service_job_dept_completed')
+    with op.batch_alter_table('supervision_job', schema=None) as batch_op:
+        batch_op.drop_index('ix_supervision_job_dept_completed')
 
-    op.drop_table('supervision_service_job')
+    op.drop_table('supervision_job')
     op.drop_table('supervision_inspector')
     with op.batch_alter_table('supervision_customer_visit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_supervision_customer_visit_visited_on'))
