@@ -33,6 +33,9 @@ Time
     ``now()`` and ``today()`` in the business time zone (setting ``core.time_zone``,
     default ``Asia/Shanghai``); ``add_months``; China's working days: ``is_workday``,
     ``add_working_days``, ``working_days_between``.
+Users
+    ``create_user(data, actor=None)``: the core's user service (demo data creating its users;
+    role conflicts and password rules apply).
 Exports
     ``safe_cell`` and ``export_response(filename, header, rows, fmt)``: CSV (UTF-8 BOM)
     or xlsx, with formula-looking cells neutralised.
@@ -65,6 +68,7 @@ from core.security import (can_see, check, get_scoped, require, scope_clause, sc
                            visible_dealers_clause)
 from core.sequences import next_number  # noqa: F401
 from core.users.models import Role, User  # noqa: F401
+from core.users.services import create_user  # noqa: F401
 from core.web.crud import Crud  # noqa: F401
 from core.web.listing import Column, Filter, Page, paginate_page  # noqa: F401
 from core.workflow import Transition, Workflow  # noqa: F401
