@@ -1303,7 +1303,7 @@ def scorecard(dealer_ids, period_from: date, period_to: date) -> list[dict]:
     ids = list(dealer_ids)
     start, end = _range(period_from, period_to)
     complaints = {i: 0 for i in ids}
-    scores = {}
+    scores = {i: None for i in ids}
     if ids:
         for dealer_id, count in db.session.execute(
                 select(Complaint.dealer_id, func.count(Complaint.id))
@@ -1316,9 +1316,9 @@ def scorecard(dealer_ids, period_from: date, period_to: date) -> list[dict]:
                        Inspection.visited_at >= start, Inspection.visited_at < end)
                 .group_by(Inspection.dealer_id)):
             scores[dealer_id] = float(money(avg))
-    return [{"key": "supervision.complaints", "label": _l("Complaints about the dealer"),
+    return [{"key": "supervision.complaints", "label": str(_l("Complaints about the dealer")),
              "direction": "lower_better", "values": complaints},
-            {"key": "supervision.mystery_shopper", "label": _l("Mystery-shopper score"),
+            {"key": "supervision.mystery_shopper", "label": str(_l("Mystery-shopper score")),
              "direction": "higher_better", "values": scores}]
 
 
@@ -1343,7 +1343,7 @@ def review_inputs(period_from: date, period_to: date) -> list[dict]:
         Assessment.state.in_(("confirmed", "distributed"))).order_by(Assessment.month, Assessment.department)).all()
     return [
         {"title": str(_l("Complaints by department")),
-         "figures": [{"label": dept, "value": count} for dept, count in by_dept]},
+         "figures": [{"label": str(department_label(dept)), "value": count} for dept, count in by_dept]},
         {"title": str(_l("Follow-up feedback")),
          "figures": [{"label": str(_l("Completed jobs")), "value": jobs},
                      {"label": str(_l("Average per job (-6 to +6)")), "value": average}]},
@@ -1351,6 +1351,13 @@ def review_inputs(period_from: date, period_to: date) -> list[dict]:
          "figures": [{"label": f"{a.month} {a.department}", "value": f"{fmt(a.average) or '—'} / {fmt(a.net_amount)}"}
                      for a in assessments]},
     ]
+
+
+def department_label(department: str):
+    from flask_babel import lazy_gettext as _l
+
+    return {"customer_service": _l("Customer service department"), "technical": _l("Technical department"),
+            "order_dept": _l("Order department"), "dealer": _l("Dealer")}.get(department, department)
 
 
 def _grade_case(column):

@@ -220,7 +220,8 @@ def test_other_plugins_hooks(app, world):
     card = services.scorecard([world.dealer.id], date(2026, 5, 1), date(2026, 5, 31))
     assert card[0]["key"] == "supervision.complaints" and card[0]["values"] == {world.dealer.id: 1}
     review = services.review_inputs(date(2026, 5, 1), date(2026, 5, 31))
-    assert review[0]["figures"] == [{"label": "customer_service", "value": 1}]
+    assert [f["value"] for f in review[0]["figures"]] == [1] and isinstance(review[0]["figures"][0]["label"], str)
+    assert card[1]["values"] == {world.dealer.id: None}
     assert review[1]["figures"][1]["value"] == "3.00"
     sources = {s["source"]: s for s in services.nonconformity_sources()}
     complaint = sources["complaint"]["load"](1, world.users["sup"])
