@@ -1059,10 +1059,14 @@ def publish_inspection(record, actor, version, comment=""):
     return record
 
 
-def add_evidence(record: Inspection, filename: str, data: bytes, actor, purpose: str = "photo"):
+def add_evidence(record: Inspection, filename: str, data: bytes, actor):
+    """A photo, document or audio recording (purpose ``photo``, ``document`` or ``audio``)."""
     if "edit" not in inspection_actions(record, actor):
         raise Conflict("evidence is added by the inspector while the inspection is a draft", code="not_draft")
-    att = attachments.add(EVIDENCE, record.id, filename, data, actor=actor, purpose=purpose, field="file")
+    att = attachments.add(EVIDENCE, record.id, filename, data, actor=actor, purpose="evidence", field="file",
+                          allow_audio=True)
+    att.purpose = "audio" if att.content_type.startswith("audio/") else (
+        "photo" if att.content_type.startswith("image/") else "document")
     db.session.flush()
     activity.log(record, "evidence_added", {"evidence": (None, att.filename)}, actor=actor)
     return att

@@ -602,7 +602,7 @@ def new_inspection():
 
 
 class EvidenceForm(FlaskForm):
-    file = FileField(_l("Photo or document"), validators=[FileRequired()])
+    file = FileField(_l("Photo, document or audio recording"), validators=[FileRequired()])
 
 
 @bp.route("/inspections/<int:record_id>", methods=["GET", "POST"])

@@ -137,7 +137,14 @@ def test_inspection_alias_secrecy_and_score(world):
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
     r = world.client.post(f"/api/v1/inspections/{i['id']}/evidence", data={"file": (io.BytesIO(png), "desk.png")},
                           headers=world.headers["spy"], content_type="multipart/form-data")
-    assert r.status_code == 201
+    assert r.status_code == 201 and r.get_json()["purpose"] == "photo"
+    mp3 = b"ID3\x03\x00" + b"0" * 100
+    r = world.client.post(f"/api/v1/inspections/{i['id']}/evidence", data={"file": (io.BytesIO(mp3), "talk.mp3")},
+                          headers=world.headers["spy"], content_type="multipart/form-data")
+    assert r.status_code == 201 and r.get_json()["purpose"] == "audio"
+    r = world.client.post(f"/api/v1/inspections/{i['id']}/evidence", data={"file": (io.BytesIO(b"MZ" * 20), "x.exe")},
+                          headers=world.headers["spy"], content_type="multipart/form-data")
+    assert r.status_code == 422
     i = world.post("spy", f"/inspections/{i['id']}/submit", {"version": i["version"] + 1}, 409).get_json()
     i = world.get("spy", f"/inspections/{sup_view['id']}", 200).get_json()
     i = world.post("spy", f"/inspections/{i['id']}/submit", {"version": i["version"]}, 200).get_json()
