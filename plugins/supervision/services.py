@@ -467,18 +467,6 @@ def complaint_bands() -> list[tuple[int, int, Decimal]]:
     return sorted(bands)
 
 
-def validate_bands(raw: str) -> None:
-    """422 unless ``raw`` is a comma-separated list of ``low-high:amount`` bands."""
-    for part in str(raw).split(","):
-        try:
-            span, amount = part.strip().split(":")
-            low, high = (int(x) for x in span.split("-"))
-            if low > high or money(amount) < 0:
-                raise ValueError
-        except (ValueError, ArithmeticError):
-            raise ValidationError("invalid bands", {"supervision.complaint_bands": "low-high:amount, ..."}) from None
-
-
 def complaint_penalty(count: int) -> tuple[bool, Decimal, bool]:
     """(passed, penalty, sanction proposed) for ``count`` complaints in a month.
 
@@ -817,9 +805,15 @@ def may_see_inspectors(user) -> bool:
 
 
 def inspector_for(user) -> Inspector | None:
+    """The user's active inspector record (read once per user object, like its permissions)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(select(Inspector).where(Inspector.user_id == user.id, Inspector.active.is_(True)))
+    user = user._get_current_object() if hasattr(user, "_get_current_object") else user
+    cache = user.__dict__.setdefault("_supervision_inspector", {})
+    if "value" not in cache:
+        cache["value"] = db.session.scalar(select(Inspector).where(Inspector.user_id == user.id,
+                                                                   Inspector.active.is_(True)))
+    return cache["value"]
 
 
 def list_inspectors(user) -> list[Inspector]:
@@ -838,6 +832,7 @@ def designate_inspector(username: str, actor, active: bool = True) -> Inspector:
     if user.scope == "dealer":
         raise ValidationError("staff only", {"username": "secret inspectors are staff members"})
     record = db.session.scalar(select(Inspector).where(Inspector.user_id == user.id))
+    user.__dict__.pop("_supervision_inspector", None)
     if record is None:
         number = (db.session.scalar(select(func.max(Inspector.alias_number))) or 0) + 1
         record = Inspector(user_id=user.id, alias_number=number, active=active, designated_by_id=actor.id)

@@ -234,3 +234,29 @@ def test_other_plugins_hooks(app, world):
     complaint = sources["complaint"]["load"](1, world.users["sup"])
     assert sources["complaint"]["describe"](complaint)["dealer_code"] == "D1"
     assert sources["complaint"]["load"](1, world.users["cs"]) is None
+
+
+def test_complaint_and_inspection_lists_run_a_constant_number_of_queries(app, world):
+    from core.testing import count_queries
+
+    tpl, _ins = _inspection_setup(world)
+
+    def add(k):
+        for n in range(k):
+            c = world.complaint(f"2026-05-0{n + 1}T10:00:00", dealer_code="D1")
+            world.post("sup", f"/complaints/{c['id']}/steps", {"version": c["version"], "step": "thanked"}, 200)
+            world.post("spy", "/inspections", {"subject_department": "customer_service", "template_id": tpl["id"],
+                                               "visited_at": f"2026-05-0{n + 1}T10:00:00"}, 201)
+
+    def counts():
+        out = []
+        for path, who in (("/api/v1/complaints", "sup"), ("/api/v1/inspections", "sup"), ("/api/v1/inspections", "spy")):
+            with count_queries(app) as q:
+                assert world.client.get(path, headers=world.headers[who]).status_code == 200
+            out.append(q.count)
+        return out
+
+    add(1)
+    few = counts()
+    add(4)
+    assert counts() == few
