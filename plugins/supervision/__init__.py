@@ -122,6 +122,13 @@ def aftersales_activity_labels():
 
 
 @hookimpl
+def aftersales_cli_commands():
+    from plugins.supervision.cli import supervision_group
+
+    return [supervision_group]
+
+
+@hookimpl
 def aftersales_load_demo(ctx):
     from plugins.supervision.demo import load
 

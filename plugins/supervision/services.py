@@ -1287,6 +1287,17 @@ def dashboard_counts(user) -> dict:
     return {"open": row[0], "overdue": row[1], "no_feedback": row[2], "suggestions": row[3]}
 
 
+def remind_overdue() -> int:
+    """One notification to each supervision user when open complaints are past their first-response time."""
+    count = db.session.scalar(select(func.count(Complaint.id)).where(
+        Complaint.state == "received", overdue_clause())) or 0
+    if count:
+        notify(users_with_role("supervision"), N_("%(count)s complaints await a first response"),
+               N_("Their first-response time has passed."),
+               _link("supervision.list_complaints", overdue="1", state="received"), count=count)
+    return count
+
+
 def _range(period_from: date, period_to: date) -> tuple[datetime, datetime]:
     zone = business_zone()
     start = datetime(period_from.year, period_from.month, period_from.day, tzinfo=zone).astimezone(timezone.utc)

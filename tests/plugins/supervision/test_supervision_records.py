@@ -260,3 +260,18 @@ def test_complaint_and_inspection_lists_run_a_constant_number_of_queries(app, wo
     few = counts()
     add(4)
     assert counts() == few
+
+
+def test_remind_command_notifies_supervision_of_overdue_complaints(app, world):
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.notifications import Notification
+
+    world.complaint("2026-05-03T10:00:00")
+    result = app.test_cli_runner().invoke(args=["supervision", "remind"])
+    assert result.exit_code == 0 and "1 overdue" in result.output
+    messages = [n.message for n in db.session.scalars(
+        select(Notification).where(Notification.user_id == world.users["sup"].id))]
+    assert {"title": "%(count)s complaints await a first response", "body": "Their first-response time has passed.",
+            "args": {"count": 1}} in messages
