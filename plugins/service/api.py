@@ -1,0 +1,133 @@
+"""JSON API: /api/v1/service-requests and /api/v1/service-visits (paths and field names are a contract)."""
+from __future__ import annotations
+
+from flask import Blueprint, request
+from flask_login import current_user
+
+from core.toolkit import BadRequest, events, paginate, route
+from plugins.service import reports, services
+from plugins.service.schemas import (ServiceActionIn, ServiceAssignIn, ServiceCancelIn, ServiceCloseIn,
+                                     ServiceQuoteIn, ServiceReplyIn, ServiceRequestIn, ServiceRequestOut,
+                                     ServiceRequestQuery, ServiceScheduleIn, ServiceVisitCompleteIn, ServiceVisitIn,
+                                     ServiceVisitOut)
+
+bp = Blueprint("service_api", __name__)
+TAG = "service"
+BASE = "/service-requests"
+VISITS = "/service-visits"
+
+
+def _out(record):
+    return services.serialize(record, current_user)
+
+
+@route(bp, BASE, query=ServiceRequestQuery, response=ServiceRequestOut, many=True, permission="service.view", tag=TAG)
+def list_requests(query: ServiceRequestQuery):
+    """Service requests the caller may see (a dealer its own, a technician those assigned to it)."""
+    holder = {}
+    at = services.now()
+
+    def loader(rows):
+        holder.update(services.visits_by_request([r.id for r in rows]))
+
+    return paginate(services.list_stmt(query, current_user), query,
+                    lambda r: services.serialize(r, current_user, holder.get(r.id, []), at), loader=loader)
+
+
+@route(bp, BASE, ["POST"], body=ServiceRequestIn, response=ServiceRequestOut, status=201,
+       permission="service.create", tag=TAG)
+def create_request(body: ServiceRequestIn):
+    """Record a request (hotline, online, in store; a dealer files for its customer)."""
+    record = services.create_request(body, current_user)
+    events.commit()
+    return _out(record)
+
+
+@route(bp, BASE + "/<int:record_id>", response=ServiceRequestOut, permission="service.view", tag=TAG)
+def get_request(record_id: int):
+    """One request with its visits (404 outside the caller's scope)."""
+    return _out(services.get_request(record_id, current_user))
+
+
+def _action(record_id: int, action: str, body):
+    record = services.get_request(record_id, current_user)
+    services.run_action(record, action, body, current_user)
+    events.commit()
+    return _out(record)
+
+
+def _declare(action: str, schema, doc: str):
+    def view(record_id: int, body):
+        return _action(record_id, action, body)
+    view.__name__ = f"{action}_request"
+    view.__doc__ = doc
+    route(bp, f"{BASE}/<int:record_id>/{action}", ["POST"], body=schema, response=ServiceRequestOut,
+          permission="service.view", tag=TAG)(view)
+
+
+for _name, _schema, _doc in (
+        ("reply", ServiceReplyIn, "Answer the customer (due within service.reply_hours clock hours); on_site: a visit is needed."),
+        ("schedule", ServiceScheduleIn, "Send a technician within an appointment window."),
+        ("quote", ServiceQuoteIn, "Out of warranty: judge repairable and quote the fee."),
+        ("accept_quote", ServiceActionIn, "Record the customer's acceptance of the quoted fee."),
+        ("start_visit", ServiceActionIn, "The technician starts the on-site visit."),
+        ("resolve", ServiceActionIn, "Resolved (by phone after the reply, or on site)."),
+        ("take_back", ServiceActionIn, "The unit is taken back for repair."),
+        ("close", ServiceCloseIn, "Close: needs a co-signed visit, or customer_confirmed for a phone-only resolution."),
+        ("cancel", ServiceCancelIn, "Cancel with a reason."),
+        ("assign", ServiceAssignIn, "Assign the request to a customer-service user.")):
+    _declare(_name, _schema, _doc)
+
+
+@route(bp, BASE + "/<int:record_id>/visits", ["POST"], body=ServiceVisitIn, response=ServiceVisitOut, status=201,
+       permission="service.visit", tag=TAG)
+def create_visit(record_id: int, body: ServiceVisitIn):
+    """The on-site visit record (上门服务记录) of a request in state on_site."""
+    record = services.get_request(record_id, current_user)
+    visit = services.create_visit(record, body, current_user)
+    events.commit()
+    return services.serialize_visit(visit)
+
+
+@route(bp, VISITS + "/<int:visit_id>", response=ServiceVisitOut, permission="service.view", tag=TAG)
+def get_visit(visit_id: int):
+    """One visit record."""
+    return services.serialize_visit(services.get_visit(visit_id, current_user))
+
+
+@route(bp, VISITS + "/<int:visit_id>/signature", ["POST"], response=ServiceVisitOut, permission="service.visit",
+       tag=TAG, summary="The customer's co-signature (multipart: file=PNG, signer_name, kind=drawn|paper)")
+def upload_signature(visit_id: int):
+    visit = services.get_visit(visit_id, current_user)
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest("send the image as multipart/form-data field 'file'", {"file": "required"}, code="malformed")
+    kind = request.form.get("kind", "drawn")
+    if kind not in ("drawn", "paper"):
+        raise BadRequest("unknown kind", {"kind": "drawn or paper"}, code="malformed")
+    services.add_signature(visit, upload.read(), request.form.get("signer_name", "")[:120], kind, current_user,
+                           filename=upload.filename or "signature.png")
+    events.commit()
+    return services.serialize_visit(visit)
+
+
+@route(bp, VISITS + "/<int:visit_id>/signature", permission="service.view", tag=TAG, content_type="image/png")
+def get_signature(visit_id: int):
+    """The signature image."""
+    return reports.image_response(services.signature_attachment(services.get_visit(visit_id, current_user)))
+
+
+@route(bp, VISITS + "/<int:visit_id>/complete", ["POST"], body=ServiceVisitCompleteIn, response=ServiceVisitOut,
+       permission="service.visit", tag=TAG)
+def complete_visit(visit_id: int, body: ServiceVisitCompleteIn):
+    """Complete the visit: 409 signature_required without the customer's co-signature."""
+    visit = services.get_visit(visit_id, current_user)
+    services.complete_visit(visit, current_user, body.version)
+    events.commit()
+    return services.serialize_visit(visit)
+
+
+@route(bp, VISITS + "/<int:visit_id>/report.pdf", permission="service.view", tag=TAG, content_type="application/pdf")
+def visit_report(visit_id: int):
+    """The service report (服务报告) as PDF, in Chinese, with the signature."""
+    return reports.pdf_response(services.get_visit(visit_id, current_user))
