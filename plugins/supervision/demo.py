@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.toolkit import User, business_zone, create_user, db, utcnow
 from plugins.supervision import services
-from plugins.supervision.models import Assessment, ServiceJob
+from plugins.supervision.models import ServiceJob
 
 DEMO_PASSWORD = "demo12345"
 GRADE_WEIGHTS = ("A", "A", "A", "B", "B", "B", "C", "C", "D", "E")

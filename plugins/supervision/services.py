@@ -24,8 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from core.toolkit import (N_, Conflict, Dealer, NotFound, PermissionDenied, Transition, User, ValidationError,
                           Workflow, activity, attachments, business_zone, check, db, next_number, notify, settings,
                           users_with_role, utcnow, visible_dealers_clause)
-from plugins.supervision.models import (ANSWERS, ASSESSED_DEPARTMENTS, ASSESSMENT_STATES, COMPLAINT_STATES,
-                                        GRADE_POINTS, INSPECTION_STATES, SANCTIONS, STEPS, Assessment,
+from plugins.supervision.models import (ASSESSED_DEPARTMENTS, ASSESSMENT_STATES, COMPLAINT_STATES,
+                                        GRADE_POINTS, SANCTIONS, STEPS, Assessment,
                                         AssessmentLine, ChecklistTemplate, Complaint, ComplaintStep, CustomerVisit,
                                         FeedbackForm, Inspection, InspectionAnswer, Inspector, RateCount, ServiceJob,
                                         Suggestion)
@@ -1068,12 +1068,13 @@ def add_evidence(record: Inspection, filename: str, data: bytes, actor):
 
 
 def get_evidence(record: Inspection, attachment_id):
-    from core.toolkit import attachments as att_module
-
-    for att in att_module.list_for(EVIDENCE, record.id):
-        if str(att.id) == str(attachment_id):
-            return db.session.get(type(att), att.id)
-    raise NotFound("attachment not found")
+    """One evidence file of ``record`` (404 when it belongs to another record)."""
+    Attachment = attachments.Attachment
+    att = db.session.scalar(select(Attachment).where(Attachment.id == int(attachment_id),
+                                                     Attachment.model == EVIDENCE, Attachment.record_id == record.id))
+    if att is None:
+        raise NotFound("attachment not found")
+    return att
 
 
 def create_template(name: str, items: list, actor) -> ChecklistTemplate:
@@ -1405,5 +1406,3 @@ def nonconformity_sources() -> list[dict]:
             {"source": "inspection", "source_model": Inspection.__tablename__, "load": load_inspection,
              "describe": describe_inspection}]
 
-
-__all__ = ["ANSWERS", "INSPECTION_STATES"]

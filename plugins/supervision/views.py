@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from core.toolkit import Column, DomainError, Filter, activity, db, events, paginate_page, require
 from plugins.supervision import services
 from plugins.supervision.models import (ASSESSED_DEPARTMENTS, CHANNELS, COMPLAINT_STATES, DEPARTMENTS, FORM_CHANNELS,
-                                        GRADES, SANCTIONS, SEVERITIES, STEPS, Assessment, Complaint, CustomerVisit,
+                                        GRADES, SANCTIONS, SEVERITIES, Assessment, Complaint, CustomerVisit,
                                         Inspection, ServiceJob, Suggestion)
 
 bp = Blueprint("supervision", __name__, template_folder="templates", url_prefix="/supervision")
@@ -873,9 +873,6 @@ def widget_queue():
 
 
 def widget_assessment():
-    from sqlalchemy import select
-
-    latest = current_app.extensions  # noqa: F841 (keep the widget self-contained)
     record = db.session.scalar(services.assessment_stmt(current_user).limit(1))
     return Markup(current_app.jinja_env.get_template("supervision/widget_assessment.html").render(
-        record=record, fmt=services.fmt, labels=LABELS, select=select))
+        record=record, fmt=services.fmt, labels=LABELS))
