@@ -44,6 +44,7 @@ class Registry:
     chatter: dict = field(default_factory=dict)
     field_labels: dict = field(default_factory=dict)
     value_labels: dict = field(default_factory=dict)
+    role_conflicts: list = field(default_factory=list)  # [(role_id, role_id)], see aftersales_role_conflicts
 
     @property
     def enabled_ids(self) -> list[str]:
@@ -182,6 +183,10 @@ def _collect(app: Flask, reg: Registry) -> None:
                     f"and {_msgid(label)!r} by {plugin!r}: give one of them a prefixed id ('<plugin>.{action}')")
             owners["activity"].setdefault(action, plugin)
             reg.activity_labels.setdefault(action, label)
+    for a, b in _flatten(hook.aftersales_role_conflicts()):
+        pair = tuple(sorted((a, b)))
+        if pair not in reg.role_conflicts:
+            reg.role_conflicts.append(pair)
     for rule in _flatten(hook.aftersales_record_rules()):
         reg.record_rules.setdefault(rule.model, []).append(rule)
     from core.activity import model_name

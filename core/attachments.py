@@ -1,7 +1,8 @@
 """Attachments (photos, signed documents) for any record, stored in the database.
 
 Kept in the database so several app hosts share them with no shared disk. Only images
-(PNG, JPEG, GIF, WebP) and PDF are accepted, checked by their content, not their name;
+(PNG, JPEG, GIF, WebP) and PDF are accepted (and audio where the caller allows it, for
+evidence recordings), checked by their content, not their name;
 the size limit is a setting. Serving goes through the owning plugin, which checks that
 the caller may see the record.
 """
@@ -42,6 +43,26 @@ class Attachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+AUDIO_SIGNATURES = (
+    (b"ID3", "audio/mpeg"),
+    (b"\xff\xfb", "audio/mpeg"),
+    (b"\xff\xf3", "audio/mpeg"),
+    (b"OggS", "audio/ogg"),
+)
+
+
+def sniff_audio(data: bytes) -> str | None:
+    """MP3, Ogg, WAV or M4A by content (evidence recordings; only where a caller allows audio)."""
+    for magic, content_type in AUDIO_SIGNATURES:
+        if data.startswith(magic):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio/wav"
+    if data[4:8] == b"ftyp" and data[8:11] in (b"M4A", b"mp4", b"iso"):
+        return "audio/mp4"
+    return None
+
+
 def sniff(data: bytes) -> str | None:
     for magic, content_type in SIGNATURES:
         if data.startswith(magic):
@@ -52,15 +73,17 @@ def sniff(data: bytes) -> str | None:
 
 
 def add(model: str, record_id: int, filename: str, data: bytes, actor=None, purpose: str = "photo",
-        field: str = "attachment") -> Attachment:
+        field: str = "attachment", allow_audio: bool = False) -> Attachment:
     limit_kb = settings.get("core.attachment_max_kb")
     if not data:
         raise ValidationError(_("empty file"), {field: _("empty file")})
     if len(data) > limit_kb * 1024:
         raise ValidationError(_("file too large"), {field: _("larger than %(limit_kb)s KB", limit_kb=limit_kb)})
-    content_type = sniff(data)
+    content_type = sniff(data) or (sniff_audio(data) if allow_audio else None)
     if content_type is None:
-        raise ValidationError(_("unsupported file"), {field: _("only PNG, JPEG, GIF, WebP images and PDF are accepted")})
+        accepted = (_("PNG, JPEG, GIF, WebP images, PDF and MP3, Ogg, WAV, M4A audio") if allow_audio
+                    else _("PNG, JPEG, GIF, WebP images and PDF"))
+        raise ValidationError(_("unsupported file"), {field: _("only %(accepted)s are accepted", accepted=accepted)})
     safe_name = "".join(c for c in filename if c.isalnum() or c in "._- ")[:200] or "file"
     att = Attachment(model=model, record_id=record_id, purpose=purpose, filename=safe_name,
                      content_type=content_type, size=len(data), data=data,

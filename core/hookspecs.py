@@ -126,6 +126,16 @@ def aftersales_field_labels():
 
 
 @hookspec
+def aftersales_role_conflicts():
+    """Return a list of ``(role_id, role_id)`` pairs no single user may hold together.
+
+    Segregation of duties (002 §2: supervision is separated from execution): creating or
+    changing a user whose roles contain both ids of a pair is refused with 422
+    ``segregation_of_duties`` naming the two roles; the roles page lists every pair.
+    """
+
+
+@hookspec
 def aftersales_load_demo(ctx):
     """Load this plugin's demo data; ``ctx`` is a :class:`~core.declarations.DemoContext`.
 

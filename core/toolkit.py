@@ -60,6 +60,9 @@ Enumerations
     ``Choice(("value", _l("Label")), ...)``: an enum's values and labels declared once;
     iterates over the values, ``.labels`` (dict), ``.label(v)``, ``.choices()`` for WTForms
     and filters, ``.literal`` for pydantic schemas.
+Users
+    ``create_user(data, actor=None)``: the core's user service (demo data creating its users;
+    role conflicts and password rules apply).
 Exports
     ``attachment_response(att)``: an attachment's bytes (inline for images, never cached);
     ``safe_cell`` and ``export_response(filename, header, rows, fmt)``: CSV (UTF-8 BOM)

@@ -263,6 +263,21 @@ def _check_dealer_link(roles: list[Role], dealer) -> None:
         raise ValidationError(_("dealer only for dealer users"), {"dealer_code": _("only users with the dealer role belong to a dealer")})
 
 
+def role_conflicts() -> list[tuple[str, str]]:
+    """The declared pairs of roles one user may not hold together (segregation of duties)."""
+    return list(current_app.extensions["aftersales"].role_conflicts)
+
+
+def check_role_conflicts(role_ids) -> None:
+    """422 ``segregation_of_duties`` when ``role_ids`` holds both roles of a declared pair."""
+    held = set(role_ids)
+    clashes = [f"{a} + {b}" for a, b in role_conflicts() if a in held and b in held]
+    if clashes:
+        raise ValidationError(f"segregation of duties: one user may not hold {'; '.join(clashes)}",
+                              {"roles": f"these roles may not be held together: {'; '.join(clashes)}"},
+                              code="segregation_of_duties")
+
+
 def _unique_username(username: str, exclude_id: int | None = None) -> None:
     stmt = select(exists().where(User.username == username, User.id != (exclude_id or -1)))
     if db.session.scalar(stmt):
@@ -274,6 +289,7 @@ def create_user(data: dict | UserIn, actor=None) -> User:
     _unique_username(body.username)
     check_password_policy(body.password, username=body.username)
     roles = _resolve_roles(body.roles)
+    check_role_conflicts(r.id for r in roles)
     dealer = _resolve_dealer(body.dealer_code)
     _check_dealer_link(roles, dealer)
     user = User(username=body.username, display_name=body.display_name or body.username,
@@ -295,6 +311,7 @@ def update_user(user: User, data: dict | UserPatch, actor=None) -> User:
             raise ValidationError(_("invalid input"), {"username": _("required")})
         _unique_username(values["username"], user.id)
     roles = _resolve_roles(values["roles"]) if values.get("roles") is not None else user.roles
+    check_role_conflicts(r.id for r in roles)
     dealer = _resolve_dealer(values["dealer_code"]) if "dealer_code" in values else user.dealer
     _check_dealer_link(roles, dealer)
     _keep_an_active_admin(user, roles, values.get("active", user.active) is not False)

@@ -102,8 +102,10 @@ def list_roles():
     grants = {r.id: set() for r in roles}
     for role_id, permission_id in db.session.execute(select(role_permissions.c.role_id, role_permissions.c.permission_id)):
         grants.setdefault(role_id, set()).add(permission_id)
+    names = {r.id: _role_name(r) for r in roles}
     return render_template("users/roles.html", roles=roles, grants=grants, role_name=_role_name,
-                           permissions=current_app.extensions["aftersales"].permissions)
+                           permissions=current_app.extensions["aftersales"].permissions,
+                           conflicts=[(names.get(a, a), names.get(b, b)) for a, b in services.role_conflicts()])
 
 
 @bp.route("/roles/<role_id>", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """chatter: comments with @mentions and attachments on any declared record
 
 Revision ID: core_0004_chatter
-Revises: core_0002
+Revises: core_0003
 
 Chained after core_0002 on its own (another branch may add core_0003); the merge re-chains it.
 """
@@ -11,7 +11,7 @@ import core.model_utils
 
 
 revision = 'core_0004_chatter'
-down_revision = 'core_0002'
+down_revision = 'core_0003'
 branch_labels = None
 depends_on = None
 

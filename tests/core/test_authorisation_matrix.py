@@ -8,7 +8,7 @@ import re
 from core.testing import api_headers, login_as, make_app, make_dealer, make_user, session_login
 
 PUBLIC = {"static", "core_web.login", "core_web.set_language", "core_web.logout", "api.core_api.openapi",
-          "api.core_users_api.create_token"}
+          "api.core_users_api.create_token", "supervision_public.suggest"}
 
 
 def _url(rule):
