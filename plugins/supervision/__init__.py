@@ -117,7 +117,7 @@ def aftersales_activity_labels():
             "step_compensated": _l("compensated"), "start": _l("first response"), "recompute": _l("recomputed"),
             "submit": _l("submitted"), "confirm": _l("confirmed"), "distribute": _l("distributed"),
             "verify": _l("verified"), "review": _l("reviewed"), "publish": _l("published"),
-            "evidence_added": _l("evidence added"), "improvement": _l("taken as an improvement"),
+            "evidence_added": _l("Evidence added"), "improvement": _l("taken as an improvement"),
             "dismissed": _l("dismissed"), "complaint": _l("turned into a complaint")}
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.toolkit import db, events
-from plugins.supervision import services as supervision
-from plugins.supervision.models import ServiceJob
+from plugins.supervision import public as supervision
+from plugins.supervision.public import ServiceJob
 
 
 def job_from_service(job: dict):

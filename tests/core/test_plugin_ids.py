@@ -71,7 +71,9 @@ def test_blueprints_endpoints_and_template_folders_carry_their_plugin_id(registr
     for hook, suffix in ((reg.pm.hook.aftersales_blueprints, ""), (reg.pm.hook.aftersales_api_blueprints, "_api")):
         for plugin, blueprints in _by_plugin(hook):
             for bp in blueprints or ():
-                ok = bp.name.startswith("core_") if plugin == "core" else bp.name == plugin + suffix
+                # a plugin's pages that need no login may sit on a second blueprint "<id>_public"
+                ok = (bp.name.startswith("core_") if plugin == "core"
+                      else bp.name in ({plugin + suffix, plugin + "_public"} if not suffix else {plugin + suffix}))
                 if not ok:
                     problems.append(f"blueprint {bp.name!r} of plugin {plugin!r} must be named {plugin + suffix!r}")
     known = {"static", "api"} | {name for name in app.blueprints}
@@ -101,10 +103,13 @@ def _api_owner(path: str, declared: dict[str, list[str]]) -> str | None:
         if plugin != "core":
             slug = re.escape(plugin.replace("_", "-"))
             patterns.append(re.compile(f"^/{slug}(s|-[^/]+)?(?=/|\\.|$)"))
-        for pattern in patterns:
+        for declared_path, pattern in zip([True] * len(prefixes) + [False], patterns):
             m = pattern.match(path)
-            if m and len(m.group(0)) > best:
-                best, owner = len(m.group(0)), plugin
+            # a declared path beats a plugin-id pattern of the same length (/service-jobs of
+            # supervision vs the service plugin's /service-...)
+            length = len(m.group(0)) + (0.5 if declared_path else 0) if m else -1
+            if m and length > best:
+                best, owner = length, plugin
     return owner
 
 
