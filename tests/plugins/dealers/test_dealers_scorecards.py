@@ -38,7 +38,8 @@ def test_figures_of_every_plugin_with_directions(app, client, world):
     assert keys == {"dealers.contacts_on_schedule": "higher_better", "rma.returns_filed": "lower_better",
                     "rma.refused_line_rate": "lower_better", "rma.human_damage_penalties": "lower_better",
                     "logistics.late_or_refused": "lower_better", "spares.compliance": "higher_better",
-                    "spares_rma.chargebacks": "lower_better"}
+                    "spares_rma.chargebacks": "lower_better",
+                    "supervision.complaints": "lower_better", "supervision.mystery_shopper": "higher_better"}
     d1 = next(i for i in resp.json["items"] if i["dealer_code"] == "D1")
     assert d1["figures"]["dealers.contacts_on_schedule"] == 100.0  # class A: one contact a week
     assert d1["figures"]["rma.returns_filed"] == 0 and d1["figures"]["rma.refused_line_rate"] is None
