@@ -4,7 +4,9 @@ A token lookup costs three statements (the token with its user and dealer, the u
 the roles' permissions). The cache keeps, per token hash, a detached copy of the user with its
 roles and the permission set, stamped with the **auth version**: a counter every change to a
 user, role, permission, role grant or API token raises in the same transaction as the change
-(a row ``core.auth``/0 of ``core_sequence``, so no schema change). Each request reads the
+(a row ``core.auth``/0 of ``core_sequence``, so no schema change), at the flush or statement
+that makes the change. Stored settings (``core.settings``) are cached behind the same version,
+and a settings change raises it too. Each request reads the
 counter first (one primary-key lookup) and uses the cached entry only if it carries the same
 version; otherwise the whole cache is dropped and the token is looked up again.
 
@@ -29,8 +31,7 @@ from core.extensions import db
 VERSION_NAME, VERSION_YEAR = "core.auth", 0
 MAX_ENTRIES = 10_000
 AUTH_TABLES = frozenset({"core_user", "core_role", "core_permission", "core_role_permission",
-                         "core_user_role", "core_api_token"})
-_FLAG = "auth_changed"
+                         "core_user_role", "core_api_token", "core_setting"})
 
 
 def _cache() -> dict:
@@ -40,11 +41,29 @@ def _cache() -> dict:
 
 
 def current_version() -> int:
+    """The version, read once per request (``g``) and otherwise on every call."""
+    from flask import g, has_request_context
+
     from core.sequences import Sequence
 
+    if has_request_context() and "_aftersales_auth_version" in g:
+        return g._aftersales_auth_version
     value = db.session.scalar(select(Sequence.value).where(Sequence.name == VERSION_NAME,
-                                                           Sequence.year == VERSION_YEAR))
-    return value or 0
+                                                           Sequence.year == VERSION_YEAR)) or 0
+    if has_request_context():
+        g._aftersales_auth_version = value
+    return value
+
+
+def stored_settings(load) -> dict:
+    """The stored settings, cached per process under the same version (settings changes raise it)."""
+    from flask import current_app
+
+    version = current_version()
+    cached = current_app.extensions.get("aftersales_settings_cache")
+    if cached is None or cached[0] != version:
+        cached = current_app.extensions["aftersales_settings_cache"] = (version, load())
+    return cached[1]
 
 
 def lookup(token_hash: str, now):
@@ -86,38 +105,43 @@ def lookup(token_hash: str, now):
 
 
 def _touches_auth(session: Session) -> bool:
+    from core.settings import SettingValue
     from core.users.models import ApiToken, Permission, Role, User
 
-    kinds = (User, Role, Permission, ApiToken)
+    kinds = (User, Role, Permission, ApiToken, SettingValue)
     return any(isinstance(obj, kinds) for obj in (*session.new, *session.dirty, *session.deleted))
 
 
+def _bump(connection) -> None:
+    """Raise the version in the connection's transaction (creating the row the first time)."""
+    from core.sequences import Sequence
+
+    table = Sequence.__table__
+    where = (table.c.name == VERSION_NAME) & (table.c.year == VERSION_YEAR)
+    if connection.execute(table.update().where(where).values(value=table.c.value + 1)).rowcount:
+        return
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    connection.execute(insert(table).values(name=VERSION_NAME, year=VERSION_YEAR, value=1)
+                       .on_conflict_do_nothing(index_elements=["name", "year"]))
+
+
 def _install() -> None:
-    """Session events that mark a transaction changing auth data and raise the version on commit."""
+    """Session events raising the version in the same transaction as every change to auth data
+    (ORM flushes, and INSERT/UPDATE/DELETE statements on the auth tables)."""
 
     @event.listens_for(Session, "after_flush")
     def _after_flush(session, flush_context):
         if _touches_auth(session):
-            session.info[_FLAG] = True
+            _bump(session.connection())
 
     @event.listens_for(Session, "do_orm_execute")
     def _on_execute(state):
         if state.is_insert or state.is_update or state.is_delete:
             table = getattr(state.statement, "table", None)
             if getattr(table, "name", None) in AUTH_TABLES:
-                state.session.info[_FLAG] = True
-
-    @event.listens_for(Session, "before_commit")
-    def _before_commit(session):
-        session.flush()
-        if session.info.pop(_FLAG, False):
-            from core.sequences import next_value
-
-            next_value(VERSION_NAME, VERSION_YEAR, session=session)
-
-    @event.listens_for(Session, "after_rollback")
-    def _after_rollback(session):
-        session.info.pop(_FLAG, None)
-
+                _bump(state.session.connection())
 
 _install()
