@@ -39,6 +39,7 @@ def test_technician_records_a_co_signed_visit_on_a_phone(browser, live_app):
     page.mouse.up()
     page.click("#signature-save")
     page.wait_for_selector("#signature-image")
+    page.wait_for_function("() => { const i = document.getElementById('signature-image'); return i.complete && i.naturalWidth > 0; }")
     natural = page.evaluate("document.getElementById('signature-image').naturalWidth")
     assert natural == 600  # the PNG drawn on the canvas
     page.click("#complete-visit")
