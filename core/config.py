@@ -65,9 +65,7 @@ def from_environment() -> dict:
 
 
 DEFAULTS = {
-    # no pool_pre_ping (a round trip per checkout): recycle before servers drop idle connections,
-    # and ping only connections idle for a while (core.extensions._configure_pool)
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

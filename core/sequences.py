@@ -16,29 +16,27 @@ class Sequence(db.Model):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
-def _insert_if_absent(name: str, year: int, session=None) -> None:
+def _insert_if_absent(name: str, year: int) -> None:
     """Create the year's row without racing: two first requests of a year both insert, one wins
     silently (ON CONFLICT DO NOTHING on both dialects), neither fails with an IntegrityError."""
-    session = session or db.session
-    dialect = session.get_bind().dialect.name
+    dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(Sequence).values(name=name, year=year, value=0)
+    db.session.execute(insert(Sequence).values(name=name, year=year, value=0)
                        .on_conflict_do_nothing(index_elements=["name", "year"]))
 
 
-def next_value(name: str, year: int, session=None) -> int:
+def next_value(name: str, year: int) -> int:
     # An UPDATE takes the row lock first (SQLite: the write lock), so two transactions never
     # read the same value; the row is created first when the year has none yet.
     stmt = (update(Sequence).where(Sequence.name == name, Sequence.year == year)
             .values(value=Sequence.value + 1).returning(Sequence.value))
-    session = session or db.session
-    value = session.execute(stmt).scalar()
+    value = db.session.execute(stmt).scalar()
     if value is None:
-        _insert_if_absent(name, year, session)
-        value = session.execute(stmt).scalar()
+        _insert_if_absent(name, year)
+        value = db.session.execute(stmt).scalar()
     return value
 
 
