@@ -106,7 +106,7 @@ from core.extensions import db  # noqa: F401
 from core.model_utils import Timestamped, UTCDateTime, Versioned, utcnow  # noqa: F401
 from core.dealers.services import change_status as change_dealer_status  # noqa: F401
 from core.notifications import N_, Notification, notify, unread_count, users_with_role  # noqa: F401
-from core.users.services import create_user, update_user  # noqa: F401
+from core.users.services import create_user, update_user, validate  # noqa: F401
 from core.plugin_system import hookimpl, hookspec  # noqa: F401
 from core.products.models import Product, ProductCategory, ProductPart  # noqa: F401
 from core.products.services import create_product, get_product_by_sku  # noqa: F401
@@ -116,7 +116,6 @@ from core.security import (can_see, check, field_readable, field_value, get_scop
 from core.sequences import Sequence, next_number  # noqa: F401
 from core.users.models import Role, User  # noqa: F401
 from core.users.plugin import DEMO_PASSWORD  # noqa: F401
-from core.users.services import create_user  # noqa: F401
 from core.web.crud import Crud  # noqa: F401
 from core.web.listing import Column, Filter, Page, paginate_page  # noqa: F401
 from core.workflow import Transition, Workflow  # noqa: F401
@@ -126,16 +125,6 @@ HEAD_OFFICE_ROLES = ("admin", "order_dept", "technical", "customer_service", "su
 STAFF_ROLES = ("admin", "regional_manager") + HEAD_OFFICE_ROLES[1:]
 DEALER_ROLES = ("dealer",)
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
-
-
-def validate(schema, data: dict):
-    """Validate a plain dict (a form, a CSV row) with a pydantic schema; 422 with a field map."""
-    import pydantic
-
-    try:
-        return schema.model_validate(data)
-    except pydantic.ValidationError as exc:
-        raise ValidationError(_("invalid input"), pydantic_fields(exc)) from None
 
 
 # --- enumerations ---------------------------------------------------------------------
