@@ -2,12 +2,11 @@
 dealer-scorecards (paths and field names are a contract)."""
 from __future__ import annotations
 
-from urllib.parse import quote
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 from flask_login import current_user
 
-from core.toolkit import BadRequest, db, events, paginate, route
+from core.toolkit import BadRequest, attachment_response, db, events, paginate, route
 from plugins.dealers import services
 from plugins.dealers.schemas import (DealersClassificationIn, DealersContactIn, DealersClassificationOut, DealersClassificationQuery,
                                      DealersContactOut, DealersContactQuery, DealersEvidenceOut, DealersPortalOut, DealersScheduleOut,
@@ -174,14 +173,6 @@ def upload_evidence(change_id: int):
 def get_evidence(change_id: int, attachment_id: int):
     """The evidence file itself."""
     return attachment_response(services.get_evidence(services.get_status_change(change_id), attachment_id))
-
-
-def attachment_response(att) -> Response:
-    disposition = "inline" if att.content_type.startswith("image/") else "attachment"
-    resp = Response(att.data, mimetype=att.content_type)
-    resp.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(att.filename)}"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
 
 
 # --- the portal --------------------------------------------------------------------------------

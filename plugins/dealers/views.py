@@ -12,9 +12,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.toolkit import DomainError, activity, db, events, export_response, require, today
+from core.toolkit import DomainError, activity, attachment_response, db, events, export_response, require, today
 from plugins.dealers import services
-from plugins.dealers.api import attachment_response
 from plugins.dealers.models import CLASSES, CONTACT_KINDS, STATUSES
 
 bp = Blueprint("dealers", __name__, template_folder="templates")

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.toolkit import BadRequest, NotFound, commit, paginate, route
+from core.toolkit import BadRequest, NotFound, attachment_response, commit, paginate, route
 from plugins.logistics import services
 from plugins.logistics.schemas import (AcceptIn, ActionIn, AttachmentOut, ExceptionIn, ExceptionOut, ExceptionPatch,
                                        ExceptionQuery, ResolveIn, SettleClaimIn)
@@ -136,12 +136,6 @@ def delete_attachment(record_id: int, attachment_id: int):
     services.delete_attachment(record, services.get_attachment(record, attachment_id), current_user)
     commit()
     return "", 204
-
-
-def attachment_response(att) -> Response:
-    from core.toolkit import attachment_response as response
-
-    return response(att)
 
 
 __all__ = ["bp", "NotFound"]

@@ -14,10 +14,9 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
                      IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.toolkit import (Column, Dealer, DomainError, Filter, activity, commit, db, paginate_page, require,
+from core.toolkit import (Column, attachment_response, Dealer, DomainError, Filter, activity, commit, db, paginate_page, require,
                          scoped)
 from plugins.logistics import services
-from plugins.logistics.api import attachment_response
 from plugins.logistics.models import KINDS, OUTCOMES, PARTIES, STATES, LogisticsException
 
 bp = Blueprint("logistics", __name__, template_folder="templates", url_prefix="/logistics")

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import exists, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.toolkit import Conflict, Dealer, NotFound, Product, db, events, get_scoped, paginate, route, scoped
+from core.toolkit import Conflict, NotFound, db, events, get_scoped, paginate, route
 from core.toolkit import today as business_today
 from plugins.rma import services
-from plugins.rma.models import Rma, RmaFreightClaim, RmaLine, RmaPenalty
+from plugins.rma.queries import claim_list_stmt, list_stmt, load, penalty_list_stmt, reload
+from plugins.rma.models import Rma, RmaFreightClaim, RmaPenalty
 from plugins.rma.schemas import (ClaimIn, ClaimOut, ClaimQuery, DecisionIn, EligibilityIn, EligibilityResultOut,
                                  HistoryOut, InspectIn, PenaltyOut, PenaltyQuery, ReceiveIn, RejectIn, ResolveIn,
                                  RmaCommentIn, RmaIn, RmaOut, RmaPatch, RmaQuery, ShipIn, VersionIn)
@@ -25,42 +25,6 @@ def commit():
     except StaleDataError:
         db.session.rollback()
         raise Conflict(_("the record was changed by someone else; reload it"), code="stale_version")
-
-
-def load(rma_id) -> Rma:
-    return get_scoped(Rma, rma_id, options=services.load_options())
-
-
-def reload(rma_id) -> Rma:
-    """The record the caller has just written (so already in scope), fresh after the commit."""
-    return db.session.scalars(select(Rma).where(Rma.id == rma_id).options(*services.read_options())).one()
-
-
-def list_stmt(query: RmaQuery):
-    stmt = scoped(select(Rma), Rma).options(*services.read_options()).order_by(Rma.id.desc())
-    if query.state:
-        stmt = stmt.where(Rma.state == query.state)
-    if query.dealer_code:
-        stmt = stmt.where(Rma.dealer_id.in_(select(Dealer.id).where(Dealer.code == query.dealer_code)))
-    if query.sku:
-        stmt = stmt.where(exists().where(RmaLine.rma_id == Rma.id, RmaLine.product_id.in_(
-            select(Product.id).where(Product.sku == query.sku))))
-    if query.overdue is True:
-        stmt = stmt.where(services.overdue_clause())
-    elif query.overdue is False:
-        stmt = stmt.where(~services.overdue_clause())
-    if query.q:
-        q = query.q.strip()
-        stmt = stmt.where(or_(Rma.number.ilike(f"%{q}%"),
-                              exists().where(RmaLine.rma_id == Rma.id, RmaLine.serial == q)))
-    if query.date_from:
-        from datetime import datetime, time, timezone
-        stmt = stmt.where(Rma.created_at >= datetime.combine(query.date_from, time(0), tzinfo=timezone.utc))
-    if query.date_to:
-        from datetime import datetime, time, timedelta, timezone
-        stmt = stmt.where(Rma.created_at < datetime.combine(query.date_to + timedelta(days=1), time(0),
-                                                             tzinfo=timezone.utc))
-    return stmt
 
 
 @route(bp, "/rmas", query=RmaQuery, response=RmaOut, many=True, permission="rma.view", tag="rma")
@@ -186,10 +150,7 @@ def serial_history(serial: str):
 @route(bp, "/rma-penalties", query=PenaltyQuery, response=PenaltyOut, many=True, permission="rma.view", tag="rma")
 def list_penalties(query: PenaltyQuery):
     """Penalties proposed for human damage."""
-    stmt = scoped(select(RmaPenalty), RmaPenalty).order_by(RmaPenalty.id.desc())
-    if query.state:
-        stmt = stmt.where(RmaPenalty.state == query.state)
-    return paginate(stmt, query, services.serialize_penalty)
+    return paginate(penalty_list_stmt(query.state), query, services.serialize_penalty)
 
 
 def _penalty(penalty_id):
@@ -235,10 +196,7 @@ def keep_qualification(penalty_id: int, body: DecisionIn):
 @route(bp, "/rma-freight-claims", query=ClaimQuery, response=ClaimOut, many=True, permission="rma.view", tag="rma")
 def list_claims(query: ClaimQuery):
     """Freight reimbursement claims."""
-    stmt = scoped(select(RmaFreightClaim), RmaFreightClaim).order_by(RmaFreightClaim.id.desc())
-    if query.state:
-        stmt = stmt.where(RmaFreightClaim.state == query.state)
-    return paginate(stmt, query, services.serialize_claim)
+    return paginate(claim_list_stmt(query.state), query, services.serialize_claim)
 
 
 @route(bp, "/rma-freight-claims/<int:claim_id>/claim", ["POST"], body=ClaimIn, response=ClaimOut,
@@ -269,14 +227,6 @@ def waive_claim(claim_id: int, body: DecisionIn):
 
 
 # --- photos and receipts (attachments: images and PDF, size-limited, content-checked) --
-
-def send_file(att) -> Response:
-    """An attachment inline, with its sniffed type (never guessed from the name)."""
-    safe = att.filename.replace('"', "")
-    return Response(att.data, mimetype=att.content_type,
-                    headers={"Content-Disposition": f'inline; filename="{safe}"', "X-Content-Type-Options": "nosniff",
-                             "Cache-Control": "private, max-age=3600"})
-
 
 def _upload():
     from flask import request
@@ -309,7 +259,7 @@ def get_photo(rma_id: int, photo_id: int):
     """One photo, served only to those who may see the return."""
     from plugins.rma import files
 
-    return send_file(files.get_file("rma", load(rma_id).id, photo_id))
+    return files.send_file(files.get_file("rma", load(rma_id).id, photo_id))
 
 
 @route(bp, "/rma-freight-claims/<int:claim_id>/receipts", ["POST"], status=201, permission="rma.file", tag="rma")
@@ -336,4 +286,4 @@ def get_receipt(claim_id: int, file_id: int):
     """One receipt file, served only to those who may see the claim."""
     from plugins.rma import files
 
-    return send_file(files.get_file(files.CLAIM_MODEL, get_scoped(RmaFreightClaim, claim_id).id, file_id))
+    return files.send_file(files.get_file(files.CLAIM_MODEL, get_scoped(RmaFreightClaim, claim_id).id, file_id))

@@ -8,10 +8,10 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.toolkit import DomainError, Product, activity, commit, db, get_scoped, require, scoped, settings, export_response
+from core.toolkit import DomainError, Product, activity, commit, db, get_scoped, require, settings, export_response
 from core.toolkit import today as business_today
 from plugins.rma import services
-from plugins.rma.api import list_stmt, reload
+from plugins.rma.queries import claim_list_stmt, list_stmt, load, penalty_list_stmt
 from plugins.rma.models import FLAGS, ISSUES, RESOLUTIONS, STATES, VERDICTS, Rma, RmaFreightClaim, RmaPenalty
 from plugins.rma.schemas import RmaQuery
 
@@ -119,7 +119,7 @@ def bulk_approve():
     for raw in request.form.getlist("rma"):
         try:
             rma_id, version = (int(x) for x in raw.split(":"))
-            rma = get_scoped(Rma, rma_id, options=services.load_options())
+            rma = load(rma_id)
             services.apply_action(rma, "approve", current_user, version)
             commit()
             done += 1
@@ -220,7 +220,7 @@ def _render_detail(rma, photo_error: str | None = None, status: int = 200):
 @bp.route("/<int:rma_id>")
 @require("rma.view")
 def detail(rma_id):
-    rma = get_scoped(Rma, rma_id, options=services.load_options())
+    rma = load(rma_id)
     return _render_detail(rma)
 
 
@@ -229,14 +229,14 @@ def detail(rma_id):
 def add_photo(rma_id):
     from plugins.rma import files
 
-    rma = get_scoped(Rma, rma_id, options=services.load_options())
+    rma = load(rma_id)
     upload = request.files.get("file")
     try:
         files.add_photo(rma, current_user, upload.filename if upload else None, upload.read() if upload else None)
         commit()
     except DomainError as exc:
         db.session.rollback()
-        rma = get_scoped(Rma, rma_id, options=services.load_options())
+        rma = load(rma_id)
         error = exc.fields.get("file") or exc.message
         return _render_detail(rma, photo_error=error, status=exc.status)
     flash(_("Photo added."), "success")
@@ -247,10 +247,9 @@ def add_photo(rma_id):
 @require("rma.view")
 def photo(rma_id, photo_id):
     from plugins.rma import files
-    from plugins.rma.api import send_file
 
     rma = get_scoped(Rma, rma_id)
-    return send_file(files.get_file("rma", rma.id, photo_id))
+    return files.send_file(files.get_file("rma", rma.id, photo_id))
 
 
 def _action_payload(action, form, rma) -> dict:
@@ -282,7 +281,7 @@ def _action_payload(action, form, rma) -> dict:
 @bp.route("/<int:rma_id>/do/<action>", methods=["POST"])
 @require("rma.view")
 def do_action(rma_id, action):
-    rma = get_scoped(Rma, rma_id, options=services.load_options())
+    rma = load(rma_id)
     version = request.form.get("version", type=int)
     try:
         services.precheck(rma, action, current_user, version)  # role, stale form, state: in the user's words
@@ -300,7 +299,7 @@ def do_action(rma_id, action):
 @require("rma.file")
 def copy_rejected(rma_id):
     """Copy a rejected return into a new draft and open it."""
-    rma = get_scoped(Rma, rma_id, options=services.load_options())
+    rma = load(rma_id)
     try:
         copy = services.copy_rejected(rma, current_user)
         copy_id = copy.id
@@ -318,7 +317,7 @@ def copy_rejected(rma_id):
 def labels(rma_id):
     from plugins.rma.labels import labels_pdf
 
-    rma = get_scoped(Rma, rma_id, options=services.load_options())
+    rma = load(rma_id)
     if rma.number is None:
         flash(_("Labels are issued when the return is approved."), "warning")
         return redirect(url_for("rma.detail", rma_id=rma_id))
@@ -363,7 +362,7 @@ def penalties():
             db.session.rollback()
             flash(f"{exc.message} {'; '.join(exc.fields.values())}".strip(), "danger")
         return redirect(url_for("rma.penalties"))
-    rows = db.session.scalars(scoped(select(RmaPenalty), RmaPenalty).order_by(RmaPenalty.id.desc()).limit(200)).all()
+    rows = db.session.scalars(penalty_list_stmt().limit(200)).all()
     return render_template("rma/penalties.html", **_ctx(rows=rows))
 
 
@@ -400,8 +399,7 @@ def claims():
             db.session.rollback()
             errors = {"id": c.id, **exc.fields}
             flash(exc.message if not exc.fields else _("Please correct the errors below."), "danger")
-    rows = db.session.scalars(scoped(select(RmaFreightClaim), RmaFreightClaim)
-                              .order_by(RmaFreightClaim.id.desc()).limit(200)).all()
+    rows = db.session.scalars(claim_list_stmt().limit(200)).all()
     return render_template("rma/claims.html", **_ctx(
         rows=rows, receipts=files.receipts_by_claim([c.id for c in rows]), errors=errors,
         form=request.form if errors else {}, may_add_receipt=files.may_add_receipt,
@@ -412,10 +410,9 @@ def claims():
 @require("rma.view")
 def claim_receipt(claim_id, file_id):
     from plugins.rma import files
-    from plugins.rma.api import send_file
 
     claim = get_scoped(RmaFreightClaim, claim_id)
-    return send_file(files.get_file(files.CLAIM_MODEL, claim.id, file_id))
+    return files.send_file(files.get_file(files.CLAIM_MODEL, claim.id, file_id))
 
 
 @bp.route("/serials/")

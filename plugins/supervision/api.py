@@ -2,13 +2,12 @@
 inspections (+ inspectors, checklist-templates), customer-visits, suggestions."""
 from __future__ import annotations
 
-from urllib.parse import quote
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.toolkit import BadRequest, NotFound, db, events, paginate, route
+from core.toolkit import BadRequest, NotFound, attachment_response, db, events, paginate, route
 from plugins.supervision import services
 from plugins.supervision.models import ChecklistTemplate
 from plugins.supervision.schemas import (SupervisionActionIn, SupervisionAssessmentIn, SupervisionAssessmentOut,
@@ -292,15 +291,7 @@ def upload_evidence(record_id: int):
 def get_evidence(record_id: int, attachment_id: int):
     """The evidence file, for callers who may see the inspection."""
     record = services.get_inspection(record_id, current_user)
-    return file_response(services.get_evidence(record, attachment_id))
-
-
-def file_response(att) -> Response:
-    disposition = "inline" if att.content_type.startswith("image/") else "attachment"
-    resp = Response(att.data, mimetype=att.content_type)
-    resp.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(att.filename)}"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    return attachment_response(services.get_evidence(record, attachment_id))
 
 
 def _inspector_out(i):

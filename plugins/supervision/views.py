@@ -686,10 +686,10 @@ def upload_evidence(record_id):
 @bp.route("/inspections/<int:record_id>/evidence/<int:attachment_id>")
 @login_required
 def evidence(record_id, attachment_id):
-    from plugins.supervision.api import file_response
+    from core.toolkit import attachment_response
 
     record = services.get_inspection(record_id, current_user)
-    return file_response(services.get_evidence(record, attachment_id))
+    return attachment_response(services.get_evidence(record, attachment_id))
 
 
 class InspectorForm(FlaskForm):

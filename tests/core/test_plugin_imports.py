@@ -101,3 +101,31 @@ def test_the_import_rule_catches_offenders(tmp_path):
     assert not _allowed_plugin_import("spares_rma", "plugins.rma.models", ["Rma"])
     assert _allowed_plugin_import("spares_rma", "plugins.rma", ["public"])
     assert _allowed_plugin_import("spares_rma", "plugins.rma.public", ["Rma"])
+
+
+def _imports_own_api(path: Path, owner: str | None = None) -> list[int]:
+    """Lines of ``path`` (a plugin's views module) that import that plugin's API module."""
+    owner = owner or _plugin_of(path)
+    api = f"plugins.{owner}.api"
+    return [line for line, module, names in _imports(path)
+            if module == api or module.startswith(api + ".") or (module == f"plugins.{owner}" and names
+                                                                   and "api" in names)]
+
+
+def test_views_never_import_their_api_module():
+    """Pages and the JSON API share services (and queries), never each other: a view that
+    imports the API module would pull request parsing, serialisation and route declarations
+    into the page layer."""
+    problems = [f"{path.relative_to(ROOT)}:{line}: imports the plugin's api module (use its services)"
+                for path in sorted(PLUGINS.glob("*/views.py")) for line in _imports_own_api(path)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_views_rule_catches_offenders(tmp_path):
+    for source in ("from plugins.rma.api import list_stmt\n", "from plugins.rma import api\n",
+                   "def f():\n    from plugins.rma.api import send_file\n"):
+        bad = tmp_path / "views.py"
+        bad.write_text(source)
+        assert _imports_own_api(bad, "rma"), source
+    assert not _imports_own_api(bad, "logistics")
+    assert _imports_own_api(PLUGINS / "rma" / "views.py") == []

@@ -1,0 +1,63 @@
+"""RMA list queries and record loading, shared by the JSON API, the pages and the exports.
+
+The API and the pages build their lists here (views import services and queries, never the
+API module), so a filter means the same thing in ``GET /api/v1/rmas``, the HTML lists and the
+CSV/xlsx exports.
+"""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+from sqlalchemy import exists, or_, select
+
+from core.toolkit import Dealer, Product, db, get_scoped, scoped
+from plugins.rma import services
+from plugins.rma.models import Rma, RmaFreightClaim, RmaLine, RmaPenalty
+
+
+def load(rma_id) -> Rma:
+    """One return in the caller's scope (404 otherwise), with what pages and actions need."""
+    return get_scoped(Rma, rma_id, options=services.load_options())
+
+
+def reload(rma_id) -> Rma:
+    """The record the caller has just written (so already in scope), fresh after the commit."""
+    return db.session.scalars(select(Rma).where(Rma.id == rma_id).options(*services.read_options())).one()
+
+
+def list_stmt(query):
+    """Returns the caller may see, newest first, narrowed by the list filters (`RmaQuery`)."""
+    stmt = scoped(select(Rma), Rma).options(*services.read_options()).order_by(Rma.id.desc())
+    if query.state:
+        stmt = stmt.where(Rma.state == query.state)
+    if query.dealer_code:
+        stmt = stmt.where(Rma.dealer_id.in_(select(Dealer.id).where(Dealer.code == query.dealer_code)))
+    if query.sku:
+        stmt = stmt.where(exists().where(RmaLine.rma_id == Rma.id, RmaLine.product_id.in_(
+            select(Product.id).where(Product.sku == query.sku))))
+    if query.overdue is True:
+        stmt = stmt.where(services.overdue_clause())
+    elif query.overdue is False:
+        stmt = stmt.where(~services.overdue_clause())
+    if query.q:
+        q = query.q.strip()
+        stmt = stmt.where(or_(Rma.number.ilike(f"%{q}%"),
+                              exists().where(RmaLine.rma_id == Rma.id, RmaLine.serial == q)))
+    if query.date_from:
+        stmt = stmt.where(Rma.created_at >= datetime.combine(query.date_from, time(0), tzinfo=timezone.utc))
+    if query.date_to:
+        stmt = stmt.where(Rma.created_at < datetime.combine(query.date_to + timedelta(days=1), time(0),
+                                                             tzinfo=timezone.utc))
+    return stmt
+
+
+def penalty_list_stmt(state: str | None = None):
+    """Penalties the caller may see, newest first."""
+    stmt = scoped(select(RmaPenalty), RmaPenalty).order_by(RmaPenalty.id.desc())
+    return stmt.where(RmaPenalty.state == state) if state else stmt
+
+
+def claim_list_stmt(state: str | None = None):
+    """Freight claims the caller may see, newest first."""
+    stmt = scoped(select(RmaFreightClaim), RmaFreightClaim).order_by(RmaFreightClaim.id.desc())
+    return stmt.where(RmaFreightClaim.state == state) if state else stmt
