@@ -2,8 +2,7 @@
 
 Free of the Flask request: every function takes the ``actor``; nothing here commits.
 The warranty rule (voucher > sale label > production date, the category's months) is the
-one returns use; ``plugins.rma.eligibility`` imports rma's models, so it is not importable
-without rma and the small rule is written here with ``toolkit.add_months``.
+one returns use: ``toolkit.warranty_period``.
 """
 from __future__ import annotations
 
@@ -17,9 +16,9 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import defaultload, lazyload
 
 from core.toolkit import (N_, Conflict, Dealer, NotFound, PermissionDenied, Product, Transition, User,
-                          ValidationError, Workflow, acting_dealer, activity, add_months, attachments, business_zone,
+                          ValidationError, Workflow, acting_dealer, activity, attachments, business_zone,
                           check, db, ensure_dealer_may_file, events, local_date, next_number, notify, scope_clause,
-                          settings, users_with_role)
+                          settings, users_with_role, warranty_period)
 from core.toolkit import now as business_now
 from plugins.service.models import (OPEN_STATES, SIGNATURE, STATES, ServiceRequest, ServiceVisit)
 
@@ -65,19 +64,6 @@ def reply_overdue(r: ServiceRequest, at: datetime | None = None) -> bool:
         return False
     moment = r.replied_at or at or now()
     return moment > r.reply_due_at
-
-
-def warranty(purchase_date, sale_date, production_date, months: int):
-    """(basis, last covered day): voucher, else sale label, else production date."""
-    if purchase_date:
-        start, basis = purchase_date, "purchase_voucher"
-    elif sale_date:
-        start, basis = sale_date, "sale_label"
-    elif production_date:
-        start, basis = production_date, "production"
-    else:
-        return None, None
-    return basis, add_months(start, months) - timedelta(days=1)
 
 
 def on_time(arrived_at: datetime, window_to: datetime | None) -> bool | None:
@@ -383,18 +369,19 @@ def create_request(data, actor) -> ServiceRequest:
     if errors:
         raise ValidationError("invalid input", errors)
     ensure_dealer_may_file(dealer)
-    basis, end = (None, None)
-    if product is not None:
-        basis, end = warranty(values.get("purchase_date"), values.get("sale_date"), values.get("production_date"),
-                              product.category.warranty_months)
+    period = None
+    if product is not None:  # the returns' rule, on the day the request was received
+        period = warranty_period(product.category.warranty_months, purchase_date=values.get("purchase_date"),
+                                 sale_date=values.get("sale_date"), production_date=values.get("production_date"))
     record = ServiceRequest(
         number=next_number("SR", local_date(received_at).year), channel=channel, received_at=received_at,
         reply_due_at=reply_due(received_at), customer_name=values["customer_name"].strip(), customer_phone=phone,
         customer_address=(values.get("customer_address") or "").strip(), dealer_id=dealer.id if dealer else None,
         dealer=dealer, product_id=product.id if product else None, sku=product.sku if product else "",
         serial=(values.get("serial") or "").strip(), purchase_date=values.get("purchase_date"),
-        sale_date=values.get("sale_date"), production_date=values.get("production_date"), warranty_basis=basis,
-        warranty_end=end, in_warranty=None if end is None else local_date(received_at) <= end,
+        sale_date=values.get("sale_date"), production_date=values.get("production_date"),
+        warranty_basis=period.basis if period else None, warranty_end=period.end if period else None,
+        in_warranty=period.covers(local_date(received_at)) if period and period.end else None,
         problem=(values.get("problem") or "").strip(), assignee_id=assignee.id if assignee else None,
         assignee=assignee, state="received", created_by_id=actor.id)
     db.session.add(record)
