@@ -82,7 +82,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
@@ -217,7 +218,7 @@ def local_date(moment: datetime) -> date:
 
 def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     """``[start, end)`` as aware datetimes: ``date_from`` 00:00 to the day after ``date_to``, business zone."""
-    from datetime import time, timedelta
+    from datetime import time
 
     zone = business_zone()
     return (datetime.combine(date_from, time.min, tzinfo=zone),
@@ -227,6 +228,35 @@ def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
 def add_months(day: date, months: int) -> date:
     """``day`` plus ``months`` calendar months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
     return day + relativedelta(months=months)
+
+
+# --- warranty -------------------------------------------------------------------------
+
+WARRANTY_BASES = ("purchase_voucher", "sale_label", "production")
+
+
+class WarrantyPeriod(NamedTuple):
+    """A unit's warranty: first day, last covered day, and the date it was counted from."""
+    start: date | None
+    end: date | None
+    basis: str | None  # one of WARRANTY_BASES, None without any date
+
+    def covers(self, day: date) -> bool:
+        """In warranty on ``day``: through the last covered day inclusive; never without a date."""
+        return self.end is not None and day <= self.end
+
+
+def warranty_period(months: int, purchase_date: date | None = None, sale_date: date | None = None,
+                    production_date: date | None = None) -> WarrantyPeriod:
+    """The warranty rule of returns and service requests (seed 004): counted from the purchase
+    voucher, else the sale-date label, else the production date, for the product category's
+    ``months``; it covers through the day before the same date ``months`` later
+    (bought 2023-11-21 with 36 months: covered through 2026-11-20)."""
+    for start, basis in ((purchase_date, "purchase_voucher"), (sale_date, "sale_label"),
+                         (production_date, "production")):
+        if start:
+            return WarrantyPeriod(start, add_months(start, months) - timedelta(days=1), basis)
+    return WarrantyPeriod(None, None, None)
 
 
 # --- dealers --------------------------------------------------------------------------

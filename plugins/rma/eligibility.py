@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from core.toolkit import add_months
+from core.toolkit import warranty_period
 from plugins.rma.models import QUALITY_ISSUES
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -98,16 +98,9 @@ class Eligibility:
 
 
 def warranty(facts: LineFacts) -> tuple[date | None, date | None, str | None]:
-    """(start, last covered day, basis): voucher, else sale label, else production date."""
-    if facts.purchase_date:
-        start, basis = facts.purchase_date, "purchase_voucher"
-    elif facts.sale_date:
-        start, basis = facts.sale_date, "sale_label"
-    elif facts.production_date:
-        start, basis = facts.production_date, "production"
-    else:
-        return None, None, None
-    return start, add_months(start, facts.warranty_months) - timedelta(days=1), basis
+    """(start, last covered day, basis): the toolkit's rule, shared with service requests."""
+    return warranty_period(facts.warranty_months, purchase_date=facts.purchase_date, sale_date=facts.sale_date,
+                           production_date=facts.production_date)
 
 
 def china_today(now: datetime) -> date:

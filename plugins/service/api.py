@@ -29,9 +29,12 @@ def list_requests(query: ServiceRequestQuery):
 
     def loader(rows):
         holder.update(services.visits_by_request([r.id for r in rows]))
+        issued["map"] = services.parts_issued([v.id for visits in holder.values() for v in visits])
 
+    issued: dict = {}
     return paginate(services.list_stmt(query, current_user), query,
-                    lambda r: services.serialize(r, current_user, holder.get(r.id, []), at), loader=loader)
+                    lambda r: services.serialize(r, current_user, holder.get(r.id, []), at, issued.get("map")),
+                    loader=loader)
 
 
 @route(bp, BASE, ["POST"], body=ServiceRequestIn, response=ServiceRequestOut, status=201,

@@ -34,6 +34,34 @@ def service_request_taken_back(request, actor):
     """Event, after commit: the unit of service request ``request`` was taken back for repair.
 
     ``request`` is a :class:`plugins.service.models.ServiceRequest` in state ``taken_back``;
-    ``actor`` the user who took it back. The ``service_rma`` link plugin opens a draft return
-    from it. A listener that writes must call ``core.events.commit()`` itself.
+    ``actor`` the user who took it back. The filing dealer is notified; with rma enabled the
+    ``service_rma`` link plugin offers that dealer a draft return for the unit (a return belongs
+    to a dealer and only the dealer files it: ``POST /api/v1/service-requests/<id>/open-rma``).
+    A listener that writes must call ``core.events.commit()`` itself.
+    """
+
+
+@hookspec
+def service_visit_recorded(visit, actor):
+    """In the transaction: an on-site visit record was just written (flushed, not committed).
+
+    ``visit`` is a :class:`plugins.service.models.ServiceVisit`; ``visit.parts_used`` is the
+    list of parts the technician used, ``[{"sku": str, "qty": int}]``, and ``visit.request``
+    its service request. A listener may write in the same transaction (the ``service_spares``
+    link plugin issues the parts from head-office stock) and refuse the whole record by raising
+    a ``DomainError`` (``ValidationError`` with fields keyed ``parts_used.<i>.sku`` /
+    ``parts_used.<i>.qty``, in the user's language): the caller rolls back and nothing of the
+    visit is written. Without a listener the parts stay as typed.
+    """
+
+
+@hookspec
+def service_visit_parts_issued(visit_ids):
+    """The parts issued for the visits ``visit_ids`` (a list of ids), in one or two queries.
+
+    Return ``{visit_id: [{"sku": str, "name": str, "qty": int, "movement_id": int,
+    "balance_after": int, "reference": str, "issued_at": datetime}]}`` (an empty list for a
+    visit that issued nothing). The visit's API response carries them as ``parts_issued`` and
+    the visit pages show them; with no implementation ``parts_issued`` is ``null`` (parts are
+    free text).
     """

@@ -47,7 +47,12 @@ def report_pdf(visit) -> bytes:
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)
     width, height = A4
+    issued = (services.parts_issued([visit.id]) or {}).get(visit.id)
     with force_locale("zh_CN"):
+        if issued:  # with the spares plugin: issued from head-office stock, each with its movement
+            parts = "; ".join(f"{p['sku']} × {p['qty']} ({_('stock movement')} #{p['movement_id']})" for p in issued)
+        else:
+            parts = "; ".join(f"{p['sku']} × {p['qty']}" for p in visit.parts_used or [])
         c.setTitle(f"{r.number} {_('Service report')}")
         c.setFont(font, 18)
         c.drawString(20 * mm, height - 22 * mm, _("On-site service report"))
@@ -69,7 +74,7 @@ def report_pdf(visit) -> bytes:
             (_("Tools"), "、".join(visit.tools or [])),
             (_("Problem confirmed"), _("Yes") if visit.problem_confirmed else _("No")),
             (_("Actual fault"), visit.actual_fault), (_("Work done"), visit.work_done),
-            (_("Parts used"), "; ".join(f"{p['sku']} × {p['qty']}" for p in visit.parts_used or [])),
+            (_("Parts used"), parts),
             (_("Unsolved faults"), visit.unsolved), (_("Result"), result.get(visit.result, visit.result)),
         ]
         if r.fee is not None:

@@ -103,6 +103,16 @@ class ServicePartOut(OutSchema):
     qty: int
 
 
+class ServicePartIssuedOut(OutSchema):
+    sku: str
+    name: str
+    qty: int
+    movement_id: int
+    balance_after: int
+    reference: str
+    issued_at: str | None
+
+
 class ServiceSignatureOut(OutSchema):
     signer_name: str
     kind: str | None
@@ -121,6 +131,8 @@ class ServiceVisitOut(OutSchema):
     actual_fault: str
     work_done: str
     parts_used: list[ServicePartOut]
+    parts_issued: list[ServicePartIssuedOut] | None = Field(
+        None, description="with the spares plugin: the parts issued from head-office stock and their movements")
     unsolved: str
     result: Result
     signature: ServiceSignatureOut | None

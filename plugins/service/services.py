@@ -2,8 +2,7 @@
 
 Free of the Flask request: every function takes the ``actor``; nothing here commits.
 The warranty rule (voucher > sale label > production date, the category's months) is the
-one returns use; ``plugins.rma.eligibility`` imports rma's models, so it is not importable
-without rma and the small rule is written here with ``toolkit.add_months``.
+one returns use: ``toolkit.warranty_period``.
 """
 from __future__ import annotations
 
@@ -17,9 +16,9 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import defaultload, lazyload
 
 from core.toolkit import (N_, Conflict, Dealer, NotFound, PermissionDenied, Product, Transition, User,
-                          ValidationError, Workflow, acting_dealer, activity, add_months, attachments, business_zone,
-                          check, db, ensure_dealer_may_file, events, local_date, next_number, notify, scope_clause,
-                          settings, users_with_role)
+                          ValidationError, Workflow, acting_dealer, activity, attachments, business_zone,
+                          check, db, ensure_dealer_may_file, events, local_date, next_number, notify, plugin_hook,
+                          scope_clause, settings, users_with_role, warranty_period)
 from core.toolkit import now as business_now
 from plugins.service.models import (OPEN_STATES, SIGNATURE, STATES, ServiceRequest, ServiceVisit)
 
@@ -49,7 +48,7 @@ def normalise_phone(raw: str) -> str:
     elif phone.startswith("0086"):
         phone = phone[4:].lstrip("-")
     if not PHONE_RE.match(phone):
-        raise ValidationError("invalid phone", {"customer_phone": _(
+        raise ValidationError(_("invalid phone"), {"customer_phone": _(
             "not a Chinese phone number (mobile 1xxxxxxxxxx, landline 0xx-xxxxxxxx or 400 number)")})
     return phone
 
@@ -65,19 +64,6 @@ def reply_overdue(r: ServiceRequest, at: datetime | None = None) -> bool:
         return False
     moment = r.replied_at or at or now()
     return moment > r.reply_due_at
-
-
-def warranty(purchase_date, sale_date, production_date, months: int):
-    """(basis, last covered day): voucher, else sale label, else production date."""
-    if purchase_date:
-        start, basis = purchase_date, "purchase_voucher"
-    elif sale_date:
-        start, basis = sale_date, "sale_label"
-    elif production_date:
-        start, basis = production_date, "production"
-    else:
-        return None, None
-    return basis, add_months(start, months) - timedelta(days=1)
 
 
 def on_time(arrived_at: datetime, window_to: datetime | None) -> bool | None:
@@ -253,6 +239,19 @@ def visits_by_request(ids) -> dict[int, list[ServiceVisit]]:
     return out
 
 
+def parts_issued(visit_ids) -> dict[int, list] | None:
+    """{visit_id: [issued part]} from the ``service_visit_parts_issued`` hook; None without one (free text)."""
+    hook = plugin_hook().service_visit_parts_issued
+    if not hook.get_hookimpls():
+        return None
+    merged: dict[int, list] = {i: [] for i in visit_ids}
+    if visit_ids:
+        for answer in hook(visit_ids=list(visit_ids)):
+            for visit_id, parts in (answer or {}).items():
+                merged.setdefault(visit_id, []).extend(parts)
+    return merged
+
+
 def has_signed_visit(r: ServiceRequest) -> bool:
     return (db.session.scalar(select(func.count(ServiceVisit.id)).where(
         ServiceVisit.request_id == r.id, ServiceVisit.state == "completed", ServiceVisit.signature_id.is_not(None)))
@@ -270,23 +269,39 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def serialize_visit(v: ServiceVisit, user=None) -> dict:
+def _issued_out(parts: list | None):
+    if parts is None:
+        return None
+    return [{"sku": p["sku"], "name": p.get("name") or "", "qty": int(p["qty"]), "movement_id": p["movement_id"],
+             "balance_after": p["balance_after"], "reference": p.get("reference") or "",
+             "issued_at": _iso(p.get("issued_at"))} for p in parts]
+
+
+def serialize_visit(v: ServiceVisit, user=None, issued: dict | None = ...) -> dict:
+    """``issued``: the ``parts_issued`` map already loaded for many visits (else loaded here)."""
+    if issued is ...:
+        issued = parts_issued([v.id])
     return {
         "id": v.id, "request_id": v.request_id, "request_number": v.request.number,
         "technician": v.technician.username, "arrived_at": _iso(v.arrived_at), "on_time": v.on_time,
         "tools": list(v.tools or []), "problem_confirmed": bool(v.problem_confirmed),
         "actual_fault": v.actual_fault or "", "work_done": v.work_done or "",
-        "parts_used": list(v.parts_used or []), "unsolved": v.unsolved or "", "result": v.result,
+        "parts_used": list(v.parts_used or []),
+        "parts_issued": None if issued is None else _issued_out(issued.get(v.id, [])),
+        "unsolved": v.unsolved or "", "result": v.result,
         "signature": {"signer_name": v.signer_name, "kind": v.signature_kind, "signed_at": _iso(v.signed_at)}
         if v.signed else None,
         "state": v.state, "completed_at": _iso(v.completed_at), "version": v.version,
     }
 
 
-def serialize(r: ServiceRequest, user=None, visits: list | None = None, at: datetime | None = None) -> dict:
+def serialize(r: ServiceRequest, user=None, visits: list | None = None, at: datetime | None = None,
+              issued: dict | None = ...) -> dict:
     at = at or now()
     if visits is None:
         visits = visits_by_request([r.id])[r.id]
+    if issued is ...:
+        issued = parts_issued([v.id for v in visits])
     return {
         "id": r.id, "number": r.number, "channel": r.channel, "received_at": _iso(r.received_at),
         "reply_due_at": _iso(r.reply_due_at), "reply_overdue": reply_overdue(r, at),
@@ -304,7 +319,7 @@ def serialize(r: ServiceRequest, user=None, visits: list | None = None, at: date
         "quote_accepted": r.quote_accepted_at is not None, "resolved_at": _iso(r.resolved_at),
         "closed_at": _iso(r.closed_at), "customer_confirmed": bool(r.customer_confirmed),
         "cancel_reason": r.cancel_reason or "",
-        "visits": [serialize_visit(v) for v in visits],
+        "visits": [serialize_visit(v, issued=issued) for v in visits],
         "actions": allowed_actions(r, user) if user is not None else [],
         "version": r.version, "created_at": _iso(r.created_at),
     }
@@ -341,7 +356,7 @@ def _user_by_username(username: str | None, field: str, permission: str) -> User
         return None
     user = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None or not user.can(permission):
-        raise ValidationError("unknown user", {field: _("no active user %(name)s who may do this", name=username)})
+        raise ValidationError(_("unknown user"), {field: _("no active user %(name)s who may do this", name=username)})
     return user
 
 
@@ -381,20 +396,21 @@ def create_request(data, actor) -> ServiceRequest:
         errors.update(exc.fields)
         assignee = None
     if errors:
-        raise ValidationError("invalid input", errors)
+        raise ValidationError(_("invalid input"), errors)
     ensure_dealer_may_file(dealer)
-    basis, end = (None, None)
-    if product is not None:
-        basis, end = warranty(values.get("purchase_date"), values.get("sale_date"), values.get("production_date"),
-                              product.category.warranty_months)
+    period = None
+    if product is not None:  # the returns' rule, on the day the request was received
+        period = warranty_period(product.category.warranty_months, purchase_date=values.get("purchase_date"),
+                                 sale_date=values.get("sale_date"), production_date=values.get("production_date"))
     record = ServiceRequest(
         number=next_number("SR", local_date(received_at).year), channel=channel, received_at=received_at,
         reply_due_at=reply_due(received_at), customer_name=values["customer_name"].strip(), customer_phone=phone,
         customer_address=(values.get("customer_address") or "").strip(), dealer_id=dealer.id if dealer else None,
         dealer=dealer, product_id=product.id if product else None, sku=product.sku if product else "",
         serial=(values.get("serial") or "").strip(), purchase_date=values.get("purchase_date"),
-        sale_date=values.get("sale_date"), production_date=values.get("production_date"), warranty_basis=basis,
-        warranty_end=end, in_warranty=None if end is None else local_date(received_at) <= end,
+        sale_date=values.get("sale_date"), production_date=values.get("production_date"),
+        warranty_basis=period.basis if period else None, warranty_end=period.end if period else None,
+        in_warranty=period.covers(local_date(received_at)) if period and period.end else None,
         problem=(values.get("problem") or "").strip(), assignee_id=assignee.id if assignee else None,
         assignee=assignee, state="received", created_by_id=actor.id)
     db.session.add(record)
@@ -430,7 +446,8 @@ def assign(record: ServiceRequest, actor, version, assignee: str, comment: str =
     check(actor, "service.manage")
     check_version(record, version)
     if record.state not in OPEN_STATES:
-        raise Conflict(f"cannot assign a request in state {record.state!r}", code="illegal_transition")
+        raise Conflict(_("cannot %(name)s a record in state %(state)r", name="assign", state=record.state),
+                       code="illegal_transition")
     user = _user_by_username(assignee, "assignee", "service.manage")
     old = record.assignee.username if record.assignee else None
     record.assignee_id, record.assignee = user.id, user
@@ -445,7 +462,7 @@ def assign(record: ServiceRequest, actor, version, assignee: str, comment: str =
 def reply(record, actor, version, answer: str, on_site: bool, comment: str = ""):
     answer = (answer or "").strip()
     if not answer:
-        raise ValidationError("answer required", {"answer": _("required")})
+        raise ValidationError(_("answer required"), {"answer": _("required")})
     at = now().astimezone(timezone.utc)
     changes = activity.apply_changes(record, {"answer": answer, "on_site": bool(on_site), "replied_at": at})
     if record.assignee_id is None:
@@ -461,9 +478,9 @@ def schedule(record, actor, version, technician: str, window_from: datetime, win
     tech = _user_by_username(technician, "technician", "service.visit")
     window_from, window_to = aware(window_from), aware(window_to)
     if window_to <= window_from:
-        raise ValidationError("invalid window", {"window_to": _("must be after window_from")})
+        raise ValidationError(_("invalid window"), {"window_to": _("must be after window_from")})
     if window_to - window_from > timedelta(hours=settings.get("service.max_window_hours")):
-        raise ValidationError("window too long", {"window_to": _("the appointment window is too long")})
+        raise ValidationError(_("window too long"), {"window_to": _("the appointment window is too long")})
     workflow.check(record, "schedule", actor, version=version)
     changes = activity.apply_changes(record, {"technician_id": tech.id, "window_from": window_from,
                                               "window_to": window_to, "on_site": True})
@@ -480,7 +497,8 @@ def schedule(record, actor, version, technician: str, window_from: datetime, win
 def check_version(record, version) -> None:
     """Optimistic locking for changes outside the workflow: a stale version is a 409."""
     if version is not None and int(version) != record.version:
-        raise Conflict(f"stale version {version}; current is {record.version}", code="stale_version")
+        raise Conflict(_("stale version %(version)s; current is %(record_version)s", version=version,
+                         record_version=record.version), code="stale_version")
 
 
 def _plain_check(record, actor, version, permission):
@@ -491,14 +509,15 @@ def _plain_check(record, actor, version, permission):
 def quote(record, actor, version, fee: Decimal, repairable: bool = True, comment: str = ""):
     _plain_check(record, actor, version, "service.visit")
     if record.in_warranty is not False:
-        raise Conflict("a fee is quoted only for a unit out of warranty", code="in_warranty")
+        raise Conflict(_("a fee is quoted only for a unit out of warranty"), code="in_warranty")
     if record.state not in QUOTE_STATES or record.quote_accepted_at is not None:
-        raise Conflict(f"cannot quote a request in state {record.state!r}", code="illegal_transition")
+        raise Conflict(_("cannot %(name)s a record in state %(state)r", name="quote", state=record.state),
+                       code="illegal_transition")
     if not repairable:
         changes = activity.apply_changes(record, {"repairable": False, "fee": None})
     else:
         if fee is None:
-            raise ValidationError("fee required", {"fee": _("required")})
+            raise ValidationError(_("fee required"), {"fee": _("required")})
         changes = activity.apply_changes(record, {"repairable": True, "fee": fee})
     record.updated_at = datetime.now(timezone.utc)
     activity.log(record, "quote", changes, comment=comment, actor=actor)
@@ -508,9 +527,9 @@ def quote(record, actor, version, fee: Decimal, repairable: bool = True, comment
 def accept_quote(record, actor, version, comment: str = ""):
     _plain_check(record, actor, version, "service.visit")
     if record.fee is None or not record.repairable:
-        raise Conflict("no fee quoted yet", code="no_quote")
+        raise Conflict(_("no fee quoted yet"), code="no_quote")
     if record.quote_accepted_at is not None or record.state not in QUOTE_STATES:
-        raise Conflict("the quote cannot be accepted now", code="illegal_transition")
+        raise Conflict(_("the quote cannot be accepted now"), code="illegal_transition")
     at = now().astimezone(timezone.utc)
     record.quote_accepted_at = at
     record.updated_at = datetime.now(timezone.utc)
@@ -538,7 +557,7 @@ def _completed_visit_exists(record) -> bool:
 
 def resolve(record, actor, version, comment=""):
     if record.state == "replied" and record.on_site:
-        raise Conflict("an on-site request is resolved after the visit", code="illegal_transition")
+        raise Conflict(_("an on-site request is resolved after the visit"), code="illegal_transition")
     at = now().astimezone(timezone.utc)
     workflow.apply(record, "resolve", actor, version=version, comment=comment,
                    changes={"resolved_at": (None, at)})
@@ -569,7 +588,7 @@ def close(record, actor, version, customer_confirmed: bool = False, comment=""):
 def cancel(record, actor, version, reason: str, comment=""):
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("reason required", {"reason": _("required")})
+        raise ValidationError(_("reason required"), {"reason": _("required")})
     workflow.apply(record, "cancel", actor, version=version, comment=reason,
                    changes={"cancel_reason": ("", reason)})
     record.cancel_reason = reason
@@ -612,9 +631,9 @@ def create_visit(record: ServiceRequest, data, actor) -> ServiceVisit:
     check(actor, "service.visit")
     values = _dump(data)
     if record.state != "on_site":
-        raise Conflict("a visit record is made once the visit has started (state on_site)", code="not_on_site")
+        raise Conflict(_("a visit record is made once the visit has started (state on_site)"), code="not_on_site")
     if is_narrow_technician(actor) and record.technician_id != actor.id:
-        raise PermissionDenied("only the scheduled technician records this visit", code="forbidden")
+        raise PermissionDenied(_("only the scheduled technician records this visit"), code="forbidden")
     moment = now()
     arrived_at = aware(values.get("arrived_at")) or moment.astimezone(timezone.utc)
     errors: dict = {}
@@ -622,22 +641,27 @@ def create_visit(record: ServiceRequest, data, actor) -> ServiceVisit:
     if arrived_at < record.received_at:
         errors["arrived_at"] = _("before the request was received")
     if errors:
-        raise ValidationError("invalid input", errors)
+        raise ValidationError(_("invalid input"), errors)
+    parts = [{"sku": p["sku"], "qty": int(p["qty"])} for p in
+             (_dump(x) if not isinstance(x, dict) else x for x in values.get("parts_used") or [])]
+    result = values.get("result") or "solved"
+    if record.in_warranty is False and record.quote_accepted_at is None and (result == "solved" or parts):
+        raise Conflict(_("Out of warranty: the customer must accept the quoted fee before the repair "
+                         "(record the diagnosis as not solved, or take the unit back)."), code="quote_not_accepted")
     technician = record.technician or actor
     visit = ServiceVisit(
         request_id=record.id, request=record, technician_id=technician.id, technician=technician,
         arrived_at=arrived_at, on_time=on_time(arrived_at, record.window_to), tools=list(values.get("tools") or []),
         problem_confirmed=bool(values.get("problem_confirmed")), actual_fault=values.get("actual_fault") or "",
         work_done=values.get("work_done") or "",
-        parts_used=[{"sku": p["sku"], "qty": int(p["qty"])} for p in
-                    (_dump(x) if not isinstance(x, dict) else x for x in values.get("parts_used") or [])],
-        unsolved=values.get("unsolved") or "", result=values.get("result") or "solved", state="open")
+        parts_used=parts, unsolved=values.get("unsolved") or "", result=result, state="open")
     if visit.result == "unsolved" and not visit.unsolved.strip():
-        raise ValidationError("describe the unsolved faults", {"unsolved": _("record the unsolved faults in detail")})
+        raise ValidationError(_("describe the unsolved faults"), {"unsolved": _("record the unsolved faults in detail")})
     db.session.add(visit)
     db.session.flush()
     activity.log(visit, "created", {"arrived_at": (None, arrived_at), "on_time": (None, visit.on_time)}, actor=actor)
     activity.log(record, "visit_recorded", {"visit": (None, visit.id)}, actor=actor)
+    plugin_hook().service_visit_recorded(visit=visit, actor=actor)  # may refuse: the caller rolls back
     return visit
 
 
@@ -651,7 +675,7 @@ def add_signature(visit: ServiceVisit, data: bytes, signer_name: str, kind: str,
     """The customer's co-signature: a PNG drawn on the pad, or a photo (PNG/JPEG) of the signed paper."""
     check(actor, "service.visit")
     if visit.state != "open":
-        raise Conflict("the visit is completed", code="visit_completed")
+        raise Conflict(_("the visit is completed"), code="visit_completed")
     signer_name = (signer_name or "").strip()
     errors = {}
     if not signer_name:
@@ -670,7 +694,7 @@ def add_signature(visit: ServiceVisit, data: bytes, signer_name: str, kind: str,
     elif attachments.sniff(data) not in ("image/png", "image/jpeg"):
         errors["file"] = _("a photo of the signed record must be a PNG or JPEG image")
     if errors:
-        raise ValidationError("invalid signature", errors)
+        raise ValidationError(_("invalid signature"), errors)
     att = attachments.add(VISIT_MODEL, visit.id, filename, data, actor=actor, purpose=SIGNATURE, field="file")
     db.session.flush()
     at = now().astimezone(timezone.utc)
@@ -685,9 +709,9 @@ def complete_visit(visit: ServiceVisit, actor, version) -> ServiceVisit:
     check(actor, "service.visit")
     check_version(visit, version)
     if visit.state != "open":
-        raise Conflict("the visit is already completed", code="visit_completed")
+        raise Conflict(_("the visit is already completed"), code="visit_completed")
     if not visit.signed:
-        raise Conflict("the customer's co-signature is required to complete the visit", code="signature_required")
+        raise Conflict(_("the customer's co-signature is required to complete the visit"), code="signature_required")
     first = not _completed_visit_exists(visit.request)
     at = now().astimezone(timezone.utc)
     visit.state, visit.completed_at = "completed", at

@@ -210,6 +210,7 @@ def _render_detail(record, status=200, form=None):
     visits = services.visits_by_request([record.id])[record.id]
     return render_template(
         "service/detail.html", record=record, form=form, actions=actions, visits=visits, labels=_labels(),
+        issued=services.parts_issued([v.id for v in visits]),
         badges=STATE_BADGES, overdue=services.reply_overdue(record), now=services.now(),
         entries=activity.entries_for("service_request", record.id),
         can_visit=current_user.can("service.visit") and record.state == "on_site"), status
@@ -306,6 +307,7 @@ def _render_visit(record, status=200, form=None, signature=None):
     form = form or VisitForm()
     form.tools.choices = _tool_choices()
     return render_template("service/visit.html", record=record, visits=visits, visit=open_visit, form=form,
+                           issued=services.parts_issued([v.id for v in visits]),
                            signature=signature or SignatureForm(), labels=_labels(),
                            can_record=record.state == "on_site" and current_user.can("service.visit")), status
 

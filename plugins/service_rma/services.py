@@ -5,6 +5,7 @@ notifies the filing dealer (service plugin), who opens the draft here and comple
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.toolkit import Conflict, ValidationError, activity, check, db
@@ -21,13 +22,13 @@ def link_for(record) -> ServiceRmaLink | None:
 def why_not(record) -> tuple[int, str, str] | None:
     """Why no return may be opened from ``record``: (status, code, message), or None when it may."""
     if record.state != "taken_back":
-        return 409, "not_taken_back", "only a request whose unit was taken back opens a return"
+        return 409, "not_taken_back", _("only a request whose unit was taken back opens a return")
     if record.dealer_id is None:
-        return 422, "no_dealer", "only a request filed by a dealer opens a return (a return belongs to a dealer)"
+        return 422, "no_dealer", _("only a request filed by a dealer opens a return (a return belongs to a dealer)")
     if not record.sku:
-        return 422, "no_sku", "the request names no product"
+        return 422, "no_sku", _("the request names no product")
     if link_for(record) is not None:
-        return 409, "already_linked", "a return was already opened from this request"
+        return 409, "already_linked", _("a return was already opened from this request")
     return None
 
 

@@ -11,7 +11,7 @@ from core.toolkit import Timestamped, UTCDateTime, Versioned, db, utcnow
 
 SCOPES = ("dealer", "region", "abc_class", "dealer_kind", "all")  # most specific first
 APPLICATION_STATES = ("submitted", "approved", "shipped", "received", "rejected")
-MOVEMENT_KINDS = ("receipt", "issue_application", "issue_rma", "repaired_return", "adjustment")
+MOVEMENT_KINDS = ("receipt", "issue_application", "issue_rma", "issue_service", "repaired_return", "adjustment")
 POOLS = ("new", "repaired")
 
 

@@ -211,7 +211,7 @@ class MovementOut(OutSchema):
 
 class MovementQuery(ListQuery):
     sku: str | None = None
-    kind: Literal["receipt", "issue_application", "issue_rma", "repaired_return", "adjustment"] | None = None
+    kind: Literal["receipt", "issue_application", "issue_rma", "issue_service", "repaired_return", "adjustment"] | None = None
 
 
 class RetentionOut(OutSchema):

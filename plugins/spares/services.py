@@ -640,6 +640,49 @@ def issue_for_rma(part: Product, quantity: int, rma_id: int, warranty: bool, act
     return move_stock(part, -quantity, "issue_rma", actor, pool="new", rma_id=rma_id, reason=reason)
 
 
+def issue_from_head_office(lines, reference: str, actor=None, field: str = "lines") -> list[Movement]:
+    """Issue parts from new head-office stock for a job outside this plugin (an on-site service
+    visit): ``lines`` are ``(sku, quantity)``; each becomes an ``issue_service`` movement whose
+    reason is ``reference`` (the job's number). Every line is checked first and all problems are
+    refused at once with a 422 keyed ``<field>.<i>.sku`` / ``<field>.<i>.qty`` in the caller's
+    language (unknown SKU, not a spare part, stock short: ``insufficient_stock``); a line taken
+    concurrently is refused the same way. Nothing is committed: on a refusal the caller rolls back
+    and no movement is written."""
+    lines = [(str(sku), int(qty)) for sku, qty in lines]
+    skus = [sku for sku, _qty in lines]
+    found = {p.sku: p for p in db.session.scalars(select(Product).where(Product.sku.in_(set(skus))))} if skus else {}
+    on_hand = dict(db.session.execute(select(Stock.part_id, Stock.on_hand).where(
+        Stock.part_id.in_([p.id for p in found.values()]))).all()) if found else {}
+    needed: dict[int, int] = {}
+    for sku, qty in lines:
+        if sku in found:
+            needed[found[sku].id] = needed.get(found[sku].id, 0) + qty
+    errors = {}
+    for i, (sku, qty) in enumerate(lines):
+        part = found.get(sku)
+        if part is None:
+            errors[f"{field}.{i}.sku"] = _("no product with SKU %(sku)r", sku=sku)
+        elif not part.is_spare_part:
+            errors[f"{field}.{i}.sku"] = _("%(sku)s is not a spare part", sku=sku)
+        elif qty <= 0:
+            errors[f"{field}.{i}.qty"] = _("must be greater than 0")
+        elif needed[part.id] > on_hand.get(part.id, 0):
+            errors[f"{field}.{i}.qty"] = _("%(sku)s: %(need)s needed, only %(have)s in head-office stock",
+                                           sku=sku, need=needed[part.id], have=on_hand.get(part.id, 0))
+    if errors:
+        code = "insufficient_stock" if all(k.endswith(".qty") for k in errors) else "validation_error"
+        raise ValidationError(_("The parts cannot be issued from head-office stock."), errors, code=code)
+    movements = []
+    for i, (sku, qty) in enumerate(lines):
+        try:
+            movements.append(move_stock(found[sku], -qty, "issue_service", actor, pool="new", reason=reference))
+        except ValidationError as exc:  # taken by a concurrent issue since the check
+            raise ValidationError(_("The parts cannot be issued from head-office stock."),
+                                  {f"{field}.{i}.qty": "; ".join(exc.fields.values()) or exc.message},
+                                  code="insufficient_stock") from exc
+    return movements
+
+
 def serialize_stock(s: Stock) -> dict:
     return {"sku": s.part.sku, "part_name": s.part.name, "on_hand": s.on_hand, "repaired_on_hand": s.repaired_on_hand}
 

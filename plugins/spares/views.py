@@ -26,7 +26,8 @@ ACTION_LABELS = {"approve": _l("Approve"), "reject": _l("Reject"), "ship": _l("S
 SCOPE_LABELS = {"dealer": _l("Dealer override"), "region": _l("Region"), "abc_class": _l("Customer class"),
                 "dealer_kind": _l("Dealer kind"), "all": _l("Every dealer")}
 KIND_LABELS = {"receipt": _l("Receipt"), "issue_application": _l("Issue to application"),
-               "issue_rma": _l("Issue to RMA replacement"), "repaired_return": _l("Repaired-part return"),
+               "issue_rma": _l("Issue to RMA replacement"), "issue_service": _l("Issue to an on-site service visit"),
+               "repaired_return": _l("Repaired-part return"),
                "adjustment": _l("Adjustment")}
 
 
@@ -343,7 +344,8 @@ def application_action(app_id, action):
 
 class MovementForm(FlaskForm):
     sku = SelectField(_l("Spare part"), choices=[], validate_choice=False)
-    kind = SelectField(_l("Movement"), choices=[(k, v) for k, v in KIND_LABELS.items() if k != "issue_application"])
+    kind = SelectField(_l("Movement"), choices=[(k, v) for k, v in KIND_LABELS.items()
+                                                     if k not in ("issue_application", "issue_service")])
     quantity = IntegerField(_l("Quantity"), validators=[DataRequired()],
                             description=_l("Adjustments are signed: negative takes stock out."))
     pool = SelectField(_l("Stock"), choices=[("new", lazy_pgettext("stock pool", "New")), ("repaired", _l("Repaired"))])

@@ -29,6 +29,28 @@ def test_add_months_clamps_to_month_end(day, months, expected):
     assert toolkit.add_months(day, months) == expected
 
 
+@pytest.mark.parametrize("dates, expected", [
+    # the voucher wins over the sale label and the production date
+    ({"purchase_date": date(2023, 11, 21), "sale_date": date(2020, 1, 1), "production_date": date(2019, 1, 1)},
+     (date(2023, 11, 21), date(2026, 11, 20), "purchase_voucher")),
+    ({"sale_date": date(2024, 2, 29), "production_date": date(2019, 1, 1)},
+     (date(2024, 2, 29), date(2027, 2, 27), "sale_label")),  # 29 Feb + 36 months = 28 Feb, minus a day
+    ({"production_date": date(2023, 11, 20)}, (date(2023, 11, 20), date(2026, 11, 19), "production")),
+    ({}, (None, None, None)),
+])
+def test_warranty_period_one_rule_for_returns_and_service(dates, expected):
+    period = toolkit.warranty_period(36, **dates)
+    assert period == expected and (period.start, period.end, period.basis) == expected
+
+
+def test_warranty_covers_through_the_last_day():
+    period = toolkit.warranty_period(36, purchase_date=date(2023, 11, 21))
+    assert period.covers(date(2026, 11, 20)) is True  # the boundary day is still covered
+    assert period.covers(date(2026, 11, 21)) is False
+    assert toolkit.warranty_period(24, production_date=date(2024, 11, 21)).end == date(2026, 11, 20)
+    assert toolkit.warranty_period(36).covers(date(2000, 1, 1)) is False  # no date: never covered
+
+
 def test_acting_dealer_one_rule(app):
     own, other = make_dealer("D1"), make_dealer("D2")
     dealer_user = make_user("shop", roles=["dealer"], dealer=own)

@@ -3,7 +3,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from plugins.rma.eligibility import CHINA, LineFacts, Rules, add_months, evaluate, warranty
+from core.toolkit import add_months
+from plugins.rma.eligibility import CHINA, LineFacts, Rules, evaluate, warranty
 
 NOW = datetime(2026, 6, 15, 4, 0, tzinfo=timezone.utc)  # 12:00 in China
 TODAY = date(2026, 6, 15)

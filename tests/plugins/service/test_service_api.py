@@ -58,6 +58,7 @@ def test_good_phone(client, world, phone, stored):
     ({"received_at": "2026-11-20T18:00:00+08:00"}, "received_at"),
     ({"purchase_date": "2026-11-21"}, "purchase_date"),
     ({"production_date": "2026-12-01", "purchase_date": None}, "production_date"),
+    ({"sale_date": "2026-11-21", "purchase_date": None}, "sale_date"),
     ({"purchase_date": "2024-01-01", "production_date": "2024-02-01"}, "purchase_date"),
     ({"sku": "NOPE"}, "sku"),
     ({"channel": "dealer"}, "dealer_code"),

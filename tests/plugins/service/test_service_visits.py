@@ -159,3 +159,29 @@ def test_service_report_pdf(client, world):
     assert b"STSong-Light" in r.data
     assert client.get(f"{VISITS}/{v['id']}/report.pdf", headers=api_headers(world["users"]["tech2"])).status_code == 404
     assert client.get(f"{VISITS}/{v['id']}", headers=api_headers(world["users"]["dealer1"])).status_code == 404
+
+
+def test_out_of_warranty_no_repair_is_recorded_before_the_quote_is_accepted(client, world):
+    tech = world["users"]["tech1"]
+    rec = to_on_site(client, world, purchase_date="2020-01-01")
+    assert rec["in_warranty"] is False
+    url = f"{URL}/{rec['id']}/visits"
+    for data in ({"result": "solved"}, {"result": "unsolved", "unsolved": "驱动损坏", "parts_used": [{"sku": "DRV-1", "qty": 1}]}):
+        r = client.post(url, json=data, headers=api_headers(tech))
+        assert r.status_code == 409 and r.json["error"]["code"] == "quote_not_accepted", data
+    assert get(client, tech, rec["id"]).json["visits"] == []
+    # the diagnosis alone may be recorded; the repair once the customer accepted the fee
+    assert visit(client, tech, rec, result="unsolved", unsolved="驱动损坏，需更换", parts_used=[])["result"] == "unsolved"
+    rec = ok(client, tech, get(client, tech, rec["id"]).json, "quote", fee="80.00")
+    rec = ok(client, tech, rec, "accept_quote")
+    assert visit(client, tech, rec)["parts_used"] == [{"sku": "DRV-1", "qty": 1}]
+
+
+def test_service_report_carries_the_signature_image(client, world):
+    tech = world["users"]["tech1"]
+    v = visit(client, tech, to_on_site(client, world))
+    unsigned = client.get(f"{VISITS}/{v['id']}/report.pdf", headers=api_headers(tech)).data
+    assert b"/Subtype /Image" not in unsigned
+    sign(client, tech, v)
+    signed = client.get(f"{VISITS}/{v['id']}/report.pdf", headers=api_headers(tech)).data
+    assert b"/Subtype /Image" in signed

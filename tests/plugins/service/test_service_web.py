@@ -176,3 +176,22 @@ def test_activity_and_record_actions_slot(client, world):
     login_as(client, "cs")
     page = client.get(f"/service/{rec['id']}").get_data(as_text=True)
     assert "replied" in page and "已答复" in page
+
+
+def test_visit_page_in_chinese_ships_its_own_script(client, world):
+    """The technician's page: the pad's script is served by the app (no CDN), refusals in Chinese."""
+    import re
+
+    tech = world["users"]["tech1"]
+    tech.language = "zh_CN"
+    db.session.commit()
+    rec = to_on_site(client, world)
+    v = visit(client, tech, rec, parts_used=[{"sku": "DRV-1", "qty": 2}], tools=["万用表"])
+    login_as(client, "technician1")
+    page = client.get(f"/service/{rec['id']}/visit").get_data(as_text=True)
+    sources = re.findall(r'<script[^>]*src="([^"]+)"', page)
+    assert "/service/signature.js" in sources and not [s for s in sources if "//" in s]
+    assert "DRV-1 × 2" in page and "万用表" in page  # what the customer co-signs
+    r = client.post(f"/service/visits/{v['id']}/complete", data={"version": v["version"]})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 409 and "须有客户会签才能完成上门服务" in page and "co-signature is required" not in page

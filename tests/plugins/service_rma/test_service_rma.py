@@ -33,6 +33,13 @@ def test_only_taken_back_dealer_requests(client, world):
     r = client.post(f"/api/v1/service-requests/{rec['id']}/open-rma", json={"version": rec["version"]},
                     headers=api_headers(d1))
     assert r.status_code == 409 and r.json["error"]["code"] == "not_taken_back"
+    d1.language = "zh_CN"
+    from core.extensions import db
+
+    db.session.commit()
+    r = client.post(f"/api/v1/service-requests/{rec['id']}/open-rma", json={"version": rec["version"]},
+                    headers=api_headers(d1))
+    assert r.json["error"]["message"] == "只有产品已带回维修的服务请求才能新建退货"  # in the dealer's language
     other = _taken_back(client, world, dealer_code="D2")
     r = client.post(f"/api/v1/service-requests/{other['id']}/open-rma", json={"version": other["version"]},
                     headers=api_headers(d1))
