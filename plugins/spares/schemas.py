@@ -138,6 +138,7 @@ class ApplicationIn(Schema):
     lines: list[PositiveLineIn] = Field(min_length=1, max_length=500)
     reason: str = Field(min_length=1, max_length=2000)
     rma_id: int | None = Field(None, ge=1)
+    rma_number: str | None = Field(None, max_length=32)  # the return's number as people quote it (or rma_id)
 
 
 class ApplicationLineOut(OutSchema):
@@ -155,6 +156,7 @@ class ApplicationOut(OutSchema):
     reason: str
     reject_reason: str
     rma_id: int | None
+    rma_number: str | None = None
     submitted_at: str
     lines: list[ApplicationLineOut]
     version: int

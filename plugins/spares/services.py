@@ -43,11 +43,11 @@ def _parts_by_sku(skus, prefix: str = "lines") -> dict[str, Product]:
     for i, sku in enumerate(skus):
         part = found.get(sku)
         if part is None:
-            errors[f"{prefix}.{i}.sku"] = f"no product with SKU {sku!r}"
+            errors[f"{prefix}.{i}.sku"] = _("no product with SKU %(sku)r", sku=sku)
         elif not part.is_spare_part:
-            errors[f"{prefix}.{i}.sku"] = f"{sku} is not a spare part"
+            errors[f"{prefix}.{i}.sku"] = _("%(sku)s is not a spare part", sku=sku)
         elif sku in seen:
-            errors[f"{prefix}.{i}.sku"] = f"{sku} is listed twice (line {seen[sku] + 1})"
+            errors[f"{prefix}.{i}.sku"] = _("%(sku)s is listed twice (line %(line)d)", sku=sku, line=seen[sku] + 1)
         seen.setdefault(sku, i)
     if errors:
         raise ValidationError(_("invalid lines"), errors)
@@ -702,12 +702,47 @@ def stock_rows_stmt():
 
 # --- applications ---------------------------------------------------------------------------
 
+def _hook():
+    return current_app.extensions["aftersales"].pm.hook
+
+
+def lookup_rmas(dealer: Dealer | None, user, text: str, exact: bool = False, limit: int = 20) -> list[dict]:
+    """The returns the link plugins offer for ``text`` (empty without ``spares_rma``)."""
+    return [r for answer in _hook().spares_rma_lookup(dealer=dealer, user=viewer(user), text=text.strip(), exact=exact,
+                                                      limit=limit) for r in answer or []][:limit]
+
+
+def rma_refs(rma_ids) -> dict:
+    """{rma_id: {"number", "url"}} of the returns named by applications (empty without ``spares_rma``)."""
+    ids = sorted({i for i in rma_ids if i is not None})
+    refs: dict = {}
+    if ids:
+        for answer in _hook().spares_rma_refs(rma_ids=ids):
+            refs.update(answer or {})
+    return refs
+
+
+def resolve_rma(rma_id: int | None, rma_number: str | None, dealer: Dealer, user) -> int | None:
+    """The return an application names: by its number (as people quote it) or, as before, by its id."""
+    number = (rma_number or "").strip()
+    if not number:
+        validate_rma(rma_id, dealer)
+        return rma_id
+    hits = lookup_rmas(dealer, user, number, exact=True, limit=1)
+    if not hits:
+        raise ValidationError(_("invalid RMA"), {"rma_number": _("no return numbered %(number)s of this dealer",
+                                                                 number=number)})
+    if rma_id is not None and rma_id != hits[0]["id"]:
+        raise ValidationError(_("invalid RMA"), {"rma_number": _("%(number)s is not return %(id)s given as rma_id",
+                                                                 number=number, id=rma_id)})
+    return hits[0]["id"]
+
+
 def validate_rma(rma_id: int | None, dealer: Dealer | None, field: str = "rma_id") -> None:
     """Ask the link plugins (``spares_validate_rma``); with none enabled, any id is kept as given."""
     if rma_id is None:
         return
-    pm = current_app.extensions["aftersales"].pm
-    for message in pm.hook.spares_validate_rma(rma_id=rma_id, dealer=dealer):
+    for message in _hook().spares_validate_rma(rma_id=rma_id, dealer=dealer):
         if message:
             raise ValidationError(_("invalid RMA"), {field: str(message)})
 
@@ -737,15 +772,15 @@ def create_application(body, actor) -> Application:
     dealer = acting_dealer(actor, body.dealer_code)
     ensure_dealer_may_file(dealer)
     parts = _parts_by_sku([l.sku for l in body.lines])
-    validate_rma(body.rma_id, dealer)
+    rma_id = resolve_rma(body.rma_id, body.rma_number, dealer, actor)
     now = utcnow()
     app = Application(number=next_number("SPA", now.year), dealer_id=dealer.id, dealer=dealer, state="submitted",
-                      reason=body.reason, rma_id=body.rma_id, submitted_at=now,
+                      reason=body.reason, rma_id=rma_id, submitted_at=now,
                       created_by_id=actor.id if actor else None)
     app.lines = [ApplicationLine(part=parts[l.sku], quantity=l.quantity) for l in body.lines]
     db.session.add(app)
     db.session.flush()
-    activity.log(app, "submitted", {"state": (None, "submitted"), "rma_id": (None, body.rma_id)},
+    activity.log(app, "submitted", {"state": (None, "submitted"), "rma_id": (None, rma_id)},
                  comment=body.reason, actor=actor)
     _tell_application(users_with_role("customer_service"), app, N_("Spare-part application %(number)s to approve"),
                       N_("%(dealer)s: %(reason)s"))
@@ -801,13 +836,36 @@ def act(app: Application, action: str, actor, version: int | None = None, reason
     return app
 
 
+def head_office_on_hand(part_ids) -> dict[int, int]:
+    """New (sellable) head-office stock per part: what an application ships from."""
+    ids = set(part_ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Stock.part_id, Stock.on_hand).where(Stock.part_id.in_(ids))).all())
+
+
+def shortages(app: Application) -> list[dict]:
+    """The lines head office cannot ship in full today: shipping them would be refused."""
+    stock = head_office_on_hand(l.part_id for l in app.lines)
+    return [{"sku": l.part.sku, "name": l.part.name, "quantity": l.quantity, "on_hand": stock.get(l.part_id, 0)}
+            for l in app.lines if stock.get(l.part_id, 0) < l.quantity]
+
+
+def spare_parts_with_stock(limit: int = 5000) -> list[tuple]:
+    """(sku, name, new on hand) of every spare part, for the application form's picker."""
+    return [(p.sku, p.name, int(on_hand)) for p, on_hand, _r in
+            db.session.execute(stock_rows_stmt().order_by(Product.sku).limit(limit))]
+
+
 def get_application(app_id, user=None) -> Application:
     return get_scoped(Application, app_id, viewer(user))
 
 
 def serialize_application(a: Application, user=None) -> dict:
+    rma_number = rma_refs([a.rma_id]).get(a.rma_id, {}).get("number") if a.rma_id is not None else None
     return {"id": a.id, "number": a.number, "dealer_code": a.dealer.code, "state": a.state, "reason": a.reason or "",
-            "reject_reason": a.reject_reason or "", "rma_id": a.rma_id, "submitted_at": a.submitted_at.isoformat(),
+            "reject_reason": a.reject_reason or "", "rma_id": a.rma_id, "rma_number": rma_number,
+            "submitted_at": a.submitted_at.isoformat(),
             "lines": [{"sku": l.part.sku, "part_name": l.part.name, "quantity": l.quantity,
                        "shipped_quantity": l.shipped_quantity} for l in a.lines],
             "version": a.version, "actions": [t.name for t in WORKFLOW.allowed(a, user)] if user is not None else []}

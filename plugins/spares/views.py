@@ -19,6 +19,7 @@ from plugins.spares.models import Application, Movement, Obligation, Stock, Stoc
 from plugins.spares.schemas import ObligationPatch
 
 bp = Blueprint("spares", __name__, template_folder="templates", url_prefix="/spares")
+STATIC_DIR = __import__("pathlib").Path(__file__).parent / "static"
 
 STATE_LABELS = {"submitted": _l("Submitted"), "approved": _l("Approved"), "shipped": _l("Shipped"),
                 "received": _l("Received"), "rejected": _l("Rejected")}
@@ -241,11 +242,37 @@ def view_report(report_id):
 # --- applications -----------------------------------------------------------------------------
 
 class ApplicationForm(FlaskForm):
+    """The lines are rows ``lines-N-sku`` / ``lines-N-quantity`` (a part picker with stock), read by ``_posted_lines``."""
     dealer_code = SelectField(_l("Dealer"), choices=[], validate_choice=False)
-    lines = TextAreaField(_l("Lines"), validators=[DataRequired(), Length(max=20000)],
-                          description=_l("One part per line: SKU and quantity, e.g. DRV-20W 5."))
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
-    rma_id = IntegerField(_l("RMA id (optional)"), validators=[Optional(), NumberRange(min=1)])
+    rma_number = StringField(_l("Return number (optional)"), validators=[Optional(), Length(max=32)],
+                             description=_l("Type part of the number to pick one of the dealer's returns."))
+
+
+MAX_APPLICATION_LINES = 500  # as ApplicationIn.lines
+
+
+def _posted_lines(form_data) -> tuple[list[dict], dict]:
+    """The picker's rows as posted ({sku, quantity} as typed) and the row errors, keyed ``lines.N``."""
+    rows, errors = [], {}
+    indexes = sorted({int(k.split("-")[1]) for k in form_data if k.startswith("lines-") and k.count("-") == 2
+                      and k.split("-")[1].isdigit() and len(k.split("-")[1]) <= 4})
+    for i in indexes[:MAX_APPLICATION_LINES + 1]:
+        sku = (form_data.get(f"lines-{i}-sku") or "").strip()[:64]
+        qty = (form_data.get(f"lines-{i}-quantity") or "").strip()[:9]
+        if not sku and not qty:
+            continue
+        n = len(rows)
+        rows.append({"sku": sku, "quantity": qty})
+        if not sku:
+            errors[f"lines.{n}"] = _("Pick a spare part.")
+        elif not qty.isdigit() or int(qty) < 1:
+            errors[f"lines.{n}"] = _("%(sku)s: enter a quantity of at least 1.", sku=sku)
+    if len(rows) > MAX_APPLICATION_LINES:
+        errors["lines"] = _("At most %(n)d lines.", n=MAX_APPLICATION_LINES)
+    elif not rows:
+        errors["lines"] = _("Add at least one spare part.")
+    return rows, errors
 
 
 class ActionForm(FlaskForm):
@@ -280,16 +307,18 @@ def new_application():
     staff = current_user.scope != "dealer"
     if staff:
         form.dealer_code.choices = _dealer_choices()
-    status = 200
-    if form.validate_on_submit():
+    status, rows, row_errors = 200, [{"sku": "", "quantity": ""}], {}
+    if request.method == "POST":
+        rows, row_errors = _posted_lines(request.form)
+        rows = rows or [{"sku": "", "quantity": ""}]
+    if form.validate_on_submit() and not row_errors:
         try:
-            lines = _parse_lines_text(form.lines.data)
             import pydantic
 
             try:
                 body = ApplicationIn(dealer_code=(form.dealer_code.data or None) if staff else None,
-                                     lines=[{"sku": s, "quantity": q} for s, q in lines],
-                                     reason=form.reason.data, rma_id=form.rma_id.data)
+                                     lines=[{"sku": r["sku"], "quantity": int(r["quantity"])} for r in rows],
+                                     reason=form.reason.data, rma_number=(form.rma_number.data or "").strip() or None)
             except pydantic.ValidationError as exc:
                 from core.toolkit import pydantic_fields
 
@@ -299,13 +328,54 @@ def new_application():
         except DomainError as exc:
             db.session.rollback()
             status = 422
-            _field_errors(form, exc)
+            row_errors = {k: v for k, v in exc.fields.items() if k.startswith("lines")}
+            _field_errors(form, DomainError(exc.message, {k: v for k, v in exc.fields.items() if k not in row_errors}))
         else:
             flash(_("Application %(number)s submitted.", number=app.number), "success")
             return redirect(url_for("spares.view_application", app_id=app.id))
     elif request.method == "POST":
         status = 422
-    return render_template("spares/application_form.html", form=form, staff=staff), status
+        if row_errors:
+            flash(_("Please correct the errors below."), "danger")
+    form.rma_number.render_kw = {"list": "spares-rmas", "autocomplete": "off",
+                                 "data-lookup-url": url_for("spares.rma_lookup")}
+    may_see_stock = current_user.can("spares.stock")
+    dealer = None if staff else current_user.dealer
+    rmas = services.lookup_rmas(dealer, current_user, "", limit=20) if dealer is not None else []
+    by_row: dict = {}
+    for key, message in row_errors.items():  # lines.N, lines.N.sku, lines.N.quantity -> row N; lines -> the table
+        parts = key.split(".")
+        by_row.setdefault(int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else "all", []).append(message)
+    return render_template("spares/application_form.html", form=form, staff=staff, rows=rows, row_errors=by_row,
+                           parts=services.spare_parts_with_stock(), may_see_stock=may_see_stock, rmas=rmas), status
+
+
+@bp.route("/applications/rma-lookup")
+@require("spares.apply")
+def rma_lookup():
+    """The return picker's choices as JSON: the acting dealer's returns whose number contains ``q``."""
+    from flask import jsonify
+
+    code = request.args.get("dealer", "").strip()[:32]
+    if current_user.scope == "dealer":
+        dealer = current_user.dealer
+    elif code:
+        dealer = db.session.scalar(scoped(select(Dealer).where(Dealer.code == code), Dealer))
+        if dealer is None:
+            return jsonify({"items": []})
+    else:
+        dealer = None
+    items = services.lookup_rmas(dealer, current_user, request.args.get("q", "")[:32], limit=20)
+    return jsonify({"items": [{"number": r["number"], "url": r["url"]} for r in items]})
+
+
+@bp.route("/spares.js")
+@require("spares.view")
+def script():
+    """The application form's rows and return picker (same-origin, as the CSP requires)."""
+    from flask import send_from_directory
+
+    return send_from_directory(STATIC_DIR, "spares.js", mimetype="text/javascript")
 
 
 @bp.route("/applications/<int:app_id>")
@@ -315,9 +385,18 @@ def view_application(app_id):
 
     app = services.get_application(app_id)
     entries = activity.entries_for(activity.model_name(app), app.id)
+    may_see_stock = current_user.can("spares.stock")
+    stock = services.head_office_on_hand(l.part_id for l in app.lines) if may_see_stock else {}
+    shortages = services.shortages(app) if may_see_stock and app.state in ("submitted", "approved") else []
+    rma_ref = services.rma_refs([app.rma_id]).get(app.rma_id) if app.rma_id is not None else None
     return render_template("spares/application.html", app=app, entries=entries, form=ActionForm(),
                            actions=services.WORKFLOW.allowed(app, current_user), state_labels=STATE_LABELS,
-                           action_labels=ACTION_LABELS)
+                           action_labels=ACTION_LABELS, may_see_stock=may_see_stock, stock=stock,
+                           shortages=shortages, shortage_text=_shortage_text(shortages), rma_ref=rma_ref)
+
+
+def _shortage_text(shortages) -> str:
+    return "; ".join(_("%(sku)s: %(quantity)d applied for, %(on_hand)d in stock", **s) for s in shortages)
 
 
 @bp.route("/applications/<int:app_id>/<action>", methods=["POST"])
@@ -327,6 +406,12 @@ def application_action(app_id, action):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
+    if action == "approve" and request.form.get("confirmed") != "1" and current_user.can("spares.approve"):
+        shortages = services.shortages(app)
+        if shortages:  # approving what cannot ship: the approver confirms knowingly
+            flash(_("Head office cannot ship this in full (%(lines)s). Confirm to approve anyway.",
+                    lines=_shortage_text(shortages)), "warning")
+            return redirect(url_for("spares.view_application", app_id=app_id))
     try:
         services.act(app, action, current_user, version=form.version.data, reason=(form.reason.data or "").strip())
         commit()

@@ -65,6 +65,20 @@ def spares_validate_rma(rma_id, dealer):
 
 
 @hookimpl
+def spares_rma_lookup(dealer, user, text, exact, limit):
+    from plugins.spares_rma.services import lookup_rmas
+
+    return lookup_rmas(dealer, user, text, exact, limit)
+
+
+@hookimpl
+def spares_rma_refs(rma_ids):
+    from plugins.spares_rma.services import rma_refs
+
+    return rma_refs(rma_ids)
+
+
+@hookimpl
 def aftersales_activity_labels():
     return {"spares_rma.proposed": _l("chargeback proposed"), "confirm": _l("confirmed"), "waive": _l("waived")}
 

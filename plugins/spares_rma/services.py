@@ -160,6 +160,35 @@ def validate_rma(rma_id: int, dealer) -> str | None:
     return None
 
 
+def _rma_number(number, filing_number) -> str:
+    return number or filing_number
+
+
+def lookup_rmas(dealer, user, text: str, exact: bool, limit: int) -> list[dict]:
+    """The returns a spare-part application may name: by approval or filing number, within the user's scope."""
+    from sqlalchemy import func, or_
+
+    from core.toolkit import scoped
+
+    stmt = scoped(select(Rma.id, Rma.number, Rma.filing_number), Rma, user).where(
+        or_(Rma.number.is_not(None), Rma.filing_number.is_not(None)))
+    if dealer is not None:
+        stmt = stmt.where(Rma.dealer_id == dealer.id)
+    text = (text or "")[:32].lower()
+    if exact:
+        stmt = stmt.where(or_(func.lower(Rma.number) == text, func.lower(Rma.filing_number) == text))
+    elif text:
+        stmt = stmt.where(or_(func.lower(Rma.number).contains(text, autoescape=True),
+                              func.lower(Rma.filing_number).contains(text, autoescape=True)))
+    rows = db.session.execute(stmt.order_by(Rma.id.desc()).limit(max(1, min(limit, 50)))).all()
+    return [{"id": i, "number": _rma_number(n, f), "url": f"/rma/{i}"} for i, n, f in rows]
+
+
+def rma_refs(rma_ids) -> dict:
+    rows = db.session.execute(select(Rma.id, Rma.number, Rma.filing_number).where(Rma.id.in_(list(rma_ids)))).all()
+    return {i: {"number": _rma_number(n, f) or f"#{i}", "url": f"/rma/{i}"} for i, n, f in rows}
+
+
 def is_warranty(line: RmaLine) -> bool:
     """A quality fault under warranty: the only case a repaired part may go out."""
     return line.verdict == "quality_fault" and line.resolution in ("repair", "replace")

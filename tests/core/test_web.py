@@ -14,6 +14,34 @@ def test_dashboard_widget_counts_dealers_by_status(app, client):
     login_as(client, "admin")
     page = client.get("/").get_data(as_text=True)
     assert "Dealers by status" in page and "Suspended" in page
+    card = page[page.index('id="widget-core-dealers"'):]
+    card = card[:card.index("</table>")]
+    # the card shows a table with links, not its HTML as text
+    assert "&lt;" not in card and '<a href="/dealers/?status=suspended">Suspended</a>' in card
+
+
+def test_every_dashboard_widget_renders_markup_not_escaped_text():
+    """A widget returning render_template()'s plain str showed its HTML as text (&lt;table&gt;)."""
+    from markupsafe import Markup
+
+    app = make_app()
+    with app.app_context():
+        admin = make_user("admin")
+        make_dealer("D1")
+        db.session.commit()
+        client = app.test_client()
+        login_as(client, "admin")
+        widgets = app.extensions["aftersales"].widgets
+        assert len(widgets) > 10
+        with app.test_request_context("/"):
+            from flask_login import login_user
+
+            login_user(admin)
+            for widget in widgets:
+                body = widget.render()
+                assert body is None or isinstance(body, Markup), (widget.id, type(body))
+        page = client.get("/").get_data(as_text=True)
+        assert "&lt;table" not in page and "&lt;div" not in page
 
 
 def test_login_page_and_dashboard(app, client):
