@@ -8,12 +8,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.toolkit import Conflict, NotFound, db, events, get_scoped, paginate, route
 from core.toolkit import today as business_today
-from plugins.rma import services
+from plugins.rma import bulk, services
 from plugins.rma.queries import claim_list_stmt, list_stmt, load, penalty_list_stmt, reload
 from plugins.rma.models import Rma, RmaFreightClaim, RmaPenalty
 from plugins.rma.schemas import (ClaimIn, ClaimOut, ClaimQuery, DecisionIn, EligibilityIn, EligibilityResultOut,
                                  HistoryOut, InspectIn, PenaltyOut, PenaltyQuery, ReceiveIn, RejectIn, ResolveIn,
-                                 RmaCommentIn, RmaIn, RmaOut, RmaPatch, RmaQuery, ShipIn, VersionIn)
+                                 RmaBulkApproveIn, RmaBulkApproveOut, RmaCommentIn, RmaIn, RmaOut, RmaPatch, RmaQuery,
+                                 ShipIn, VersionIn)
 
 bp = Blueprint("rma_api", __name__)
 
@@ -32,6 +33,28 @@ def list_rmas(query: RmaQuery):
     """Returns the caller may see, newest first, with filters."""
     rule_set, today = services.rules(), business_today()
     return paginate(list_stmt(query), query, lambda r: services.serialize_rma(r, today=today, rule_set=rule_set))
+
+
+@route(bp, "/rmas/bulk-approve", ["POST"], body=RmaBulkApproveIn, response=RmaBulkApproveOut,
+       permission="rma.approve", tag="rma")
+def bulk_approve(body: RmaBulkApproveIn):
+    """Approve up to 200 reviewed returns, each in its own transaction through the same checks and
+    transition as a single approval; one result per id (`ok`, the status a single approval would
+    have answered, code, message, field map)."""
+    return bulk.summary(bulk.approve_many([(rma_id, None) for rma_id in body.ids], current_user, commit))
+
+
+@route(bp, "/rmas/export.csv", query=RmaQuery, permission="rma.export", tag="rma", content_type="text/csv")
+def export_rmas_csv(query: RmaQuery):
+    """The returns the list filters select, one row per line, as CSV (UTF-8 with BOM; formulas neutralised)."""
+    return bulk.export_rmas(query, "csv")
+
+
+@route(bp, "/rmas/export.xlsx", query=RmaQuery, permission="rma.export", tag="rma",
+       content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+def export_rmas_xlsx(query: RmaQuery):
+    """The returns the list filters select, one row per line, as xlsx (formulas neutralised)."""
+    return bulk.export_rmas(query, "xlsx")
 
 
 @route(bp, "/rmas", ["POST"], body=RmaIn, response=RmaOut, status=201, permission="rma.file", tag="rma")

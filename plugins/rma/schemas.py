@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -269,3 +269,25 @@ class HistoryLineOut(OutSchema):
 class HistoryOut(OutSchema):
     serial: str
     items: list[HistoryLineOut]
+
+
+class RmaBulkApproveIn(Schema):
+    """Returns to approve at once (each in its own transaction; see ``plugins/rma/bulk.py``)."""
+    ids: list[Annotated[int, Field(gt=0, le=2**31 - 1)]] = Field(min_length=1, max_length=200)
+
+
+class RmaBulkResultOut(OutSchema):
+    id: int
+    ok: bool
+    status: int
+    code: str
+    message: str
+    fields: dict[str, str]
+    number: str | None
+    version: int | None
+
+
+class RmaBulkApproveOut(OutSchema):
+    approved: int
+    failed: int
+    results: list[RmaBulkResultOut]

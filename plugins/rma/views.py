@@ -8,9 +8,9 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.toolkit import DomainError, Product, activity, commit, db, get_scoped, require, settings, export_response
+from core.toolkit import DomainError, Product, activity, commit, db, get_scoped, require, settings
 from core.toolkit import today as business_today
-from plugins.rma import services
+from plugins.rma import bulk, services
 from plugins.rma.queries import claim_list_stmt, list_stmt, load, penalty_list_stmt
 from plugins.rma.models import FLAGS, ISSUES, RESOLUTIONS, STATES, VERDICTS, Rma, RmaFreightClaim, RmaPenalty
 from plugins.rma.schemas import RmaQuery
@@ -115,45 +115,33 @@ def queue_resolve():
 @bp.route("/queue/approve", methods=["POST"])
 @require("rma.approve")
 def bulk_approve():
-    done, failed = 0, []
-    for raw in request.form.getlist("rma"):
-        try:
-            rma_id, version = (int(x) for x in raw.split(":"))
-            rma = load(rma_id)
-            services.apply_action(rma, "approve", current_user, version)
-            commit()
-            done += 1
-        except (DomainError, ValueError) as exc:
-            db.session.rollback()
-            failed.append(f"{raw.split(':')[0]}: {getattr(exc, 'message', exc)}")
-    if done:
-        flash(_("%(n)s return(s) approved.", n=done), "success")
-    for f in failed:
-        flash(_("Not approved: %(detail)s", detail=f), "danger")
+    """The approval queue's ticked returns (``id:version`` each), through the API's bulk service."""
+    entries, failed = [], []
+    for raw in request.form.getlist("rma")[:bulk.BULK_MAX]:
+        rma_id, _sep, version = raw.partition(":")
+        if rma_id.isdigit() and version.isdigit():
+            entries.append((int(rma_id), int(version)))
+        else:
+            failed.append(f"{rma_id}: {_('invalid input')}")
+    result = bulk.summary(bulk.approve_many(entries, current_user, commit))
+    if result["approved"]:
+        flash(_("%(n)s return(s) approved.", n=result["approved"]), "success")
+    failed += [f"{r['id']}: {r['message']}" for r in result["results"] if not r["ok"]]
+    for detail in failed:
+        flash(_("Not approved: %(detail)s", detail=detail), "danger")
     return redirect(url_for("rma.queue_approve"))
 
 
 @bp.route("/export.<fmt>")
 @require("rma.export")
 def export(fmt):
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in bulk.EXPORT_FORMATS:
         return Response(status=404)
-    query = _query()
-    rows = db.session.scalars(list_stmt(query).limit(100000)).unique().all()
-    header = ["number", "state", "dealer_code", "dealer_name", "receiving_unit", "created_at", "received_at",
-              "due_date", "overdue", "line_id", "sku", "quantity", "received_quantity", "issue", "serial", "verdict",
-              "resolution", "fee"]
-    today = business_today()
-    data = []
-    for r in rows:
-        for l in r.lines:
-            data.append([r.number or "", r.state, r.dealer.code, r.dealer.name,
-                         r.receiving_dealer.code if r.receiving_dealer else "head_office",
-                         r.created_at.isoformat(), r.received_at.isoformat() if r.received_at else "",
-                         r.due_date.isoformat() if r.due_date else "", services.is_overdue(r, today), l.id,
-                         l.product.sku, l.quantity, l.received_quantity if l.received_quantity is not None else "",
-                         l.issue, l.serial, l.verdict or "", l.resolution or "", services.money(l.fee) or ""])
-    return export_response("rmas", header, data, fmt)
+    try:
+        return bulk.export_rmas(_query(), fmt)
+    except DomainError as exc:
+        flash("; ".join(exc.fields.values()) or exc.message, "danger")
+        return redirect(url_for("rma.list_rmas", **request.args))
 
 
 # --- filing ---------------------------------------------------------------------------
