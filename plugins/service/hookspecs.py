@@ -61,7 +61,8 @@ def service_visit_parts_issued(visit_ids):
 
     Return ``{visit_id: [{"sku": str, "name": str, "qty": int, "movement_id": int,
     "balance_after": int, "reference": str, "issued_at": datetime}]}`` (an empty list for a
-    visit that issued nothing). The visit's API response carries them as ``parts_issued`` and
+    visit that issued nothing; ``balance_after``, head office's stock level, is None for a reader
+    outside head office). The visit's API response carries them as ``parts_issued`` and
     the visit pages show them; with no implementation ``parts_issued`` is ``null`` (parts are
     free text).
     """

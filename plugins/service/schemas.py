@@ -108,7 +108,7 @@ class ServicePartIssuedOut(OutSchema):
     name: str
     qty: int
     movement_id: int
-    balance_after: int
+    balance_after: int | None
     reference: str
     issued_at: str | None
 

@@ -309,6 +309,7 @@ def _render_visit(record, status=200, form=None, signature=None):
     return render_template("service/visit.html", record=record, visits=visits, visit=open_visit, form=form,
                            issued=services.parts_issued([v.id for v in visits]),
                            signature=signature or SignatureForm(), labels=_labels(),
+                           can_visit=current_user.can("service.visit"),
                            can_record=record.state == "on_site" and current_user.can("service.visit")), status
 
 

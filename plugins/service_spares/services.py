@@ -25,15 +25,17 @@ def issue_parts(visit, actor) -> list:
 
 
 def issued_by_visit(visit_ids) -> dict[int, list[dict]]:
-    """``service_visit_parts_issued``: one query for any number of visits."""
+    """``service_visit_parts_issued``: one query for any number of visits. The stock left after a
+    movement is head office's business (the spares ledger is theirs): None for other readers."""
     out: dict[int, list[dict]] = {i: [] for i in visit_ids}
     if not out:
         return out
+    head_office = getattr(spares.viewer(), "scope", "all") == "all"
     rows = db.session.execute(select(ServiceSparesIssue.visit_id, spares.Movement)
                               .join(spares.Movement, spares.Movement.id == ServiceSparesIssue.movement_id)
                               .where(ServiceSparesIssue.visit_id.in_(list(out)))
                               .order_by(ServiceSparesIssue.visit_id, ServiceSparesIssue.line))
     for visit_id, m in rows:
         out[visit_id].append({"sku": m.part.sku, "name": m.part.name, "qty": -m.quantity, "movement_id": m.id,
-                              "balance_after": m.balance_after, "reference": m.reason, "issued_at": m.created_at})
+                              "balance_after": m.balance_after if head_office else None, "reference": m.reason, "issued_at": m.created_at})
     return out

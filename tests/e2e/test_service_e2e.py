@@ -14,8 +14,9 @@ def test_technician_records_a_co_signed_visit_on_a_phone(browser, live_app):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     login(page, "technician1")
     page.goto("/service/queue")
-    rows = page.locator("table tbody tr")
-    assert rows.count() == 1  # only the request scheduled for this technician
+    assert page.locator("table tbody tr").count() == 2  # this technician's: one on site, one scheduled
+    rows = page.locator("table tbody tr", has_text="Scheduled")
+    assert rows.count() == 1
     rows.first.locator("a").first.click()
     page.click("#form-start_visit button")
     assert "On site" in page.locator("#state").inner_text()
@@ -24,8 +25,10 @@ def test_technician_records_a_co_signed_visit_on_a_phone(browser, live_app):
     page.check("input[name=problem_confirmed]")
     page.fill("textarea[name=actual_fault]", "驱动电源损坏")
     page.fill("textarea[name=work_done]", "更换驱动电源")
-    page.fill("textarea[name=parts_used]", "DRV-1 1")
+    page.fill("textarea[name=parts_used]", "DRV-20W 1")
     page.click("#visit-form button[type=submit]")
+    # with spares enabled the driver is issued from head-office stock, its movement shown
+    assert "Parts issued from head-office stock" in page.locator("[id^=parts-issued-]").inner_text()
     # completing before the customer signs is refused
     page.fill("input[name=signer_name]", "李经理")
     page.click("#signature-save")

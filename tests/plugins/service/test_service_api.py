@@ -139,6 +139,7 @@ def test_on_site_request_closes_only_with_a_co_signed_visit(client, world):
     rec = to_on_site(client, world)
     v = visit(client, tech, rec)
     assert v["on_time"] is True and v["parts_used"] == [{"sku": "DRV-1", "qty": 1}]
+    assert v["parts_issued"] is None  # without the spares plugin the parts stay as typed
     rec = ok(client, tech, get(client, tech, rec["id"]).json, "resolve")
     r = act(client, cs, rec, "close", customer_confirmed=True)
     assert r.status_code == 409  # the customer's word does not replace a co-signed record after a visit

@@ -195,3 +195,13 @@ def test_visit_page_in_chinese_ships_its_own_script(client, world):
     r = client.post(f"/service/visits/{v['id']}/complete", data={"version": v["version"]})
     page = r.get_data(as_text=True)
     assert r.status_code == 409 and "须有客户会签才能完成上门服务" in page and "co-signature is required" not in page
+
+
+def test_the_dealer_reads_the_visit_page_without_the_technicians_forms(client, world):
+    tech = world["users"]["tech1"]
+    rec = to_on_site(client, world, dealer_code="D1")
+    visit(client, tech, rec)
+    login_as(client, "dealer1")
+    page = client.get(f"/service/{rec['id']}/visit").get_data(as_text=True)
+    assert "DRV-1 × 1" in page and 'id="awaiting-signature"' in page
+    assert 'id="signature-pad"' not in page and 'action="/service/visits/' not in page  # no sign, no complete

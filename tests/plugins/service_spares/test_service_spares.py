@@ -128,3 +128,15 @@ def test_issued_parts_cost_one_query_for_the_whole_list(app, client, world):
     with count_queries(app) as many:
         items = client.get(URL, headers=api_headers(cs)).json["items"]
     assert many.count == few.count and all(r["visits"][0]["parts_issued"][0]["qty"] == 1 for r in items)
+
+
+def test_the_filing_dealer_sees_the_parts_but_not_head_office_stock(client, world):
+    tech, dealer = world["users"]["tech1"], world["users"]["dealer1"]
+    rec = to_on_site(client, world, dealer_code="D1")
+    v = visit(client, tech, rec, parts_used=[{"sku": "DRV-1", "qty": 1}])
+    assert v["parts_issued"][0]["balance_after"] == 4
+    seen = client.get(f"{URL}/{rec['id']}", headers=api_headers(dealer)).json["visits"][0]["parts_issued"]
+    assert seen[0]["sku"] == "DRV-1" and seen[0]["qty"] == 1 and seen[0]["balance_after"] is None
+    login_as(client, "dealer1")
+    page = client.get(f"/service/{rec['id']}").get_data(as_text=True)
+    assert "Parts issued from head-office stock" in page and "4 left" not in page
