@@ -253,7 +253,7 @@ def max_import_rows() -> int:
 
 
 def too_many_rows(limit: int) -> ValidationError:
-    return ValidationError("too many rows", {"file": f"more than {limit} rows: split the file"})
+    return ValidationError(_("too many rows"), {"file": _("more than %(limit)d rows: split the file", limit=limit)})
 
 
 def first_errors(errors: dict) -> dict:
@@ -262,13 +262,17 @@ def first_errors(errors: dict) -> dict:
     if len(errors) <= MAX_REPORTED_ERRORS:
         return errors
     kept = dict(list(errors.items())[:MAX_REPORTED_ERRORS])
-    kept["more"] = f"{len(errors) - MAX_REPORTED_ERRORS} more row(s) with errors not shown"
+    kept["more"] = _("%(n)d more row(s) with errors not shown", n=len(errors) - MAX_REPORTED_ERRORS)
     return kept
 
 
-def read_csv(data: bytes | str, required: list[str], max_rows: int | None = None) -> list[dict]:
+def read_csv(data: bytes | str, required: list[str], max_rows: int | None = None,
+             aliases: dict[str, str] | None = None) -> list[dict]:
     """Rows of a CSV file as dicts (``__row__``: the spreadsheet line), parsed row by row and
-    refused past ``max_rows`` (setting ``core.import_max_rows``) without reading further."""
+    refused past ``max_rows`` (setting ``core.import_max_rows``) without reading further.
+
+    ``aliases`` maps a header as written (stripped, lower case: ``"数量"``, ``"qty"``) to the
+    column name the rows use (``"quantity"``), so a file headed in Chinese reads like one in English."""
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -279,6 +283,8 @@ def read_csv(data: bytes | str, required: list[str], max_rows: int | None = None
                 raise ValidationError(_("unreadable file"), {"file": _("not UTF-8 or GB18030 text")})
     limit = max_rows or max_import_rows()
     reader = csv.DictReader(io.StringIO(data))
+    if aliases and reader.fieldnames:
+        reader.fieldnames = [aliases.get(f.strip().lower(), f) if isinstance(f, str) else f for f in reader.fieldnames]
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
         raise ValidationError(_("missing columns"), {"file": _("missing column(s): %(missing)s", missing=", ".join(missing))})

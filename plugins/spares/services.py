@@ -467,15 +467,23 @@ def create_stock_report(dealer: Dealer, reported_on: date, lines: list, actor=No
     return report
 
 
+# Column headers a stock file may use: English, or the Chinese of the seeds (型号, 数量) and of the UI.
+STOCK_FILE_COLUMNS = {"sku": ("sku", "型号", "物料编码", "物料号", "产品型号", "备件型号"),
+                      "quantity": ("quantity", "qty", "数量", "库存数量", "库存"),
+                      "name": ("name", "名称", "备件名称", "物料名称")}
+STOCK_FILE_ALIASES = {alias.lower(): column for column, names in STOCK_FILE_COLUMNS.items() for alias in names}
+
+
 def parse_stock_file(filename: str, data: bytes) -> list[tuple[str, int]]:
-    """CSV or xlsx with columns ``sku`` and ``quantity``; every row checked, errors keyed ``row N``."""
+    """CSV or xlsx with columns ``sku`` and ``quantity`` (or 型号 and 数量); every row checked,
+    errors keyed ``row N`` (the spreadsheet line) in the reader's language."""
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
         rows = _xlsx_rows(data)
     elif name.endswith(".csv") or not name:
         from core.toolkit import read_csv
 
-        rows = read_csv(data, ["sku", "quantity"])
+        rows = read_csv(data, ["sku", "quantity"], aliases=STOCK_FILE_ALIASES)
     else:
         raise ValidationError(_("unsupported file"), {"file": _("upload a .csv or .xlsx file")})
     errors: dict = {}
@@ -488,17 +496,17 @@ def parse_stock_file(filename: str, data: bytes) -> list[tuple[str, int]]:
         if not sku and not raw:
             continue
         if not sku:
-            errors[f"row {n}"] = "sku: required"
+            errors[f"row {n}"] = _("the SKU is missing")
             continue
         try:
             qty = int(Decimal(raw)) if raw and Decimal(raw) == int(Decimal(raw)) else None
         except Exception:
             qty = None
         if qty is None or qty < 0:
-            errors[f"row {n}"] = f"quantity: {raw!r} is not a whole number >= 0"
+            errors[f"row {n}"] = _("%(sku)s: quantity %(raw)r is not a whole number of 0 or more", sku=sku, raw=raw)
             continue
         if sku in seen:
-            errors[f"row {n}"] = f"sku: {sku} is a duplicate of row {seen[sku]}"
+            errors[f"row {n}"] = _("%(sku)s is listed twice (line %(line)d)", sku=sku, line=seen[sku])
             continue
         seen[sku] = n
         lines.append((sku, qty, n))
@@ -507,9 +515,9 @@ def parse_stock_file(filename: str, data: bytes) -> list[tuple[str, int]]:
         for sku, _q, n in lines:
             part = found.get(sku)
             if part is None:
-                errors[f"row {n}"] = f"sku: no product with SKU {sku!r}"
+                errors[f"row {n}"] = _("no product with SKU %(sku)r", sku=sku)
             elif not part.is_spare_part:
-                errors[f"row {n}"] = f"sku: {sku} is not a spare part"
+                errors[f"row {n}"] = _("%(sku)s is not a spare part", sku=sku)
     if errors:
         raise ValidationError(_("%(n)d row(s) have errors; nothing was imported", n=len(errors)),
                               first_errors(dict(sorted(errors.items(), key=lambda kv: int(kv[0].split()[1])))))
@@ -531,6 +539,7 @@ def _xlsx_rows(data: bytes) -> list[dict]:
         raise too_many_rows(limit)
     it = sheet.iter_rows(values_only=True)
     header = [str(h).strip().lower() if h is not None else "" for h in next(it, [])]
+    header = [STOCK_FILE_ALIASES.get(h, h) for h in header]
     missing = [c for c in ("sku", "quantity") if c not in header]
     if missing:
         raise ValidationError(_("missing columns"), {"file": _("missing column(s): %(missing)s", missing=", ".join(missing))})
@@ -542,6 +551,37 @@ def _xlsx_rows(data: bytes) -> list[dict]:
         row["__row__"] = n
         rows.append(row)
     return rows
+
+
+def stock_file_template(dealer: Dealer | None, chinese: bool) -> tuple[list[str], list[list]]:
+    """Header and rows of the stock report template: the dealer's obliged parts, quantity left blank."""
+    header = ["型号", "名称", "数量"] if chinese else ["sku", "name", "quantity"]
+    rows = []
+    if dealer is not None:
+        rules = Rules.load()
+        rows = sorted([rules.parts[pid].sku, rules.parts[pid].name, ""]
+                      for pid, (ob, _o) in rules.for_dealer(dealer).items() if ob.quantity > 0)
+    return header, rows
+
+
+def omitted_obliged(dealer: Dealer, reported_on: date, skus) -> list[dict]:
+    """Obliged parts a report leaves out while it replaces one of the same date.
+
+    The latest report stands alone for compliance: a second count for the same day without
+    a part makes the dealer hold none of it. Each item: sku, name, required, and the quantity
+    the report it replaces had.
+    """
+    previous = db.session.scalar(select(StockReport.id).where(StockReport.dealer_id == dealer.id,
+                                                              StockReport.reported_on == reported_on)
+                                 .order_by(StockReport.id.desc()).limit(1))
+    if previous is None:
+        return []
+    rules, given = Rules.load(), set(skus)
+    before = report_quantities([previous]).get(previous, {})
+    return sorted(({"sku": rules.parts[pid].sku, "name": rules.parts[pid].name, "required": ob.quantity,
+                    "before": before.get(pid, 0)}
+                   for pid, (ob, _o) in rules.for_dealer(dealer).items()
+                   if ob.quantity > 0 and rules.parts[pid].sku not in given), key=lambda o: o["sku"])
 
 
 def serialize_report(r: StockReport) -> dict:

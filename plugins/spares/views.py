@@ -164,6 +164,7 @@ class ReportForm(FlaskForm):
     lines = TextAreaField(_l("Lines"), validators=[Optional(), Length(max=100000)],
                           description=_l("One part per line: SKU and quantity, e.g. DRV-20W 5."))
     file = FileField(_l("Or upload a CSV / xlsx file (columns sku, quantity)"))
+    confirm_omitted = StringField(validators=[Optional(), Length(max=1)])  # "1": save although obliged parts are left out
 
 
 def _parse_lines_text(text: str) -> list[tuple[str, int]]:
@@ -202,7 +203,7 @@ def new_report():
     staff = current_user.scope != "dealer"
     if staff:
         form.dealer_code.choices = _dealer_choices()
-    status = 200
+    status, omitted = 200, []
     if form.validate_on_submit():
         try:
             dealer = services.acting_dealer(current_user, form.dealer_code.data if staff else None)
@@ -213,23 +214,59 @@ def new_report():
                 lines = _parse_lines_text(form.lines.data)
                 if not lines:
                     raise ValidationError(_("Please correct the errors below."), {"lines": _("Enter lines or upload a file.")})
-            report = services.create_stock_report(dealer, form.reported_on.data, lines, actor=current_user)
-            commit()
+            if form.confirm_omitted.data != "1":
+                omitted = services.omitted_obliged(dealer, form.reported_on.data, [sku for sku, _q in lines])
+            if omitted:  # the confirmation step: the lines come back as text, so nothing is uploaded twice
+                form.lines.data = "\n".join(f"{sku} {qty}" for sku, qty in lines)
+            else:
+                report = services.create_stock_report(dealer, form.reported_on.data, lines, actor=current_user)
+                commit()
         except DomainError as exc:
             db.session.rollback()
             status = 422
             row_errors = {k: v for k, v in exc.fields.items() if k.startswith("row ") or k == "more"}
             if row_errors:
-                form.file.errors = [f"{k}: {v}" for k, v in row_errors.items()]
+                form.file.errors = [_("Row %(n)s: %(message)s", n=k.split()[1], message=v) if k != "more" else v
+                                    for k, v in row_errors.items()]
                 flash(exc.message, "danger")
             else:
                 _field_errors(form, exc)
         else:
-            flash(_("Stock report saved."), "success")
-            return redirect(url_for("spares.view_report", report_id=report.id))
+            if not omitted:
+                flash(_("Stock report saved."), "success")
+                return redirect(url_for("spares.view_report", report_id=report.id))
     elif request.method == "POST":
         status = 422
-    return render_template("spares/report_form.html", form=form, staff=staff), status
+    return render_template("spares/report_form.html", form=form, staff=staff, omitted=omitted), status
+
+
+@bp.route("/reports/template.csv")
+@require("spares.report")
+def report_template_csv():
+    """A CSV to fill in: the columns the import reads and the dealer's obliged parts."""
+    from core.toolkit import export_response
+
+    header, rows = _report_template()
+    return export_response("spare-stock-report", header, rows, "csv")
+
+
+@bp.route("/reports/template.xlsx")
+@require("spares.report")
+def report_template_xlsx():
+    """The same template as an Excel workbook."""
+    from core.toolkit import export_response
+
+    header, rows = _report_template()
+    return export_response("spare-stock-report", header, rows, "xlsx")
+
+
+def _report_template():
+    from flask_babel import get_locale
+
+    dealer = current_user.dealer if current_user.scope == "dealer" else None
+    if dealer is None and request.args.get("dealer"):
+        dealer = db.session.scalar(scoped(select(Dealer).where(Dealer.code == request.args["dealer"][:32]), Dealer))
+    return services.stock_file_template(dealer, chinese=str(get_locale() or "").startswith("zh"))
 
 
 @bp.route("/reports/<int:report_id>")
