@@ -72,14 +72,32 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+TYPE_NAMES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF",
+              "image/webp": "WebP"}
+PDF_AND_PHOTOS = ("application/pdf", "image/png", "image/jpeg")
+
+
+def check_type(data: bytes, accept: tuple[str, ...], field: str = "file") -> str:
+    """The file's type, sniffed from its first bytes (never its name or the client's content type),
+    if it is one of ``accept`` (content types from ``SIGNATURES``); else 422 ``{field: "only PDF, PNG,
+    JPEG are accepted"}`` in the user's language."""
+    content_type = sniff(data or b"")
+    if content_type not in accept:
+        accepted = ", ".join(TYPE_NAMES.get(t, t) for t in accept)
+        raise ValidationError(_("unsupported file"), {field: _("only %(accepted)s are accepted", accepted=accepted)})
+    return content_type
+
+
 def add(model: str, record_id: int, filename: str, data: bytes, actor=None, purpose: str = "photo",
-        field: str = "attachment", allow_audio: bool = False) -> Attachment:
+        field: str = "attachment", allow_audio: bool = False, accept: tuple[str, ...] | None = None) -> Attachment:
+    """Store a file for a record; ``accept`` narrows the accepted types (``PDF_AND_PHOTOS`` for documents)."""
     limit_kb = settings.get("core.attachment_max_kb")
     if not data:
         raise ValidationError(_("empty file"), {field: _("empty file")})
     if len(data) > limit_kb * 1024:
         raise ValidationError(_("file too large"), {field: _("larger than %(limit_kb)s KB", limit_kb=limit_kb)})
-    content_type = sniff(data) or (sniff_audio(data) if allow_audio else None)
+    content_type = check_type(data, accept, field) if accept else \
+        sniff(data) or (sniff_audio(data) if allow_audio else None)
     if content_type is None:
         accepted = (_("PNG, JPEG, GIF, WebP images, PDF and MP3, Ogg, WAV, M4A audio") if allow_audio
                     else _("PNG, JPEG, GIF, WebP images and PDF"))

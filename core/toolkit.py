@@ -41,7 +41,10 @@ Users
     (validation, password policy, the dealer link, activity log), for plugins that manage logins.
 Workflow, activity, events
     ``Workflow``, ``Transition``; modules ``activity``, ``events`` (``emit``, ``commit``),
-    ``settings``, ``attachments``, ``sequences`` (``next_number``).
+    ``settings``, ``attachments``, ``sequences`` (``next_number``). Files:
+    ``attachments.add(model, record_id, filename, data, actor, field=..., accept=...)`` stores
+    one (``accept=attachments.PDF_AND_PHOTOS`` for documents); ``attachments.check_type(data,
+    accept, field)`` the type sniffed from the first bytes, or 422 with a field map.
 Messages
     ``notify(users, N_("…%(x)s"), N_("…"), link, x=...)``: rendered in each reader's
     language when read; ``N_`` marks a message id; ``users_with_role(role_id)``; the inbox model

@@ -44,4 +44,4 @@ def propose_improvement(*, title, description, origin, owner=None, actor, link=N
 
 # Read-only models other plugins may count (certification's evidence): query them, change them
 # only through this plugin's services.
-from plugins.audit.models import Audit, Improvement, ManagementReview  # noqa: E402,F401
+from plugins.audit.models import Audit, Improvement, ManagementReview, Nonconformity  # noqa: E402,F401

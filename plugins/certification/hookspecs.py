@@ -13,7 +13,9 @@ def certification_evidence(criterion_code, period_from, period_to):
     ``period_from`` and ``period_to`` are ``date`` objects, both inclusive. Return a list
     of ``{"label": str, "count": int, "url": str | None}`` (label already translated in
     the current locale; url a page listing the records, or None), or ``[]`` when the
-    plugin has nothing for that criterion. Implement it with
+    plugin has nothing for that criterion. An entry with ``"shortfall": True`` counts
+    records that speak against full points (returns resolved late, complaints answered
+    late): full points with such a count above 0 draw a ``records_contradict`` warning. Implement it with
     ``@hookimpl(optionalhook=True)`` so the plugin still starts without certification.
     Called inside a request or app context; must only read.
     """

@@ -117,7 +117,7 @@ def _records_status(facts: _Facts, name: str) -> tuple[str, list[dict]]:
 
 def _evidence_status(facts: _Facts, codes) -> tuple[str, list[dict]]:
     evidence = [e for code in codes for e in services.evidence_for(code, facts.start, facts.end)]
-    return ("present" if any(e["count"] for e in evidence) else "missing"), evidence
+    return ("present" if any(e["count"] for e in evidence if not e.get("shortfall")) else "missing"), evidence
 
 
 RANK = {"present": 2, "stale": 1, "missing": 0}
@@ -185,9 +185,29 @@ def _exports(year: int) -> dict[str, bytes]:
     return files
 
 
-def _index_pdf(pack: dict, included: list[str], omitted: list[str], assessment) -> bytes:
+def index_lines(pack: dict, included: list[str], omitted: list[str], assessment) -> list[tuple[str, float, int]]:
+    """The index's lines (text, font size, indent level), in Chinese: ``pack`` is built under the zh_CN locale."""
+    status_zh = {"present": "齐全", "missing": "缺失", "stale": "过期"}
+    lines = [(f"GB/T 27922-2011 售后服务认证材料清单 {pack['year']} 年", 14, 0), (f"生成日期 {today().isoformat()}", 9, 0)]
+    if assessment is not None:
+        level_zh = {"not_compliant": "未达标", "compliant": "达标", "three_star": "三星级", "four_star": "四星级",
+                    "five_star": "五星级"}
+        lines.append((f"自评得分 {assessment.score} · {level_zh.get(assessment.level, assessment.level)}", 11, 0))
+    lines.append(("", 10, 0))
+    for item in pack["items"]:
+        mark = status_zh[item["status"]] + ("(可选)" if item["optional"] else "")
+        lines.append((f"{item['code']}  {item['title']}  [{mark}]", 10, 0))
+        lines.extend((f"- {e['label']}: {e['count']}", 8, 2) for e in item["evidence"][:8])
+    lines += [("", 10, 0), ("包含文件", 12, 0)] + [(name, 8, 1) for name in included]
+    if omitted:
+        lines += [("因大小限制未包含的文件", 12, 0)] + [(name, 8, 1) for name in omitted]
+    return lines
+
+
+def _index_pdf(lines: list[tuple[str, float, int]]) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
+    from reportlab.lib.utils import simpleSplit
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
@@ -197,48 +217,30 @@ def _index_pdf(pack: dict, included: list[str], omitted: list[str], assessment) 
         pdfmetrics.registerFont(UnicodeCIDFont(font))
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)
-    c.setTitle(f"GB/T 27922 {pack['year']}")
+    c.setTitle("GB/T 27922")
     width, height = A4
     y = height - 20 * mm
-
-    def line(text: str, size: float = 10, indent: float = 0):
-        nonlocal y
-        if y < 20 * mm:
-            c.showPage()
-            y = height - 20 * mm
-        c.setFont(font, size)
-        c.drawString(20 * mm + indent, y, text[:90])
-        y -= size * 1.6
-
-    status_zh = {"present": "齐全", "missing": "缺失", "stale": "过期"}
-    line(f"GB/T 27922-2011 售后服务认证材料清单 {pack['year']} 年", 14)
-    line(f"生成日期 {today().isoformat()}", 9)
-    if assessment is not None:
-        level_zh = {"not_compliant": "未达标", "compliant": "达标", "three_star": "三星级", "four_star": "四星级",
-                    "five_star": "五星级"}
-        line(f"自评得分 {assessment.score} · {level_zh.get(assessment.level, assessment.level)}", 11)
-    line("")
-    for item in pack["items"]:
-        mark = status_zh[item["status"]] + ("(可选)" if item["optional"] else "")
-        line(f"{item['code']}  {item['title']}  [{mark}]", 10)
-        for e in item["evidence"][:8]:
-            line(f"- {e['label']}: {e['count']}", 8, 8 * mm)
-    line("")
-    line("包含文件", 12)
-    for name in included:
-        line(name, 8, 4 * mm)
-    if omitted:
-        line("因大小限制未包含的文件", 12)
-        for name in omitted:
-            line(name, 8, 4 * mm)
+    for text, size, level in lines:
+        indent = 20 * mm + level * 4 * mm
+        for part in simpleSplit(text, font, size, width - indent - 20 * mm) or [""]:  # long lines wrap
+            if y < 20 * mm:
+                c.showPage()
+                y = height - 20 * mm
+            c.setFont(font, size)
+            c.drawString(indent, y, part)
+            y -= size * 1.6
     c.showPage()
     c.save()
     return buf.getvalue()
 
 
 def build_zip(year: int) -> bytes:
-    """The pack as a ZIP, at most ``certification.pack_max_mb`` of documents (the rest listed as omitted)."""
-    pack = build(year)
+    """The pack as a ZIP, at most ``certification.pack_max_mb`` of documents (the rest listed as omitted);
+    its index is in Chinese, whatever the requester's language (the certifier's file)."""
+    from flask_babel import force_locale
+
+    with force_locale("zh_CN"):
+        pack = build(year)
     limit = settings.get("certification.pack_max_mb") * 1024 * 1024
     files = _exports(year)
     used = sum(len(v) for v in files.values())
@@ -260,7 +262,7 @@ def build_zip(year: int) -> bytes:
     assessment = db.session.scalar(select(SelfAssessment).where(SelfAssessment.year == year))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("00_index.pdf", _index_pdf(pack, included, omitted, assessment))
+        zf.writestr("00_index.pdf", _index_pdf(index_lines(pack, included, omitted, assessment)))
         for name, data in files.items():
             zf.writestr(name, data)
         for name, att_id in chosen:

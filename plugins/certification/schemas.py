@@ -86,6 +86,7 @@ class EvidenceOut(OutSchema):
     label: str
     count: int
     url: str | None
+    shortfall: bool = False
 
 
 class SubtotalOut(OutSchema):

@@ -371,7 +371,8 @@ def evidence_for(code: str, period_from: date, period_to: date) -> list[dict]:
     found = []
     for result in pm.hook.certification_evidence(criterion_code=code, period_from=period_from, period_to=period_to):
         for entry in result or []:
-            found.append({"label": str(entry["label"]), "count": int(entry.get("count") or 0), "url": entry.get("url")})
+            found.append({"label": str(entry["label"]), "count": int(entry.get("count") or 0), "url": entry.get("url"),
+                          "shortfall": bool(entry.get("shortfall"))})
     return found
 
 
@@ -403,10 +404,17 @@ def warnings(record: SelfAssessment, evidence: dict[str, list[dict]]) -> list[di
                                        "for calibration.", count=overdue)})
             continue
         entries = evidence.get(item.code) or []
-        if full and entries and not any(e["count"] for e in entries):
+        if full and entries and not any(e["count"] for e in entries if not e["shortfall"]):
             found.append({"criterion_code": item.code, "code": "no_records",
                           "message": _("Full points for %(code)s, but the system holds no records for it in "
                                        "%(year)d.", code=item.code, year=record.year)})
+            continue
+        against = [e for e in entries if e["shortfall"] and e["count"]]
+        if full and against:
+            found.append({"criterion_code": item.code, "code": "records_contradict",
+                          "message": _("Full points for %(code)s, but the records of %(year)d show: %(what)s.",
+                                       code=item.code, year=record.year,
+                                       what="; ".join(f"{e['label']} ({e['count']})" for e in against))})
     return found
 
 
@@ -536,7 +544,7 @@ def document_history(doc: Document) -> list[Document]:
 
 def _store_file(doc: Document, filename: str, data: bytes, actor) -> None:
     att = attachments.add(DOC_MODEL, doc.id, filename or "document.pdf", data, actor=actor, purpose="document",
-                          field="file")
+                          field="file", accept=attachments.PDF_AND_PHOTOS)
     db.session.flush()
     doc.attachment_id, doc.filename, doc.file_size = att.id, att.filename, att.size
 

@@ -33,4 +33,4 @@ def certification_evidence(criterion_code, period_from, period_to):
                func.count(Rma.id).filter(resolved_day > Rma.due_date))
         .where(Rma.resolved_at >= start, Rma.resolved_at < end, Rma.due_date.is_not(None))).one()
     return [{"label": _("Returns resolved within the working-day limit"), "count": in_time or 0, "url": link},
-            {"label": _("Returns resolved late"), "count": late or 0, "url": link}]
+            {"label": _("Returns resolved late"), "count": late or 0, "url": link, "shortfall": True}]

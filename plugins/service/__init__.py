@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.toolkit import (DEALER_ROLES, STAFF_ROLES, MenuItem, Permission, RoleDecl, Setting, Slot, Widget,
                           hookimpl)
+from plugins.service.certification_evidence import certification_evidence  # noqa: F401  (GB/T 27922 evidence, optional hook)
 
 VISIT_ROLES = ("technician", "technical", "customer_service", "admin")
 

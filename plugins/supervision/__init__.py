@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from core.toolkit import MenuItem, Permission, Setting, Widget, hookimpl
+from plugins.supervision.certification_evidence import certification_evidence  # noqa: F401  (GB/T 27922 evidence, optional hook)
 
 VIEWERS = ("supervision", "hr", "admin", "auditor")
 

@@ -19,7 +19,8 @@ from plugins.supervision.schemas import (SupervisionActionIn, SupervisionAssessm
                                          SupervisionInspectionQuery, SupervisionInspectorIn, SupervisionInspectorOut,
                                          SupervisionJobIn, SupervisionJobOut, SupervisionJobQuery, SupervisionStepIn,
                                          SupervisionSuggestionOut, SupervisionSuggestionQuery,
-                                         SupervisionTemplateIn, SupervisionTemplateOut, SupervisionToComplaintIn,
+                                         SupervisionTemplateIn, SupervisionTemplateOut, SupervisionTemplatePatch,
+                                         SupervisionToComplaintIn,
                                          SupervisionVersionIn, SupervisionVisitIn, SupervisionVisitOut,
                                          SupervisionVisitPatch, SupervisionVisitQuery)
 
@@ -333,7 +334,23 @@ def list_checklist_templates():
        status=201, permission="supervision.manage", tag=TAG)
 def create_checklist_template(body: SupervisionTemplateIn):
     """A checklist template: items with weights."""
-    record = services.create_template(body.name, body.items, current_user)
+    record = services.create_template(body.name, body.items, current_user, body.active)
+    events.commit()
+    return _template_out(record)
+
+
+@route(bp, "/checklist-templates/<int:record_id>", response=SupervisionTemplateOut, tag=TAG)
+def get_checklist_template(record_id: int):
+    """One checklist template with its weighted items."""
+    return _template_out(services.get_template(record_id, current_user))
+
+
+@route(bp, "/checklist-templates/<int:record_id>", ["PATCH"], body=SupervisionTemplatePatch,
+       response=SupervisionTemplateOut, permission="supervision.manage", tag=TAG)
+def update_checklist_template(record_id: int, body: SupervisionTemplatePatch):
+    """Rename, (de)activate or replace the items (inspections already made keep theirs)."""
+    record = services.get_template(record_id, current_user)
+    services.update_template(record, current_user, body.name, body.items, body.active)
     events.commit()
     return _template_out(record)
 

@@ -262,6 +262,8 @@ class Suggestion(Timestamped, Versioned, db.Model):
     state: Mapped[str] = mapped_column(String(12), default="new", index=True)
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_complaint.id"))
     note: Mapped[str] = mapped_column(Text, default="")
+    improvement_ref: Mapped[str | None] = mapped_column(String(40))  # another plugin's improvement record
+    improvement_url: Mapped[str | None] = mapped_column(String(300))
 
 
 class RateCount(db.Model):

@@ -347,6 +347,13 @@ class SupervisionItemIn(Schema):
 class SupervisionTemplateIn(Schema):
     name: str = Field(min_length=1, max_length=120)
     items: list[SupervisionItemIn] = Field(min_length=1, max_length=100)
+    active: bool = True
+
+
+class SupervisionTemplatePatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    items: list[SupervisionItemIn] | None = Field(None, min_length=1, max_length=100)
+    active: bool | None = None
 
 
 class SupervisionItemOut(OutSchema):
@@ -414,6 +421,8 @@ class SupervisionSuggestionOut(OutSchema):
     state: Literal["new", "complaint", "improvement", "dismissed"]
     complaint_id: int | None
     note: str
+    improvement_ref: str | None
+    improvement_url: str | None
     created_at: str
     version: int
     actions: list[str]

@@ -22,8 +22,8 @@ from sqlalchemy import and_, delete, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.toolkit import (N_, Conflict, Dealer, NotFound, PermissionDenied, Transition, User, ValidationError,
-                          Workflow, activity, attachments, business_zone, check, db, next_number, notify, settings,
-                          users_with_role, utcnow, visible_dealers_clause)
+                          Workflow, activity, attachments, business_zone, check, db, next_number, notify, plugin_hook,
+                          settings, users_with_role, utcnow, visible_dealers_clause)
 from plugins.supervision.models import (ASSESSED_DEPARTMENTS, ASSESSMENT_STATES, COMPLAINT_STATES,
                                         GRADE_POINTS, SANCTIONS, STEPS, Assessment,
                                         AssessmentLine, ChecklistTemplate, Complaint, ComplaintStep, CustomerVisit,
@@ -1077,18 +1077,118 @@ def get_evidence(record: Inspection, attachment_id):
     return att
 
 
-def create_template(name: str, items: list, actor) -> ChecklistTemplate:
+MAX_TEMPLATE_ITEMS = 100
+MAX_ITEM_WEIGHT = 100
+
+
+def _template_items(items) -> list[tuple[str, int]]:
+    """(text, weight) pairs, checked: 1..100 items, text 1..300 characters, weight 1..100 (422 otherwise)."""
+    from flask_babel import gettext as _
+
+    rows = [(_values(x) if not isinstance(x, dict) else x) for x in (items or [])]
+    if not rows:
+        raise ValidationError(_("A checklist needs at least one item."), {"items": _("at least one item")})
+    if len(rows) > MAX_TEMPLATE_ITEMS:
+        raise ValidationError(_("Too many items."), {"items": _("at most %(count)d items", count=MAX_TEMPLATE_ITEMS)})
+    out, errors = [], {}
+    for n, row in enumerate(rows):
+        text = " ".join(str(row.get("text") or "").split())
+        try:
+            weight = int(row.get("weight"))
+        except (TypeError, ValueError):
+            weight = 0
+        if not text or len(text) > 300:
+            errors[f"items.{n}.text"] = _("line %(line)d: 1 to 300 characters", line=n + 1)
+        if not 1 <= weight <= MAX_ITEM_WEIGHT:
+            errors[f"items.{n}.weight"] = _("line %(line)d: a weight from 1 to %(max)d", line=n + 1,
+                                            max=MAX_ITEM_WEIGHT)
+        out.append((text, weight))
+    if errors:
+        raise ValidationError(_("Please correct the checklist items."), errors)
+    return out
+
+
+def _template_name(name: str, record_id: int | None = None) -> str:
+    from flask_babel import gettext as _
+
+    name = " ".join((name or "").split())
+    if not name or len(name) > 120:
+        raise ValidationError(_("Please correct the name."), {"name": _("1 to 120 characters")})
+    clash = select(ChecklistTemplate.id).where(ChecklistTemplate.name == name)
+    if record_id is not None:
+        clash = clash.where(ChecklistTemplate.id != record_id)
+    if db.session.scalar(clash):
+        raise ValidationError(_("Please correct the name."), {"name": _("a template with this name exists")})
+    return name
+
+
+def _checked_template(name, items, record_id: int | None = None):
+    """The cleaned name and items (None where not given); every field's error at once (422)."""
+    errors, message = {}, None
+    out = [None, None]
+    for index, (given, fn) in enumerate(((name, lambda: _template_name(name, record_id)),
+                                         (items, lambda: _template_items(items)))):
+        if given is None and record_id is not None:
+            continue
+        try:
+            out[index] = fn()
+        except ValidationError as exc:
+            errors.update(exc.fields)
+            message = message or exc.message
+    if errors:
+        raise ValidationError(message, errors)
+    return out[0], out[1]
+
+
+def get_template(record_id, user) -> ChecklistTemplate:
+    """Supervision and active inspectors read templates; anyone else is told it does not exist."""
+    if user is None or (not user.can("supervision.view") and inspector_for(user) is None):
+        raise NotFound("checklist template not found")
+    record = db.session.get(ChecklistTemplate, record_id) if str(record_id).isdigit() else None
+    if record is None:
+        raise NotFound("checklist template not found")
+    return record
+
+
+def create_template(name: str, items: list, actor, active: bool = True) -> ChecklistTemplate:
     from plugins.supervision.models import ChecklistItem
 
     check(actor, "supervision.manage")
-    if db.session.scalar(select(ChecklistTemplate.id).where(ChecklistTemplate.name == name)):
-        raise ValidationError("duplicate", {"name": "a template with this name exists"})
-    items = [(_values(x) if not isinstance(x, dict) else x) for x in items]
-    template = ChecklistTemplate(name=name, items=[ChecklistItem(position=i, text=x["text"], weight=int(x["weight"]))
-                                                   for i, x in enumerate(items)])
+    name, rows = _checked_template(name, items)
+    template = ChecklistTemplate(name=name, active=active, items=[ChecklistItem(position=i, text=t, weight=w)
+                                                                  for i, (t, w) in enumerate(rows)])
     db.session.add(template)
     db.session.flush()
+    activity.log(template, "created", {"name": (None, name)}, actor=actor)
     return template
+
+
+def update_template(record: ChecklistTemplate, actor, name: str | None = None, items: list | None = None,
+                    active: bool | None = None) -> ChecklistTemplate:
+    """Rename, (de)activate or replace the items; inspections already made keep the items they copied."""
+    from plugins.supervision.models import ChecklistItem
+
+    check(actor, "supervision.manage")
+    changes = {}
+    name, rows = _checked_template(name, items, record.id)
+    if name is not None and name != record.name:
+        changes["name"] = (record.name, name)
+        record.name = name
+    if rows is not None:
+        before = [(i.text, i.weight) for i in record.items]
+        if rows != before:
+            record.items.clear()
+            db.session.flush()
+            record.items.extend(ChecklistItem(position=i, text=t, weight=w) for i, (t, w) in enumerate(rows))
+            changes["items"] = (len(before), len(rows))
+    if active is not None and bool(active) != bool(record.active):
+        changes["active"] = (record.active, bool(active))
+        record.active = bool(active)
+    if changes:
+        record.updated_at = utcnow()
+        db.session.flush()
+        activity.log(record, "updated", changes, actor=actor)
+    return record
 
 
 # --- customer visits ------------------------------------------------------------------
@@ -1190,7 +1290,9 @@ def submit_suggestion(data: dict, address: str | None) -> Suggestion | None:
         errors["text"] = "required"
     for key, limit in (("text", 4000), ("name", 120), ("contact", 120), ("place", 120)):
         if len((data.get(key) or "").strip()) > limit:
-            errors[key] = f"at most {limit} characters"
+            from flask_babel import gettext as _
+
+            errors[key] = _("At most %(n)s characters.", n=limit)  # shown as is on the public page
     if errors:
         raise ValidationError("invalid input", errors)
     if not take_rate_slot(address):
@@ -1230,6 +1332,7 @@ def get_suggestion(record_id, user) -> Suggestion:
 def serialize_suggestion(r: Suggestion, user) -> dict:
     return {"id": r.id, "name": r.name, "contact": mask_phone(r.contact, user) if r.contact.isdigit() else r.contact,
             "place": r.place, "text": r.text, "state": r.state, "complaint_id": r.complaint_id, "note": r.note or "",
+            "improvement_ref": r.improvement_ref, "improvement_url": r.improvement_url,
             "created_at": r.created_at.isoformat(), "version": r.version,
             "actions": ["to_complaint", "improvement", "dismiss"]
             if r.state == "new" and user.can("supervision.manage") else []}
@@ -1262,7 +1365,14 @@ def suggestion_to_complaint(record: Suggestion, actor, version, department: str,
 
 
 def suggestion_improvement(record: Suggestion, actor, version, note: str = "") -> Suggestion:
+    """Mark it taken as an improvement; a link plugin (``supervision_suggestion_improvement``) may
+    record the improvement in its own register, in this transaction."""
     _handle_suggestion(record, actor, version, "improvement", note)
+    created = plugin_hook().supervision_suggestion_improvement(supervision_suggestion=record, note=note or "",
+                                                              actor=actor)
+    if created:
+        record.improvement_ref = str(created["reference"])[:40]
+        record.improvement_url = (created.get("url") or None) and str(created["url"])[:300]
     return record
 
 
@@ -1359,7 +1469,8 @@ def review_inputs(period_from: date, period_to: date) -> list[dict]:
          "figures": [{"label": str(_l("Completed jobs")), "value": jobs},
                      {"label": str(_l("Average per job (-6 to +6)")), "value": average}]},
         {"title": str(_l("Monthly assessments")),
-         "figures": [{"label": f"{a.month} {a.department}", "value": f"{fmt(a.average) or '—'} / {fmt(a.net_amount)}"}
+         "figures": [{"label": f"{a.month} {department_label(a.department)}",
+                      "value": f"{fmt(a.average) or '—'} / {fmt(a.net_amount)}"}
                      for a in assessments]},
     ]
 

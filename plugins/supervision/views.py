@@ -18,8 +18,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from core.toolkit import Column, DomainError, Filter, activity, db, events, paginate_page, require
 from plugins.supervision import services
 from plugins.supervision.models import (ASSESSED_DEPARTMENTS, CHANNELS, COMPLAINT_STATES, DEPARTMENTS, FORM_CHANNELS,
-                                        GRADES, SANCTIONS, SEVERITIES, Assessment, Complaint, CustomerVisit,
-                                        Inspection, ServiceJob, Suggestion)
+                                        GRADES, SANCTIONS, SEVERITIES, Assessment, ChecklistTemplate, Complaint,
+                                        CustomerVisit, Inspection, ServiceJob, Suggestion)
 
 bp = Blueprint("supervision", __name__, template_folder="templates", url_prefix="/supervision")
 public = Blueprint("supervision_public", __name__, template_folder="templates")
@@ -551,7 +551,8 @@ def list_inspections():
     q, active = _args_query(state=("draft", "submitted", "reviewed", "published"))
     filters = [Filter("state", _l("State"), _choices(STATE_LABELS, ("draft", "submitted", "reviewed", "published")),
                       None)]
-    extra = {"inspectors": url_for("supervision.inspectors") if services.may_see_inspectors(current_user) else None}
+    extra = {"inspectors": url_for("supervision.inspectors") if services.may_see_inspectors(current_user) else None,
+             "templates": url_for("supervision.list_templates") if current_user.can("supervision.view") else None}
     return _list(_("Secret inspections"), services.inspection_stmt(current_user, q), INSPECTION_COLUMNS,
                  "-visited_at", filters, active, q, "supervision.view_inspection",
                  url_for("supervision.new_inspection") if services.inspector_for(current_user) else None, extra=extra)
@@ -570,8 +571,6 @@ class InspectionForm(FlaskForm):
 @login_required
 def new_inspection():
     from sqlalchemy import select
-
-    from plugins.supervision.models import ChecklistTemplate
 
     if services.inspector_for(current_user) is None:
         abort(403)
@@ -690,6 +689,82 @@ def evidence(record_id, attachment_id):
 
     record = services.get_inspection(record_id, current_user)
     return attachment_response(services.get_evidence(record, attachment_id))
+
+
+# --- checklist templates for inspections ------------------------------------------------
+
+TEMPLATE_COLUMNS = [
+    Column(_l("Name"), lambda r: r.name, ChecklistTemplate.name, "name", link=True),
+    Column(_l("Items"), lambda r: len(r.items)),
+    Column(_l("Total weight"), lambda r: sum(i.weight for i in r.items)),
+    Column(_l("In use"), lambda r: _("yes") if r.active else _("no")),
+]
+BLANK_ROWS = 5
+
+
+@bp.route("/checklist-templates")
+@require("supervision.view")
+def list_templates():
+    from sqlalchemy import select
+
+    q, active = _args_query(active=bool)
+    stmt = select(ChecklistTemplate)
+    if q.q:
+        stmt = stmt.where(ChecklistTemplate.name.ilike(f"%{q.q}%"))
+    if q.active is not None:
+        stmt = stmt.where(ChecklistTemplate.active.is_(q.active))
+    filters = [Filter("active", _l("In use"), lambda: [("1", _l("yes")), ("0", _l("no"))], None)]
+    return _list(_("Checklist templates for secret inspections"), stmt, TEMPLATE_COLUMNS, "name", filters, active, q,
+                 "supervision.edit_template",
+                 url_for("supervision.edit_template") if current_user.can("supervision.manage") else None)
+
+
+def _posted_items() -> list[dict]:
+    """The item rows of the page (text_N / weight_N); a row left without text is dropped."""
+    rows = []
+    for n in range(services.MAX_TEMPLATE_ITEMS + BLANK_ROWS):
+        text = (request.form.get(f"text_{n}") or "").strip()[:400]
+        if text:
+            rows.append({"text": text, "weight": (request.form.get(f"weight_{n}") or "").strip()[:6]})
+    return rows
+
+
+@bp.route("/checklist-templates/new", methods=["GET", "POST"], endpoint="edit_template")
+@bp.route("/checklist-templates/<int:record_id>", methods=["GET", "POST"], endpoint="edit_template")
+@require("supervision.view")
+def edit_template(record_id=None):
+    record = services.get_template(record_id, current_user) if record_id else None
+    can_manage = current_user.can("supervision.manage")
+    name = record.name if record else ""
+    active = record.active if record else True
+    items = [{"text": i.text, "weight": i.weight} for i in record.items] if record else []
+    errors, status = {}, 200
+    if request.method == "POST":
+        if not can_manage:
+            abort(403)
+        name = (request.form.get("name") or "").strip()[:200]
+        active = request.form.get("active") == "1"
+        items = _posted_items()
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        try:
+            if record is None:
+                record = services.create_template(name, items, current_user, active)
+            else:
+                services.update_template(record, current_user, name, items, active)
+            events.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            record = services.get_template(record_id, current_user) if record_id else None
+            errors, status = dict(exc.fields), 422
+            flash(exc.message, "danger")
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("supervision.edit_template", record_id=record.id))
+    rows = items + [{"text": "", "weight": 1} for _n in range(BLANK_ROWS)] if can_manage else items
+    return _render("supervision/template.html", status, record=record, name=name, active=active, rows=rows,
+                   errors=errors, form=FlaskForm(), can_manage=can_manage,
+                   total=sum(int(r["weight"]) for r in items if str(r["weight"]).isdigit()))
 
 
 class InspectorForm(FlaskForm):

@@ -197,3 +197,48 @@ def test_equipment_and_calibrations_overdue(app, client, users, clock):
     with count_queries(app) as qe:
         client.get("/api/v1/equipment", headers=h)
     assert qe.count <= q1.count
+
+
+GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+
+
+def test_documents_accept_only_pdf_png_jpeg_by_their_content(app, client, users):
+    from core.testing import login_as, make_user
+
+    auditor = users["auditor"]
+
+    def upload(content, name, code, user=auditor, mimetype="application/pdf"):
+        data = {"code": code, "title": "名册", "kind": "staff_roster", "version": "1", "effective_on": "2026-01-01",
+                "approved_by": "总经理", "file": (io.BytesIO(content), name, mimetype)}
+        return client.post(DOCS, data=data, headers=api_headers(user), content_type="multipart/form-data")
+
+    # a program or a text file renamed .pdf and sent as application/pdf: refused by its first bytes
+    for content, name in ((b"MZ\x90\x00\x03\x00\x00\x00\x04\x00", "setup.exe.pdf"), (b"staff: wang, li\n", "roster.pdf"),
+                          (GIF, "scan.png"), (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "photo.jpg")):
+        r = upload(content, name, "R-1")
+        assert r.status_code == 422, (name, r.json)
+        assert r.json["error"]["fields"] == {"file": "only PDF, PNG, JPEG are accepted"}
+    assert client.get(DOCS, headers=api_headers(auditor)).json["total"] == 0  # nothing kept
+    # PDF, PNG and JPEG pass whatever their names say; the stored type is the sniffed one
+    for content, code, kind in ((PDF, "R-2", "application/pdf"), (PNG, "R-3", "image/png"), (JPEG, "R-4", "image/jpeg")):
+        r = upload(content, "scan.bin", code, mimetype="application/octet-stream")
+        assert r.status_code == 201, r.json
+        f = client.get(r.json["file"]["url"], headers=api_headers(auditor))
+        assert f.status_code == 200 and f.mimetype == kind
+    # a new version follows the same rule
+    doc = client.get(DOCS + "?q=R-2", headers=api_headers(auditor)).json["items"][0]
+    r = client.post(f"{DOCS}/{doc['id']}/versions", headers=api_headers(auditor), content_type="multipart/form-data",
+                    data={"version": "2", "effective_on": "2026-02-01", "approved_by": "总经理",
+                          "file": (io.BytesIO(b"MZ\x90\x00"), "v2.pdf")})
+    assert r.status_code == 422 and "file" in r.json["error"]["fields"]
+    # in the user's language, through the API and the page
+    zh = make_user("zhang", roles=["auditor"], language="zh_CN")
+    r = upload(b"MZ\x90\x00", "setup.pdf", "R-5", user=zh)
+    assert r.status_code == 422 and r.json["error"]["fields"]["file"] == "只接受 PDF, PNG, JPEG"
+    login_as(client, "zhang")
+    page = client.post("/certification/documents/new", content_type="multipart/form-data", data={
+        "code": "R-6", "title": "名册", "kind": "staff_roster", "version": "1", "effective_on": "2026-01-01",
+        "approved_by": "总经理", "file": (io.BytesIO(b"plain text"), "roster.pdf")})
+    assert page.status_code == 422 and "只接受 PDF, PNG, JPEG" in page.get_data(as_text=True)

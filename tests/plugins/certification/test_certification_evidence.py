@@ -175,8 +175,13 @@ def test_evidence_pack_statuses_and_completeness(app, client, users, clock):
     assert q2.count == q1.count
 
 
-def test_evidence_pack_zip(app, client, users):
+def test_evidence_pack_zip(app, client, users, monkeypatch):
     from core import settings
+    from plugins.certification import pack
+
+    index = []
+    real_lines = pack.index_lines
+    monkeypatch.setattr(pack, "index_lines", lambda *a: index.append(real_lines(*a)) or index[-1])
 
     auditor = users["auditor"]
     h = api_headers(auditor)
@@ -196,6 +201,11 @@ def test_evidence_pack_zip(app, client, users):
     docs = [n for n in names if n.startswith("documents/")]
     assert docs == ["documents/SM-01_A_0_manual.pdf"] and zf.read(docs[0]) == PDF
     assert "标准培训" in zf.read("records/training_records.csv").decode("utf-8-sig")
+    # the index is in Chinese for an English-speaking requester (the certifier's file), long lines wrap
+    texts = [t for t, _size, _level in index[-1]]
+    assert "- 2026 年培训记录: 1" in texts and not any("Training records" in t for t in texts)
+    items = {i["code"]: i for i in client.get("/api/v1/evidence-pack?year=2026", headers=h).json["items"]}
+    assert items["3.2"]["evidence"][0]["label"] == "Training records in 2026"  # the JSON stays in the reader's
     # bounded: documents beyond the limit are left out (and listed in the index)
     big = b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 10)
     upload_document(client, auditor, code="BIG", kind="other", content=big)

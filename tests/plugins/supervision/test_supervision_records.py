@@ -196,8 +196,10 @@ def test_public_suggestion_with_honeypot_rate_limit_and_conversion(app, world):
     assert c["channel"] == "suggestion_form" and c["customer_phone"] == "13812341234"
     world.post("sup", f"/suggestions/{s['id']}/dismiss", {"version": s["version"] + 1}, 409)
     t = items[0]
-    assert world.post("sup", f"/suggestions/{t['id']}/improvement", {"version": t["version"], "comment": "signage"},
-                      200).get_json()["state"] == "improvement"
+    taken = world.post("sup", f"/suggestions/{t['id']}/improvement", {"version": t["version"], "comment": "signage"},
+                       200).get_json()
+    assert taken["state"] == "improvement" and taken["note"] == "signage"
+    assert taken["improvement_ref"] is None  # without the audit plugin nothing else records it
     # the poster is a PDF with the form's address
     login_as(world.client, "sup")
     pdf = world.client.get("/supervision/suggest/poster.pdf")

@@ -94,3 +94,59 @@ def test_inspection_page_hides_the_inspector_from_the_subject(app, world):
 def test_public_suggest_page_in_chinese_by_default(app):
     html = _page(app.test_client(), "/suggest")
     assert "建议" in html and 'name="website"' in html
+    r = app.test_client().post("/suggest", data={"text": "长" * 4001, "name": "王"})
+    assert r.status_code == 422 and "最多 4000 个字符" in r.get_data(as_text=True)
+    assert "characters" not in r.get_data(as_text=True)
+
+
+def test_checklist_templates_are_kept_on_pages_in_both_languages(app, world):
+    _as(world, "sup")
+    assert "/supervision/checklist-templates" in _page(world.client, "/supervision/inspections")
+    assert "New checklist template" in _page(world.client, "/supervision/checklist-templates/new")
+    r = world.client.post("/supervision/checklist-templates/new", data={
+        "name": "服务厅暗访", "active": "1", "text_0": "一分钟内接待", "weight_0": "3", "text_1": "着工装",
+        "weight_1": "1", "text_2": "", "weight_2": "1"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    tpl = world.get("sup", "/checklist-templates", 200).get_json()["items"][0]
+    assert tpl["name"] == "服务厅暗访" and [(i["text"], i["weight"]) for i in tpl["items"]] == [
+        ("一分钟内接待", 3), ("着工装", 1)]
+    html = _page(world.client, f"/supervision/checklist-templates/{tpl['id']}")
+    assert "75.0%" in html and "25.0%" in html  # each item's share of the total weight 4
+    # bad input: a weight out of range and an empty name come back as 422 with the fields marked
+    r = world.client.post(f"/supervision/checklist-templates/{tpl['id']}", data={
+        "name": "", "text_0": "一分钟内接待", "weight_0": "0", "text_1": "着工装", "weight_1": "1"})
+    assert r.status_code == 422 and r.get_data(as_text=True).count("is-invalid") == 2
+    # edit: a third item, one weight changed, taken out of use
+    r = world.client.post(f"/supervision/checklist-templates/{tpl['id']}", data={
+        "name": "服务厅暗访", "text_0": "一分钟内接待", "weight_0": "4", "text_1": "着工装", "weight_1": "1",
+        "text_2": "讲解维修结果", "weight_2": "5"})
+    assert r.status_code == 302
+    tpl = world.get("sup", f"/checklist-templates/{tpl['id']}", 200).get_json()
+    assert [i["weight"] for i in tpl["items"]] == [4, 1, 5] and tpl["active"] is False
+    assert "服务厅暗访" in _page(world.client, "/supervision/checklist-templates?active=0")
+    # the Chinese page
+    make_user("sup_zh", roles=["supervision"], language="zh_CN")
+    _as(world, "sup_zh")
+    html = _page(world.client, f"/supervision/checklist-templates/{tpl['id']}")
+    assert "权重" in html and "Weighted items" not in html
+    # others: HR reads, cannot change; the assessed department does not see them
+    _as(world, "hrmgr")
+    _page(world.client, "/supervision/checklist-templates")
+    assert world.client.post(f"/supervision/checklist-templates/{tpl['id']}", data={"name": "x"}).status_code == 403
+    _as(world, "cshead")
+    _page(world.client, "/supervision/checklist-templates", 403)
+    world.get("cs", f"/checklist-templates/{tpl['id']}", 404)
+
+
+def test_checklist_template_api_edits_and_bad_input(app, world):
+    tpl = world.post("sup", "/checklist-templates", {"name": "Counter", "items": [{"text": "Greeted", "weight": 2}]},
+                     201).get_json()
+    world.post("sup", "/checklist-templates", {"name": "Counter", "items": [{"text": "x", "weight": 1}]}, 422)
+    world.post("sup", "/checklist-templates", {"name": "Other", "items": [{"text": "x", "weight": 101}]}, 422)
+    r = world.client.patch(f"/api/v1/checklist-templates/{tpl['id']}", headers=world.headers["sup"],
+                           json={"items": [{"text": "Greeted", "weight": 2}, {"text": "Explained", "weight": 6}]})
+    assert r.status_code == 200 and [i["weight"] for i in r.get_json()["items"]] == [2, 6]
+    r = world.client.patch(f"/api/v1/checklist-templates/{tpl['id']}", headers=world.headers["hr"], json={"active": False})
+    assert r.status_code == 403
+    r = world.client.patch(f"/api/v1/checklist-templates/{tpl['id']}", headers=world.headers["sup"], json={"items": []})
+    assert r.status_code == 422 and "items" in r.get_json()["error"]["fields"]

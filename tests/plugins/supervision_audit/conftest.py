@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.fixture
+def enabled_plugins():
+    return ["supervision", "audit"]
