@@ -54,6 +54,7 @@ def load(ctx) -> None:
     services.file_exception(r, dealer1, _v(r), on=max(r.received_on, today))
     # 3. damaged in transport, signed by the carrier, accepted and credited
     r = make(dealer2, 20, "damaged", "carrier", [{"sku": "PNL-600", "expected_quantity": 12, "actual_quantity": 12,
+                                                  "damaged_quantity": 2,
                                                   "description": "2 件边框变形，灯板碎裂"}],
              carrier="顺丰速运", signer="顺丰司机 刘强")
     services.add_attachment(r, "签收单.pdf", SIGNED_PDF, "signed_document", dealer2)

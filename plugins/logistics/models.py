@@ -78,6 +78,10 @@ class LogisticsExceptionLine(db.Model):
     sku: Mapped[str] = mapped_column(String(64))
     expected_quantity: Mapped[int] = mapped_column(Integer)
     actual_quantity: Mapped[int] = mapped_column(Integer)
+    # goods damaged in transport: how many of the received pieces, and their production date (the
+    # return opened from the record carries both)
+    damaged_quantity: Mapped[int | None] = mapped_column(Integer)
+    production_date: Mapped[date | None] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text, default="")
 
     exception: Mapped[LogisticsException] = relationship(back_populates="lines")

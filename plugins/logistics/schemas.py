@@ -21,6 +21,8 @@ class LineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
     expected_quantity: int = Field(ge=0, le=1_000_000)
     actual_quantity: int = Field(ge=0, le=1_000_000)
+    damaged_quantity: int | None = Field(None, ge=0, le=1_000_000, description="damaged pieces among those received")
+    production_date: date | None = Field(None, description="on the goods' label; the return opened from the record carries it")
     description: str = Field("", max_length=1000)
 
 
@@ -66,6 +68,7 @@ class ActionIn(Schema):
 
 class AcceptIn(ActionIn):
     late_reason: str | None = Field(None, max_length=2000)
+    responsible_party: Party | None = Field(None, description="the party the order department found responsible")
 
 
 class ResolveIn(ActionIn):
@@ -82,6 +85,8 @@ class LineOut(OutSchema):
     sku: str
     expected_quantity: int
     actual_quantity: int
+    damaged_quantity: int | None = None
+    production_date: str | None = None
     description: str
 
 

@@ -17,7 +17,7 @@ from core.toolkit import (Attachment, Conflict, Dealer, NotFound, PermissionDeni
                          activity, attachments, calendar, check, db, get_scoped, notifications, scoped,
                          sequences, settings, today, visible_dealers_clause)
 from core.toolkit import N_, ensure_dealer_may_file
-from plugins.logistics.models import (CLAIM_STATES, PURPOSES, SIGNED_DOCUMENT, STATES, LogisticsException,
+from plugins.logistics.models import (CLAIM_STATES, PARTIES, PURPOSES, SIGNED_DOCUMENT, STATES, LogisticsException,
                                       LogisticsExceptionLine)
 
 MODEL = "logistics_exception"
@@ -182,6 +182,8 @@ def serialize(r: LogisticsException, user=None, atts: list | None = None) -> dic
         "kind": r.kind, "responsible_party": r.responsible_party, "unopened": bool(r.unopened),
         "description": r.description or "",
         "lines": [{"sku": ln.sku, "expected_quantity": ln.expected_quantity, "actual_quantity": ln.actual_quantity,
+                   "damaged_quantity": ln.damaged_quantity,
+                   "production_date": ln.production_date.isoformat() if ln.production_date else None,
                    "description": ln.description or ""} for ln in r.lines],
         "carrier_signature": {"signer": r.signer, "signed_at": r.signed_at.isoformat()} if r.signed else None,
         "state": r.state, "outcome": r.outcome, "late": bool(r.late), "late_reason": r.late_reason or "",
@@ -253,9 +255,14 @@ def _lines(raw_lines) -> list[LogisticsExceptionLine]:
         if product is None:
             errors[f"lines.{i}.sku"] = f"unknown SKU {x['sku']!r}"
             continue
+        if x.get("damaged_quantity") is not None and int(x["damaged_quantity"]) > int(x["actual_quantity"]):
+            errors[f"lines.{i}.damaged_quantity"] = gettext("At most the actual quantity.")
+            continue
         lines.append(LogisticsExceptionLine(product_id=product.id, sku=product.sku,
                                             expected_quantity=int(x["expected_quantity"]),
                                             actual_quantity=int(x["actual_quantity"]),
+                                            damaged_quantity=x.get("damaged_quantity"),
+                                            production_date=x.get("production_date"),
                                             description=(x.get("description") or "").strip()))
     if errors:
         raise ValidationError(gettext("invalid lines"), errors)
@@ -389,8 +396,10 @@ def _validate_for_filing(record: LogisticsException) -> None:
         errors["lines"] = "at least one line is required"
     elif record.kind in ("lost", "short") and not any(ln.actual_quantity < ln.expected_quantity for ln in record.lines):
         errors["lines"] = "a lost or short delivery needs a line whose actual quantity is below the expected one"
-    elif record.kind in ("damaged", "mass_breakage") and not any(ln.description for ln in record.lines):
-        errors["lines"] = "describe the damage on at least one line"
+    elif record.kind == "mass_breakage" and not any(ln.description for ln in record.lines):
+        errors["lines"] = gettext("describe the damage on at least one line")
+    elif record.kind == "damaged" and not any(ln.description and ln.damaged_quantity for ln in record.lines):
+        errors["lines"] = gettext("describe the damage and give the damaged quantity on at least one line")
     if errors:
         raise ValidationError(gettext("the record is incomplete"), errors)
 
@@ -450,21 +459,37 @@ def _notify_dealer(record: LogisticsException, title, body: str = "", **args) ->
     _notify(users, record, title, body, **args)
 
 
-def accept_exception(record: LogisticsException, actor, version, late_reason: str | None = None, comment: str = ""):
+def accept_exception(record: LogisticsException, actor, version, late_reason: str | None = None, comment: str = "",
+                     responsible_party: str | None = None):
+    """Accept (or accept late, with a reason); the order department may name the responsible party it found
+    (a late record kept its dealer's "unknown", and damaged goods are returned only once a party is named)."""
     late_reason = (late_reason or "").strip()
+    changes = {}
+    if responsible_party and responsible_party not in PARTIES:
+        raise ValidationError(gettext("invalid input"), {"responsible_party": gettext("Not a valid choice.")})
+    if responsible_party and responsible_party != record.responsible_party:
+        changes["responsible_party"] = (record.responsible_party, responsible_party)
     if record.state == "draft" and record.late:
         workflow.check(record, "accept_late", actor, version=version)
         if not late_reason:
             raise ValidationError(gettext("a late filing is accepted only with a reason"),
                                   {"late_reason": gettext("required to accept a late filing")})
         record.late_reason = late_reason
-        workflow.apply(record, "accept_late", actor, comment=late_reason,
-                       changes={"late_reason": ("", late_reason)})
+        changes["late_reason"] = ("", late_reason)
+        _set_party(record, changes)
+        workflow.apply(record, "accept_late", actor, comment=late_reason, changes=changes)
     else:
-        workflow.apply(record, "accept", actor, version=version, comment=comment or late_reason)
+        workflow.check(record, "accept", actor, version=version)
+        _set_party(record, changes)
+        workflow.apply(record, "accept", actor, version=version, comment=comment or late_reason, changes=changes)
     _notify_dealer(record, N_("%(number)s: accepted by the order department"), N_("%(comment)s"),
                    comment=comment or late_reason)
     return record
+
+
+def _set_party(record, changes) -> None:
+    if "responsible_party" in changes:
+        record.responsible_party = changes["responsible_party"][1]
 
 
 def refuse_exception(record: LogisticsException, actor, version, comment: str = ""):
@@ -531,7 +556,8 @@ def run_action(record: LogisticsException, action: str, body, actor):
     if action == "file":
         return file_exception(record, actor, version, comment)
     if action == "accept":
-        return accept_exception(record, actor, version, getattr(body, "late_reason", None), comment)
+        return accept_exception(record, actor, version, getattr(body, "late_reason", None), comment,
+                                getattr(body, "responsible_party", None))
     if action == "refuse":
         return refuse_exception(record, actor, version, comment)
     if action == "resolve":

@@ -113,6 +113,8 @@ class LineForm(Form):
     sku = StringField(_l("SKU"), validators=[Optional(), Length(max=64)])
     expected_quantity = IntegerField(_l("Expected quantity"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     actual_quantity = IntegerField(_l("Actual quantity"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    damaged_quantity = IntegerField(_l("Damaged quantity"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    production_date = DateField(_l("Production date"), validators=[Optional()])
     description = StringField(_l("Damage / difference"), validators=[Optional(), Length(max=1000)])
 
 
@@ -152,7 +154,8 @@ def _form_data(form, staff: bool) -> dict:
             errors[f"lines.{i}.sku"] = _("Enter the expected and the actual quantity.")
             continue
         lines.append({"sku": ln.sku.data.strip(), "expected_quantity": ln.expected_quantity.data,
-                      "actual_quantity": ln.actual_quantity.data, "description": (ln.description.data or "").strip()})
+                      "actual_quantity": ln.actual_quantity.data, "damaged_quantity": ln.damaged_quantity.data,
+                      "production_date": ln.production_date.data, "description": (ln.description.data or "").strip()})
     if not lines and not errors:
         errors["lines"] = _("Enter at least one line.")
     if bool(form.signer.data and form.signer.data.strip()) != bool(form.signed_at.data):
@@ -238,7 +241,9 @@ def edit_exception(record_id):
                 "description": record.description, "signer": record.signer,
                 "signed_at": _local_naive(record.signed_at),
                 "lines": [{"sku": ln.sku, "expected_quantity": ln.expected_quantity,
-                           "actual_quantity": ln.actual_quantity, "description": ln.description} for ln in record.lines]}
+                           "actual_quantity": ln.actual_quantity, "damaged_quantity": ln.damaged_quantity,
+                           "production_date": ln.production_date, "description": ln.description}
+                          for ln in record.lines]}
         form = ExceptionForm(data=data)
         while len(form.lines.entries) < max(LINE_ROWS, len(record.lines) + 2):
             form.lines.append_entry()
@@ -284,6 +289,8 @@ class UploadForm(FlaskForm):
 class DecisionForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
     late_reason = TextAreaField(_l("Reason for accepting late"), validators=[Optional(), Length(max=2000)])
+    responsible_party = SelectField(_l("Responsible party"), choices=[(p, PARTY_LABELS[p]) for p in PARTIES],
+                                    validate_choice=False)  # checked by the service
     outcome = SelectField(_l("Outcome"), choices=[(o, OUTCOME_LABELS[o]) for o in OUTCOMES], validate_choice=False)
     claim_amount = DecimalField(_l("Amount claimed from the carrier"), places=2, validators=[Optional(), NumberRange(min=0.01)])
     settled_amount = DecimalField(_l("Amount settled"), places=2, validators=[Optional(), NumberRange(min=0)])
@@ -299,7 +306,7 @@ def view_exception(record_id):
 
 def _render_detail(record, status=200, decision=None, upload=None):
     atts = services.attachments_by_record([record])[record.id]
-    decision = decision or DecisionForm()
+    decision = decision or DecisionForm(responsible_party=record.responsible_party)
     decision.outcome.choices = [(o, OUTCOME_LABELS[o]) for o in services.allowed_outcomes(record)]
     entries = activity.entries_for(activity.model_name(record), record.id)
     return render_template(
@@ -325,6 +332,7 @@ def act(record_id, action):
         return _render_detail(record, 422, decision=form)
     body = SimpleNamespace(version=int(request.form.get("version") or 0), comment=(form.comment.data or "").strip(),
                            late_reason=form.late_reason.data, outcome=form.outcome.data,
+                           responsible_party=form.responsible_party.data if action == "accept" else None,
                            claim_amount=form.claim_amount.data if action == "resolve" else None,
                            settled_amount=form.settled_amount.data, settled_on=form.settled_on.data)
     try:

@@ -17,7 +17,9 @@ def why_not(record: LogisticsException) -> tuple[int, str, str] | None:
     """Why no RMA may be opened from ``record``: (status, code, message), or None when it may."""
     if record.kind != "damaged":
         return 422, "not_damaged", "only a record of goods damaged in transport opens a return"
-    if record.state != "accepted":
+    if record.state == "refused" or record.outcome == "rejected":
+        return 409, "refused", "the order department refused the record: its goods are not returned"
+    if record.state not in ("accepted", "resolved"):  # credited or exchanged: the damaged goods still come back
         return 409, "not_accepted", "the order department must accept the record first"
     if record.responsible_party == "unknown":
         return 422, "no_responsible_party", "the party responsible for the damage must be identified"
@@ -27,6 +29,16 @@ def why_not(record: LogisticsException) -> tuple[int, str, str] | None:
     if db.session.scalar(select(LogisticsRmaLink.id).where(LogisticsRmaLink.exception_id == record.id)):
         return 409, "already_linked", "a return was already opened from this record"
     return None
+
+
+def damaged_by_sku(record: LogisticsException) -> dict[str, int]:
+    """The damaged pieces per SKU (a record filed before damaged quantities were kept: the received ones)."""
+    counted = any(ln.damaged_quantity is not None for ln in record.lines)
+    by_sku: dict[str, int] = {}
+    for ln in record.lines:
+        qty = (ln.damaged_quantity or 0) if counted else ln.actual_quantity
+        by_sku[ln.sku] = by_sku.get(ln.sku, 0) + qty
+    return by_sku
 
 
 def open_rma(record: LogisticsException, actor, version: int, lines=None):
@@ -40,9 +52,9 @@ def open_rma(record: LogisticsException, actor, version: int, lines=None):
     if problem:
         status, code, message = problem
         raise (Conflict if status == 409 else ValidationError)(message, code=code)
-    by_sku = {}
+    by_sku, produced = damaged_by_sku(record), {}
     for ln in record.lines:
-        by_sku[ln.sku] = by_sku.get(ln.sku, 0) + ln.actual_quantity
+        produced.setdefault(ln.sku, ln.production_date)
     if lines is None:
         wanted = [(sku, qty) for sku, qty in by_sku.items() if qty > 0]
     else:
@@ -53,14 +65,15 @@ def open_rma(record: LogisticsException, actor, version: int, lines=None):
         if sku not in by_sku:
             errors[f"lines.{i}.sku"] = "not on the transport exception record"
         elif qty > by_sku[sku]:
-            errors[f"lines.{i}.quantity"] = f"more than the {by_sku[sku]} received"
+            errors[f"lines.{i}.quantity"] = _("More than the %(n)s damaged.", n=by_sku[sku])
     if not wanted:
-        errors["lines"] = "nothing was received that could be returned"
+        errors["lines"] = _("Nothing damaged was received that could be returned.")
     if errors:
         raise ValidationError(_("invalid lines"), errors)
     notes = {ln.sku: ln.description for ln in record.lines if ln.description}
+    # a dealer's warranty starts on the production (ex-factory) date: the goods' label, else the shipping date
     rma_lines = [{"sku": sku, "quantity": qty, "issue": RMA_ISSUE, "received_date": record.received_on,
-                  "opened": True, "installed": False,
+                  "production_date": produced.get(sku) or record.shipped_on, "opened": True, "installed": False,
                   "description": f"{record.number} ({record.carrier} {record.waybill}): {notes.get(sku, '')}".strip()}
                  for sku, qty in wanted]
     rma = rma_services.create_rma(record.dealer, rma_lines, actor, submit=False)

@@ -16,6 +16,7 @@ bp = Blueprint("logistics_rma", __name__, template_folder="templates")
 REASONS = {
     "not_damaged": lambda: _("Only goods damaged in transport are returned from a transport exception record."),
     "not_accepted": lambda: _("The order department must accept the record before the goods can be returned."),
+    "refused": lambda: _("The order department refused this record: its goods are not returned."),
     "no_responsible_party": lambda: _("The party responsible for the damage must be identified first."),
     "not_signed": lambda: _("The carrier's signature and the signed exception record must be on the record first."),
     "already_linked": lambda: _("A return was already opened from this record."),

@@ -123,7 +123,8 @@ def aftersales_activity_labels():
     return {"submit": _l("submitted"), "cancel": _l("cancelled"), "review": _l("reviewed"),
             "review_to_agent": _l("reviewed (to the agent)"), "approve": _l("approved"), "reject": _l("rejected"),
             "ship": _l("shipped"), "receive": _l("received"), "inspect": _l("inspected"), "resolve": _l("resolved"),
-            "close": _l("closed"), "photo_added": _l("photo added"), "receipt_added": _l("receipt attached"),
+            "return_ship": _l("sent back"), "confirm_return": _l("receipt of the goods sent back confirmed"),
+            "boxes_set": _l("box count set"), "close": _l("closed"), "photo_added": _l("photo added"), "receipt_added": _l("receipt attached"),
             "claimed": _l("freight claimed"), "proposed": _l("proposed"), "confirm": _l("confirmed"),
             "waive": _l("waived")}
 
@@ -142,7 +143,7 @@ def aftersales_chatter():
               "boxes_received": _l("Boxes received"), "due_date": _l("Due date"), "quantity": _l("Quantity"),
               "verdict": _l("Verdict"), "resolution": _l("Resolution"), "photo": _l("Photo"),
               "return_carrier": _l("Return carrier"), "return_tracking": _l("Return tracking number"),
-              "return_boxes": _l("Return boxes"), "amount": _l("Amount"), "receipt_file": _l("Receipt")}
+              "return_boxes": _l("Return boxes"), "findings": _l("Findings"), "amount": _l("Amount"), "receipt_file": _l("Receipt")}
     values = {"state": views.STATE_LABELS, "verdict": views.VERDICT_LABELS, "resolution": views.RESOLUTION_LABELS,
               "issue": views.ISSUE_LABELS}
     return [Chatter(Rma, "rma.view", fields, values, link=lambda r: f"/rma/{r.id}",

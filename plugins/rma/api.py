@@ -10,11 +10,11 @@ from core.toolkit import Conflict, NotFound, db, events, get_scoped, paginate, r
 from core.toolkit import today as business_today
 from plugins.rma import bulk, services
 from plugins.rma.queries import claim_list_stmt, list_stmt, load, penalty_list_stmt, reload
-from plugins.rma.models import Rma, RmaFreightClaim, RmaPenalty
-from plugins.rma.schemas import (ClaimIn, ClaimOut, ClaimQuery, DecisionIn, EligibilityIn, EligibilityResultOut,
-                                 HistoryOut, InspectIn, PenaltyOut, PenaltyQuery, ReceiveIn, RejectIn, ResolveIn,
-                                 RmaBulkApproveIn, RmaBulkApproveOut, RmaCommentIn, RmaIn, RmaOut, RmaPatch, RmaQuery,
-                                 ShipIn, VersionIn)
+from plugins.rma.models import Rma, RmaFreightClaim, RmaLine, RmaPenalty
+from plugins.rma.schemas import (BoxesIn, ClaimIn, ClaimOut, ClaimQuery, DecisionIn, EligibilityIn,
+                                 EligibilityResultOut, HistoryOut, InspectIn, PenaltyOut, PenaltyQuery, ReceiveIn,
+                                 RejectIn, ResolveIn, ReturnShipIn, RmaBulkApproveIn, RmaBulkApproveOut, RmaCommentIn,
+                                 RmaIn, RmaOut, RmaPatch, RmaQuery, ShipIn, VersionIn)
 
 bp = Blueprint("rma_api", __name__)
 
@@ -127,8 +127,8 @@ def _declare(action: str, schema, doc: str):
     view.__doc__ = doc
     # The body is parsed inside the view (after the scope, role, version and state checks),
     # but still documented in the OpenAPI description.
-    wrapped = route(bp, f"/rmas/<int:rma_id>/{action}", ["POST"], response=RmaOut, permission="rma.view",
-                    tag="rma")(view)
+    wrapped = route(bp, f"/rmas/<int:rma_id>/{action.replace('_', '-')}", ["POST"], response=RmaOut,
+                    permission="rma.view", tag="rma")(view)
     wrapped._api_meta.body = schema
 
 
@@ -142,7 +142,10 @@ for _action, _schema, _doc in (
         ("receive", ReceiveIn, "Count the goods received (the receiving unit's count stands)."),
         ("inspect", InspectIn, "Give the technical verdict of each line."),
         ("resolve", ResolveIn, "Resolve each line."),
-        ("close", VersionIn, "Close a resolved return.")):
+        ("return_ship", ReturnShipIn, "Send repaired, replaced or no-fault goods back to the returning unit "
+                                      "(the receiving unit: boxes, carrier, tracking number, contents)."),
+        ("confirm_return", VersionIn, "The returning dealer confirms it received the goods sent back."),
+        ("close", VersionIn, "Close a resolved return (after the dealer confirmed the goods sent back, if any).")):
     _declare(_action, _schema, _doc)
 
 
@@ -154,8 +157,30 @@ def labels(rma_id: int):
     rma = load(rma_id)
     if rma.number is None:
         raise Conflict(_("labels are issued at approval"), code="not_approved")
+    if rma.boxes is None:
+        raise Conflict(_("give the number of boxes first (POST /rmas/<id>/boxes)"), code="boxes_unknown")
     return Response(labels_pdf(rma), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{rma.number}-labels.pdf"'})
+
+
+@route(bp, "/rmas/<int:rma_id>/boxes", ["POST"], body=BoxesIn, response=RmaOut, permission="rma.file", tag="rma")
+def set_boxes(rma_id: int, body: BoxesIn):
+    """The returning dealer gives the box count before printing the labels; shipping keeps it."""
+    services.set_boxes(load(rma_id), current_user, body)
+    commit()
+    return services.serialize_rma(reload(rma_id))
+
+
+@route(bp, "/rmas/<int:rma_id>/return-labels.pdf", permission="rma.view", tag="rma", content_type="application/pdf")
+def return_labels(rma_id: int):
+    """The receiving unit's labels for the goods sent back (box k of N, to the returning unit)."""
+    from plugins.rma.labels import return_labels_pdf
+
+    rma = load(rma_id)
+    if rma.return_boxes is None:
+        raise Conflict(_("return labels are issued when the return shipment is recorded"), code="not_sent_back")
+    return Response(return_labels_pdf(rma), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{rma.number}-return-labels.pdf"'})
 
 
 @route(bp, "/serials/<path:serial>/history", response=HistoryOut, permission="rma.view", tag="rma")

@@ -10,9 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.toolkit import Choice, Timestamped, UTCDateTime, Versioned, db
 
+# After resolution, goods that go back to the returning unit (004 §6.3) are shipped back
+# ("returning") and their receipt confirmed by the dealer ("returned") before the return closes.
 STATES = ("draft", "submitted", "reviewed", "approved", "shipped", "received", "inspected",
-          "resolved", "closed", "rejected", "cancelled")
-OPEN_STATES = ("draft", "submitted", "reviewed", "approved", "shipped", "received", "inspected", "resolved")
+          "resolved", "returning", "returned", "closed", "rejected", "cancelled")
+OPEN_STATES = ("draft", "submitted", "reviewed", "approved", "shipped", "received", "inspected", "resolved",
+               "returning", "returned")
 SLA_STATES = ("received", "inspected")  # the clock runs from receipt until resolution
 ISSUES = ("quality_defect", "doa", "unpacking_damage", "order_mismatch", "company_error", "safety", "recall",
           "paid_repair")
@@ -23,6 +26,8 @@ FLAGS = Choice(("opened", _l("Package opened")), ("installed", _l("Installed or 
                ("label_intact", _l("Label intact")))  # the line's boolean columns, in form order
 VERDICTS = ("quality_fault", "no_fault_found", "human_damage", "not_covered")
 RESOLUTIONS = ("repair", "replace", "credit", "return_to_sender", "paid_repair")
+# Repaired, replaced and no-fault goods go back to the returning unit; a credit sends nothing back.
+SENT_BACK = ("repair", "replace", "return_to_sender", "paid_repair")
 PENALTY_STATES = ("proposed", "confirmed", "waived")
 DISQUALIFICATION_STATES = ("none", "proposed", "confirmed", "declined")
 CLAIM_STATES = ("open", "claimed", "confirmed", "waived")
@@ -54,6 +59,13 @@ class Rma(Timestamped, Versioned, db.Model):
     tracking: Mapped[str] = mapped_column(String(100), default="")
     boxes_received: Mapped[int | None] = mapped_column(Integer)
     reject_reason: Mapped[str] = mapped_column(Text, default="")
+    # the goods sent back to the returning unit after resolution
+    return_boxes: Mapped[int | None] = mapped_column(Integer)
+    return_carrier: Mapped[str] = mapped_column(String(100), default="")
+    return_tracking: Mapped[str] = mapped_column(String(100), default="")
+    return_contents: Mapped[str] = mapped_column(Text, default="")
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     dealer = relationship("Dealer", foreign_keys=[dealer_id], lazy="joined")
     receiving_dealer = relationship("Dealer", foreign_keys=[receiving_dealer_id], lazy="joined")
@@ -91,6 +103,7 @@ class RmaLine(db.Model):
     verdict: Mapped[str | None] = mapped_column(String(20))
     serious: Mapped[bool] = mapped_column(Boolean, default=False)
     worth_analysis: Mapped[bool] = mapped_column(Boolean, default=False)
+    findings: Mapped[str] = mapped_column(Text, default="")  # the technician's findings / root cause
     resolution: Mapped[str | None] = mapped_column(String(20))
     fee: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
 

@@ -14,7 +14,7 @@ Issue = Literal["quality_defect", "doa", "unpacking_damage", "order_mismatch", "
 Verdict = Literal["quality_fault", "no_fault_found", "human_damage", "not_covered"]
 Resolution = Literal["repair", "replace", "credit", "return_to_sender", "paid_repair"]
 State = Literal["draft", "submitted", "reviewed", "approved", "shipped", "received", "inspected", "resolved",
-                "closed", "rejected", "cancelled"]
+                "returning", "returned", "closed", "rejected", "cancelled"]
 
 
 class LineIn(Schema):
@@ -71,9 +71,22 @@ class RejectIn(Schema):
 
 class ShipIn(Schema):
     version: int
-    boxes: int = Field(ge=1, le=10000)
+    boxes: int | None = Field(None, ge=1, le=10000,
+                              description="default: the box count the labels were printed for")
     carrier: str = Field(min_length=1, max_length=100)
     tracking: str = Field(min_length=1, max_length=100)
+
+
+class ReturnShipIn(ShipIn):
+    """The receiving unit sends the goods back to the returning unit (004 §6.3)."""
+    boxes: int = Field(ge=1, le=10000)
+    contents: str = Field("", max_length=2000, description="what is in the boxes; default: the lines sent back")
+
+
+class BoxesIn(Schema):
+    """The box count the labels are printed for (kept for shipping)."""
+    version: int
+    boxes: int = Field(ge=1, le=10000)
 
 
 class ReceiveLineIn(Schema):
@@ -92,6 +105,7 @@ class InspectLineIn(Schema):
     verdict: Verdict
     serious: bool = False
     worth_analysis: bool = False
+    findings: str = Field("", max_length=2000, description="the technician's findings and root cause")
 
 
 class InspectIn(Schema):
@@ -175,6 +189,7 @@ class LineOut(OutSchema):
     verdict: Verdict | None
     serious: bool
     worth_analysis: bool
+    findings: str = ""
     resolution: Resolution | None
     fee: str | None
     eligibility: EligibilityOut
@@ -208,6 +223,12 @@ class RmaOut(OutSchema):
     tracking: str
     boxes_received: int | None
     reject_reason: str
+    return_boxes: int | None = None
+    return_carrier: str = ""
+    return_tracking: str = ""
+    return_contents: str = ""
+    returned_at: str | None = None
+    return_received_at: str | None = None
     created_at: str
     submitted_at: str | None
     reviewed_at: str | None

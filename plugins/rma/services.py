@@ -18,10 +18,10 @@ from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product,
                          Workflow, N_, activity, add_working_days, check, db, get_scoped, notifications,
                          local_date, sequences, settings, utcnow, validate, working_days_between)
 from plugins.rma import eligibility as elig
-from plugins.rma.models import (FLAGS, OPEN_STATES, SLA_STATES, STATES, Rma, RmaFreightClaim, RmaLine,
-                                RmaPenalty)
-from plugins.rma.schemas import (ClaimIn, DecisionIn, InspectIn, LineIn, ReceiveIn, RejectIn, ResolveIn,
-                                 RmaCommentIn, RmaPatch, ShipIn, VersionIn)
+from plugins.rma.models import (FLAGS, OPEN_STATES, SENT_BACK, SLA_STATES, STATES, Rma, RmaFreightClaim,
+                                RmaLine, RmaPenalty)
+from plugins.rma.schemas import (BoxesIn, ClaimIn, DecisionIn, InspectIn, LineIn, ReceiveIn, RejectIn, ResolveIn,
+                                 ReturnShipIn, RmaCommentIn, RmaPatch, ShipIn, VersionIn)
 
 CENT = Decimal("0.01")
 NUMBER_RE = re.compile(r"RMA-\d{4}-\d{3,}", re.IGNORECASE)
@@ -54,6 +54,22 @@ def _is_distributor(rma, actor, **kw):
         return _("Only a distributor's return goes to its agent.")
 
 
+def sends_back(rma) -> bool:
+    """Repaired, replaced and no-fault goods go back to the returning unit (004 §6.3); a credit does not."""
+    return any(l.resolution in SENT_BACK for l in rma.lines)
+
+
+def _sends_back(rma, actor, **kw):
+    if not sends_back(rma):
+        return _("Nothing goes back to the returning unit: every line is credited.")
+
+
+def _nothing_to_send_back(rma, actor, **kw):
+    if rma.state == "resolved" and sends_back(rma):
+        return _("Goods go back to the returning unit: record the return shipment and wait for the dealer to "
+                 "confirm receipt before closing.")
+
+
 def _rejecter(rma, actor, **kw):
     needed = "rma.review" if rma.state == "submitted" else "rma.approve"
     if not actor.can(needed):
@@ -73,10 +89,13 @@ WORKFLOW = Workflow(
         Transition("receive", ("shipped",), "received", "rma.receive", (_receiving_unit,)),
         Transition("inspect", ("received",), "inspected", "rma.inspect"),
         Transition("resolve", ("inspected",), "resolved", "rma.resolve", (_receiving_unit,)),
-        Transition("close", ("resolved",), "closed", "rma.close"),
+        Transition("return_ship", ("resolved",), "returning", "rma.resolve", (_receiving_unit, _sends_back)),
+        Transition("confirm_return", ("returning",), "returned", "rma.file", (_own_dealer,)),
+        Transition("close", ("resolved", "returned"), "closed", "rma.close", (_nothing_to_send_back,)),
     ),
 )
-ACTIONS = ("submit", "cancel", "review", "approve", "reject", "ship", "receive", "inspect", "resolve", "close")
+ACTIONS = ("submit", "cancel", "review", "approve", "reject", "ship", "receive", "inspect", "resolve", "return_ship",
+           "confirm_return", "close")
 
 
 def allowed_actions(rma, user) -> list[str]:
@@ -391,20 +410,38 @@ def _check_boxes(field: str, boxes: int) -> None:
     """A business maximum (setting): the labels PDF has one page per box."""
     maximum = settings.get("rma.max_boxes")
     if boxes > maximum:
-        raise ValidationError("too many boxes", {field: f"at most {maximum} boxes"})
+        raise ValidationError(_("invalid input"), {field: _("At most %(n)s boxes.", n=maximum)})
+
+
+def set_boxes(rma, actor, data) -> Rma:
+    """The returning dealer says how many boxes it packs before printing the labels (box k of N);
+    shipping keeps that count unless the dealer gives another."""
+    body = data if isinstance(data, BoxesIn) else validate(BoxesIn, data)
+    WORKFLOW.check(rma, "ship", actor)  # the returning dealer, while the return waits to be shipped
+    _check_version(rma, body.version)
+    _check_boxes("boxes", body.boxes)
+    if body.boxes != rma.boxes:
+        activity.log(rma, "boxes_set", {"boxes": (rma.boxes, body.boxes)}, actor=actor)
+        rma.boxes = body.boxes
+        rma.updated_at = utcnow()
+    return rma
 
 
 def _ship(rma, actor, version, payload):
     WORKFLOW.check(rma, "ship", actor, version=version)
     body = _payload(ShipIn, version, payload)
-    _check_boxes("boxes", body.boxes)
-    rma.boxes, rma.carrier, rma.tracking = body.boxes, body.carrier, body.tracking
+    boxes = body.boxes or rma.boxes
+    if boxes is None:
+        raise ValidationError(_("invalid input"), {"boxes": _("Give the number of boxes.")})
+    _check_boxes("boxes", boxes)
+    old_boxes = rma.boxes
+    rma.boxes, rma.carrier, rma.tracking = boxes, body.carrier, body.tracking
     rma.shipped_at = utcnow()
     WORKFLOW.apply(rma, "ship", actor, version=version,
-                   changes={"boxes": (None, body.boxes), "carrier": (None, body.carrier),
+                   changes={"boxes": (old_boxes, boxes), "carrier": (None, body.carrier),
                             "tracking": (None, body.tracking)})
     _tell(receiving_users(rma), rma, N_("Return %(number)s shipped to you: %(boxes)s box(es)"),
-          N_("%(carrier)s %(tracking)s"), boxes=body.boxes, carrier=body.carrier, tracking=body.tracking)
+          N_("%(carrier)s %(tracking)s"), boxes=boxes, carrier=body.carrier, tracking=body.tracking)
 
 
 def _receive(rma, actor, version, payload):
@@ -442,6 +479,7 @@ def _inspect(rma, actor, version, payload):
         line.verdict = item.verdict
         line.serious = item.serious and item.verdict == "human_damage"
         line.worth_analysis = item.worth_analysis
+        line.findings = item.findings.strip()
         changes[f"line {line.id} verdict"] = (None, item.verdict)
     rma.inspected_at = utcnow()
     WORKFLOW.apply(rma, "inspect", actor, version=version, changes=changes)
@@ -489,9 +527,42 @@ def _resolve(rma, actor, version, payload):
         changes[f"line {line.id} resolution"] = (None, item.resolution)
     rma.resolved_at = utcnow()
     WORKFLOW.apply(rma, "resolve", actor, version=version, changes=changes)
-    _tell(dealer_users(rma.dealer_id), rma, N_("Return %(number)s resolved"))
-    if rma.receiving_dealer_id is not None:  # the agent resolved it: head office closes it
-        _tell(notifications.users_with_role("order_dept"), rma, N_("Return %(number)s resolved: close it"))
+    if sends_back(rma):
+        _tell(dealer_users(rma.dealer_id), rma, N_("Return %(number)s resolved: the goods will be sent back to you"))
+    else:
+        _tell(dealer_users(rma.dealer_id), rma, N_("Return %(number)s resolved"))
+        if rma.receiving_dealer_id is not None:  # the agent resolved it: head office closes it
+            _tell(notifications.users_with_role("order_dept"), rma, N_("Return %(number)s resolved: close it"))
+
+
+def return_contents(rma) -> str:
+    """What goes back by default: each line resolved for sending back, its model and counted quantity."""
+    return "; ".join(f"{l.product.sku} × {l.counted_quantity}" for l in rma.lines if l.resolution in SENT_BACK)
+
+
+def _return_ship(rma, actor, version, payload):
+    WORKFLOW.check(rma, "return_ship", actor, version=version)
+    body = _payload(ReturnShipIn, version, payload)
+    _check_boxes("boxes", body.boxes)
+    contents = body.contents.strip() or return_contents(rma)
+    rma.return_boxes, rma.return_carrier, rma.return_tracking = body.boxes, body.carrier, body.tracking
+    rma.return_contents = contents
+    rma.returned_at = utcnow()
+    WORKFLOW.apply(rma, "return_ship", actor, version=version, comment=contents,
+                   changes={"return_boxes": (None, body.boxes), "return_carrier": (None, body.carrier),
+                            "return_tracking": (None, body.tracking)})
+    _tell(dealer_users(rma.dealer_id), rma, N_("Return %(number)s: goods sent back to you in %(boxes)s box(es)"),
+          N_("%(carrier)s %(tracking)s"), boxes=body.boxes, carrier=body.carrier, tracking=body.tracking)
+
+
+def _confirm_return(rma, actor, version, payload):
+    WORKFLOW.check(rma, "confirm_return", actor, version=version)
+    rma.return_received_at = utcnow()
+    WORKFLOW.apply(rma, "confirm_return", actor, version=version)
+    recipients = list(receiving_users(rma))
+    if rma.receiving_dealer_id is not None:  # head office closes the agent's returns
+        recipients += list(notifications.users_with_role("order_dept"))
+    _tell(recipients, rma, N_("Return %(number)s: the dealer confirmed receipt of the goods sent back; close it"))
 
 
 def _close(rma, actor, version, payload):
@@ -502,7 +573,8 @@ def _close(rma, actor, version, payload):
 
 
 _HANDLERS = {"submit": _submit, "review": _review, "approve": _approve, "reject": _reject, "cancel": _cancel,
-             "ship": _ship, "receive": _receive, "inspect": _inspect, "resolve": _resolve, "close": _close}
+             "ship": _ship, "receive": _receive, "inspect": _inspect, "resolve": _resolve,
+             "return_ship": _return_ship, "confirm_return": _confirm_return, "close": _close}
 
 
 def region_managers(region_id):
@@ -731,7 +803,8 @@ def serialize_line(line: RmaLine, result: elig.Eligibility, rule_set=None) -> di
         "received_date": _iso(line.received_time.astimezone(elig.CHINA)) if line.received_time else _iso(line.received_date),
         "description": line.description or "", "unit_price": money(product.unit_price),
         "received_quantity": line.received_quantity, "verdict": line.verdict, "serious": bool(line.serious),
-        "worth_analysis": bool(line.worth_analysis), "resolution": line.resolution, "fee": money(line.fee),
+        "worth_analysis": bool(line.worth_analysis), "findings": line.findings or "",
+        "resolution": line.resolution, "fee": money(line.fee),
     })
     ev = result.as_dict()
     ev["messages"] = [elig.message(c, hours=rule_set.order_mismatch_hours, days=rule_set.company_error_days)
@@ -753,6 +826,9 @@ def serialize_rma(rma: Rma, with_cost: bool = False, extra: dict | None = None, 
         "due_date": _iso(rma.due_date), "overdue": is_overdue(rma, today),
         "boxes": rma.boxes, "carrier": rma.carrier or "", "tracking": rma.tracking or "",
         "boxes_received": rma.boxes_received, "reject_reason": rma.reject_reason or "",
+        "return_boxes": rma.return_boxes, "return_carrier": rma.return_carrier or "",
+        "return_tracking": rma.return_tracking or "", "return_contents": rma.return_contents or "",
+        "returned_at": _iso(rma.returned_at), "return_received_at": _iso(rma.return_received_at),
         "created_at": _iso(rma.created_at), "submitted_at": _iso(rma.submitted_at),
         "reviewed_at": _iso(rma.reviewed_at), "approved_at": _iso(rma.approved_at),
         "shipped_at": _iso(rma.shipped_at), "received_at": _iso(rma.received_at),

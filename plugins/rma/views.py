@@ -29,7 +29,8 @@ def script():
 
 STATE_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"), "reviewed": _l("Reviewed"),
                 "approved": _l("Approved"), "shipped": _l("Shipped"), "received": _l("Received"),
-                "inspected": _l("Inspected"), "resolved": _l("Resolved"), "closed": _l("Closed"),
+                "inspected": _l("Inspected"), "resolved": _l("Resolved"), "returning": _l("Sent back"),
+                "returned": _l("Receipt confirmed"), "closed": _l("Closed"),
                 "rejected": _l("Rejected"), "cancelled": _l("Cancelled")}
 ISSUE_LABELS = {"quality_defect": _l("Quality defect"), "doa": _l("Dead on unpacking"),
                 "unpacking_damage": _l("Damage found on unpacking"), "order_mismatch": _l("Not as ordered"),
@@ -43,9 +44,14 @@ RESOLUTION_LABELS = {"repair": _l("Repair"), "replace": _l("Replace"), "credit":
 ACTION_LABELS = {"submit": _l("Submit"), "cancel": _l("Cancel return"), "review": _l("Review"),
                  "approve": _l("Approve"), "reject": _l("Reject"), "ship": _l("Mark shipped"),
                  "receive": _l("Record receipt"), "inspect": _l("Record inspection"), "resolve": _l("Resolve"),
+                 "return_ship": _l("Record the return shipment"), "confirm_return": _l("Confirm receipt"),
                  "close": _l("Close")}
-PATH = ["draft", "submitted", "reviewed", "approved", "shipped", "received", "inspected", "resolved", "closed"]
-TIMELINE = ("submitted", "reviewed", "approved", "shipped", "received", "inspected", "resolved", "closed")
+PATH = ["draft", "submitted", "reviewed", "approved", "shipped", "received", "inspected", "resolved", "returning",
+        "returned", "closed"]
+TIMELINE = (("submitted", "submitted_at"), ("reviewed", "reviewed_at"), ("approved", "approved_at"),
+            ("shipped", "shipped_at"), ("received", "received_at"), ("inspected", "inspected_at"),
+            ("resolved", "resolved_at"), ("returning", "returned_at"), ("returned", "return_received_at"),
+            ("closed", "closed_at"))
 
 
 @bp.app_context_processor
@@ -53,8 +59,14 @@ def _labels():
     return {"state_label": lambda s: STATE_LABELS.get(s, s)}
 
 
+def _line_errors(errors: dict, i) -> list[str]:
+    """The messages of one filed line (``lines.<i>`` and its fields) for the line's card."""
+    prefix = f"lines.{i}"
+    return [v for k, v in errors.items() if (k == prefix or k.startswith(prefix + ".")) and not k.endswith(".reasons")]
+
+
 def _ctx(**kw):
-    return dict(STATE_LABELS=STATE_LABELS, ISSUE_LABELS=ISSUE_LABELS, FLAG_LABELS=FLAG_LABELS,
+    return dict(line_errors=_line_errors, STATE_LABELS=STATE_LABELS, ISSUE_LABELS=ISSUE_LABELS, FLAG_LABELS=FLAG_LABELS,
                 VERDICT_LABELS=VERDICT_LABELS, RESOLUTION_LABELS=RESOLUTION_LABELS, ACTION_LABELS=ACTION_LABELS,
                 PATH=PATH, ALLOWED_RESOLUTIONS=services.ALLOWED_RESOLUTIONS,
                 penalty_breakdown=services.penalty_breakdown, **kw)
@@ -184,10 +196,51 @@ def new_rma():
             db.session.rollback()
             errors = exc.fields
             flash(exc.message, "danger")
+    return _render_form(lines, errors)
+
+
+def _render_form(lines, errors, rma=None):
     products = db.session.scalars(select(Product).where(Product.status == "active").order_by(Product.sku)
                                   .limit(2000)).all()
     return render_template("rma/new.html", **_ctx(lines=lines, errors=errors, products=products, ISSUES=ISSUES,
-                                                  FLAGS=FLAGS)), (422 if errors else 200)
+                                                  FLAGS=FLAGS, rma=rma)), (422 if errors else 200)
+
+
+def _form_line(line) -> dict:
+    """A saved line as the filing form shows it."""
+    data = {f: getattr(line, f) for f in services.FILED_LINE_FIELDS if f not in ("product_id", "received_time")}
+    data["sku"] = line.product.sku
+    return data
+
+
+@bp.route("/<int:rma_id>/edit", methods=["GET", "POST"])
+@require("rma.file")
+def edit_rma(rma_id):
+    """A draft's header and lines, edited (lines added, changed, removed) until it is submitted."""
+    rma = load(rma_id)
+    errors, lines = {}, [_form_line(l) for l in rma.lines]
+    if rma.state != "draft":
+        flash(_("Only a draft can be changed."), "warning")
+        return redirect(url_for("rma.detail", rma_id=rma_id))
+    if request.method == "POST":
+        lines = _lines_from_form(request.form)
+        try:
+            services.update_draft(rma, {"version": request.form.get("version", type=int), "lines": lines},
+                                  current_user)
+            if request.form.get("submit") == "1":
+                db.session.flush()
+                services.apply_action(rma, "submit", current_user, rma.version)
+            commit()
+            flash(_("Return submitted for review.") if request.form.get("submit") == "1" else _("Draft saved."),
+                  "success")
+            return redirect(url_for("rma.detail", rma_id=rma_id))
+        except DomainError as exc:
+            db.session.rollback()
+            errors = exc.fields or {"lines": exc.message}
+            flash(exc.message, "danger")
+            rma = load(rma_id)
+            lines = lines or [{}]
+    return _render_form(lines, errors, rma)
 
 
 # --- detail and actions ---------------------------------------------------------------
@@ -197,11 +250,14 @@ def _render_detail(rma, photo_error: str | None = None, status: int = 200):
 
     data = services.serialize_rma(rma, with_cost=True)
     entries = activity.entries_for("rma", rma.id)
+    # a credited return sends nothing back: no return shipment steps
+    skipped = () if rma.resolved_at is None or services.sends_back(rma) else ("returning", "returned")
     return render_template("rma/detail.html", **_ctx(
         rma=rma, data=data, entries=entries, actions=services.allowed_actions(rma, current_user),
-        timeline=[(s, getattr(rma, f"{s}_at")) for s in TIMELINE], VERDICTS=VERDICTS, RESOLUTIONS=RESOLUTIONS,
+        timeline=[(s, getattr(rma, attr)) for s, attr in TIMELINE if s not in skipped], path=[s for s in PATH if s not in skipped], VERDICTS=VERDICTS, RESOLUTIONS=RESOLUTIONS,
         photos=files.photos(rma), may_add_photo=files.may_add_photo(rma, current_user), photo_error=photo_error,
-        max_kb=settings.get("core.attachment_max_kb"),
+        max_kb=settings.get("core.attachment_max_kb"), max_boxes=settings.get("rma.max_boxes"),
+        return_contents=services.return_contents(rma),
         penalties=db.session.scalars(select(RmaPenalty).where(RmaPenalty.rma_id == rma.id)).all())), status
 
 
@@ -250,16 +306,20 @@ def _action_payload(action, form, rma) -> dict:
         return {"reason": form.get("reason", "").strip()}
     if action in ("review", "approve"):
         return {"comment": form.get("comment", "").strip()}
-    if action == "ship":
-        return {"boxes": num(form.get("boxes")), "carrier": form.get("carrier", "").strip(),
-                "tracking": form.get("tracking", "").strip()}
+    if action in ("ship", "return_ship"):
+        payload = {"boxes": num(form.get("boxes")) if form.get("boxes") else None,
+                   "carrier": form.get("carrier", "").strip(), "tracking": form.get("tracking", "").strip()}
+        if action == "return_ship":
+            payload["contents"] = form.get("contents", "").strip()
+        return payload
     if action == "receive":
         return {"boxes_received": num(form.get("boxes_received")),
                 "lines": [{"line_id": l.id, "received_quantity": num(form.get(f"qty-{l.id}"))} for l in rma.lines]}
     if action == "inspect":
         return {"lines": [{"line_id": l.id, "verdict": form.get(f"verdict-{l.id}"),
                            "serious": form.get(f"serious-{l.id}") == "on",
-                           "worth_analysis": form.get(f"worth-{l.id}") == "on"} for l in rma.lines]}
+                           "worth_analysis": form.get(f"worth-{l.id}") == "on",
+                           "findings": form.get(f"findings-{l.id}", "")} for l in rma.lines]}
     if action == "resolve":
         return {"lines": [{"line_id": l.id, "resolution": form.get(f"resolution-{l.id}"),
                            "fee": form.get(f"fee-{l.id}") or None} for l in rma.lines]}
@@ -300,17 +360,52 @@ def copy_rejected(rma_id):
     return redirect(url_for("rma.detail", rma_id=copy_id))
 
 
+def _pdf(rma, problems, build, suffix):
+    """A labels PDF, or back to the return with the first problem (message, anchor) that stands."""
+    for failed, message, anchor in problems:
+        if failed:
+            flash(message, "warning")
+            return redirect(url_for("rma.detail", rma_id=rma.id, _anchor=anchor))
+    return Response(build(rma), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{rma.number}-{suffix}.pdf"'})
+
+
 @bp.route("/<int:rma_id>/labels.pdf")
 @require("rma.view")
 def labels(rma_id):
     from plugins.rma.labels import labels_pdf
 
     rma = load(rma_id)
-    if rma.number is None:
-        flash(_("Labels are issued when the return is approved."), "warning")
+    return _pdf(rma, [(rma.number is None, _("Labels are issued when the return is approved."), None),
+                      (rma.boxes is None, _("Give the number of boxes first."), "print-labels")], labels_pdf, "labels")
+
+
+@bp.route("/<int:rma_id>/labels", methods=["POST"])
+@require("rma.file")
+def print_labels(rma_id):
+    """The dealer gives the box count where the labels are printed: they come out for exactly that many."""
+    rma = load(rma_id)
+    try:
+        services.set_boxes(rma, current_user, {"version": request.form.get("version", type=int),
+                                               "boxes": request.form.get("boxes", type=int)})
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        messages = list(exc.fields.values())
+        flash("; ".join(messages) if messages else exc.message, "danger")
         return redirect(url_for("rma.detail", rma_id=rma_id))
-    return Response(labels_pdf(rma), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{rma.number}-labels.pdf"'})
+    flash(_("Box count saved: print the labels."), "success")
+    return redirect(url_for("rma.detail", rma_id=rma_id))
+
+
+@bp.route("/<int:rma_id>/return-labels.pdf")
+@require("rma.view")
+def return_labels(rma_id):
+    from plugins.rma.labels import return_labels_pdf
+
+    rma = load(rma_id)
+    return _pdf(rma, [(rma.return_boxes is None, _("Return labels are issued when the return shipment is recorded."),
+                       None)], return_labels_pdf, "return-labels")
 
 
 # --- receiving ------------------------------------------------------------------------

@@ -101,10 +101,16 @@ def test_head_office_route_by_every_role(page, live_app):
     as_user(page, "dealer1")
     page.goto(path)
     assert page.locator("#photo-file").count() == 0  # approved: no more photos
-    labels = page.locator("a:has-text('Print box labels')").get_attribute("href")
+    # the box count is asked where the labels are printed: 2 boxes print "box 1 of 2" and "box 2 of 2"
+    assert page.locator("a:has-text('Print box labels')").count() == 0
+    page.fill("#print-labels input[name=boxes]", "2")
+    page.click("#print-labels button")
+    page.wait_for_load_state()
+    labels = page.locator("a:has-text('Print box labels (2 boxes)')").get_attribute("href")
     pdf = page.request.get(labels)
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
-    page.fill("#ship input[name=boxes]", "1")
+    assert len(re.findall(rb"/Type /Page[^s]", pdf.body())) == 2
+    assert page.locator("#ship input[name=boxes]").input_value() == "2"  # shipping keeps the count
     page.fill("#ship input[name=carrier]", "SF Express")
     page.fill("#ship input[name=tracking]", "SF-E2E-1")
     act_button(page, "Mark shipped")
@@ -116,30 +122,51 @@ def test_head_office_route_by_every_role(page, live_app):
     page.fill("input[name=number]", number)
     page.click("button:has-text('Look up')")
     page.wait_for_url(re.compile(rf"{path}#receive$"))
-    page.fill("#receive input[name=boxes_received]", "1")
+    page.fill("#receive input[name=boxes_received]", "2")
     count_received(page)
     act_button(page, "Record receipt")
-    assert state(page) == "Received" and "boxes received: 1" in page.locator("main dl").inner_text()
+    assert state(page) == "Received" and "boxes received: 2" in page.locator("main dl").inner_text()
 
     # the technical department inspects
     as_user(page, "tech")
     page.goto("/rma/queue/inspect")
     page.click(f"a[href='{path}']")
     page.select_option("#inspect select", "quality_fault")
+    page.fill("#inspect textarea[name^=findings]", "driver capacitor failed")
     act_button(page, "Record inspection")
     assert state(page) == "Inspected"
 
-    # the order department resolves and closes
+    # the order department resolves and sends the replacement back; closing waits for the dealer
     as_user(page, "order")
     page.goto("/rma/queue/resolve")
     page.click(f"a[href='{path}']")
     page.select_option("#resolve select", "replace")
     act_button(page, "Resolve")
     assert state(page) == "Resolved"
+    assert page.locator(".status-bar button:text-is('Close')").count() == 0
+    page.click(".status-bar a:text-is('Record the return shipment')")
+    page.fill("#return_ship input[name=boxes]", "1")
+    page.fill("#return_ship input[name=carrier]", "SF Express")
+    page.fill("#return_ship input[name=tracking]", "SF-BACK-1")
+    act_button(page, "Record the return shipment")
+    assert state(page) == "Sent back" and "SF-BACK-1" in page.locator("#return-shipment").inner_text()
+    pdf = page.request.get(page.locator("#return-labels").get_attribute("href"))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+
+    # dealer1 is told, sees the technician's findings and confirms receipt from the status bar
+    as_user(page, "dealer1")
+    page.goto(path)
+    assert "driver capacitor failed" in page.locator("main table").first.inner_text()
+    page.click(".status-bar button:text-is('Confirm receipt')")
+    page.wait_for_load_state()
+    assert "Done: Confirm receipt." in page.locator(".alert-success").inner_text()
+    assert state(page) == "Receipt confirmed"
+
+    as_user(page, "order")
     act(page, path, "Close", "4-closed")
     assert state(page) == "Closed"
     timeline = page.locator("ol[aria-label=Timeline] li")
-    assert timeline.count() == 8 and page.locator("ol[aria-label=Timeline] li.list-group-item-success").count() == 8
+    assert timeline.count() == 10 and page.locator("ol[aria-label=Timeline] li.list-group-item-success").count() == 10
     assert "Replace" in page.locator("main table").first.inner_text()
 
     # the dashboard's return widgets are real markup, not escaped text
@@ -173,7 +200,9 @@ def test_distributor_route_to_its_agent(page, live_app):
 
     as_user(page, "distributor1")
     page.goto(path)
-    page.fill("#ship input[name=boxes]", "1")
+    page.fill("#print-labels input[name=boxes]", "1")
+    page.click("#print-labels button")
+    page.wait_for_load_state()
     page.fill("#ship input[name=carrier]", "Deppon")
     page.fill("#ship input[name=tracking]", "DB-E2E-1")
     act_button(page, "Mark shipped")
@@ -234,6 +263,45 @@ def test_distributor_route_to_its_agent(page, live_app):
     row = page.locator("tr", has=page.locator(f"a[href='{path}']"))
     assert "Approved" in row.inner_text() and "23.50" in row.inner_text()
     shot(page, "d-claim-approved")
+
+
+def test_dealer_edits_a_draft(page, live_app):
+    """Save a draft, then add an empty line, change one, remove one and submit it from the edit page."""
+    login(page, "dealer1")
+    page.goto("/rma/new")
+    page.fill("input[name=lines-0-sku]", "PNL-600")
+    page.fill("input[name=lines-0-quantity]", "4")
+    page.select_option("select[name=lines-0-issue]", "doa")
+    page.fill("input[name=lines-0-serial]", "E2E-ED-1")
+    page.click("button:has-text('Save draft')")
+    page.wait_for_url(re.compile(r"/rma/\d+$"))
+    path = page.url.replace(live_app.url, "")
+    assert state(page) == "Draft"
+    page.click("#edit-draft")
+    page.wait_for_url(re.compile(r"/rma/\d+/edit$"))
+    assert page.locator("input[name=lines-0-serial]").input_value() == "E2E-ED-1"
+    # no warranty date yet: "unknown", not "out of warranty"
+    page.wait_for_selector(".rma-line .eligibility .alert-danger")
+    verdict = page.locator(".rma-line .eligibility").first.inner_text()
+    assert "warranty unknown" in verdict and "out of warranty" not in verdict and "✔" not in verdict
+    page.click("#add-line")
+    new = page.locator("#lines .rma-line").nth(1)
+    # an empty line, not a copy of the first one
+    assert new.locator("input[name$=-sku]").input_value() == ""
+    assert new.locator("input[name$=-serial]").input_value() == ""
+    assert new.locator("select[name$=-issue]").input_value() == "quality_defect"
+    new.locator("input[name$=-sku]").fill("PNL-600")
+    new.locator("input[name$=-serial]").fill("E2E-ED-2")
+    new.locator("input[name$=-production_date]").fill((date.today() - timedelta(days=100)).isoformat())
+    page.locator("#lines .rma-line").first.locator(".remove-line").click()  # the first line goes
+    assert page.locator("#lines .rma-line").count() == 1
+    page.wait_for_selector(".rma-line .eligibility .alert-success")
+    shot(page, "draft-edit")
+    page.click("button:has-text('Submit for review')")
+    page.wait_for_url(re.compile(rf"{path}$"))
+    assert state(page) == "Submitted"
+    table = page.locator("main table").first.inner_text()
+    assert "E2E-ED-2" in table and "E2E-ED-1" not in table
 
 
 def test_cancel_asks_for_confirmation(page, live_app):

@@ -26,7 +26,7 @@
   function esc(s) { var d = document.createElement("div"); d.textContent = s; return d.innerHTML; }
 
   function check() {
-    var cards = Array.prototype.slice.call(form.querySelectorAll(".rma-line")).filter(function (c) {
+    var cards = Array.prototype.slice.call(form.querySelectorAll("#lines .rma-line")).filter(function (c) {
       return lineData(c).sku;
     });
     if (!cards.length) { return; }
@@ -47,7 +47,10 @@
         }
         res[1].lines.forEach(function (l, i) {
           var e = l.eligibility, cls = e.accepted ? (e.warnings.length ? "alert-warning" : "alert-success") : "alert-danger";
-          var head = (e.in_warranty ? "✔ " + form.getAttribute("data-in-warranty") : "✘ " + form.getAttribute("data-out-warranty")) +
+          // no warranty date: "unknown", never "out of warranty"; a refused line gets no tick
+          var head = (!e.warranty_start ? "? " + form.getAttribute("data-unknown-warranty") :
+                      e.in_warranty ? (e.accepted ? "✔ " : "") + form.getAttribute("data-in-warranty") :
+                      "✘ " + form.getAttribute("data-out-warranty")) +
             (e.warranty_start ? ": " + e.warranty_start + " → " + e.warranty_end : "");
           show(cards[i], '<div class="alert ' + cls + ' py-1 mb-0">' + esc(head) +
                (e.messages.length ? "<br>" + e.messages.map(esc).join("<br>") : "") + "</div>");
@@ -57,21 +60,28 @@
 
   form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(check, 400); });
   form.addEventListener("change", function () { clearTimeout(timer); timer = setTimeout(check, 100); });
+  // "Add a line" starts from an empty line (the server-rendered template), never a copy of the last one.
   document.getElementById("add-line").addEventListener("click", function () {
-    var cards = form.querySelectorAll(".rma-line"), last = cards[cards.length - 1];
     var n = 0;
-    cards.forEach(function (c) { n = Math.max(n, parseInt(c.getAttribute("data-index"), 10) + 1); });
-    var copy = last.cloneNode(true), old = last.getAttribute("data-index");
-    copy.setAttribute("data-index", n);
-    copy.querySelectorAll("[name],[id],[for]").forEach(function (el) {
-      ["name", "id", "for"].forEach(function (a) {
-        var v = el.getAttribute(a);
-        if (v) { el.setAttribute(a, v.replace("lines-" + old + "-", "lines-" + n + "-").replace("l" + old + "-", "l" + n + "-")); }
-      });
-      if (el.type === "checkbox") { el.checked = false; } else if (el.tagName === "INPUT" && el.type !== "number") { el.value = ""; }
+    form.querySelectorAll(".rma-line").forEach(function (c) {
+      n = Math.max(n, parseInt(c.getAttribute("data-index"), 10) + 1);
     });
-    show(copy, "");
-    document.getElementById("lines").appendChild(copy);
+    var tpl = document.getElementById("line-template").innerHTML.split("__i__").join(String(n));
+    var holder = document.createElement("div");
+    holder.innerHTML = tpl;
+    document.getElementById("lines").appendChild(holder.firstElementChild);
+  });
+  form.addEventListener("click", function (ev) {
+    var button = ev.target.closest(".remove-line");
+    if (!button) { return; }
+    var card = button.closest(".rma-line");
+    if (form.querySelectorAll("#lines .rma-line").length > 1) { card.remove(); } else {
+      card.querySelectorAll("input").forEach(function (el) {
+        if (el.type === "checkbox") { el.checked = false; } else { el.value = el.type === "number" ? "1" : ""; }
+      });
+      show(card, "");
+    }
+    clearTimeout(timer); timer = setTimeout(check, 100);
   });
   check();
 })();

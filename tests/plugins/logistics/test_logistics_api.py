@@ -23,7 +23,8 @@ def test_create_get_patch_delete_draft(app, client, world):
     rec = create(client, dealer, carrier_signature={"signer": "刘强", "signed_at": "2026-11-02T10:30:00+08:00"})
     assert rec["number"].startswith("LEX-2026-") and rec["state"] == "draft" and rec["dealer_code"] == "D1"
     assert rec["carrier_signature"] == {"signer": "刘强", "signed_at": "2026-11-02T02:30:00+00:00"}
-    assert rec["lines"] == [{"sku": "PNL-600", "expected_quantity": 10, "actual_quantity": 8, "description": "2 missing"}]
+    assert rec["lines"] == [{"sku": "PNL-600", "expected_quantity": 10, "actual_quantity": 8, "damaged_quantity": None,
+                            "production_date": None, "description": "2 missing"}]
     assert rec["late"] is False and rec["outcome"] is None and rec["claim"] is None
     assert set(rec["actions"]) == {"file"}
     h = api_headers(dealer)

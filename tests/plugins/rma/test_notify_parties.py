@@ -29,6 +29,8 @@ def test_recipients_of_every_transition_head_office_route(app, client, world):
         ("order", "receive", "receive", {"tech", "d1"}),
         ("tech", "inspect", "inspect", {"d1", "order", "order2"}),
         ("order", "resolve", "resolve", {"d1"}),
+        ("order", "return-ship", {"boxes": 1, "carrier": "SF", "tracking": "B1"}, {"d1"}),
+        ("d1", "confirm-return", {}, {"order", "order2"}),
         ("order", "close", {}, {"d1"}),
     ]
     rma = file(client, w, submit=False)

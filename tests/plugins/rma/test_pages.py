@@ -40,7 +40,8 @@ def test_detail_actions_through_the_page(app, client, world):
     assert r.status_code == 302 and db.session.get(Rma, rma["id"]).state == "approved"
     r = client.post(f"/rma/{rma['id']}/do/approve", data={"version": rma["version"]}, follow_redirects=True)
     assert r.status_code == 200 and db.session.get(Rma, rma["id"]).state == "approved"  # stale: flashed, no change
-    assert client.get(f"/rma/{rma['id']}/labels.pdf").data.startswith(b"%PDF")
+    r = client.get(f"/rma/{rma['id']}/labels.pdf")  # the dealer gives the box count first
+    assert r.status_code == 302 and "#print-labels" in r.headers["Location"]
 
 
 def test_bulk_approve_and_queues(app, client, world):
@@ -100,3 +101,41 @@ def test_demo_data_loads_and_is_idempotent(app):
     assert shipped.receiving_dealer is not None and shipped.dealer.kind == "distributor"
     load_demo_data()
     assert db.session.query(Rma).count() == 5
+
+
+def test_dealer_edits_a_draft_through_the_page(app, client, world):
+    w = world
+    rma = file(client, w, submit=False, lines=[line(serial="A-1"), line(serial="B-2", quantity=5)])
+    login_as(client, "d1")
+    page = client.get(f"/rma/{rma['id']}").get_data(as_text=True)
+    assert f'href="/rma/{rma["id"]}/edit"' in page
+    form = client.get(f"/rma/{rma['id']}/edit").get_data(as_text=True)
+    assert 'value="A-1"' in form and 'value="B-2"' in form and 'id="line-template"' in form
+    # the second line is removed (not posted), the first changed, a new one added
+    data = {"version": rma["version"], "submit": "0",
+            "lines-0-sku": "PNL-600", "lines-0-quantity": "3", "lines-0-issue": "quality_defect",
+            "lines-0-serial": "A-1", "lines-0-production_date": recent(100), "lines-0-description": "dim",
+            "lines-2-sku": "STRIP-1M", "lines-2-quantity": "1", "lines-2-issue": "doa",
+            "lines-2-production_date": recent(10)}
+    r = client.post(f"/rma/{rma['id']}/edit", data=data)
+    assert r.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Rma, rma["id"])
+    assert saved.state == "draft"
+    assert [(l.product.sku, l.quantity, l.serial, l.description) for l in saved.lines] == [
+        ("PNL-600", 3, "A-1", "dim"), ("STRIP-1M", 1, "", "")]
+    r = client.post(f"/rma/{rma['id']}/edit", data=dict(data, version=rma["version"]))  # stale form
+    assert r.status_code == 409 or r.status_code == 422
+    bad = dict(data, version=saved.version, submit="1", **{"lines-2-production_date": "2010-01-01"})
+    r = client.post(f"/rma/{rma['id']}/edit", data=bad)
+    assert r.status_code == 422 and "STRIP-1M" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Rma, rma["id"]).state == "draft"
+    other = app.test_client()
+    login_as(other, "d2")
+    assert other.get(f"/rma/{rma['id']}/edit").status_code == 404
+    r = client.post(f"/rma/{rma['id']}/edit", data=dict(data, version=saved.version, submit="1"))
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Rma, rma["id"]).state == "submitted"
+    assert client.get(f"/rma/{rma['id']}/edit").status_code == 302  # no longer a draft

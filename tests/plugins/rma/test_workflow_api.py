@@ -39,7 +39,7 @@ def notified(username):
 
 def walk_to(client, w, state, user="d1", lines=None):
     rma = file(client, w, user=user, lines=lines)
-    order = ["reviewed", "approved", "shipped", "received", "inspected", "resolved", "closed"]
+    order = ["reviewed", "approved", "shipped", "received", "inspected", "resolved", "returning", "returned", "closed"]
     steps = {
         "reviewed": ("rm_east", "review", {}),
         "approved": ("order", "approve", {}),
@@ -47,6 +47,8 @@ def walk_to(client, w, state, user="d1", lines=None):
         "received": ("order", "receive", None),
         "inspected": ("tech", "inspect", None),
         "resolved": ("order", "resolve", None),
+        "returning": ("order", "return_ship", {"boxes": 1, "carrier": "顺丰", "tracking": "SF-BACK"}),
+        "returned": (user, "confirm_return", {}),
         "closed": ("order", "close", {}),
     }
     for target in order[: order.index(state) + 1] if state != "submitted" else []:
@@ -58,7 +60,7 @@ def walk_to(client, w, state, user="d1", lines=None):
                                                       for l in r["lines"]]},
                     "resolved": lambda r: {"lines": [{"line_id": l["id"], "resolution": "replace"}
                                                      for l in r["lines"]]}}[target](rma)
-        rma = act(client, w, who, rma, action, **body)
+        rma = act(client, w, who, rma, action.replace("_", "-"), **body)
         assert rma["state"] == target
     return rma
 
@@ -87,6 +89,22 @@ def test_head_office_route_end_to_end(app, client, world):
     assert notified("tech")
     rma = act(client, w, "tech", rma, "inspect", lines=[{"line_id": l0["id"], "verdict": "quality_fault"}])
     rma = act(client, w, "order", rma, "resolve", lines=[{"line_id": l0["id"], "resolution": "replace"}])
+    # the replacement goes back to the dealer (004 §6.3): no closing before the dealer confirms receipt
+    r = act(client, w, "order", rma, "close", expect=409)
+    assert "return shipment" in r["error"]["message"]
+    act(client, w, "d1", rma, "return-ship", expect=403, boxes=1, carrier="SF", tracking="B1")
+    act(client, w, "order", rma, "return-ship", expect=422, boxes=0, carrier="", tracking="B1")
+    rma = act(client, w, "order", rma, "return-ship", boxes=1, carrier="顺丰", tracking="SF-B1")
+    assert rma["state"] == "returning" and rma["returned_at"] and rma["return_received_at"] is None
+    assert (rma["return_carrier"], rma["return_tracking"], rma["return_boxes"]) == ("顺丰", "SF-B1", 1)
+    assert rma["return_contents"] == "PNL-600 × 1"  # the counted quantity goes back
+    assert any("sent back to you in 1 box" in t for t in notified("d1"))
+    act(client, w, "order", rma, "close", expect=409)
+    act(client, w, "order", rma, "confirm-return", expect=403)
+    act(client, w, "d2", rma, "confirm-return", expect=404)
+    rma = act(client, w, "d1", rma, "confirm-return")
+    assert rma["state"] == "returned" and rma["return_received_at"]
+    assert any("confirmed receipt" in t for t in notified("order"))
     rma = act(client, w, "order", rma, "close")
     assert rma["state"] == "closed" and rma["closed_at"]
     detail = client.get(f"/api/v1/rmas/{rma['id']}", headers=w.h["d1"]).json
@@ -94,7 +112,8 @@ def test_head_office_route_end_to_end(app, client, world):
                               "penalties": "0.00"}  # the received count (1) stands
     actions = [e.action for e in db.session.scalars(select(ActivityEntry).where(
         ActivityEntry.model == "rma", ActivityEntry.record_id == rma["id"]).order_by(ActivityEntry.id))]
-    assert actions == ["created", "submit", "review", "approve", "ship", "receive", "inspect", "resolve", "close"]
+    assert actions == ["created", "submit", "review", "approve", "ship", "receive", "inspect", "resolve",
+                       "return_ship", "confirm_return", "close"]
 
 
 def test_distributor_route_goes_to_agent(app, client, world):
