@@ -17,7 +17,7 @@ from sqlalchemy.orm import defaultload, lazyload, selectinload
 from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product, Transition, ValidationError,
                          Workflow, N_, activity, add_working_days, check, db, get_scoped, notifications,
                          local_date, sequences, settings, utcnow, validate, working_days_between)
-from plugins.rma import eligibility as elig
+from plugins.rma import eligibility as elig, files
 from plugins.rma.models import (FLAGS, OPEN_STATES, SLA_STATES, STATES, Rma, RmaFreightClaim, RmaLine,
                                 RmaPenalty)
 from plugins.rma.schemas import (ClaimIn, DecisionIn, InspectIn, LineIn, ReceiveIn, RejectIn, ResolveIn,
@@ -659,6 +659,8 @@ def file_claim(claim: RmaFreightClaim, actor, data) -> RmaFreightClaim:
         raise PermissionDenied(_("Only the returning dealer may claim its freight."))
     if claim.state not in ("open", "claimed"):
         raise Conflict(_("This claim was already decided."), code="illegal_transition")
+    if not files.receipts(claim):  # the receipt file comes first (the page uploads it in the same transaction)
+        raise ValidationError(_("invalid input"), {"file": _("Attach the receipt (image or PDF).")})
     old = claim.state
     claim.amount, claim.receipt, claim.state = body.amount.quantize(CENT), body.receipt, "claimed"
     activity.log(claim, "claimed", {"state": (old, "claimed"), "amount": (None, claim.amount)}, actor=actor)
