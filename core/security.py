@@ -209,11 +209,19 @@ def mask_fields(model, data: dict, user=None) -> dict:
     return data
 
 
-def login_throttled() -> bool:
-    """Count this login or token request against its address (the client address ProxyFix
-    resolved when behind the documented proxy); True past the per-minute limit."""
-    from core import settings
+def rate_limited(scope: str, limit: int, window_seconds: int, address: str | None = None) -> bool:
+    """Count this request against ``scope`` and the client's address (``address``, default the
+    one ProxyFix resolved when behind the documented proxy), in the database so every host
+    shares the count; True past ``limit`` requests in the current window of ``window_seconds``.
+    Commits the current transaction (the count must stick even when the request then fails)."""
     from core.users.services import throttle_hit
 
-    hits = throttle_hit(f"login:{request.remote_addr or '-'}", settings.get("core.login_throttle_per_minute"), 60)
-    return hits > settings.get("core.login_throttle_per_minute")
+    address = address if address is not None else request.remote_addr
+    return throttle_hit(f"{scope}:{address or '-'}", limit, window_seconds) > limit
+
+
+def login_throttled() -> bool:
+    """Count this login or token request against its address; True past the per-minute limit."""
+    from core import settings
+
+    return rate_limited("login", settings.get("core.login_throttle_per_minute"), 60)

@@ -28,7 +28,8 @@ API and pages
     ``Page``, ``paginate_page``, ``Crud``.
 Security
     ``require`` (view guard), ``check`` (service guard), ``scoped``, ``get_scoped``,
-    ``can_see``, ``scope_clause``, ``visible_dealers_clause``, ``visible_regions_clause``;
+    ``can_see``, ``rate_limited(scope, limit, window_seconds, address=None)`` (a per-address
+    limit counted in the database, shared by every host: the login throttle's), ``scope_clause``, ``visible_dealers_clause``, ``visible_regions_clause``;
     a model declares ``__scope__ = "dealer"`` (with ``__dealer_column__``, default
     ``dealer_id``), ``"region"`` (``__region_column__``) or ``"none"`` (``model_scope``);
     field-level: ``FieldMask`` on ``__field_masks__``, ``field_value(record, field, user)``,
@@ -115,7 +116,7 @@ from core.plugin_system import hookimpl, hookspec  # noqa: F401
 from core.products.models import Product, ProductCategory, ProductPart  # noqa: F401
 from core.products.services import create_product, get_product_by_sku  # noqa: F401
 from core.security import (can_see, check, field_readable, field_value, get_scoped, mask_fields,  # noqa: F401
-                           mask_phone, model_scope, require, scope_clause, scoped, visible_dealers_clause,
+                           mask_phone, model_scope, rate_limited, require, scope_clause, scoped, visible_dealers_clause,
                            visible_regions_clause)
 from core.sequences import Sequence, next_number  # noqa: F401
 from core.users.models import Role, User  # noqa: F401

@@ -25,6 +25,8 @@ class Transition:
     # guard(record, actor, **kwargs) raises a DomainError (or returns a message) to refuse
     guards: tuple[Callable, ...] = ()
     label: object = None
+    activity: str | None = None  # the activity entry's action id (default: the transition's name)
+    illegal: object = None  # the (translatable) message when the record's state does not allow it
 
 
 @dataclass
@@ -34,6 +36,7 @@ class Workflow:
     transitions: tuple[Transition, ...]
     state_attr: str = "state"
     event: str | None = None  # hook fired after commit: event(record, old_state, new_state, actor)
+    event_arg: str | None = None  # the record's argument name in ``event`` (default: the hook's prefix)
     _by_name: dict = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -62,7 +65,9 @@ class Workflow:
             raise Conflict(_("stale version %(version)s; current is %(record_version)s", version=version, record_version=record.version), code="stale_version")
         state = getattr(record, self.state_attr)
         if state not in t.sources:
-            raise Conflict(_("cannot %(name)s a record in state %(state)r", name=name, state=state), code="illegal_transition")
+            raise Conflict(str(t.illegal) if t.illegal else
+                           _("cannot %(name)s a record in state %(state)r", name=name, state=state),
+                           code="illegal_transition")
         for guard in t.guards:
             message = guard(record, actor, **kwargs)
             if message:
@@ -77,9 +82,9 @@ class Workflow:
         setattr(record, self.state_attr, t.target)
         all_changes = {self.state_attr: (old, t.target)}
         all_changes.update(changes or {})
-        activity.log(record, name, all_changes, comment=comment, actor=actor)
+        activity.log(record, t.activity or name, all_changes, comment=comment, actor=actor)
         if self.event:
-            events.emit(self.event, **{_event_arg(self.event): record, "old_state": old,
+            events.emit(self.event, **{self.event_arg or _event_arg(self.event): record, "old_state": old,
                                        "new_state": t.target, "actor": actor})
         return old, t.target
 

@@ -15,6 +15,21 @@ def rma_state_changed(rma, old_state, new_state, actor):
 
 
 @hookspec
+def rma_penalty_state_changed(penalty, old_state, new_state, actor):
+    """Event, after commit: a penalty was confirmed or waived (``proposed`` -> ``confirmed``/``waived``)."""
+
+
+@hookspec
+def rma_penalty_disqualification_changed(penalty, old_state, new_state, actor):
+    """Event, after commit: a proposed disqualification was confirmed or declined (``disqualification``)."""
+
+
+@hookspec
+def rma_freight_claim_state_changed(claim, old_state, new_state, actor):
+    """Event, after commit: a freight claim was filed (``claimed``), approved or refused."""
+
+
+@hookspec
 def rma_line_checks(rma, line):
     """Return a list of extra blocking reason codes (strings) for ``line`` of ``rma``.
 

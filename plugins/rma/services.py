@@ -10,14 +10,14 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import defaultload, lazyload, selectinload
 
 from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product, Transition, ValidationError,
                          Workflow, N_, activity, add_working_days, check, db, get_scoped, notifications,
                          local_date, sequences, settings, utcnow, validate, working_days_between)
-from plugins.rma import eligibility as elig
+from plugins.rma import eligibility as elig, files
 from plugins.rma.models import (FLAGS, OPEN_STATES, SENT_BACK, SLA_STATES, STATES, Rma, RmaFreightClaim,
                                 RmaLine, RmaPenalty)
 from plugins.rma.schemas import (BoxesIn, ClaimIn, DecisionIn, InspectIn, LineIn, ReceiveIn, RejectIn, ResolveIn,
@@ -670,30 +670,74 @@ def _propose_penalty(rma: Rma, serious: bool, actor) -> RmaPenalty:
     return penalty
 
 
-def _check_version(record, version):
-    if version is not None and int(version) != record.version:
-        raise Conflict(_("stale version %(version)s; current is %(record_version)s", version=version, record_version=record.version), code="stale_version")
+def _reason_required(message):
+    """A guard: the decision needs a reason (422 on ``reason`` with ``message``)."""
+    def guard(record, actor, reason: str = "", **kw):
+        if not (reason or "").strip():
+            raise ValidationError(_("invalid input"), {"reason": str(message)})
+    return guard
 
 
-def _record_decision(record, decision: str, actor, reason: str):
+def _claimant(claim, actor, **kw):
+    if actor.dealer_id is not None and actor.dealer_id != claim.dealer_id:
+        raise PermissionDenied(_("Only the returning dealer may claim its freight."))
+
+
+def _receipt_attached(claim, actor, **kw):
+    """The receipt file comes first (the page uploads it in the same transaction)."""
+    if not files.receipts(claim):
+        raise ValidationError(_("invalid input"), {"file": _("Attach the receipt (image or PDF).")})
+
+
+PENALTY_WORKFLOW = Workflow(
+    model=RmaPenalty, states=("proposed", "confirmed", "waived"), event="rma_penalty_state_changed",
+    event_arg="penalty",
+    transitions=(
+        Transition("confirm", ("proposed",), "confirmed", "rma.penalty", label=_l("Confirm"),
+                   illegal=_l("This penalty was already decided.")),
+        Transition("waive", ("proposed",), "waived", "rma.penalty", label=_l("Waive"),
+                   guards=(_reason_required(_l("Give the reason for waiving.")),),
+                   illegal=_l("This penalty was already decided.")),
+    ),
+)
+DISQUALIFICATION_WORKFLOW = Workflow(
+    model=RmaPenalty, states=("none", "proposed", "confirmed", "declined"), state_attr="disqualification",
+    event="rma_penalty_disqualification_changed", event_arg="penalty",
+    transitions=tuple(
+        Transition(name, ("proposed",), target, "rma.disqualify", label=label, activity="disqualification_" + target,
+                   guards=(_reason_required(_l("A reason is required.")),),
+                   illegal=_l("No disqualification is proposed here."))
+        for name, target, label in (("disqualify", "confirmed", _l("Disqualify dealer")),
+                                    ("keep_qualification", "declined", _l("Keep qualification")))),
+)
+CLAIM_WORKFLOW = Workflow(
+    model=RmaFreightClaim, states=("open", "claimed", "confirmed", "waived"),
+    event="rma_freight_claim_state_changed", event_arg="claim",
+    transitions=(
+        Transition("claim", ("open", "claimed"), "claimed", "rma.file", guards=(_claimant, _receipt_attached),
+                   label=_l("Claim"), activity="claimed", illegal=_l("This claim was already decided.")),
+        Transition("confirm", ("claimed",), "confirmed", "rma.freight", label=_l("Approve"),
+                   illegal=_l("Only a filed claim (amount and receipt) can be decided.")),
+        Transition("waive", ("claimed",), "waived", "rma.freight", label=_l("Refuse"),
+                   guards=(_reason_required(_l("Give the reason for refusing.")),),
+                   illegal=_l("Only a filed claim (amount and receipt) can be decided.")),
+    ),
+)
+
+
+def _decide(workflow, record, decision: str, actor, body) -> None:
     """A penalty's or freight claim's order-department decision: confirmed or waived, by whom, why."""
-    old = record.state
-    record.state = "confirmed" if decision == "confirm" else "waived"
-    record.reason = reason
-    record.decided_by_id, record.decided_at = actor.id, utcnow()
-    activity.log(record, decision, {"state": (old, record.state)}, comment=reason, actor=actor)
-    return record
+    with db.session.no_autoflush:  # a flush would bump the version the workflow checks
+        workflow.check(record, decision, actor, version=body.version, reason=body.reason)
+        record.reason = body.reason
+        record.decided_by_id, record.decided_at = actor.id, utcnow()
+        workflow.apply(record, decision, actor, version=body.version, comment=body.reason, reason=body.reason)
 
 
 def decide_penalty(penalty: RmaPenalty, decision: str, actor, data) -> RmaPenalty:
     check(actor, "rma.penalty")
     body = data if isinstance(data, DecisionIn) else validate(DecisionIn, data)
-    _check_version(penalty, body.version)
-    if penalty.state != "proposed":
-        raise Conflict(_("This penalty was already decided."), code="illegal_transition")
-    if decision == "waive" and not body.reason:
-        raise ValidationError(_("invalid input"), {"reason": _("Give the reason for waiving.")})
-    _record_decision(penalty, decision, actor, body.reason)
+    _decide(PENALTY_WORKFLOW, penalty, decision, actor, body)
     _tell(dealer_users(penalty.dealer_id), penalty.rma,
           N_("Penalty for return %(number)s confirmed: %(amount)s") if decision == "confirm"
           else N_("Penalty for return %(number)s waived"), N_("%(reason)s"), amount=str(penalty.amount),
@@ -707,15 +751,12 @@ def decide_disqualification(penalty: RmaPenalty, confirm: bool, actor, data) -> 
 
     check(actor, "rma.disqualify")
     body = data if isinstance(data, DecisionIn) else validate(DecisionIn, data)
-    _check_version(penalty, body.version)
-    if penalty.disqualification != "proposed":
-        raise Conflict(_("No disqualification is proposed here."), code="illegal_transition")
-    if not body.reason:
-        raise ValidationError(_("invalid input"), {"reason": _("A reason is required.")})
-    penalty.disqualification = "confirmed" if confirm else "declined"
-    penalty.updated_at = utcnow()
-    activity.log(penalty, "disqualification_" + penalty.disqualification,
-                 {"disqualification": ("proposed", penalty.disqualification)}, comment=body.reason, actor=actor)
+    name = "disqualify" if confirm else "keep_qualification"
+    with db.session.no_autoflush:
+        DISQUALIFICATION_WORKFLOW.check(penalty, name, actor, version=body.version, reason=body.reason)
+        penalty.updated_at = utcnow()
+        DISQUALIFICATION_WORKFLOW.apply(penalty, name, actor, version=body.version, comment=body.reason,
+                                        reason=body.reason)
     if confirm and penalty.dealer.status != "disqualified":
         change_status(penalty.dealer, "disqualified", body.reason, actor)
     return penalty
@@ -726,26 +767,18 @@ def decide_disqualification(penalty: RmaPenalty, confirm: bool, actor, data) -> 
 def file_claim(claim: RmaFreightClaim, actor, data) -> RmaFreightClaim:
     check(actor, "rma.file")
     body = data if isinstance(data, ClaimIn) else validate(ClaimIn, data)
-    _check_version(claim, body.version)
-    if actor.dealer_id is not None and actor.dealer_id != claim.dealer_id:
-        raise PermissionDenied(_("Only the returning dealer may claim its freight."))
-    if claim.state not in ("open", "claimed"):
-        raise Conflict(_("This claim was already decided."), code="illegal_transition")
-    old = claim.state
-    claim.amount, claim.receipt, claim.state = body.amount.quantize(CENT), body.receipt, "claimed"
-    activity.log(claim, "claimed", {"state": (old, "claimed"), "amount": (None, claim.amount)}, actor=actor)
+    with db.session.no_autoflush:
+        CLAIM_WORKFLOW.check(claim, "claim", actor, version=body.version)
+        amount = body.amount.quantize(CENT)
+        claim.amount, claim.receipt = amount, body.receipt
+        CLAIM_WORKFLOW.apply(claim, "claim", actor, version=body.version, changes={"amount": (None, amount)})
     return claim
 
 
 def decide_claim(claim: RmaFreightClaim, decision: str, actor, data) -> RmaFreightClaim:
     check(actor, "rma.freight")
     body = data if isinstance(data, DecisionIn) else validate(DecisionIn, data)
-    _check_version(claim, body.version)
-    if claim.state != "claimed":
-        raise Conflict(_("Only a filed claim (amount and receipt) can be decided."), code="illegal_transition")
-    if decision == "waive" and not body.reason:
-        raise ValidationError(_("invalid input"), {"reason": _("Give the reason for refusing.")})
-    _record_decision(claim, decision, actor, body.reason)
+    _decide(CLAIM_WORKFLOW, claim, decision, actor, body)
     _tell(dealer_users(claim.dealer_id), claim.rma,
           N_("Freight claim for return %(number)s approved: %(amount)s") if decision == "confirm"
           else N_("Freight claim for return %(number)s refused"), N_("%(reason)s"), amount=str(claim.amount),

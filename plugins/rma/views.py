@@ -461,16 +461,12 @@ def claims():
         data = {"version": request.form.get("version", type=int), "reason": request.form.get("reason", "").strip()}
         try:
             if decision == "claim":
+                upload = request.files.get("file")
+                if upload is not None and upload.filename:  # before the claim, which needs a receipt file
+                    files.add_receipt(c, current_user, upload.filename, upload.read())
                 services.file_claim(c, current_user, {"version": data["version"],
                                                       "amount": request.form.get("amount") or "0",
                                                       "receipt": request.form.get("receipt", "").strip()})
-                upload = request.files.get("file")
-                if upload is not None and upload.filename:
-                    files.add_receipt(c, current_user, upload.filename, upload.read())
-                elif not files.receipts(c):
-                    from core.toolkit import ValidationError
-
-                    raise ValidationError(_("invalid input"), {"file": _("Attach the receipt (image or PDF).")})
             elif decision in ("confirm", "waive"):
                 services.decide_claim(c, decision, current_user, data)
             else:

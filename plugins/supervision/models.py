@@ -266,9 +266,3 @@ class Suggestion(Timestamped, Versioned, db.Model):
     improvement_url: Mapped[str | None] = mapped_column(String(300))
 
 
-class RateCount(db.Model):
-    """Submissions per address and window, kept in the database so several hosts share the limit."""
-    __tablename__ = "supervision_rate_count"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    window: Mapped[str] = mapped_column(String(16), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer, default=0)

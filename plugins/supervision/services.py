@@ -14,20 +14,19 @@ Who sees what (002 §2, supervision separated from execution):
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, delete, false, func, or_, select, update
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from core.toolkit import (N_, Conflict, Dealer, NotFound, PermissionDenied, Transition, User, ValidationError,
                           Workflow, activity, attachments, business_zone, check, db, next_number, notify, plugin_hook,
-                          settings, users_with_role, utcnow, visible_dealers_clause)
+                          rate_limited, settings, users_with_role, utcnow, visible_dealers_clause)
 from plugins.supervision.models import (ASSESSED_DEPARTMENTS, ASSESSMENT_STATES, COMPLAINT_STATES,
                                         GRADE_POINTS, SANCTIONS, STEPS, Assessment,
                                         AssessmentLine, ChecklistTemplate, Complaint, ComplaintStep, CustomerVisit,
-                                        FeedbackForm, Inspection, InspectionAnswer, Inspector, RateCount, ServiceJob,
+                                        FeedbackForm, Inspection, InspectionAnswer, Inspector, ServiceJob,
                                         Suggestion)
 
 CENT = Decimal("0.01")
@@ -1251,34 +1250,6 @@ def save_visit(data, actor, record: CustomerVisit | None = None) -> CustomerVisi
 
 # --- public suggestions ---------------------------------------------------------------
 
-def address_key(address: str | None) -> str:
-    return hashlib.sha256((address or "unknown").encode()).hexdigest()
-
-
-def take_rate_slot(address: str | None, at: datetime | None = None) -> bool:
-    """Count one submission from ``address`` in the current hour (in the database, so every
-    host shares it); False once ``supervision.suggestions_per_hour`` is reached."""
-    at = at or utcnow()
-    key, window = address_key(address), at.strftime("%Y%m%d%H")
-    limit = settings.get("supervision.suggestions_per_hour")
-    db.session.execute(delete(RateCount).where(RateCount.key == key, RateCount.window != window))
-    result = db.session.execute(update(RateCount).where(RateCount.key == key, RateCount.window == window,
-                                                        RateCount.count < limit)
-                                .values(count=RateCount.count + 1))
-    if result.rowcount:
-        return True
-    existing = db.session.scalar(select(RateCount.count).where(RateCount.key == key, RateCount.window == window))
-    if existing is not None:
-        return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(RateCount(key=key, window=window, count=1))
-            db.session.flush()
-    except IntegrityError:
-        return take_rate_slot(address, at)
-    return limit >= 1
-
-
 def submit_suggestion(data: dict, address: str | None) -> Suggestion | None:
     """A public entry: None when the honeypot was filled (a bot is told thanks, nothing is kept);
     429-like ``Conflict(code="rate_limited")`` past the per-address limit."""
@@ -1295,7 +1266,7 @@ def submit_suggestion(data: dict, address: str | None) -> Suggestion | None:
             errors[key] = _("At most %(n)s characters.", n=limit)  # shown as is on the public page
     if errors:
         raise ValidationError("invalid input", errors)
-    if not take_rate_slot(address):
+    if rate_limited("supervision.suggest", settings.get("supervision.suggestions_per_hour"), 3600, address or "-"):
         raise Conflict("too many suggestions from this address; please try again later", code="rate_limited")
     record = Suggestion(name=(data.get("name") or "").strip(), contact=(data.get("contact") or "").strip(),
                         place=(data.get("place") or "").strip(), text=text, state="new")

@@ -153,3 +153,12 @@ def test_xlsx_export_drops_control_characters(app):
     with app.test_request_context():
         resp = toolkit.export_response("x", ["title"], [["a\x18b"]], "xlsx")
     assert load_workbook(BytesIO(resp.get_data())).active["A2"].value == "ab"
+
+
+def test_rate_limited_counts_per_scope_and_address_in_the_database(app):
+    from core import toolkit
+
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.1.1.1"}):
+        assert [toolkit.rate_limited("demo.scope", 2, 60) for _ in range(3)] == [False, False, True]
+        assert toolkit.rate_limited("demo.scope", 2, 60, address="10.1.1.2") is False  # another address
+        assert toolkit.rate_limited("demo.other", 2, 60) is False  # another scope

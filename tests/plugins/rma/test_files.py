@@ -159,3 +159,22 @@ def test_action_errors_on_the_page_are_plain_sentences_in_the_users_language(app
     text = page.get_data(as_text=True)
     assert "有偿维修须填写费用。" in text
     assert "lines.0" not in text
+
+
+def test_the_api_refuses_a_freight_claim_without_a_receipt_file(app, client, world):
+    """The service refuses it (before: only the page did; the API claimed without any file)."""
+    w = world
+    rma, claim = _claim(client, w)
+    body = {"version": claim.version, "amount": "35", "receipt": "FP-1"}
+    r = client.post(f"/api/v1/rma-freight-claims/{claim.id}/claim", json=body, headers=w.h["d1"])
+    assert r.status_code == 422 and r.json["error"]["fields"] == {"file": "Attach the receipt (image or PDF)."}
+    db.session.expire_all()
+    assert db.session.get(RmaFreightClaim, claim.id).state == "open"
+    w.users["d1"].language = "zh_CN"
+    db.session.commit()
+    r = client.post(f"/api/v1/rma-freight-claims/{claim.id}/claim", json=body, headers=w.h["d1"])
+    assert r.status_code == 422 and r.json["error"]["fields"]["file"] == "请附上运费票据(图片或 PDF)。"
+    url = f"/api/v1/rma-freight-claims/{claim.id}/receipts"
+    assert client.post(url, data={"file": (io.BytesIO(PDF), "fp.pdf")}, headers=w.h["d1"]).status_code == 201
+    r = client.post(f"/api/v1/rma-freight-claims/{claim.id}/claim", json=body, headers=w.h["d1"])
+    assert r.status_code == 200 and r.json["state"] == "claimed"

@@ -1,4 +1,5 @@
 """The RMA workflow over the JSON API: every path for each role, the distributor route, forbidden moves."""
+import io
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -413,6 +414,9 @@ def test_freight_claims_for_safety_recall_and_worth_analysing(app, client, world
     assert client.post(f"/api/v1/rma-freight-claims/{c['id']}/confirm", json={}, headers=w.h["order"]).status_code == 409
     r = client.post(f"/api/v1/rma-freight-claims/{c['id']}/claim", json={"amount": "-1", "receipt": ""}, headers=w.h["d1"])
     assert r.status_code == 422
+    upload = client.post(f"/api/v1/rma-freight-claims/{c['id']}/receipts",
+                         data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "fapiao.pdf")}, headers=w.h["d1"])
+    assert upload.status_code == 201, upload.json
     r = client.post(f"/api/v1/rma-freight-claims/{c['id']}/claim", json={"amount": "35.5", "receipt": "SF-INV-1"},
                     headers=w.h["d1"])
     assert r.status_code == 200 and r.json["amount"] == "35.50" and r.json["state"] == "claimed"

@@ -277,3 +277,21 @@ def test_remind_command_notifies_supervision_of_overdue_complaints(app, world):
         select(Notification).where(Notification.user_id == world.users["sup"].id))]
     assert {"title": "%(count)s complaints await a first response", "body": "Their first-response time has passed.",
             "args": {"count": 1}} in messages
+
+
+def test_public_suggestions_use_the_core_throttle(app, world):
+    """One per-address limit in the core (the login throttle's table), not one per plugin."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.users.models import ThrottleCounter
+
+    anon = app.test_client()
+    env = {"REMOTE_ADDR": "10.9.9.9"}
+    for i in range(5):
+        assert anon.post("/suggest", data={"text": f"Idea {i}"}, environ_base=env).status_code == 200
+    assert anon.post("/suggest", data={"text": "one too many"}, environ_base=env).status_code == 429
+    hits = db.session.scalar(select(ThrottleCounter.hits).where(ThrottleCounter.key == "supervision.suggest:10.9.9.9"))
+    assert hits == 6
+    # the login throttle counts the same address separately
+    assert anon.post("/login", data={"username": "x", "password": "y"}, environ_base=env).status_code != 429

@@ -1,0 +1,26 @@
+"""the public suggestion form counts per address with the core throttle (core_throttle)
+
+Revision ID: supervision_0002
+Revises: supervision_0001
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = 'supervision_0002'
+down_revision = 'supervision_0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.drop_table('supervision_rate_count')
+
+
+def downgrade():
+    op.create_table('supervision_rate_count',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('window', sa.String(length=16), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', 'window', name=op.f('pk_supervision_rate_count'))
+    )
