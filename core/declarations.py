@@ -154,3 +154,14 @@ class FieldLabels:
     """Labels for fields and their values shown in every activity log (not tied to one model)."""
     fields: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SmartButton:
+    """A count on a record's page linking to the related records (Odoo's smart buttons)."""
+    key: str  # prefixed with the plugin id: "rma.returns"
+    label: Any
+    count: int
+    url: str | None = None
+    icon: str = "link-45deg"  # a Bootstrap icon name
+    order: int = 100

@@ -136,6 +136,23 @@ def aftersales_role_conflicts():
 
 
 @hookspec
+def aftersales_dealer_smart_buttons(dealer, user):
+    """Return a list of :class:`~core.declarations.SmartButton` for the page of ``dealer``.
+
+    Each is a count of this plugin's records of that dealer that ``user`` may see (use
+    ``scoped``), linking to a list filtered to the dealer. Keep it to one query per button.
+    """
+
+
+@hookspec
+def aftersales_model_labels():
+    """Return ``{model_name: label}``: how people call a record type (the activity page's "Record" column).
+
+    ``model_name`` is the table name (or ``__activity_model__``) written in the activity log.
+    """
+
+
+@hookspec
 def aftersales_load_demo(ctx):
     """Load this plugin's demo data; ``ctx`` is a :class:`~core.declarations.DemoContext`.
 

@@ -4,6 +4,7 @@ from core.attachments import Attachment  # noqa: F401
 from core.chatter import ChatterMessage  # noqa: F401
 from core.dealers.models import Dealer, Region  # noqa: F401
 from core.notifications import Notification  # noqa: F401
+from core.saved_filters import SavedFilter  # noqa: F401
 from core.products.models import Product, ProductCategory, ProductPart  # noqa: F401
 from core.sequences import Sequence  # noqa: F401
 from core.settings import SettingValue  # noqa: F401

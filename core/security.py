@@ -125,6 +125,16 @@ def scope_clause(model, user):
     return clause
 
 
+def count_for_dealer(model, dealer, user=None) -> int:
+    """How many rows of ``model`` belonging to ``dealer`` ``user`` may see (a smart button's count)."""
+    from sqlalchemy import func, select
+
+    from core.extensions import db
+
+    stmt = scoped(select(func.count()).select_from(model), model, user).where(dealer_column(model) == dealer.id)
+    return db.session.scalar(stmt) or 0
+
+
 def scoped(stmt, model, user=None):
     """Restrict a select() of ``model`` to the rows ``user`` (default: current user) may see."""
     user = current_user if user is None else user

@@ -199,3 +199,15 @@ def count_queries(app):
 
 def today() -> date:
     return date.today()
+
+
+def chart_specs(html: str) -> dict:
+    """``{element id: chart description}`` of every chart on a page (the JSON in ``data-chart``)."""
+    import html as html_module
+    import json
+    import re
+
+    found = {}
+    for match in re.finditer(r'<div class="chart[^"]*" id="([^"]+)"[^>]*data-chart="([^"]*)"', html):
+        found[match.group(1)] = json.loads(html_module.unescape(match.group(2)))
+    return found

@@ -25,9 +25,13 @@ API and pages
     ``route``, ``Schema``, ``OutSchema``, ``ListQuery``, ``paginate`` (the API's list),
     ``parse_body``, ``validate`` (pydantic → 422 field map), ``CrudApi`` (the five CRUD routes of
     a resource at once); pages: ``Column``, ``Filter``,
-    ``Page``, ``paginate_page``, ``Crud``.
+    ``Page``, ``paginate_page``, ``Crud``, ``with_badge`` / ``custom`` (column tweaks), ``state_tone``; every
+    list page renders ``{% from "web/macros.html" import list_table %}`` (sortable headers,
+    empty state, pagination with an ellipsis, page size, saved filters); charts:
+    ``series_chart(categories, rows, kind)`` builds the spec the ``chart`` macro draws
+    (ECharts, shipped in core static; the data travel as JSON in ``data-chart``).
 Security
-    ``require`` (view guard), ``check`` (service guard), ``scoped``, ``get_scoped``,
+    ``require`` (view guard), ``check`` (service guard), ``scoped``, ``get_scoped``, ``count_for_dealer``,
     ``can_see``, ``rate_limited(scope, limit, window_seconds, address=None)`` (a per-address
     limit counted in the database, shared by every host: the login throttle's), ``scope_clause``, ``visible_dealers_clause``, ``visible_regions_clause``;
     a model declares ``__scope__ = "dealer"`` (with ``__dealer_column__``, default
@@ -102,7 +106,7 @@ from core.calendar import add_working_days, is_workday, working_days_between  # 
 from core.dealers.models import ABC_CLASSES, DEALER_KINDS, Dealer, Region, region_managers  # noqa: F401
 from core.dealers.services import change_status, first_errors, max_import_rows, read_csv, too_many_rows  # noqa: F401
 from core.declarations import (Chatter, DemoContext, FieldLabels, FieldMask, MenuItem, Permission, RecordRule, Setting,  # noqa: F401
-                               Slot, SlotRenderer, Widget)
+                               Slot, SlotRenderer, SmartButton, Widget)
 from core.declarations import Role as RoleDecl  # noqa: F401
 from core.errors import (BadRequest, Conflict, DomainError, NotFound, PermissionDenied,  # noqa: F401
                          ValidationError)
@@ -115,14 +119,17 @@ from core.users.services import create_user, update_user, validate  # noqa: F401
 from core.plugin_system import hookimpl, hookspec  # noqa: F401
 from core.products.models import Product, ProductCategory, ProductPart  # noqa: F401
 from core.products.services import create_product, get_product_by_sku  # noqa: F401
-from core.security import (can_see, check, field_readable, field_value, get_scoped, mask_fields,  # noqa: F401
-                           mask_phone, model_scope, rate_limited, require, scope_clause, scoped, visible_dealers_clause,
+from core.security import (can_see, check, count_for_dealer, field_readable, field_value, get_scoped,  # noqa: F401
+                           mask_fields, mask_phone, model_scope, rate_limited, require, scope_clause, scoped,
+                           visible_dealers_clause,
                            visible_regions_clause)
 from core.sequences import Sequence, next_number  # noqa: F401
 from core.users.models import Role, User  # noqa: F401
 from core.users.plugin import DEMO_PASSWORD  # noqa: F401
 from core.web.crud import Crud  # noqa: F401
-from core.web.listing import Column, Filter, Page, paginate_page  # noqa: F401
+from core.web import state_tone  # noqa: F401
+from core.web.charts import series_chart  # noqa: F401
+from core.web.listing import Column, Filter, Page, custom, paginate_page, with_badge  # noqa: F401
 from core.workflow import Transition, Workflow  # noqa: F401
 
 # --- role groups (declared once; plugins never copy their own tuples) ------------------

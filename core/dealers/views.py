@@ -100,6 +100,14 @@ def _dealer_detail(d):
     return rows
 
 
+def dealer_smart_buttons(dealer, user):
+    """Every plugin's counts for this dealer (``aftersales_dealer_smart_buttons``), in their order."""
+    from flask import current_app
+
+    found = current_app.extensions["aftersales"].pm.hook.aftersales_dealer_smart_buttons(dealer=dealer, user=user)
+    return sorted((b for buttons in found for b in buttons or []), key=lambda b: (b.order, b.key))
+
+
 dealers_crud = Crud(
     name="dealers", model=Dealer, title=_l("Dealers"), singular=_l("Dealer"),
     view_permission="core.dealers.view", manage_permission="core.dealers.manage",
@@ -117,6 +125,7 @@ dealers_crud = Crud(
                            "region_code": d.region.code if d.region else ""},
     base_stmt=lambda: scoped(select(Dealer), Dealer),
     search=services.dealer_search_clause,
+    smart_buttons=dealer_smart_buttons,
     filters=[Filter("kind", _l("Kind"), lambda: [(k, KIND_LABELS[k]) for k in DEALER_KINDS],
                     lambda stmt, v: stmt.where(Dealer.kind == v)),
              Filter("status", _l("Status"), lambda: [(s, STATUS_LABELS[s]) for s in DEALER_STATUSES],

@@ -202,6 +202,24 @@ def init_web(app):
     app.jinja_env.globals["chatter"] = render_chatter
     app.jinja_env.globals["state_tone"] = state_tone
     app.jinja_env.globals["activity_changes"] = _activity_changes
+    app.jinja_env.globals["saved_filters"] = _saved_filters
+    app.jinja_env.globals["chart_data"] = chart_data
+
+
+def _saved_filters():
+    """The current user's saved filters for the list page being rendered."""
+    from core import saved_filters
+
+    if not current_user.is_authenticated:
+        return []
+    return saved_filters.for_list(current_user, request.path)
+
+
+def chart_data(spec) -> str:
+    """A chart's description as JSON for a ``data-chart`` attribute (the CSP forbids inline scripts)."""
+    import json
+
+    return json.dumps(spec, ensure_ascii=False, default=str, separators=(",", ":"))
 
 
 STATE_TONES = {

@@ -45,6 +45,7 @@ class Crud:
     label: Callable = str  # (record) -> title of the detail page
     extra_actions: list = field(default_factory=list)  # [(label, endpoint, permission)] on the list page
     form_setup: Callable | None = None  # (form, record_or_None) -> None, e.g. fill choices
+    smart_buttons: Callable | None = None  # (record, user) -> [SmartButton]: counts of related records
 
     def register(self, bp):
         n = self.name
@@ -119,6 +120,7 @@ class Crud:
         entries = activity.entries_for(activity.model_name(record), record.id)
         return render_template("web/crud_detail.html", crud=self, record=record,
                                fields=self.detail(record) if self.detail else [], entries=entries,
+                               smart_buttons=self.smart_buttons(record, current_user) if self.smart_buttons else [],
                                can_manage=current_user.can(self.manage_permission))
 
     def edit_view(self, record_id):

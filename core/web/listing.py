@@ -1,4 +1,10 @@
-"""List pages: search, filters, sorting and pagination with a constant number of queries."""
+"""List pages: search, filters, sorting and pagination with a constant number of queries.
+
+Every list page renders ``list_table`` from ``web/macros.html`` with a :class:`Page` from
+:func:`paginate_page`: sortable headers (only the columns declaring ``sort`` are sortable, an
+unknown ``sort`` argument falls back to the default), pagination with an ellipsis, a bounded
+page size, an empty state and the user's saved filters.
+"""
 from __future__ import annotations
 
 import math
@@ -11,15 +17,19 @@ from sqlalchemy import func, select
 from core.extensions import db
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
+MAX_PAGE = 1_000_000  # past that: OverflowError in OFFSET
 
 
 @dataclass
 class Column:
     label: Any
-    value: Callable[[Any], Any]
+    value: Callable[[Any], Any] | None
     sort: Any = None  # SQL expression to order by, or None
     key: str = ""
     link: bool = False  # the cell links to the record
+    badge: Callable[[Any], str] | None = None  # (record) -> tone: the value shows as a coloured badge
+    custom: bool = False  # the page renders the cell itself (the ``caller`` of ``list_table``)
+    css: str = ""  # classes of the cell (``text-end`` for amounts)
 
 
 @dataclass
@@ -38,10 +48,20 @@ class Page:
     per_page: int
     sort: str
     args: dict = field(default_factory=dict)
+    sortable: tuple = ()  # the keys this list may be sorted by
 
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def per_page_choices(self) -> tuple:
+        return PER_PAGE_CHOICES
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the reader narrowed the list (the empty state says so)."""
+        return any(v not in (None, "") for k, v in self.args.items() if k not in ("page", "per_page", "sort"))
 
     def url(self, **changes) -> str:
         args = {k: v for k, v in {**self.args, **changes}.items() if v not in (None, "")}
@@ -51,25 +71,64 @@ class Page:
         new = f"-{key}" if self.sort == key else key
         return self.url(sort=new, page=1)
 
+    def window(self, around: int = 1) -> list[int | None]:
+        """Page numbers to show, ``None`` where an ellipsis stands: 1 … 4 5 6 … 20."""
+        shown = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        numbers = sorted(p for p in shown if 1 <= p <= self.pages)
+        out: list[int | None] = []
+        for p in numbers:
+            if out and p - out[-1] == 2:
+                out.append(p - 1)  # one hidden page: show it rather than an ellipsis
+            elif out and p - out[-1] > 2:
+                out.append(None)
+            out.append(p)
+        return out
 
-def paginate_page(stmt, columns: list[Column], default_sort: str, per_page: int = 25) -> Page:
-    args = request.args.to_dict()
+
+def page_args(default_per_page: int = 25) -> tuple[int, int]:
+    """The requested page and page size, bounded (a size outside the choices falls back)."""
+    args = request.args
     try:
-        page = min(max(1, int(args.get("page", 1))), 1_000_000)  # past that: OverflowError in OFFSET
+        page = min(max(1, int(args.get("page", 1))), MAX_PAGE)
     except ValueError:
         page = 1
     try:
-        per_page = int(args.get("per_page", per_page))
+        per_page = int(args.get("per_page", default_per_page))
     except ValueError:
-        pass
-    per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
+        per_page = default_per_page
+    return page, per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
+
+
+def order_by_sort(stmt, columns: list[Column], default_sort: str, requested: str | None):
+    """``stmt`` ordered by a whitelisted column key (``-key`` descending); anything else: the default."""
     sorts = {c.key: c.sort for c in columns if c.sort is not None and c.key}
-    sort = args.get("sort", default_sort)
+    sort = requested or default_sort
     key = sort.lstrip("-")
     if key not in sorts:
         sort, key = default_sort, default_sort.lstrip("-")
     expr = sorts[key]
-    stmt = stmt.order_by(expr.desc() if sort.startswith("-") else expr.asc())
+    return stmt.order_by(expr.desc() if sort.startswith("-") else expr.asc()), sort, tuple(sorts)
+
+
+def paginate_page(stmt, columns: list[Column], default_sort: str, per_page: int = 25) -> Page:
+    args = request.args.to_dict()
+    page, per_page = page_args(per_page)
+    stmt, sort, sortable = order_by_sort(stmt, columns, default_sort, args.get("sort"))
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
-    return Page(items=list(items), total=total, page=page, per_page=per_page, sort=sort, args=args)
+    return Page(items=list(items), total=total, page=page, per_page=per_page, sort=sort, args=args,
+                sortable=sortable)
+
+
+def with_badge(columns: list[Column], tone: Callable[[Any], str], key: str = "state") -> list[Column]:
+    """``columns`` with the column ``key`` shown as a badge coloured by ``tone(record)``."""
+    from dataclasses import replace
+
+    return [replace(c, badge=tone) if c.key == key else c for c in columns]
+
+
+def custom(columns: list[Column], *keys: str) -> list[Column]:
+    """``columns`` with the cells of ``keys`` rendered by the page (the caller of ``list_table``)."""
+    from dataclasses import replace
+
+    return [replace(c, custom=True) if c.key in keys else c for c in columns]

@@ -17,6 +17,7 @@ from core.errors import DomainError
 from core.events import commit
 from core.extensions import db
 from core.plugin_system import hookimpl
+from core.security import require
 
 bp = Blueprint("core_web", __name__)
 
@@ -195,6 +196,119 @@ def notifications_read():
     return redirect(url_for("core_web.notifications_inbox"))
 
 
+@bp.route("/saved-filters", methods=["POST"])
+@login_required
+def saved_filter_save():
+    """Save the current filters of a list page under a name (replacing a filter of that name)."""
+    from core import saved_filters
+
+    form = FlaskForm()
+    path = request.form.get("list_path", "")
+    target = _safe_next(path)
+    if not form.validate_on_submit():
+        flash(_("The form expired; please try again."), "danger")
+        return redirect(target)
+    try:
+        record = saved_filters.save(current_user, path, request.form.get("name", ""), request.form.get("query", ""))
+        commit()
+    except DomainError as exc:
+        db.session.rollback()
+        for message in (exc.fields or {}).values() or [exc.message]:
+            flash(message, "danger")
+        return redirect(target)
+    flash(_("Filter saved."), "success")
+    return redirect(_safe_next(record.url))
+
+
+@bp.route("/saved-filters/<int:filter_id>/delete", methods=["POST"])
+@login_required
+def saved_filter_delete(filter_id):
+    from core import saved_filters
+
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        flash(_("The form expired; please try again."), "danger")
+        return redirect(_safe_next(request.form.get("next")))
+    path = saved_filters.delete(current_user, filter_id)
+    commit()
+    flash(_("Filter deleted."), "success")
+    return redirect(_safe_next(path))
+
+
+def model_labels() -> dict:
+    """``{model_name: label}`` from every ``aftersales_model_labels`` answer."""
+    labels = {}
+    for answer in current_app.extensions["aftersales"].pm.hook.aftersales_model_labels():
+        labels.update(answer or {})
+    return labels
+
+
+@bp.route("/activity")
+@require("core.activity.view")
+def activity_log():
+    """Every activity entry (admins and auditors): who did what to which record, with filters."""
+    from datetime import datetime, time, timedelta, timezone
+
+    from sqlalchemy import distinct
+
+    from core.activity import ActivityEntry
+    from core.users.models import User
+    from core.web.listing import Column, paginate_page
+
+    labels = model_labels()
+    args = request.args
+    stmt = select(ActivityEntry)
+    errors = {}
+    who = (args.get("who") or "").strip()
+    if who:
+        stmt = stmt.where(ActivityEntry.actor_id.in_(select(User.id).where(User.username == who)))
+    model = (args.get("model") or "").strip()
+    if model:
+        stmt = stmt.where(ActivityEntry.model == model)
+    for name, op in (("date_from", "ge"), ("date_to", "lt")):
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            day = datetime.strptime(raw, "%Y-%m-%d").date()
+        except ValueError:
+            errors[name] = _("Enter a date as YYYY-MM-DD.")
+            continue
+        from core.toolkit import business_zone
+
+        zone = business_zone()
+        if op == "ge":
+            stmt = stmt.where(ActivityEntry.created_at >= datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc))
+        else:
+            stmt = stmt.where(ActivityEntry.created_at < datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+                              .astimezone(timezone.utc))
+    columns = [Column(_l("When"), None, ActivityEntry.id, "id", custom=True),
+               Column(_l("Who"), lambda e: (e.actor.display_name or e.actor.username) if e.actor else _("system")),
+               Column(_l("Record"), None, ActivityEntry.model, "model", custom=True),
+               Column(_l("Action"), None, ActivityEntry.action, "action", custom=True),
+               Column(_l("Changes"), None, key="changes", custom=True)]
+    page = paginate_page(stmt, columns, "-id")
+    models = sorted(db.session.scalars(select(distinct(ActivityEntry.model))), key=lambda m: str(labels.get(m, m)))
+    users = db.session.execute(select(User.username, User.display_name).order_by(User.username).limit(1000)).all()
+    return render_template("web/activity.html", page=page, columns=columns, labels=labels, models=models,
+                           users=users, errors=errors), (422 if errors else 200)
+
+
+@hookimpl
+def aftersales_permissions():
+    from core.declarations import Permission
+
+    return [Permission("core.activity.view", _l("See the whole activity log"), ("admin", "auditor"))]
+
+
+@hookimpl
+def aftersales_model_labels():
+    return {"core_user": _l("User"), "user": _l("User"), "core_dealer": _l("Dealer"), "dealer": _l("Dealer"),
+            "core_region": _l("Region"), "region": _l("Region"), "core_product": _l("Product"), "product": _l("Product"),
+            "core_product_category": _l("Product category"), "product_category": _l("Product category"),
+            "core_role": _l("Role"), "role": _l("Role"), "core_setting": _l("Setting"), "setting": _l("Setting")}
+
+
 @bp.route("/api-docs")
 @login_required
 def api_docs():
@@ -244,7 +358,9 @@ def aftersales_blueprints():
 
 @hookimpl
 def aftersales_menu_items():
-    return [MenuItem("core.dashboard", _l("Dashboard"), "core_web.dashboard", None, section="main", order=0, icon="speedometer2")]
+    return [MenuItem("core.dashboard", _l("Dashboard"), "core_web.dashboard", None, section="main", order=0, icon="speedometer2"),
+            MenuItem("core.activity", _l("Activity log"), "core_web.activity_log", "core.activity.view", section="admin",
+                     order=80, icon="clock-history")]
 
 
 @hookimpl

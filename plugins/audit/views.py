@@ -14,7 +14,7 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.toolkit import (Column, DomainError, Filter, activity, db, events, paginate_page, require)
+from core.toolkit import (Column, DomainError, Filter, activity, db, events, paginate_page, require, with_badge)
 from plugins.audit import serializers, services
 from plugins.audit.models import (ACTION_KINDS, DEPARTMENTS, EFFECTIVENESS, NC_STATES, ORIGINS, RESULTS,
                                   SEVERITIES, SOURCES, Audit, AuditChecklistTemplate, CorrectiveAction,
@@ -87,6 +87,7 @@ def _render_list(title, stmt, columns, filters, default_sort, view_endpoint, new
                  empty=None):
     active = {f.name: request.args.get(f.name) for f in filters if request.args.get(f.name)}
     page = paginate_page(stmt, columns, default_sort)
+    columns = with_badge(columns, lambda r: LABELS.badges.get(r.state, "secondary"))
     return render_template("audit/list.html", title=title, page=page, columns=columns, filters=filters,
                            active_filters=active, q=request.args.get("q", ""), view_endpoint=view_endpoint,
                            new_url=new_url, export_url=export_url, empty=empty)

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.toolkit import Column, Crud, DomainError, Filter, activity, db, events, paginate_page, require, today
-from plugins.certification import chart, pack, services
+from core.toolkit import (Column, Crud, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
+                          today)
+from plugins.certification import pack, services
 from plugins.certification.files import file_response
 from plugins.certification.models import (AUDIENCES, CALIBRATION_RESULTS, DOCUMENT_KINDS, Calibration, Document,
                                           Equipment, TrainingRecord)
@@ -92,13 +93,22 @@ class SpecialForm(FlaskForm):
     rectification = TextAreaField(_l("Rectification (for a deduction)"), validators=[Optional(), Length(max=2000)])
 
 
+def trend_chart(points) -> dict:
+    """The score by year (approved and draft assessments) with the level thresholds: the shared chart."""
+    years = [p[0] for p in points]
+    rows = [(_("Score"), {year: score for year, score, _level, _state in points})]
+    rows += [(LEVEL_LABELS.get(level, level), {year: minimum for year in years})
+             for level, minimum in services.scoring.thresholds()]
+    return series_chart(years, rows, "line", title=_("Score by year"), y_min=50, y_max=100)
+
+
 @bp.route("/")
 @require("certification.assess")
 def index():
     rows = list(db.session.scalars(services.assessment_stmt()))
     points = services.trend()
-    svg = chart.trend_svg(points, services.scoring.thresholds(), _("Score by year")) if points else None
-    return render_template("certification/index.html", rows=rows, svg=svg, form=NewAssessmentForm(year=today().year),
+    trend = trend_chart(points) if points else None
+    return render_template("certification/index.html", rows=rows, trend=trend, form=NewAssessmentForm(year=today().year),
                            states=STATE_LABELS, badges=STATE_BADGES, levels=LEVEL_LABELS)
 
 

@@ -353,8 +353,16 @@ def list_status_changes():
 
     state = request.args.get("state") if request.args.get("state") in STATE_LABELS else None
     stmt = services.status_changes_stmt(current_user, request.args.get("dealer") or None, state)
-    page = paginate_page(stmt, [Column(_l("Number"), None, StatusChange.id, "id")], "-id")
-    return render_template("dealers/status_changes.html", page=page, state=state or "")
+    columns = [
+        Column("#", lambda r: r.id, StatusChange.id, "id", link=True),
+        Column(_l("Dealer"), lambda r: f"{r.dealer.code} {r.dealer.name}"),
+        Column(_l("Change"), lambda r: f"{STATUS_LABELS[r.from_status]} → {STATUS_LABELS[r.to_status]}"),
+        Column(_l("State"), lambda r: STATE_LABELS[r.state], StatusChange.state, "state",
+               badge=lambda r: STATE_BADGES.get(r.state, "secondary")),
+        Column(_l("Proposed"), None, StatusChange.created_at, "created", custom=True),
+    ]
+    page = paginate_page(stmt.order_by(None), columns, "-id")
+    return render_template("dealers/status_changes.html", page=page, state=state or "", columns=columns)
 
 
 def _render_change(record, status=200, form=None, evidence_form=None):

@@ -112,3 +112,4 @@ def aftersales_chatter():
                "attachment_added": _l("attachment added"), "attachment_deleted": _l("attachment removed")}
     return [Chatter(LogisticsException, "logistics.view", fields, values, actions,
                     link=lambda r: f"/logistics/{r.id}", title=lambda r: r.number)]
+from plugins.logistics.smart_buttons import aftersales_dealer_smart_buttons, aftersales_model_labels  # noqa: E402,F401

@@ -14,7 +14,8 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
                      IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.toolkit import (Column, attachment_response, Dealer, DomainError, Filter, activity, commit, db, paginate_page, require,
+from core.toolkit import (Column, attachment_response, Dealer, DomainError, Filter, activity, commit, db, paginate_page,
+                          require, with_badge,
                          scoped)
 from plugins.logistics import services
 from plugins.logistics.models import KINDS, OUTCOMES, PARTIES, STATES, LogisticsException
@@ -83,7 +84,8 @@ def _render_list(stmt_builder, title, queue=False):
     q, active = _list_query()
     stmt = stmt_builder(q)
     page = paginate_page(stmt, COLUMNS, "-received_on")
-    return render_template("logistics/list.html", page=page, columns=COLUMNS, filters=FILTERS, active_filters=active,
+    columns = with_badge(COLUMNS, lambda r: STATE_BADGES.get(r.state, "secondary"))
+    return render_template("logistics/list.html", page=page, columns=columns, filters=FILTERS, active_filters=active,
                            q=q.q or "", title=title, queue=queue, state_badges=STATE_BADGES,
                            can_create=current_user.can("logistics.create"))
 

@@ -5,7 +5,7 @@ from flask import current_app
 from flask_login import current_user
 from markupsafe import Markup
 
-from core.toolkit import settings
+from core.toolkit import series_chart, settings
 from plugins.logistics import services
 
 
@@ -16,7 +16,8 @@ def _render(template: str, **context) -> Markup:
 
 def per_carrier():
     labels, rows = services.per_carrier_per_month(current_user, settings.get("logistics.dashboard_months"))
-    return _render("logistics/widget_per_carrier.html", labels=labels, rows=rows)
+    return _render("logistics/widget_per_carrier.html", labels=labels, rows=rows,
+                   chart_spec=series_chart(labels, rows, "stacked"))
 
 
 def open_claims():

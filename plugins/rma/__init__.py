@@ -148,3 +148,4 @@ def aftersales_chatter():
               "issue": views.ISSUE_LABELS}
     return [Chatter(Rma, "rma.view", fields, values, link=lambda r: f"/rma/{r.id}",
                     title=lambda r: r.number or getattr(r, "filing_number", None) or f"#{r.id}")]
+from plugins.rma.smart_buttons import aftersales_dealer_smart_buttons, aftersales_model_labels  # noqa: E402,F401

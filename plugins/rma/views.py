@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.toolkit import DomainError, Product, activity, commit, db, get_scoped, require, settings
+from core.toolkit import (Column, DomainError, Product, activity, commit, db, export_response, get_scoped,
+                          paginate_page, require, scoped, settings, state_tone)
 from core.toolkit import today as business_today
 from plugins.rma import bulk, services
 from plugins.rma.queries import claim_list_stmt, list_stmt, load, penalty_list_stmt
@@ -81,16 +82,26 @@ def _query(**fixed) -> RmaQuery:
         return RmaQuery.model_validate(fixed)
 
 
+# The returns list's columns: only those with a SQL expression are sortable (the whitelist).
+RMA_COLUMNS = [
+    Column(_l("Number"), lambda r: r.number or r.filing_number or f"{_('Draft')} #{r.id}", Rma.id, "number", link=True),
+    Column(_l("Dealer"), lambda r: f"{r.dealer.code} {r.dealer.name}"),
+    Column(_l("State"), lambda r: STATE_LABELS[r.state], Rma.state, "state", custom=True),
+    Column(_l("Products"), None, key="products", custom=True, css="small"),
+    Column(_lp("date column", "Filed"), lambda r: r.created_at, Rma.created_at, "created", custom=True),
+    Column(_l("Due"), lambda r: r.due_date or "—", Rma.due_date, "due"),
+]
+SELECT_COLUMN = Column("", None, key="select", custom=True)
+
+
 def _list(title, endpoint_hint=None, bulk=False, **fixed):
     query = _query(**fixed)
-    stmt = list_stmt(query)
-    from core.toolkit import paginate
-
-    data = paginate(stmt, query, lambda r: r)
+    page = paginate_page(list_stmt(query).order_by(None), RMA_COLUMNS, "-number")
     today = business_today()
     return render_template("rma/list.html", **_ctx(
-        title=title, rmas=data["items"], total=data["total"], page=data["page"], pages=data["pages"],
+        title=title, page=page, columns=([SELECT_COLUMN] if bulk else []) + RMA_COLUMNS,
         query=query, fixed=fixed, bulk=bulk, today=today, is_overdue=services.is_overdue,
+        row_class=lambda r: "table-danger" if services.is_overdue(r, today) else "",
         products=db.session.scalars(select(Product).order_by(Product.sku).limit(500)).all()))
 
 
@@ -427,6 +438,26 @@ def receiving():
 
 # --- penalties and claims -------------------------------------------------------------
 
+PENALTY_STATES = {"proposed": _l("Proposed"), "confirmed": _l("Confirmed"), "waived": _l("Waived")}
+PENALTY_COLUMNS = [
+    Column(_l("Return"), None, RmaPenalty.id, "id", custom=True),
+    Column(_l("Dealer"), lambda p: f"{p.dealer.code} {p.dealer.name}"),
+    Column(_l("Amount"), None, RmaPenalty.amount, "amount", custom=True, css="text-end"),
+    Column(_l("State"), lambda p: PENALTY_STATES[p.state], RmaPenalty.state, "state", badge=lambda p: state_tone(p.state)),
+    Column(_l("Disqualification"), None, RmaPenalty.disqualification, "disqualification", custom=True),
+    Column(_l("Reason"), lambda p: p.reason),
+    Column("", None, key="actions", custom=True),
+]
+CLAIM_COLUMNS = [
+    Column(_l("Return"), None, RmaFreightClaim.id, "id", custom=True),
+    Column(_l("Dealer"), lambda c: c.dealer.code),
+    Column(_l("Amount"), lambda c: c.amount or "—", RmaFreightClaim.amount, "amount", css="text-end"),
+    Column(_l("Freight receipt"), None, key="receipt", custom=True),
+    Column(_l("State"), None, RmaFreightClaim.state, "state", custom=True),
+    Column("", None, key="actions", custom=True),
+]
+
+
 @bp.route("/penalties", methods=["GET", "POST"])
 @require("rma.view")
 def penalties():
@@ -445,8 +476,8 @@ def penalties():
             db.session.rollback()
             flash(f"{exc.message} {'; '.join(exc.fields.values())}".strip(), "danger")
         return redirect(url_for("rma.penalties"))
-    rows = db.session.scalars(penalty_list_stmt().limit(200)).all()
-    return render_template("rma/penalties.html", **_ctx(rows=rows))
+    page = paginate_page(penalty_list_stmt().order_by(None), PENALTY_COLUMNS, "-id")
+    return render_template("rma/penalties.html", **_ctx(page=page, columns=PENALTY_COLUMNS))
 
 
 @bp.route("/claims", methods=["GET", "POST"])
@@ -478,9 +509,9 @@ def claims():
             db.session.rollback()
             errors = {"id": c.id, **exc.fields}
             flash(exc.message if not exc.fields else _("Please correct the errors below."), "danger")
-    rows = db.session.scalars(claim_list_stmt().limit(200)).all()
+    page = paginate_page(claim_list_stmt().order_by(None), CLAIM_COLUMNS, "-id")
     return render_template("rma/claims.html", **_ctx(
-        rows=rows, receipts=files.receipts_by_claim([c.id for c in rows]), errors=errors,
+        page=page, columns=CLAIM_COLUMNS, receipts=files.receipts_by_claim([c.id for c in page.items]), errors=errors,
         form=request.form if errors else {}, may_add_receipt=files.may_add_receipt,
         max_kb=settings.get("core.attachment_max_kb"))), (422 if errors else 200)
 

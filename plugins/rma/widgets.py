@@ -134,8 +134,46 @@ def _render_cost():
     return Markup(render_template("rma/widgets/cost.html", months=_stats()["months"]))
 
 
+def trend_charts(today=None) -> tuple[dict, dict]:
+    """Returns filed per month by cause (stacked bars) and the share resolved within the SLA per
+    month (line, %): two grouped queries over the last months, within the viewer's scope."""
+    from core.toolkit import series_chart
+    from plugins.rma.views import ISSUE_LABELS
+
+    today = today or business_today()
+    months = []
+    year, month = today.year, today.month
+    for _ in range(MONTHS):
+        months.insert(0, f"{year}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    since = datetime.combine(datetime.strptime(months[0] + "-01", "%Y-%m-%d").date(), time(0), tzinfo=timezone.utc)
+    y, m = func.extract("year", Rma.created_at), func.extract("month", Rma.created_at)
+    by_cause: dict = {}
+    for issue, yy, mm, n in db.session.execute(_scoped(
+            select(RmaLine.issue, y, m, func.count(func.distinct(Rma.id))).join(RmaLine, RmaLine.rma_id == Rma.id)
+            .where(Rma.created_at >= since, Rma.state != "draft").group_by(RmaLine.issue, y, m))):
+        by_cause.setdefault(str(ISSUE_LABELS.get(issue, issue)), {})[f"{int(yy)}-{int(mm):02d}"] = n
+    ry, rm = func.extract("year", Rma.resolved_at), func.extract("month", Rma.resolved_at)
+    met = case((func.date(Rma.resolved_at) <= Rma.due_date, 1), else_=0)
+    sla = {}
+    for yy, mm, total, on_time in db.session.execute(_scoped(
+            select(ry, rm, func.count(Rma.id), func.sum(met))
+            .where(Rma.resolved_at >= since, Rma.due_date.is_not(None)).group_by(ry, rm))):
+        sla[f"{int(yy)}-{int(mm):02d}"] = round(100.0 * int(on_time or 0) / total, 1) if total else None
+    causes = series_chart(months, sorted(by_cause.items()), "stacked")
+    met_chart = series_chart(months, [(_l("Share resolved within the SLA, percent"), sla)], "line", y_min=0, y_max=100)
+    return causes, met_chart
+
+
+def _render_trends():
+    causes, sla = trend_charts()
+    return Markup(render_template("rma/widgets/trends.html", causes=causes, sla=sla))
+
+
 WIDGETS = [
     Widget("rma.open", _l("Open returns"), _render_open, "rma.dashboard", order=20, width=6),
     Widget("rma.top", _l("Most returned"), _render_top, "rma.dashboard", order=21, width=6),
     Widget("rma.cost", _l("Return cost per month"), _render_cost, "rma.dashboard", order=22, width=12),
+    Widget("rma.trends", _l("Returns per month by cause and SLA met"), _render_trends, "rma.dashboard", order=23,
+           width=12),
 ]

@@ -121,3 +121,4 @@ def audit_review_inputs(period_from, period_to):
     from plugins.service import portal
 
     return portal.review_inputs(period_from, period_to)
+from plugins.service.smart_buttons import aftersales_dealer_smart_buttons, aftersales_model_labels  # noqa: E402,F401

@@ -15,7 +15,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core.toolkit import (Column, Dealer, DomainError, Filter, User, activity, business_zone, db, events,
-                          paginate_page, require, scoped, settings)
+                          paginate_page, require, scoped, settings, custom, with_badge)
 from plugins.service import reports, services
 from plugins.service.models import CHANNELS, STATES, VISIT_RESULTS, ServiceRequest
 
@@ -75,7 +75,8 @@ FILTERS = [
 def _list_query():
     args = request.args
     q = SimpleNamespace(q=(args.get("q") or "").strip()[:100] or None, state=None, channel=None, overdue=None,
-                        in_warranty=None, open=args.get("open") == "1", sort=None)
+                        in_warranty=None, open=args.get("open") == "1", sort=None,
+                        dealer_code=(args.get("dealer_code") or "").strip()[:32] or None)
     if args.get("state") in STATES:
         q.state = args["state"]
     if args.get("channel") in CHANNELS:
@@ -90,7 +91,8 @@ def _list_query():
 def _render_list(stmt, title, queue=False, default_sort="-received_at"):
     page = paginate_page(stmt, COLUMNS, default_sort)
     q, active = _list_query()
-    return render_template("service/list.html", page=page, columns=COLUMNS, filters=FILTERS, active_filters=active,
+    columns = custom(with_badge(COLUMNS, lambda r: STATE_BADGES.get(r.state, "secondary")), "received_at", "reply_due_at")
+    return render_template("service/list.html", page=page, columns=columns, filters=FILTERS, active_filters=active,
                            q=q.q or "", title=title, queue=queue, labels=_labels(), badges=STATE_BADGES,
                            now=services.now(), overdue=services.reply_overdue,
                            can_create=current_user.can("service.create"))

@@ -295,6 +295,23 @@ def dealer_compliance(dealer: Dealer, rules: Rules | None = None, today: date | 
             "rate": percent(sum(i["compliant"] for i in items), len(items)), "items": items}
 
 
+def compliance_trend(dealer: Dealer, rules: Rules | None = None, limit: int = 12) -> list[tuple[date, float | None]]:
+    """(count date, compliance rate %) of the dealer's last ``limit`` stock reports, oldest first,
+    measured against today's obligations (two queries)."""
+    rules = rules or Rules.load()
+    reports = db.session.execute(select(StockReport.id, StockReport.reported_on)
+                                 .where(StockReport.dealer_id == dealer.id)
+                                 .order_by(StockReport.reported_on.desc(), StockReport.id.desc()).limit(limit)).all()
+    quantities = report_quantities([r.id for r in reports])
+    required = {part_id: ob.quantity for part_id, (ob, _overridden) in rules.for_dealer(dealer).items()}
+    out = []
+    for report_id, reported_on in reversed(reports):
+        held = quantities.get(report_id, {})
+        met = sum(held.get(part_id, 0) >= quantity for part_id, quantity in required.items())
+        out.append((reported_on, round(100.0 * met / len(required), 1) if required else None))
+    return out
+
+
 def required_for(dealer: Dealer, part_id: int, rules: Rules | None = None):
     """The winning obligation of ``dealer`` for ``part_id``, or None."""
     rules = rules or Rules.load()

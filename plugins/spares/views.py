@@ -13,7 +13,8 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core.toolkit import (ABC_CLASSES, DEALER_KINDS, Column, Crud, Dealer, DomainError, Filter, Product,
-                         Region, ValidationError, commit, db, get_scoped, paginate_page, require, scoped)
+                         Region, ValidationError, commit, db, get_scoped, paginate_page, require, scoped, series_chart,
+                         state_tone)
 from plugins.spares import services
 from plugins.spares.models import Application, Movement, Obligation, Stock, StockReport
 from plugins.spares.schemas import ObligationPatch
@@ -66,8 +67,14 @@ def compliance():
     elif current_user.scope == "dealer":
         dealer = current_user.dealer
     result = services.dealer_compliance(dealer) if dealer is not None else None
+    trend = None
+    if dealer is not None:
+        points = services.compliance_trend(dealer)
+        trend = series_chart([d.isoformat() for d, _rate in points],
+                             [(_("Compliance rate"), {d.isoformat(): rate for d, rate in points})],
+                             "line", y_min=0, y_max=100) if points else None
     rates = services.compliance_rates("region") if current_user.scope != "dealer" else []
-    return render_template("spares/compliance.html", dealer=dealer, result=result, rates=rates,
+    return render_template("spares/compliance.html", dealer=dealer, result=result, rates=rates, trend=trend,
                            dealers=_dealer_choices() if current_user.scope != "dealer" else [], scope_labels=SCOPE_LABELS)
 
 
@@ -183,6 +190,32 @@ def _parse_lines_text(text: str) -> list[tuple[str, int]]:
     return out
 
 
+REPORT_COLUMNS = [
+    Column(_l("Counted on"), lambda r: r.reported_on, StockReport.reported_on, "reported_on", link=True),
+    Column(_l("Dealer"), lambda r: f"{r.dealer.code} {r.dealer.name}", Dealer.code, "dealer"),
+    Column(_l("Lines"), lambda r: len(r.lines), css="text-end"),
+    Column(_l("Reported by"), lambda r: r.created_by.username if r.created_by else ""),
+]
+APPLICATION_COLUMNS = [
+    Column(_l("Number"), lambda a: a.number, Application.id, "id", link=True),
+    Column(_l("Dealer"), lambda a: f"{a.dealer.code} {a.dealer.name}", Dealer.code, "dealer"),
+    Column(_l("State"), lambda a: STATE_LABELS[a.state], Application.state, "state", badge=lambda a: state_tone(a.state)),
+    Column(_l("Lines"), lambda a: ", ".join(f"{l.part.sku} × {l.quantity}" for l in a.lines)),
+    Column(_l("Submitted"), None, Application.submitted_at, "submitted", custom=True),
+]
+MOVEMENT_COLUMNS = [
+    Column(_l("Time"), None, Movement.id, "id", custom=True),
+    Column(_l("Spare part"), lambda m: m.part.sku, Product.sku, "sku"),
+    Column(_l("Movement"), lambda m: KIND_LABELS[m.kind], Movement.kind, "kind"),
+    Column(_l("Stock"), None, key="pool", custom=True),
+    Column(_l("Quantity"), lambda m: "%+d" % m.quantity, Movement.quantity, "quantity", css="text-end"),
+    Column(_l("Balance"), lambda m: m.balance_after, css="text-end"),
+    Column(_l("Reference"), None, key="reference", custom=True),
+    Column(_l("Reason"), lambda m: m.reason),
+    Column(_l("By"), lambda m: m.actor.username if m.actor else ""),
+]
+
+
 @bp.route("/reports/")
 @require("spares.view")
 def list_reports():
@@ -190,10 +223,8 @@ def list_reports():
     dealer = request.args.get("dealer", "").strip()
     if dealer:
         stmt = stmt.where(Dealer.code == dealer)
-    columns = [Column(_l("Counted on"), None, StockReport.reported_on, "reported_on"),
-               Column(_l("Dealer"), None, Dealer.code, "dealer")]
-    page = paginate_page(stmt, columns, "-reported_on")
-    return render_template("spares/reports.html", page=page, dealer=dealer)
+    page = paginate_page(stmt, REPORT_COLUMNS, "-reported_on")
+    return render_template("spares/reports.html", page=page, dealer=dealer, columns=REPORT_COLUMNS)
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
@@ -329,10 +360,9 @@ def list_applications():
     q = request.args.get("q", "").strip()
     if q:
         stmt = stmt.where(Application.number.ilike(f"%{q}%") | Dealer.code.ilike(f"%{q}%"))
-    columns = [Column(_l("Number"), None, Application.id, "id"), Column(_l("Dealer"), None, Dealer.code, "dealer"),
-               Column(_l("State"), None, Application.state, "state")]
-    page = paginate_page(stmt, columns, "-id")
-    return render_template("spares/applications.html", page=page, state=state, q=q, state_labels=STATE_LABELS)
+    page = paginate_page(stmt, APPLICATION_COLUMNS, "-id")
+    return render_template("spares/applications.html", page=page, state=state, q=q, state_labels=STATE_LABELS,
+                           columns=APPLICATION_COLUMNS)
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])
@@ -538,8 +568,9 @@ def movements():
     sku = request.args.get("sku", "").strip()
     if sku:
         stmt = stmt.where(Product.sku == sku)
-    page = paginate_page(stmt, [Column("", None, Movement.id, "id")], "-id")
-    return render_template("spares/movements.html", page=page, kind=kind, sku=sku, kind_labels=KIND_LABELS)
+    page = paginate_page(stmt, MOVEMENT_COLUMNS, "-id")
+    return render_template("spares/movements.html", page=page, kind=kind, sku=sku, kind_labels=KIND_LABELS,
+                           columns=MOVEMENT_COLUMNS)
 
 
 @bp.route("/retention")

@@ -15,7 +15,8 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.toolkit import Column, DomainError, Filter, activity, db, events, paginate_page, require
+from core.toolkit import (Column, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
+                          with_badge)
 from plugins.supervision import services
 from plugins.supervision.models import (ASSESSED_DEPARTMENTS, CHANNELS, COMPLAINT_STATES, DEPARTMENTS, FORM_CHANNELS,
                                         GRADES, SANCTIONS, SEVERITIES, Assessment, ChecklistTemplate, Complaint,
@@ -107,6 +108,7 @@ def _fail(exc: DomainError):
 
 def _list(template_title, stmt, columns, default_sort, filters, active, q, link, new_url=None, extra=None):
     page = paginate_page(stmt.order_by(None), columns, default_sort)
+    columns = with_badge(columns, lambda r: BADGES.get(r.state, "secondary"))
     return _render("supervision/list.html", title=template_title, page=page, columns=columns, filters=filters,
                    active_filters=active, q=q.q or "", link=link, new_url=new_url, extra=extra)
 
@@ -399,39 +401,14 @@ def list_assessments():
                         "chart": url_for("supervision.assessment_chart")})
 
 
-def chart_svg(rows: list[dict], width: int = 720, height: int = 240) -> Markup:
-    """A server-side SVG: the monthly average (line, −6..+6) over complaint bars."""
-    pad_l, pad_r, pad_t, pad_b = 40, 40, 16, 36
-    plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
-    n = max(1, len(rows))
-    step = plot_w / n
-    y_of = lambda v: pad_t + plot_h * (6 - float(v)) / 12  # noqa: E731
-    max_c = max([r["complaints"] or 0 for r in rows] + [settings_int("supervision.complaints_sanction_at")])
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="w-100 h-auto" '
-             f'role="img" aria-label="{Markup.escape(_("Average and complaints per month"))}">']
-    for v in (-6, -3, 0, 3, 6):
-        y = y_of(v)
-        parts.append(f'<line x1="{pad_l}" x2="{width - pad_r}" y1="{y:.1f}" y2="{y:.1f}" stroke="{"#6c757d" if v == 0 else "#dee2e6"}"/>'
-                     f'<text x="{pad_l - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#6c757d">{v:+d}</text>')
-    acceptable = settings_int("supervision.complaints_acceptable")
-    points = []
-    for i, r in enumerate(rows):
-        x = pad_l + step * i + step / 2
-        c = r["complaints"] or 0
-        bar_h = plot_h * c / max_c if max_c else 0
-        cls = "#f1aeb5" if c > acceptable else "#9ec5fe"
-        parts.append(f'<rect x="{x - step * 0.3:.1f}" y="{pad_t + plot_h - bar_h:.1f}" width="{step * 0.6:.1f}" '
-                     f'height="{bar_h:.1f}" fill="{cls}"><title>{r["month"]}: {c}</title></rect>')
-        parts.append(f'<text x="{x:.1f}" y="{height - pad_b + 14}" text-anchor="middle" font-size="11" fill="#6c757d">{r["month"][2:]}</text>')
-        if r["average"] is not None:
-            points.append((x, y_of(r["average"]), r))
-    if len(points) > 1:
-        parts.append('<polyline fill="none" stroke="#0d6efd" stroke-width="2" points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y, _r in points) + '"/>')
-    for x, y, r in points:
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#0d6efd"><title>{r["month"]}: '
-                     f'{services.fmt(r["average"])}</title></circle>')
-    parts.append(f'<text x="{width - pad_r + 4}" y="{pad_t + 8}" font-size="11" fill="#6c757d">{max_c}</text></svg>')
-    return Markup("".join(parts))
+def assessment_chart_spec(rows: list[dict]) -> dict:
+    """The monthly average (line, −6..+6) over the complaints (bars, right-hand axis): the shared chart."""
+    average, complaints = _("Average per job"), _("Complaints")
+    months = [r["month"] for r in rows]
+    return series_chart(months, [(average, {r["month"]: r["average"] for r in rows if r["average"] is not None}),
+                                 (complaints, {r["month"]: r["complaints"] or 0 for r in rows})],
+                        "line", y_min=-6, y_max=6, types={complaints: "bar"}, second_axis=[complaints],
+                        y_name=average, y2_name=complaints)
 
 
 def settings_int(key: str) -> int:
@@ -452,7 +429,7 @@ def assessment_chart():
         department = next((r for r in ASSESSED_DEPARTMENTS if current_user.has_role(r)), "customer_service")
     rows = services.history(department, current_user, settings.get("supervision.chart_months"))
     passed_limit = settings.get("supervision.complaints_acceptable")
-    return _render("supervision/chart.html", rows=rows, svg=chart_svg(rows), department=department,
+    return _render("supervision/chart.html", rows=rows, chart_spec=assessment_chart_spec(rows), department=department,
                    departments=ASSESSED_DEPARTMENTS, bands=services.complaint_bands(), acceptable=passed_limit,
                    sanction_at=settings.get("supervision.complaints_sanction_at"))
 

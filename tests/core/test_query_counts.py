@@ -68,7 +68,10 @@ def test_core_lists_constant_queries(app, client):
     assert pages_small == pages_large
     assert max(api_large.values()) <= 10, api_large
     dashboard = pages_large.pop("/")
+    dealer_page = pages_large.pop("/dealers/1")
     assert max(pages_large.values()) <= 12, pages_large
+    # plus one count per smart button (returns, penalties, exceptions, applications, reports, requests)
+    assert dealer_page <= 12 + 6, dealer_page
     assert dashboard <= 40, dashboard  # a composition of every enabled plugin's widgets
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from core.testing import login_as, make_user
+from core.testing import chart_specs, login_as, make_user
 from helpers_certification import PDF
 
 
@@ -64,7 +64,9 @@ def test_assessment_walk_in_pages(app, client, users):
     assert record.state == "approved"
     assert db.session.query(Improvement).count() == 1  # A6.1 below its maximum
     html = _text(client.get("/certification/"))
-    assert "<svg" in html and "2025" in html and "97.0" in html
+    trend = chart_specs(html)["certification-trend-chart"]
+    assert "2025" in trend["categories"] and 97.0 in trend["series"][0]["data"]
+    assert "vendor/echarts/echarts.common.min.js" in html and "<script>" not in html
 
 
 def test_criteria_page(app, client, users):
@@ -179,7 +181,7 @@ def test_demo_data_loads_and_is_idempotent(app, clock):
     assert db.session.query(Improvement).filter_by(origin="self_assessment").count() >= 1
     client = app.test_client()
     login_as(client, "auditor", "demo12345")
-    assert "<svg" in _text(client.get("/certification/"))
+    assert chart_specs(_text(client.get("/certification/")))["certification-trend-chart"]["series"]
     assert client.get(f"/certification/assessments/{rows[0].id}").status_code == 200
     dashboard = _text(client.get("/"))
     assert 'id="certification-score"' in dashboard and "待评审文件" in dashboard

@@ -1,5 +1,5 @@
 """Pages: lists, masking and aliases in HTML, the assessment workflow in forms, the chart."""
-from core.testing import api_headers, login_as, make_user
+from core.testing import chart_specs, api_headers, login_as, make_user
 
 
 def _as(world, username):
@@ -72,7 +72,9 @@ def test_a_month_through_the_pages_and_the_chart(app, world):
     html = _page(world.client, f"/supervision/assessments/{record_id}")
     assert "csstaff" in html and "MAY-1" not in html  # the head sees the result, not supervision's details
     chart = _page(world.client, "/supervision/assessments/chart")
-    assert "<svg" in chart and "2026-05" in chart and 'style="' not in chart
+    spec = chart_specs(chart)["supervision-assessment-chart"]
+    assert "2026-05" in spec["categories"] and 'style="' not in chart
+    assert [s["name"] for s in spec["series"]] == ["Average per job", "Complaints"]
 
 
 def test_inspection_page_hides_the_inspector_from_the_subject(app, world):
