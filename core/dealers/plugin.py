@@ -87,6 +87,7 @@ def aftersales_load_demo(ctx):
 
 def _dealers_widget():
     from flask import render_template, url_for
+    from markupsafe import Markup
     from sqlalchemy import func, select
 
     from core.dealers.models import Dealer
@@ -96,9 +97,9 @@ def _dealers_widget():
 
     rows = db.session.execute(scoped(select(Dealer.status, func.count()), Dealer).group_by(Dealer.status)).all()
     counts = dict(rows)
-    return render_template("web/widgets/counts.html", rows=[
+    return Markup(render_template("web/widgets/counts.html", rows=[
         (STATUS_LABELS[s], counts.get(s, 0), url_for("core_dealers.list_dealers", status=s))
-        for s in ("active", "warned", "suspended", "disqualified") if counts.get(s) or s == "active"])
+        for s in ("active", "warned", "suspended", "disqualified") if counts.get(s) or s == "active"]))
 
 
 @hookimpl

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -253,7 +254,7 @@ def max_import_rows() -> int:
 
 
 def too_many_rows(limit: int) -> ValidationError:
-    return ValidationError("too many rows", {"file": f"more than {limit} rows: split the file"})
+    return ValidationError(_("too many rows"), {"file": _("more than %(limit)s rows: split the file", limit=limit)})
 
 
 def first_errors(errors: dict) -> dict:
@@ -262,8 +263,17 @@ def first_errors(errors: dict) -> dict:
     if len(errors) <= MAX_REPORTED_ERRORS:
         return errors
     kept = dict(list(errors.items())[:MAX_REPORTED_ERRORS])
-    kept["more"] = f"{len(errors) - MAX_REPORTED_ERRORS} more row(s) with errors not shown"
+    kept["more"] = _("%(count)s more row(s) with errors not shown", count=len(errors) - MAX_REPORTED_ERRORS)
     return kept
+
+
+def row_label(key: str) -> str:
+    """An import error's key (``row 3``, ``more``, ``file``; kept as they are in the API's field
+    map) as a person reads it on a page, in the reader's language."""
+    match = re.fullmatch(r"row (\d+)", key)
+    if match:
+        return _("Row %(row)s", row=match.group(1))
+    return {"more": "…", "file": _("File")}.get(key, key)
 
 
 def read_csv(data: bytes | str, required: list[str], max_rows: int | None = None) -> list[dict]:
@@ -305,7 +315,7 @@ def import_rows(rows: list[dict], upsert, key: str) -> dict:
         index = row.pop("__row__")
         value = row.get(key)
         if value and value in seen:
-            errors[f"row {index}"] = f"{key}: duplicate of row {seen[value]}"
+            errors[f"row {index}"] = _("%(column)s: duplicate of row %(row)s", column=key, row=seen[value])
             continue
         seen[value] = index
         try:

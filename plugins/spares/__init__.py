@@ -102,6 +102,7 @@ def aftersales_chatter():
     from plugins.spares import views
     from plugins.spares.models import Application
 
-    fields = {"state": _l("State"), "rma_id": _l("Return"), "rma": _l("Return"), "lines": _l("Lines")}
+    fields = {"state": _l("State"), "rma_id": _l("Return"), "rma": _l("Return"), "lines": _l("Lines"),
+              "shipped": _l("Shipped")}
     return [Chatter(Application, "spares.view", fields, {"state": views.STATE_LABELS},
                     link=lambda r: f"/spares/applications/{r.id}", title=lambda r: r.number)]

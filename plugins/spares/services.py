@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
-from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product, ProductCategory,
+from core.toolkit import (DEALER_KIND_LABELS, Conflict, Dealer, NotFound, PermissionDenied, Product, ProductCategory,
                          ProductPart, Region, Transition, ValidationError, Workflow, acting_dealer, activity,
                          add_months, db, get_scoped, scoped, settings, utcnow)
 from core.toolkit import first_errors, max_import_rows, too_many_rows
@@ -214,8 +214,14 @@ class Rules:
         return out
 
 
+def scope_value_text(ob: Obligation) -> str | None:
+    """The value a rule applies to as a person reads it (a dealer kind's label, not its id)."""
+    v = ob.scope_value
+    return str(DEALER_KIND_LABELS.get(v, v)) if ob.scope == "dealer_kind" else v
+
+
 def describe_rule(ob: Obligation, overridden=()) -> str:
-    scope, v = ob.scope, ob.scope_value  # translate only the text that applies (once per part per dealer)
+    scope, v = ob.scope, scope_value_text(ob)  # translate only the text that applies (once per part per dealer)
     if scope == "dealer":
         why = _("override for dealer %(v)s", v=v)
     elif scope == "region":
@@ -227,7 +233,7 @@ def describe_rule(ob: Obligation, overridden=()) -> str:
     else:
         why = _("rule for every dealer")
     if overridden:
-        others = ", ".join(f"{o.scope}:{o.scope_value or '*'}={o.quantity}" for o in overridden)
+        others = "; ".join(f"{describe_rule(o)} ({o.quantity})" for o in overridden)
         why += "; " + _("most specific, it overrides %(others)s", others=others)
     return why
 
@@ -488,17 +494,17 @@ def parse_stock_file(filename: str, data: bytes) -> list[tuple[str, int]]:
         if not sku and not raw:
             continue
         if not sku:
-            errors[f"row {n}"] = "sku: required"
+            errors[f"row {n}"] = "sku: " + _("required")
             continue
         try:
             qty = int(Decimal(raw)) if raw and Decimal(raw) == int(Decimal(raw)) else None
         except Exception:
             qty = None
         if qty is None or qty < 0:
-            errors[f"row {n}"] = f"quantity: {raw!r} is not a whole number >= 0"
+            errors[f"row {n}"] = "quantity: " + _("%(value)s is not a whole number >= 0", value=repr(raw))
             continue
         if sku in seen:
-            errors[f"row {n}"] = f"sku: {sku} is a duplicate of row {seen[sku]}"
+            errors[f"row {n}"] = "sku: " + _("%(sku)s is a duplicate of row %(row)s", sku=sku, row=seen[sku])
             continue
         seen[sku] = n
         lines.append((sku, qty, n))
@@ -507,9 +513,9 @@ def parse_stock_file(filename: str, data: bytes) -> list[tuple[str, int]]:
         for sku, _q, n in lines:
             part = found.get(sku)
             if part is None:
-                errors[f"row {n}"] = f"sku: no product with SKU {sku!r}"
+                errors[f"row {n}"] = "sku: " + _("no product with SKU %(sku)s", sku=repr(sku))
             elif not part.is_spare_part:
-                errors[f"row {n}"] = f"sku: {sku} is not a spare part"
+                errors[f"row {n}"] = "sku: " + _("%(sku)s is not a spare part", sku=sku)
     if errors:
         raise ValidationError(_("%(n)d row(s) have errors; nothing was imported", n=len(errors)),
                               first_errors(dict(sorted(errors.items(), key=lambda kv: int(kv[0].split()[1])))))

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.toolkit import (ABC_CLASSES, DEALER_KINDS, Column, Crud, Dealer, DomainError, Filter, Product,
-                         Region, ValidationError, commit, db, get_scoped, paginate_page, require, scoped)
+from core.toolkit import (ABC_CLASSES, DEALER_KIND_LABELS, DEALER_KINDS, Column, Crud, Dealer, DomainError, Filter, Product,
+                         Region, ValidationError, commit, db, get_scoped, paginate_page, require, row_label, scoped)
 from plugins.spares import services
 from plugins.spares.models import Application, Movement, Obligation, Stock, StockReport
 from plugins.spares.schemas import ObligationPatch
@@ -88,7 +88,7 @@ class ObligationForm(FlaskForm):
     dealer_code = SelectField(_l("Dealer (override)"), choices=[], validate_choice=False)
     region_code = SelectField(_l("Region"), choices=[], validate_choice=False)
     abc_class = SelectField(_l("Customer class"), choices=[("", "—")] + [(c, c) for c in ABC_CLASSES])
-    dealer_kind = SelectField(_l("Dealer kind"), choices=[("", "—")] + [(k, k) for k in DEALER_KINDS])
+    dealer_kind = SelectField(_l("Dealer kind"), choices=[("", "—")] + [(k, DEALER_KIND_LABELS[k]) for k in DEALER_KINDS])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
@@ -122,7 +122,8 @@ def _update_obligation(ob, data, actor):
 
 
 def _scope_text(ob):
-    return f"{SCOPE_LABELS[ob.scope]}{': ' + ob.scope_value if ob.scope_value else ''}"
+    value = services.scope_value_text(ob)
+    return f"{SCOPE_LABELS[ob.scope]}{': ' + value if value else ''}"
 
 
 obligations_crud = Crud(
@@ -218,7 +219,7 @@ def new_report():
             status = 422
             row_errors = {k: v for k, v in exc.fields.items() if k.startswith("row ") or k == "more"}
             if row_errors:
-                form.file.errors = [f"{k}: {v}" for k, v in row_errors.items()]
+                form.file.errors = [f"{row_label(k)}: {v}" for k, v in row_errors.items()]
                 flash(exc.message, "danger")
             else:
                 _field_errors(form, exc)

@@ -17,7 +17,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from core.toolkit import Column, DomainError, Filter, activity, db, events, paginate_page, require
 from plugins.supervision import services
-from plugins.supervision.models import (ASSESSED_DEPARTMENTS, CHANNELS, COMPLAINT_STATES, DEPARTMENTS, FORM_CHANNELS,
+from plugins.supervision.models import (ASSESSED_DEPARTMENTS, CHANNELS, COMPLAINT_STATES, DEPARTMENT_LABELS,
+                                        DEPARTMENTS, FORM_CHANNELS,
                                         GRADES, SANCTIONS, SEVERITIES, Assessment, Complaint, CustomerVisit,
                                         Inspection, ServiceJob, Suggestion)
 
@@ -26,8 +27,6 @@ public = Blueprint("supervision_public", __name__, template_folder="templates")
 
 CHANNEL_LABELS = {"hotline": _l("Hotline"), "online": _l("Online"), "letter": _l("Letter"), "visit": _l("Visit"),
                   "suggestion_form": _l("Suggestion form"), "dealer": _l("Through a dealer")}
-DEPARTMENT_LABELS = {"customer_service": _l("Customer service department"), "technical": _l("Technical department"),
-                     "order_dept": _l("Order department"), "dealer": _l("Dealer")}
 SEVERITY_LABELS = {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")}
 STATE_LABELS = {"received": _l("Received"), "in_progress": _l("In progress"), "resolved": _l("Resolved"),
                 "closed": _l("Closed"), "draft": _l("Draft"), "submitted": _l("Submitted"),
@@ -407,8 +406,9 @@ def chart_svg(rows: list[dict], width: int = 720, height: int = 240) -> Markup:
     step = plot_w / n
     y_of = lambda v: pad_t + plot_h * (6 - float(v)) / 12  # noqa: E731
     max_c = max([r["complaints"] or 0 for r in rows] + [settings_int("supervision.complaints_sanction_at")])
+    label = Markup.escape(_("Average and complaints per month"))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="w-100 h-auto" '
-             f'role="img" aria-label="{Markup.escape(_("Average and complaints per month"))}">']
+             f'role="img" aria-label="{label}">']
     for v in (-6, -3, 0, 3, 6):
         y = y_of(v)
         parts.append(f'<line x1="{pad_l}" x2="{width - pad_r}" y1="{y:.1f}" y2="{y:.1f}" stroke="{"#6c757d" if v == 0 else "#dee2e6"}"/>'

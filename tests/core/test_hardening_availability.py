@@ -76,10 +76,10 @@ def test_csv_imports_are_bounded_in_rows_and_reported_errors(app, client):
     with pytest.raises(ValidationError) as err:
         import_dealers_csv(bad)
     fields = err.value.fields
-    assert len(fields) == 101 and fields["more"].startswith("200 more")  # before: 300 errors
+    assert len(fields) == 101 and fields["more"] == "另有 200 行错误未显示"  # before: 300 errors (default language: Chinese)
     with pytest.raises(ValidationError) as err:
         import_dealers_csv("code,name\n" + "".join(f"D{i},Name\n" for i in range(501)))
-    assert "more than 500 rows" in err.value.fields["file"]
+    assert "超过 500 行" in err.value.fields["file"]
     db.session.rollback()
 
 

@@ -46,7 +46,7 @@ def test_csv_upload_all_or_nothing_and_xlsx(app, client, world):
                                                  "file": (io.BytesIO(bad.encode()), "stock.csv")},
                     content_type="multipart/form-data")
     page = r.get_data(as_text=True)
-    assert r.status_code == 422 and "row 3" in page and "row 4" in page and "row 5" in page and "row 2:" not in page
+    assert r.status_code == 422 and "Row 3" in page and "Row 4" in page and "Row 5" in page and "Row 2:" not in page
     assert db.session.scalar(db.select(db.func.count(StockReport.id))) == 0
     wb = Workbook()
     ws = wb.active
