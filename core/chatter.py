@@ -113,6 +113,8 @@ def value_label(decl, key: str, value) -> str:
         return ", ".join(value_label(decl, key, v) for v in value) or "—"
     if isinstance(value, bool):
         return str(YES_NO[value])
+    if isinstance(value, dict):  # one item of a list of lines: "SKU: A1 · Quantity: 2"
+        return " · ".join(f"{field_label(decl, str(k))}: {value_label(decl, str(k), v)}" for k, v in value.items()) or "—"
     found = _lookup(labels, value)
     if found is not None:
         return str(found)

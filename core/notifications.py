@@ -58,7 +58,28 @@ def _msgid(text) -> str:
     return "" if text is None else str(text)
 
 
+def _plain_arg(value):
+    """An argument as stored: a lazy translated label (``_l("Technical department")``) keeps its
+    message id (``{"msgid": ..., "context": ...}``) and is translated when read; text as text."""
+    args = getattr(value, "_args", None)
+    if args and all(isinstance(a, str) for a in args) and not getattr(value, "_kwargs", None):
+        return {"msgid": args[-1], "context": args[0]} if len(args) == 2 else {"msgid": args[0]}
+    return value if isinstance(value, (int, float)) or value is None else str(value)
+
+
+def _read_arg(value):
+    if isinstance(value, dict) and "msgid" in value:
+        try:
+            from flask_babel import pgettext
+
+            return pgettext(value["context"], value["msgid"]) if value.get("context") else gettext(value["msgid"])
+        except (RuntimeError, KeyError):
+            return value["msgid"]
+    return value
+
+
 def _interpolate(text: str, args: dict) -> str:
+    args = {k: _read_arg(v) for k, v in args.items()} if args else args
     try:
         return text % args if args else text
     except (KeyError, ValueError, TypeError):
@@ -66,7 +87,7 @@ def _interpolate(text: str, args: dict) -> str:
 
 
 def render(message: dict | None, part: str, fallback: str = "") -> str:
-    """Render one part of a stored message in the current locale."""
+    """Render one part of a stored message in the current locale (translated arguments too)."""
     if not message or not message.get(part):
         return fallback
     args = message.get("args") or {}
@@ -85,7 +106,7 @@ def notify(users, title, body="", link: str = "", **args) -> list[Notification]:
     each recipient's own language. One INSERT for all recipients.
     """
     title_id, body_id = _msgid(title), _msgid(body)
-    plain_args = {k: (v if isinstance(v, (int, float)) or v is None else str(v)) for k, v in args.items()}
+    plain_args = {k: _plain_arg(v) for k, v in args.items()}
     message = {"title": title_id, "body": body_id, "args": plain_args}
     fallback_title = _interpolate(title_id, plain_args)[:200]
     fallback_body = _interpolate(body_id, plain_args)

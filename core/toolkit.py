@@ -77,12 +77,14 @@ Exports
     or xlsx, with formula-looking cells neutralised; ``read_csv(data, required)`` parses
     an uploaded CSV into dicts (UTF-8 or GB18030, refused past ``max_import_rows()``,
     the setting ``core.import_max_rows``, with ``too_many_rows(limit)``); ``first_errors(errors)``
-    (the first 100 row errors and a count of the rest); ``csv_text(header, rows)`` the CSV as text.
+    (the first 100 row errors and a count of the rest); ``row_label(key)`` an import error's key
+    (``row 3``) as a page shows it ("第 3 行"); ``csv_text(header, rows)`` the CSV as text.
 More modules and core services
     ``calendar`` (working days), ``notifications``, ``benchdata`` (bench data generators:
     ``existing``, ``rng``, ``insert_batches``, for ``bench.py`` files), ``commit`` (events'
     commit-then-emit), ``Attachment``, ``Sequence``; ``pydantic_fields`` (pydantic error →
-    field map); dealer constants ``ABC_CLASSES``, ``DEALER_KINDS``; dealer services
+    field map); dealer constants ``ABC_CLASSES``, ``DEALER_KINDS``
+    (labels: ``DEALER_KIND_LABELS``); dealer services
     ``change_status(dealer, status, reason, actor)``; ``get_product_by_sku``;
     ``create_user(data)``, ``create_product(data)`` and ``DEMO_PASSWORD`` for demo data.
 """
@@ -103,8 +105,9 @@ from core.attachments import Attachment  # noqa: F401
 from core.api import _parse_body as parse_body  # noqa: F401
 from core.api.crud import CrudApi  # noqa: F401
 from core.calendar import add_working_days, is_workday, working_days_between  # noqa: F401
-from core.dealers.models import ABC_CLASSES, DEALER_KINDS, Dealer, Region, region_managers  # noqa: F401
-from core.dealers.services import change_status, first_errors, max_import_rows, read_csv, too_many_rows  # noqa: F401
+from core.dealers.models import ABC_CLASSES, DEALER_KIND_LABELS, DEALER_KINDS, Dealer, Region, region_managers  # noqa: F401
+from core.dealers.services import (change_status, first_errors, max_import_rows, read_csv, row_label,  # noqa: F401
+                                   too_many_rows)
 from core.declarations import (Chatter, DemoContext, FieldLabels, FieldMask, MenuItem, Permission, RecordRule, Setting,  # noqa: F401
                                Slot, SlotRenderer, SmartButton, Widget)
 from core.declarations import Role as RoleDecl  # noqa: F401

@@ -108,14 +108,71 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     return resp
 
 
+def _limit(ctx: dict, *keys):
+    for key in keys:
+        if ctx.get(key) is not None:
+            return ctx[key]
+    return ""
+
+
+# pydantic's error types as a person reads them, in the caller's language (pydantic's own
+# messages are English): type -> (message, context keys it interpolates as %(limit)s).
+PYDANTIC_MESSAGES = {
+    "missing": (lambda: _("required"), ()),
+    "extra_forbidden": (lambda: _("unknown field"), ()),
+    "string_too_short": (lambda: _("at least %(limit)s characters"), ("min_length",)),
+    "string_too_long": (lambda: _("at most %(limit)s characters"), ("max_length",)),
+    "too_short": (lambda: _("at least %(limit)s items"), ("min_length",)),
+    "too_long": (lambda: _("at most %(limit)s items"), ("max_length",)),
+    "greater_than": (lambda: _("must be greater than %(limit)s"), ("gt",)),
+    "greater_than_equal": (lambda: _("must be at least %(limit)s"), ("ge",)),
+    "less_than": (lambda: _("must be less than %(limit)s"), ("lt",)),
+    "less_than_equal": (lambda: _("must be at most %(limit)s"), ("le",)),
+    "multiple_of": (lambda: _("must be a multiple of %(limit)s"), ("multiple_of",)),
+    "decimal_max_places": (lambda: _("at most %(limit)s decimal places"), ("decimal_places",)),
+    "decimal_max_digits": (lambda: _("at most %(limit)s digits"), ("max_digits",)),
+    "decimal_whole_digits": (lambda: _("at most %(limit)s digits before the decimal point"), ("whole_digits",)),
+    "literal_error": (lambda: _("must be one of: %(limit)s"), ("expected",)),
+    "enum": (lambda: _("must be one of: %(limit)s"), ("expected",)),
+    "string_pattern_mismatch": (lambda: _("has the wrong format"), ()),
+    "string_type": (lambda: _("must be text"), ()),
+    "bool_type": (lambda: _("must be true or false"), ()), "bool_parsing": (lambda: _("must be true or false"), ()),
+    "list_type": (lambda: _("must be a list"), ()), "tuple_type": (lambda: _("must be a list"), ()),
+    "set_type": (lambda: _("must be a list"), ()),
+    "dict_type": (lambda: _("must be an object"), ()), "model_type": (lambda: _("must be an object"), ()),
+    "model_attributes_type": (lambda: _("must be an object"), ()),
+}
+for _kind in ("int_type", "int_parsing", "int_from_float", "int_parsing_size"):
+    PYDANTIC_MESSAGES[_kind] = (lambda: _("must be a whole number"), ())
+for _kind in ("float_type", "float_parsing", "decimal_type", "decimal_parsing", "finite_number"):
+    PYDANTIC_MESSAGES[_kind] = (lambda: _("must be a number"), ())
+for _kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
+    PYDANTIC_MESSAGES[_kind] = (lambda: _("must be a date (YYYY-MM-DD)"), ())
+for _kind in ("datetime_type", "datetime_parsing", "datetime_from_date_parsing", "timezone_aware", "timezone_naive"):
+    PYDANTIC_MESSAGES[_kind] = (lambda: _("must be a date and time (ISO 8601)"), ())
+
+
+def pydantic_message(err: dict) -> str:
+    """One pydantic error in the caller's language. A validator's own ``ValueError`` message is
+    kept (it is translated where it is raised); an unknown type reads "invalid value"."""
+    known = PYDANTIC_MESSAGES.get(err["type"])
+    if known is not None:
+        message, keys = known
+        limit = _limit(err.get("ctx") or {}, *keys) if keys else ""
+        if err["type"] in ("literal_error", "enum"):
+            limit = str(limit).replace(" or ", ", ")
+        return message() % {"limit": limit} if keys else message()
+    if err["type"] in ("value_error", "assertion_error"):
+        error = (err.get("ctx") or {}).get("error")
+        return str(error) if error is not None else _("invalid value")
+    return _("invalid value")
+
+
 def pydantic_fields(exc: pydantic.ValidationError, prefix: str = "") -> dict[str, str]:
     fields: dict[str, str] = {}
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "body"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        fields.setdefault(prefix + loc, msg)
+        fields.setdefault(prefix + loc, pydantic_message(err))
     return fields
 
 
@@ -196,7 +253,7 @@ def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, 
         @wraps(view)
         def wrapped(*args, **kwargs):
             if auth and not current_user.is_authenticated:
-                return error_response(401, "unauthorized", "authentication required")
+                return error_response(401, "unauthorized", _("authentication required"))
             if permission and not current_user.can(permission):
                 raise PermissionDenied(_("permission %(permission)r required", permission=permission))
             if creates and request.headers.get(IDEMPOTENCY_HEADER) is not None and current_user.is_authenticated:
@@ -333,13 +390,13 @@ def register_error_handlers(app):
     def _out_of_range(exc):
         # a number or text the database cannot store: the caller's input, not a server error
         _rollback()
-        return _domain(BadRequest("a value is out of range", code="out_of_range"))
+        return _domain(BadRequest(_("a value is out of range"), code="out_of_range"))
 
     @app.errorhandler(InternalServerError)
     def _server_error(exc):
         _rollback()
         if request.path.startswith(API_PREFIX + "/"):
-            return error_response(500, "server_error", "internal error")
+            return error_response(500, "server_error", _("internal error"))
         from core.web import render_http_error
 
         return render_http_error(exc)
@@ -360,7 +417,12 @@ def register_error_handlers(app):
             codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                      405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
                      422: "validation_error", 429: "too_many_requests"}
-            resp = error_response(exc.code or 500, codes.get(exc.code, "error"), exc.description or exc.name)
+            from core.web import http_error_message
+
+            # werkzeug's own descriptions are English: its default one reads in the caller's language
+            default = exc.description == type(exc).description or not exc.description
+            resp = error_response(exc.code or 500, codes.get(exc.code, "error"),
+                                  http_error_message(exc.code or 500) if default else exc.description)
             for key, value in exc.get_headers():
                 if key.lower() in ("allow", "retry-after"):
                     resp.headers[key] = value  # 405 names the allowed methods

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -9,6 +10,7 @@ from core.extensions import db
 from core.model_utils import Timestamped, UTCDateTime, Versioned
 
 DEALER_KINDS = ("dealer", "agent", "distributor")
+DEALER_KIND_LABELS = {"dealer": _l("Dealer"), "agent": _l("Agent"), "distributor": _l("Distributor")}
 DEALER_STATUSES = ("active", "warned", "suspended", "disqualified")
 ABC_CLASSES = ("A", "B", "C")
 

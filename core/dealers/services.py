@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -266,6 +267,15 @@ def first_errors(errors: dict) -> dict:
     return kept
 
 
+def row_label(key: str) -> str:
+    """An import error's key (``row 3``, ``more``, ``file``; kept as they are in the API's field
+    map) as a person reads it on a page, in the reader's language."""
+    match = re.fullmatch(r"row (\d+)", key)
+    if match:
+        return _("Row %(row)s", row=match.group(1))
+    return {"more": "…", "file": _("File")}.get(key, key)
+
+
 def read_csv(data: bytes | str, required: list[str], max_rows: int | None = None,
              aliases: dict[str, str] | None = None) -> list[dict]:
     """Rows of a CSV file as dicts (``__row__``: the spreadsheet line), parsed row by row and
@@ -311,7 +321,7 @@ def import_rows(rows: list[dict], upsert, key: str) -> dict:
         index = row.pop("__row__")
         value = row.get(key)
         if value and value in seen:
-            errors[f"row {index}"] = f"{key}: duplicate of row {seen[value]}"
+            errors[f"row {index}"] = _("%(column)s: duplicate of row %(row)s", column=key, row=seen[value])
             continue
         seen[value] = index
         try:

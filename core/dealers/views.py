@@ -11,7 +11,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from core.dealers import services
-from core.dealers.models import ABC_CLASSES, DEALER_KINDS, DEALER_STATUSES, Dealer, Region
+from core.dealers.models import ABC_CLASSES, DEALER_KIND_LABELS, DEALER_KINDS, DEALER_STATUSES, Dealer, Region
 from core.errors import DomainError, NotFound
 from core.events import commit
 from core.extensions import db
@@ -21,7 +21,7 @@ from core.web.listing import Column, Filter
 
 bp = Blueprint("core_dealers", __name__, template_folder="templates")
 
-KIND_LABELS = {"dealer": _l("Dealer"), "agent": _l("Agent"), "distributor": _l("Distributor")}
+KIND_LABELS = DEALER_KIND_LABELS
 STATUS_LABELS = {"active": _l("Active"), "warned": _l("Warned"), "suspended": _l("Suspended"),
                  "disqualified": _l("Disqualified")}
 
@@ -169,7 +169,7 @@ def csv_import_page(form, importer, columns, title, back_endpoint):
             commit()
         except DomainError as exc:
             db.session.rollback()
-            errors = exc.fields
+            errors = {services.row_label(k): v for k, v in exc.fields.items()}
             flash(exc.message, "danger")
             status = 422
         else:

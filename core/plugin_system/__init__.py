@@ -52,6 +52,13 @@ class Manifest:
     def translations_path(self) -> Path:
         return self.path / "translations"
 
+    @property
+    def title(self) -> str:
+        """``name`` in the reader's language: the plugin's catalogue translates its manifest name."""
+        from flask_babel import gettext
+
+        return gettext(self.name)
+
 
 def read_manifest(path: Path, module: str, builtin: bool) -> Manifest:
     manifest_file = path / "manifest.toml"

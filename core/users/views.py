@@ -20,6 +20,7 @@ from core.web.listing import Column, Filter
 bp = Blueprint("core_users", __name__, url_prefix="/admin", template_folder="templates")
 
 LANGUAGE_CHOICES = [("zh_CN", "中文"), ("en", "English")]
+LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 
 
 class UserForm(FlaskForm):
@@ -73,7 +74,7 @@ users_crud = Crud(
     view_permission="core.users.manage", manage_permission="core.users.manage",
     columns=[Column(_l("Username"), lambda u: u.username, User.username, "username", link=True),
              Column(_l("Display name"), lambda u: u.display_name, User.display_name, "display_name"),
-             Column(_l("Roles"), lambda u: ", ".join(sorted(r.id for r in u.roles))),
+             Column(_l("Roles"), lambda u: ", ".join(sorted(_role_name(r) for r in u.roles))),
              Column(_l("Dealer"), lambda u: u.dealer.code if u.dealer else ""),
              Column(_l("Active"), lambda u: _("yes") if u.active else _("no"), User.active, "active")],
     default_sort="username", form=UserForm,
@@ -83,13 +84,14 @@ users_crud = Crud(
                            "roles": sorted(u.role_ids), "dealer_code": u.dealer.code if u.dealer else "",
                            "language": u.language, "active": u.active},
     search=services.user_search_clause,
-    filters=[Filter("role", _l("Role"), lambda: [(r.id, r.id) for r in db.session.scalars(select(Role).order_by(Role.id))],
+    filters=[Filter("role", _l("Role"), lambda: [(r.id, _role_name(r)) for r in db.session.scalars(select(Role).order_by(Role.id))],
                     lambda stmt, v: stmt.where(User.roles.any(Role.id == v))),
              Filter("active", _l("Active"), lambda: [("1", _("yes")), ("0", _("no"))],
                     lambda stmt, v: stmt.where(User.active.is_(v == "1")))],
     detail=lambda u: [(_l("Username"), u.username), (_l("Display name"), u.display_name), (_l("E-mail"), u.email or ""),
-                      (_l("Roles"), ", ".join(sorted(u.role_ids))), (_l("Dealer"), u.dealer.name if u.dealer else ""),
-                      (_l("Language"), u.language), (_l("Active"), _("yes") if u.active else _("no")),
+                      (_l("Roles"), ", ".join(sorted(_role_name(r) for r in u.roles))),
+                      (_l("Dealer"), u.dealer.name if u.dealer else ""),
+                      (_l("Language"), LANGUAGE_NAMES.get(u.language, u.language)), (_l("Active"), _("yes") if u.active else _("no")),
                       (_l("Locked until"), u.locked_until or "")],
     label=lambda u: u.username, form_setup=_user_form_setup,
 ).register(bp)
@@ -162,7 +164,7 @@ def edit_settings():
             flash(_("Saved."), "success")
             return redirect(url_for("core_users.edit_settings"))
     values = {key: settings.get(key) for key in declared}
-    names = {m.id: m.name for m in current_app.extensions["aftersales"].manifests}
+    names = {m.id: m.title for m in current_app.extensions["aftersales"].manifests}
     groups: dict = {}
     for key in sorted(declared):
         owner = key.split(".", 1)[0]

@@ -166,7 +166,7 @@ def init_web(app):
         from core.api import error_response
 
         if request.path.startswith("/api/"):
-            return error_response(401, "unauthorized", "authentication required")
+            return error_response(401, "unauthorized", _("authentication required"))
         return redirect(url_for("core_web.login", next=request.full_path if request.query_string else request.path))
 
     @app.after_request

@@ -312,9 +312,23 @@ def aftersales_model_labels():
 @bp.route("/api-docs")
 @login_required
 def api_docs():
+    """The API's operations in the reader's language: each one's permission label, and its summary
+    where the catalogue translates it (the English summaries stay in ``/api/v1/openapi.json``)."""
+    from flask_babel import get_locale, gettext
+
     from core.api import openapi_document
 
-    return render_template("web/api_docs.html", doc=openapi_document(current_app))
+    reg = current_app.extensions["aftersales"]
+    english = str(get_locale()).startswith("en")
+    rows = []
+    for path, ops in openapi_document(current_app)["paths"].items():
+        for method, op in ops.items():
+            meta = getattr(current_app.view_functions.get(op["operationId"].rsplit("_", 1)[0]), "_api_meta", None)
+            permission = reg.permissions.get(meta.permission) if meta is not None and meta.permission else None
+            summary = gettext(op["summary"]) if op.get("summary") else ""
+            rows.append((method.upper(), path, summary if english or summary != op.get("summary") else "",
+                         permission.label if permission is not None else ""))
+    return render_template("web/api_docs.html", rows=rows)
 
 
 @bp.route("/chatter/<model>/<int:record_id>", methods=["POST"])

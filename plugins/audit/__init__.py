@@ -123,3 +123,22 @@ def aftersales_load_demo(ctx):
     from plugins.audit.demo import load
 
     load(ctx)
+
+
+@hookimpl
+def aftersales_chatter():
+    """A nonconformity's activity log reads with labels (no raw ``state: verifying → closed``)."""
+    from flask_babel import LazyString, lazy_pgettext
+
+    from core.toolkit import Chatter
+    from plugins.audit import services
+    from plugins.audit.models import Nonconformity
+
+    fields = {"state": _l("State"), "verdict": lazy_pgettext("audit", "Verdict"),
+              "verifying_since": _l("Verifying since"), "action": _l("Corrective action"),
+              "root_cause": _l("Root cause"), "containment": _l("Containment"), "owner_id": _l("Owner"),
+              "due_on": _l("Due on"), "severity": _l("Severity"), "reopened": _l("Reopened")}
+    values = {"state": {k: LazyString(f) for k, f in services.NC_STATE_TEXT.items()},
+              "verdict": {k: LazyString(f) for k, f in services.EFFECTIVENESS_LABELS.items()}}
+    return [Chatter(Nonconformity, "audit.nc_view", fields, values,
+                    link=lambda r: f"/audit/nonconformities/{r.id}", title=lambda r: r.number)]

@@ -71,7 +71,7 @@ def minutes_pdf(review) -> bytes:
         kinds = {"improvement": _("Improvement"), "corrective": _("Corrective action")}
         for i, d in enumerate(review.decisions or [], 1):
             line(f"{i}. {d['text']}", 10, 4 * mm)
-            line(f"{_('Owner')}: {d['owner']}  {_('Due on')}: {d['due_on']}  {kinds.get(d['kind'], d['kind'])}"
+            line(_("Owner") + f": {d['owner']}  " + _("Due on") + f": {d['due_on']}  {kinds.get(d['kind'], d['kind'])}"
                  + (f"  → {d['record']}" if d.get("record") else ""), 9, 10 * mm)
     c.showPage()
     c.save()

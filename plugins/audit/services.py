@@ -844,9 +844,10 @@ def improvement_action(record: Improvement, action: str, actor, version, result:
                                                   "evaluated_by_id": actor.id, "evaluated_on": today()})
     improvement_workflow.apply(record, action, actor, version=version, changes=changes)
     if action in ("approve", "evaluate") and record.owner_id != actor.id:
-        notify([record.owner], N_("Improvement %(number)s: %(state)s"), N_("%(subject)s"),
-               _url("audit.view_improvement", record_id=record.id), number=record.number, state=record.state,
-               subject=record.title)
+        title = (N_("Improvement %(number)s approved") if action == "approve"
+                 else N_("Improvement %(number)s evaluated"))  # one message per step: no raw state in the text
+        notify([record.owner], title, N_("%(subject)s"), _url("audit.view_improvement", record_id=record.id),
+               number=record.number, subject=record.title)
     return record
 
 

@@ -335,7 +335,7 @@ def approve(record: SelfAssessment, actor, version, comment: str = "") -> SelfAs
             continue
         nc = audit_link.raise_nonconformity(
             title=_("GB/T 27922 self-assessment %(year)s: special deduction", year=record.year)[:200],
-            description=f"{special.reason}\n\n{_('Rectification')}: {special.rectification}",
+            description=f"{special.reason}\n\n" + _("Rectification") + f": {special.rectification}",
             severity="minor", department=department, source="self_assessment",
             source_model=ASSESSMENT_MODEL, source_id=record.id, owner=None, actor=actor,
             due_on=today() + timedelta(days=days))

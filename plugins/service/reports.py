@@ -50,10 +50,10 @@ def report_pdf(visit) -> bytes:
     issued = (services.parts_issued([visit.id]) or {}).get(visit.id)
     with force_locale("zh_CN"):
         if issued:  # with the spares plugin: issued from head-office stock, each with its movement
-            parts = "; ".join(f"{p['sku']} × {p['qty']} ({_('stock movement')} #{p['movement_id']})" for p in issued)
+            parts = "; ".join(f"{p['sku']} × {p['qty']} (" + _("stock movement") + f" #{p['movement_id']})" for p in issued)
         else:
             parts = "; ".join(f"{p['sku']} × {p['qty']}" for p in visit.parts_used or [])
-        c.setTitle(f"{r.number} {_('Service report')}")
+        c.setTitle(f"{r.number} " + _("Service report"))
         c.setFont(font, 18)
         c.drawString(20 * mm, height - 22 * mm, _("On-site service report"))
         c.setFont(font, 11)
@@ -70,7 +70,7 @@ def report_pdf(visit) -> bytes:
             (_("Technician"), visit.technician.display_name or visit.technician.username),
             (_("Appointment"), f"{_local(r.window_from)} – {_local(r.window_to)}" if r.window_from else ""),
             (_("Arrived at"), _local(visit.arrived_at) + (
-                "" if visit.on_time is None else f" ({_('on time') if visit.on_time else _('late')})")),
+                "" if visit.on_time is None else " (" + (_("on time") if visit.on_time else _("late")) + ")")),
             (_("Tools"), "、".join(visit.tools or [])),
             (_("Problem confirmed"), _("Yes") if visit.problem_confirmed else _("No")),
             (_("Actual fault"), visit.actual_fault), (_("Work done"), visit.work_done),
@@ -100,8 +100,8 @@ def report_pdf(visit) -> bytes:
             except Exception:  # an unreadable image still leaves the signer's name
                 pass
             c.setFont(font, 10)
-            c.drawString(100 * mm, 40 * mm, f"{_('Signed by')}: {visit.signer_name}")
-            c.drawString(100 * mm, 33 * mm, f"{_('Signed at')}: {_local(visit.signed_at)}")
+            c.drawString(100 * mm, 40 * mm, _("Signed by") + f": {visit.signer_name}")
+            c.drawString(100 * mm, 33 * mm, _("Signed at") + f": {_local(visit.signed_at)}")
         else:
             c.setFont(font, 10)
             c.drawString(20 * mm, 45 * mm, _("not signed"))

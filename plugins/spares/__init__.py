@@ -102,7 +102,8 @@ def aftersales_chatter():
     from plugins.spares import views
     from plugins.spares.models import Application
 
-    fields = {"state": _l("State"), "rma_id": _l("Return"), "rma": _l("Return"), "lines": _l("Lines")}
+    fields = {"state": _l("State"), "rma_id": _l("Return"), "rma": _l("Return"), "lines": _l("Lines"),
+              "shipped": _l("Shipped")}
     return [Chatter(Application, "spares.view", fields, {"state": views.STATE_LABELS},
                     link=lambda r: f"/spares/applications/{r.id}", title=lambda r: r.number)]
 from plugins.spares.smart_buttons import aftersales_dealer_smart_buttons, aftersales_model_labels  # noqa: E402,F401

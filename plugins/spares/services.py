@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
-from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product, ProductCategory,
+from core.toolkit import (DEALER_KIND_LABELS, Conflict, Dealer, NotFound, PermissionDenied, Product, ProductCategory,
                          ProductPart, Region, Transition, ValidationError, Workflow, acting_dealer, activity,
                          add_months, db, get_scoped, scoped, settings, utcnow)
 from core.toolkit import first_errors, max_import_rows, too_many_rows
@@ -214,8 +214,14 @@ class Rules:
         return out
 
 
+def scope_value_text(ob: Obligation) -> str | None:
+    """The value a rule applies to as a person reads it (a dealer kind's label, not its id)."""
+    v = ob.scope_value
+    return str(DEALER_KIND_LABELS.get(v, v)) if ob.scope == "dealer_kind" else v
+
+
 def describe_rule(ob: Obligation, overridden=()) -> str:
-    scope, v = ob.scope, ob.scope_value  # translate only the text that applies (once per part per dealer)
+    scope, v = ob.scope, scope_value_text(ob)  # translate only the text that applies (once per part per dealer)
     if scope == "dealer":
         why = _("override for dealer %(v)s", v=v)
     elif scope == "region":
@@ -227,7 +233,7 @@ def describe_rule(ob: Obligation, overridden=()) -> str:
     else:
         why = _("rule for every dealer")
     if overridden:
-        others = ", ".join(f"{o.scope}:{o.scope_value or '*'}={o.quantity}" for o in overridden)
+        others = "; ".join(f"{describe_rule(o)} ({o.quantity})" for o in overridden)
         why += "; " + _("most specific, it overrides %(others)s", others=others)
     return why
 

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.toolkit import (ABC_CLASSES, DEALER_KINDS, Column, Crud, Dealer, DomainError, Filter, Product,
-                         Region, ValidationError, commit, db, get_scoped, paginate_page, require, scoped, series_chart,
-                         state_tone)
+from core.toolkit import (ABC_CLASSES, DEALER_KIND_LABELS, DEALER_KINDS, Column, Crud, Dealer, DomainError, Filter,
+                         Product, Region, ValidationError, commit, db, get_scoped, paginate_page, require, row_label,
+                         scoped, series_chart, state_tone)
 from plugins.spares import services
 from plugins.spares.models import Application, Movement, Obligation, Stock, StockReport
 from plugins.spares.schemas import ObligationPatch
@@ -97,7 +97,7 @@ class ObligationForm(FlaskForm):
     dealer_code = SelectField(_l("Dealer (override)"), choices=[], validate_choice=False)
     region_code = SelectField(_l("Region"), choices=[], validate_choice=False)
     abc_class = SelectField(_l("Customer class"), choices=[("", "—")] + [(c, c) for c in ABC_CLASSES])
-    dealer_kind = SelectField(_l("Dealer kind"), choices=[("", "—")] + [(k, k) for k in DEALER_KINDS])
+    dealer_kind = SelectField(_l("Dealer kind"), choices=[("", "—")] + [(k, DEALER_KIND_LABELS[k]) for k in DEALER_KINDS])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
@@ -131,7 +131,8 @@ def _update_obligation(ob, data, actor):
 
 
 def _scope_text(ob):
-    return f"{SCOPE_LABELS[ob.scope]}{': ' + ob.scope_value if ob.scope_value else ''}"
+    value = services.scope_value_text(ob)
+    return f"{SCOPE_LABELS[ob.scope]}{': ' + value if value else ''}"
 
 
 obligations_crud = Crud(

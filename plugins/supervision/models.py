@@ -9,11 +9,15 @@ from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flask_babel import lazy_gettext as _l
+
 from core.toolkit import Timestamped, UTCDateTime, Versioned, db, utcnow
 
 CHANNELS = ("hotline", "online", "letter", "visit", "suggestion_form", "dealer")
 DEPARTMENTS = ("customer_service", "technical", "order_dept", "dealer")
 ASSESSED_DEPARTMENTS = ("customer_service", "technical")
+DEPARTMENT_LABELS = {"customer_service": _l("Customer service department"), "technical": _l("Technical department"),
+                     "order_dept": _l("Order department"), "dealer": _l("Dealer")}
 SEVERITIES = ("low", "medium", "high")
 COMPLAINT_STATES = ("received", "in_progress", "resolved", "closed")
 STEPS = ("thanked", "listened", "facts", "wish", "compensated")

@@ -24,6 +24,7 @@ from core.toolkit import (N_, Conflict, Dealer, NotFound, PermissionDenied, Tran
                           Workflow, activity, attachments, business_zone, check, db, next_number, notify, plugin_hook,
                           rate_limited, settings, users_with_role, utcnow, visible_dealers_clause)
 from plugins.supervision.models import (ASSESSED_DEPARTMENTS, ASSESSMENT_STATES, COMPLAINT_STATES,
+                                        DEPARTMENT_LABELS,
                                         GRADE_POINTS, SANCTIONS, STEPS, Assessment,
                                         AssessmentLine, ChecklistTemplate, Complaint, ComplaintStep, CustomerVisit,
                                         FeedbackForm, Inspection, InspectionAnswer, Inspector, ServiceJob,
@@ -678,7 +679,7 @@ def submit_assessment(record: Assessment, actor, version, comment: str = "") -> 
     assessment_workflow.apply(record, "submit", actor, comment=comment)
     notify(users_with_role("hr"), N_("Monthly assessment %(month)s (%(department)s) awaits confirmation"),
            N_("Net amount %(amount)s yuan."), _link("supervision.view_assessment", record_id=record.id),
-           month=record.month, department=record.department, amount=fmt(record.net_amount))
+           month=record.month, department=DEPARTMENT_LABELS[record.department], amount=fmt(record.net_amount))
     return record
 
 
@@ -692,7 +693,7 @@ def confirm_assessment(record: Assessment, actor, version, sanction: str | None 
     notify(heads, N_("Monthly assessment %(month)s confirmed"),
            N_("Net amount %(amount)s yuan for %(department)s; distribute it among the staff."),
            _link("supervision.view_assessment", record_id=record.id), month=record.month,
-           department=record.department, amount=fmt(record.net_amount))
+           department=DEPARTMENT_LABELS[record.department], amount=fmt(record.net_amount))
     return record
 
 
@@ -725,7 +726,7 @@ def distribute_assessment(record: Assessment, actor, version, lines: list, comme
                               changes={"lines": (None, [f"{x['username']} {fmt(x['amount'])}" for x in parsed])})
     notify(list(users_with_role("hr")), N_("Monthly assessment %(month)s distributed"),
            N_("%(count)s staff lines for %(department)s."), _link("supervision.view_assessment", record_id=record.id),
-           month=record.month, count=len(parsed), department=record.department)
+           month=record.month, count=len(parsed), department=DEPARTMENT_LABELS[record.department])
     return record
 
 

@@ -18,17 +18,15 @@ from wtforms.validators import DataRequired, Length, Optional
 from core.toolkit import (Column, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
                           with_badge)
 from plugins.supervision import services
-from plugins.supervision.models import (ASSESSED_DEPARTMENTS, CHANNELS, COMPLAINT_STATES, DEPARTMENTS, FORM_CHANNELS,
-                                        GRADES, SANCTIONS, SEVERITIES, Assessment, ChecklistTemplate, Complaint,
-                                        CustomerVisit, Inspection, ServiceJob, Suggestion)
+from plugins.supervision.models import (ASSESSED_DEPARTMENTS, CHANNELS, COMPLAINT_STATES, DEPARTMENT_LABELS,
+                                        DEPARTMENTS, FORM_CHANNELS, GRADES, SANCTIONS, SEVERITIES, Assessment,
+                                        ChecklistTemplate, Complaint, CustomerVisit, Inspection, ServiceJob, Suggestion)
 
 bp = Blueprint("supervision", __name__, template_folder="templates", url_prefix="/supervision")
 public = Blueprint("supervision_public", __name__, template_folder="templates")
 
 CHANNEL_LABELS = {"hotline": _l("Hotline"), "online": _l("Online"), "letter": _l("Letter"), "visit": _l("Visit"),
                   "suggestion_form": _l("Suggestion form"), "dealer": _l("Through a dealer")}
-DEPARTMENT_LABELS = {"customer_service": _l("Customer service department"), "technical": _l("Technical department"),
-                     "order_dept": _l("Order department"), "dealer": _l("Dealer")}
 SEVERITY_LABELS = {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")}
 STATE_LABELS = {"received": _l("Received"), "in_progress": _l("In progress"), "resolved": _l("Resolved"),
                 "closed": _l("Closed"), "draft": _l("Draft"), "submitted": _l("Submitted"),

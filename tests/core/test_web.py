@@ -159,7 +159,7 @@ def test_csv_import_reports_row_numbers_and_writes_nothing(app, client):
                     content_type="multipart/form-data")
     assert r.status_code == 422
     page = r.get_data(as_text=True)
-    assert "row 4" in page and "row 5" in page and "row 2" not in page
+    assert "Row 4" in page and "Row 5" in page and "Row 2" not in page
     assert db.session.scalar(db.select(db.func.count()).select_from(Dealer)) == 0
     good = csv_text.rsplit("X1", 1)[0]
     r = client.post("/dealers/import", data={"file": (BytesIO(good.encode()), "d.csv")},

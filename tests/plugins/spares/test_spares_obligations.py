@@ -30,7 +30,7 @@ def test_most_specific_rule_wins_step_by_step(app, client, world):
         ids[scope] = post_rule(client, h, sku="DRV", quantity=qty, **extra)["id"]
         line = drv_line(compliance(client, world.admin, "D1"))
         assert line["required"] == qty and line["rule"]["scope"] == scope and line["rule"]["id"] == ids[scope]
-    assert "D1" in line["rule"]["why"] and "region:EAST=4" in line["rule"]["why"]
+    assert "D1" in line["rule"]["why"] and "rule for dealers in region EAST (4)" in line["rule"]["why"]
     # peel the rules off again: each time the next most specific one takes over
     for scope, _extra, qty in reversed(expected[1:]):
         assert client.delete(f"/api/v1/spare-obligations/{ids[scope]}", headers=h).status_code == 204
