@@ -1,14 +1,14 @@
 """the public suggestion form counts per address with the core throttle (core_throttle)
 
-Revision ID: supervision_0002
-Revises: supervision_0001
+Revision ID: supervision_0003
+Revises: supervision_0002
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'supervision_0002'
-down_revision = 'supervision_0001'
+revision = 'supervision_0003'
+down_revision = 'supervision_0002'
 branch_labels = None
 depends_on = None
 
