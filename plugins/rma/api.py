@@ -18,10 +18,10 @@ from plugins.rma.schemas import (ClaimIn, ClaimOut, ClaimQuery, DecisionIn, Elig
 bp = Blueprint("rma_api", __name__)
 
 
-def commit():
+def commit(flush_only: bool = False):
     """One commit per action; a concurrent writer that won first turns ours into a 409."""
     try:
-        events.commit()
+        db.session.flush() if flush_only else events.commit()
     except StaleDataError:
         db.session.rollback()
         raise Conflict(_("the record was changed by someone else; reload it"), code="stale_version")
@@ -29,6 +29,20 @@ def commit():
 
 def load(rma_id) -> Rma:
     return get_scoped(Rma, rma_id, options=services.load_options())
+
+
+def _commit_and_serialize(rma: Rma) -> dict:
+    """The response from the session's own state once flushed (what the commit makes durable),
+    instead of reloading the record after the commit: two statements fewer per write."""
+    commit(flush_only=True)
+    # a reference set through its id (the route to an agent) still holds the old object: reload it
+    for name in ("dealer", "receiving_dealer"):
+        ref_id, ref = getattr(rma, name + "_id"), getattr(rma, name)
+        if (ref.id if ref is not None else None) != ref_id:
+            db.session.expire(rma, [name])
+    data = services.serialize_rma(rma)
+    commit()
+    return data
 
 
 def reload(rma_id) -> Rma:
@@ -73,9 +87,8 @@ def list_rmas(query: RmaQuery):
 @route(bp, "/rmas", ["POST"], body=RmaIn, response=RmaOut, status=201, permission="rma.file", tag="rma")
 def create_rma(body: RmaIn):
     """File a return (a dealer user for its company; staff name `dealer_code`); `submit` submits it at once."""
-    rma_id = services.create_rma(body.dealer_code, body.lines, current_user, submit=body.submit).id
-    commit()
-    return services.serialize_rma(reload(rma_id))
+    rma = services.create_rma(body.dealer_code, body.lines, current_user, submit=body.submit)
+    return _commit_and_serialize(rma)
 
 
 @route(bp, "/rmas/eligibility", ["POST"], body=EligibilityIn, response=EligibilityResultOut, permission="rma.file",
@@ -129,8 +142,7 @@ def _transition(rma_id: int, action: str, schema):
     body = parse_body(schema)
     payload = body.model_dump(exclude={"version"})
     services.apply_action(rma, action, current_user, body.version, **payload)
-    commit()
-    return services.serialize_rma(reload(rma_id))
+    return _commit_and_serialize(rma)
 
 
 def _declare(action: str, schema, doc: str):
