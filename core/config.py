@@ -65,7 +65,9 @@ def from_environment() -> dict:
 
 
 DEFAULTS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # no pool_pre_ping (a round trip per checkout): recycle before servers drop idle connections,
+    # and ping only connections idle for a while (core.extensions._configure_pool)
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

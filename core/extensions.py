@@ -25,6 +25,10 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
+SQLITE_PRAGMAS = ("synchronous=NORMAL", "busy_timeout=5000", "mmap_size=268435456", "cache_size=-20000")
+IDLE_PING_SECONDS = 30
+
+
 def _configure_sqlite():
     """Make SQLite behave: enforce foreign keys, and let SQLAlchemy own transactions.
 
@@ -46,6 +50,11 @@ def _configure_sqlite():
             cursor.execute("PRAGMA foreign_keys=ON")
             # several worker processes on one file: readers never block the writer (a no-op in memory)
             cursor.execute("PRAGMA journal_mode=WAL")
+            # server settings: in WAL mode NORMAL stays consistent after a crash (only the last
+            # transactions may be lost on power failure) and saves an fsync per commit; wait for
+            # the write lock instead of failing; read through a memory map; a larger page cache
+            for pragma in SQLITE_PRAGMAS:
+                cursor.execute(f"PRAGMA {pragma}")
             cursor.close()
 
     @event.listens_for(Engine, "begin")
@@ -64,4 +73,43 @@ def _writing_request() -> bool:
     return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
+def _configure_pool():
+    """Dead pooled connections without ``pool_pre_ping``'s round trip on every checkout.
+
+    ``pool_recycle`` (config) replaces connections before a server or firewall closes them; a
+    connection idle for more than IDLE_PING_SECONDS is pinged at checkout and, if dead, replaced
+    by a fresh one before the request uses it (the pool retries the checkout on
+    DisconnectionError). A connection that dies during a busy period fails one statement;
+    SQLAlchemy then invalidates the whole pool, so the next request reconnects."""
+    import sqlite3
+    import time
+
+    from sqlalchemy import event
+    from sqlalchemy.exc import DisconnectionError
+    from sqlalchemy.pool import Pool
+
+    @event.listens_for(Pool, "checkin")
+    def _checked_in(dbapi_connection, record):
+        if record is not None:
+            record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(Pool, "checkout")
+    def _checked_out(dbapi_connection, record, proxy):
+        last = record.info.get("checked_in_at")
+        if last is None or time.monotonic() - last < IDLE_PING_SECONDS or isinstance(dbapi_connection, sqlite3.Connection):
+            return
+        autocommit = getattr(dbapi_connection, "autocommit", None)
+        try:
+            if autocommit is False:
+                dbapi_connection.autocommit = True  # the ping must not leave a transaction open
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            if autocommit is False:
+                dbapi_connection.autocommit = False
+        except Exception as exc:
+            raise DisconnectionError("dead pooled connection replaced") from exc
+
+
 _configure_sqlite()
+_configure_pool()

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from flask import current_app
 from flask_babel import force_locale, gettext
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, func, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, lazyload, mapped_column
 
 from core.extensions import db
 from core.model_utils import UTCDateTime, utcnow
@@ -132,7 +132,9 @@ def notify(users, title, body="", link: str = "", **args) -> list[Notification]:
 def users_with_role(role_id: str):
     from core.users.models import Role, User
 
-    return db.session.scalars(select(User).join(User.roles).where(Role.id == role_id, User.active.is_(True)))
+    # recipients: their roles are not needed (loaded on access if a caller wants them)
+    return db.session.scalars(select(User).join(User.roles).where(Role.id == role_id, User.active.is_(True))
+                              .options(lazyload(User.roles)))
 
 
 def unread_count(user) -> int:

@@ -1,7 +1,7 @@
 """Admin-editable business settings: declared by plugins with defaults, overridden in the database.
 
 Every number of the domain rules (deadlines, multipliers, thresholds) is one of these,
-never a literal in code. Values are read once per request (one query) and cached.
+never a literal in code. Values are cached per process and re-read when the version of core.users.authcache changes.
 """
 from __future__ import annotations
 
@@ -31,12 +31,21 @@ def declared() -> dict:
 
 
 def _stored() -> dict:
+    def load():
+        return dict(db.session.execute(select(SettingValue.key, SettingValue.value)).all())
+
     if has_request_context():
         cache = g.get("_aftersales_settings")
         if cache is None:
-            cache = g._aftersales_settings = dict(db.session.execute(select(SettingValue.key, SettingValue.value)).all())
+            if g.get("_aftersales_settings_changed"):
+                cache = load()  # changed in this request's transaction, not yet committed
+            else:
+                from core.users.authcache import stored_settings
+
+                cache = stored_settings(load)  # per process, behind the auth/config version
+            g._aftersales_settings = cache
         return cache
-    return dict(db.session.execute(select(SettingValue.key, SettingValue.value)).all())
+    return load()
 
 
 def _coerce(decl, raw):
@@ -83,6 +92,7 @@ def set_value(key: str, raw, actor=None) -> None:
     activity.log(row_stub(key), "setting_changed", {key: (old, stored_value)}, actor=actor)
     if has_request_context():
         g.pop("_aftersales_settings", None)
+        g._aftersales_settings_changed = True
 
 
 class row_stub:

@@ -141,3 +141,7 @@ class IdempotencyRecord(db.Model):
     body: Mapped[str] = mapped_column(db.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+# every change to these models raises the auth version that token caches check (any process)
+from core.users import authcache  # noqa: E402,F401

@@ -136,13 +136,11 @@ def hash_token(raw: str) -> str:
 
 
 def user_for_token(raw: str) -> User | None:
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
-    now = utcnow()
-    if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.active:
-        return None
-    if token.user.locked_until is not None and token.user.locked_until > now:
-        return None  # a token stops working while its account is locked
-    return token.user
+    """The active, unlocked user of a valid token: one statement per request once cached
+    (core.users.authcache explains why that stays correct on several hosts)."""
+    from core.users import authcache
+
+    return authcache.lookup(hash_token(raw), utcnow())
 
 
 def revoke_token(raw: str) -> bool:

@@ -19,13 +19,27 @@ from plugins.rma.schemas import (BoxesIn, ClaimIn, ClaimOut, ClaimQuery, Decisio
 bp = Blueprint("rma_api", __name__)
 
 
-def commit():
+def commit(flush_only: bool = False):
     """One commit per action; a concurrent writer that won first turns ours into a 409."""
     try:
-        events.commit()
+        db.session.flush() if flush_only else events.commit()
     except StaleDataError:
         db.session.rollback()
         raise Conflict(_("the record was changed by someone else; reload it"), code="stale_version")
+
+
+def _commit_and_serialize(rma: Rma) -> dict:
+    """The response from the session's own state once flushed (what the commit makes durable),
+    instead of reloading the record after the commit: two statements fewer per write."""
+    commit(flush_only=True)
+    # a reference set through its id (the route to an agent) still holds the old object: reload it
+    for name in ("dealer", "receiving_dealer"):
+        ref_id, ref = getattr(rma, name + "_id"), getattr(rma, name)
+        if (ref.id if ref is not None else None) != ref_id:
+            db.session.expire(rma, [name])
+    data = services.serialize_rma(rma)
+    commit()
+    return data
 
 
 @route(bp, "/rmas", query=RmaQuery, response=RmaOut, many=True, permission="rma.view", tag="rma")
@@ -60,9 +74,8 @@ def export_rmas_xlsx(query: RmaQuery):
 @route(bp, "/rmas", ["POST"], body=RmaIn, response=RmaOut, status=201, permission="rma.file", tag="rma")
 def create_rma(body: RmaIn):
     """File a return (a dealer user for its company; staff name `dealer_code`); `submit` submits it at once."""
-    rma_id = services.create_rma(body.dealer_code, body.lines, current_user, submit=body.submit).id
-    commit()
-    return services.serialize_rma(reload(rma_id))
+    rma = services.create_rma(body.dealer_code, body.lines, current_user, submit=body.submit)
+    return _commit_and_serialize(rma)
 
 
 @route(bp, "/rmas/eligibility", ["POST"], body=EligibilityIn, response=EligibilityResultOut, permission="rma.file",
@@ -116,8 +129,7 @@ def _transition(rma_id: int, action: str, schema):
     body = parse_body(schema)
     payload = body.model_dump(exclude={"version"})
     services.apply_action(rma, action, current_user, body.version, **payload)
-    commit()
-    return services.serialize_rma(reload(rma_id))
+    return _commit_and_serialize(rma)
 
 
 def _declare(action: str, schema, doc: str):

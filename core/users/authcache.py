@@ -1,0 +1,155 @@
+"""Per-process cache of Bearer-token authentication, correct on every host.
+
+A token lookup costs three statements (the token with its user and dealer, the user's roles,
+the roles' permissions). The cache keeps, per token hash, a detached copy of the user with its
+roles and the permission set, stamped with the **auth version**: a counter every change to a
+user, role, permission, role grant or API token raises in the same transaction as the change
+(a row ``core.auth``/0 of ``core_sequence``, so no schema change), at the flush or statement
+that makes the change. Stored settings (``core.settings``) are cached behind the same version,
+and a settings change raises it too. Each request reads the
+counter first (one primary-key lookup) and uses the cached entry only if it carries the same
+version; otherwise the whole cache is dropped and the token is looked up again.
+
+Why a version check per request and not a time-to-live: with several hosts (or workers), a
+revoked token, a deactivated or locked user or a withdrawn permission takes effect on the very
+next request everywhere, because the counter is read in the request's own transaction and
+raised in the transaction of the change (correct by construction). A TTL would let a revoked
+token work for up to N seconds on other hosts. The counter is read before anything is loaded,
+so an entry can only be labelled older than its data, never newer.
+
+Inserting a token or a user does not raise the version (no entry can hold them), so issuing
+tokens (every API login) does not empty the caches; updating or deleting them does.
+
+Time-dependent conditions (token expiry, ``locked_until``) are checked on every hit. The dealer
+is not cached (a dealer's rows change without raising the counter): ``user.dealer`` loads on
+first use. Unknown tokens are never cached.
+"""
+from __future__ import annotations
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, joinedload
+
+from core.extensions import db
+
+VERSION_NAME, VERSION_YEAR = "core.auth", 0
+MAX_ENTRIES = 10_000
+AUTH_TABLES = frozenset({"core_user", "core_role", "core_permission", "core_role_permission",
+                         "core_user_role", "core_api_token", "core_setting"})
+# inserting into these changes no cached entry (entries are keyed by existing tokens of existing users)
+NEW_ROWS_CACHED_NOWHERE = frozenset({"core_user", "core_api_token"})
+
+
+def _cache() -> dict:
+    from flask import current_app
+
+    return current_app.extensions.setdefault("aftersales_auth_cache", {})
+
+
+def current_version() -> int:
+    """The version, read once per request (``g``) and otherwise on every call."""
+    from flask import g, has_request_context
+
+    from core.sequences import Sequence
+
+    if has_request_context() and "_aftersales_auth_version" in g:
+        return g._aftersales_auth_version
+    value = db.session.scalar(select(Sequence.value).where(Sequence.name == VERSION_NAME,
+                                                           Sequence.year == VERSION_YEAR)) or 0
+    if has_request_context():
+        g._aftersales_auth_version = value
+    return value
+
+
+def stored_settings(load) -> dict:
+    """The stored settings, cached per process under the same version (settings changes raise it)."""
+    from flask import current_app
+
+    version = current_version()
+    cached = current_app.extensions.get("aftersales_settings_cache")
+    if cached is None or cached[0] != version:
+        cached = current_app.extensions["aftersales_settings_cache"] = (version, load())
+    return cached[1]
+
+
+def lookup(token_hash: str, now):
+    """The user of a valid token (attached to this request's session), or None."""
+    from core.users.models import ApiToken, User
+
+    version = current_version()
+    cache = _cache()
+    entry = cache.get(token_hash)
+    if entry is not None and entry[0] != version:
+        cache.clear()
+        entry = None
+    if entry is None:
+        # token, user and roles in one statement, then the permissions: 3 with the version check
+        user_path = joinedload(ApiToken.user)
+        token = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)
+                                   .options(user_path.lazyload(User.dealer), user_path.joinedload(User.roles))
+                                   ).unique().first()
+        if token is None or token.revoked_at is not None:
+            return None
+        user = token.user
+        permissions = user.permissions  # loads roles and permissions
+        if len(cache) >= MAX_ENTRIES:
+            cache.clear()
+        entry = (version, token.expires_at, user, permissions)
+        db.session.expunge(user)  # the cached copy stays detached; requests get merged copies
+        for role in user.roles:
+            if role in db.session:
+                db.session.expunge(role)
+        cache[token_hash] = entry
+    _, expires_at, cached_user, permissions = entry
+    if expires_at <= now or not cached_user.active:
+        return None
+    if cached_user.locked_until is not None and cached_user.locked_until > now:
+        return None  # a token stops working while its account is locked
+    user = db.session.merge(cached_user, load=False)
+    user.__dict__["_permission_cache"] = permissions
+    return user
+
+
+def _touches_auth(session: Session) -> bool:
+    from core.settings import SettingValue
+    from core.users.models import ApiToken, Permission, Role, User
+
+    kinds = (User, Role, Permission, ApiToken, SettingValue)
+    # a new token or user is in no cache entry yet: issuing tokens (every API login) keeps the caches
+    new_kinds = (Role, Permission, SettingValue)
+    return (any(isinstance(obj, new_kinds) for obj in session.new)
+            or any(isinstance(obj, kinds) for obj in (*session.dirty, *session.deleted)))
+
+
+def _bump(connection) -> None:
+    """Raise the version in the connection's transaction (creating the row the first time)."""
+    from core.sequences import Sequence
+
+    table = Sequence.__table__
+    where = (table.c.name == VERSION_NAME) & (table.c.year == VERSION_YEAR)
+    if connection.execute(table.update().where(where).values(value=table.c.value + 1)).rowcount:
+        return
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    connection.execute(insert(table).values(name=VERSION_NAME, year=VERSION_YEAR, value=1)
+                       .on_conflict_do_nothing(index_elements=["name", "year"]))
+
+
+def _install() -> None:
+    """Session events raising the version in the same transaction as every change to auth data
+    (ORM flushes, and INSERT/UPDATE/DELETE statements on the auth tables)."""
+
+    @event.listens_for(Session, "after_flush")
+    def _after_flush(session, flush_context):
+        if _touches_auth(session):
+            _bump(session.connection())
+
+    @event.listens_for(Session, "do_orm_execute")
+    def _on_execute(state):
+        if state.is_insert or state.is_update or state.is_delete:
+            name = getattr(getattr(state.statement, "table", None), "name", None)
+            if name in AUTH_TABLES and not (state.is_insert and name in NEW_ROWS_CACHED_NOWHERE):
+                _bump(state.session.connection())
+
+_install()

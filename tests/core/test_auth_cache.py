@@ -1,0 +1,78 @@
+"""Bearer-token authentication: one statement per request once cached, and every change to a
+user, role, permission or token takes effect on the next request (core.users.authcache)."""
+from sqlalchemy import text
+
+from core.extensions import db
+from core.testing import api_headers, count_queries, make_user
+from core.users import services
+from core.users.models import Role
+
+
+def _me(client, headers):
+    return client.get("/api/v1/me", headers=headers)
+
+
+def test_cached_token_costs_one_statement(app, client):
+    user = make_user("cachey", roles=("order_dept",))
+    headers = api_headers(user)
+    first = _me(client, headers)
+    assert first.status_code == 200
+    with count_queries(app) as q:
+        again = _me(client, headers)
+    assert again.status_code == 200 and again.get_json() == first.get_json()
+    # /me reads nothing else: the only statement is the auth-version check
+    statements = [s for s in q.statements if not s.startswith("BEGIN")]  # SQLite's explicit BEGIN
+    assert len(statements) == 1 and "core_sequence" in statements[0], q.statements
+
+
+def test_changes_invalidate_the_cache(app, client):
+    user = make_user("changing", roles=("order_dept",))
+    headers = api_headers(user)
+    assert "core.users.manage" not in _me(client, headers).get_json()["permissions"]
+    role = db.session.get(Role, "order_dept")
+    services.set_role_permissions(role, sorted(services.role_permission_ids(role) | {"core.users.manage"}))
+    db.session.commit()
+    assert "core.users.manage" in _me(client, headers).get_json()["permissions"]
+
+    services.update_user(db.session.merge(user), {"display_name": "Renamed"})
+    db.session.commit()
+    assert _me(client, headers).get_json()["display_name"] == "Renamed"
+
+    services.update_user(db.session.merge(user), {"active": False})
+    db.session.commit()
+    assert _me(client, headers).status_code == 401
+
+
+def test_revoked_token_stops_at_once(app, client):
+    user = make_user("revoker", roles=("order_dept",))
+    headers = api_headers(user)
+    assert _me(client, headers).status_code == 200
+    assert client.delete("/api/v1/auth/token", headers=headers).status_code == 204
+    assert _me(client, headers).status_code == 401
+
+
+def test_the_version_decides_not_the_process(app, client):
+    """A change made elsewhere (another host) is seen as soon as it raises the version; the cache
+    really serves the entry while the version stands still."""
+    user = make_user("elsewhere", roles=("order_dept",))
+    headers = api_headers(user)
+    assert _me(client, headers).get_json()["display_name"] == "elsewhere"
+    db.session.execute(text("UPDATE core_user SET display_name = 'Other host' WHERE id = :id"), {"id": user.id})
+    db.session.commit()  # a raw statement outside the ORM: the version is not raised
+    assert _me(client, headers).get_json()["display_name"] == "elsewhere"
+    db.session.execute(text("UPDATE core_sequence SET value = value + 1 WHERE name = 'core.auth' AND year = 0"))
+    db.session.commit()
+    assert _me(client, headers).get_json()["display_name"] == "Other host"
+
+
+def test_issuing_a_token_keeps_the_cache(app, client):
+    """A new token (an API login) is in no cache entry: the other tokens stay cached."""
+    user = make_user("keeper", roles=("order_dept",))
+    headers = api_headers(user)
+    assert _me(client, headers).status_code == 200
+    other = api_headers(make_user("newcomer", roles=("order_dept",)))
+    with count_queries(app) as q:
+        assert _me(client, headers).status_code == 200
+    statements = [s for s in q.statements if not s.startswith("BEGIN")]
+    assert len(statements) == 1, q.statements
+    assert _me(client, other).get_json()["username"] == "newcomer"

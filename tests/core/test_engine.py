@@ -1,0 +1,62 @@
+"""Engine settings for a server: SQLite pragmas, and dead PostgreSQL connections replaced
+without pool_pre_ping's round trip on every checkout."""
+import os
+
+from sqlalchemy import create_engine, text
+
+from core import config
+from core.extensions import db
+
+
+def test_no_pre_ping_but_recycle():
+    options = config.DEFAULTS["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert "pool_pre_ping" not in options and options["pool_recycle"] > 0
+
+
+def test_sqlite_server_pragmas(tmp_path):
+    import core.extensions  # noqa: F401  (registers the connect listener)
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'server.db'}")
+    with engine.connect() as conn:
+        read = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "synchronous", "busy_timeout", "mmap_size", "cache_size", "foreign_keys")}
+    engine.dispose()
+    assert read == {"journal_mode": "wal", "synchronous": 1, "busy_timeout": 5000, "mmap_size": 268435456,
+                    "cache_size": -20000, "foreign_keys": 1}
+
+
+def test_idle_sqlite_connection_is_not_pinged(tmp_path):
+    """A file has no server to lose the connection: no ping, even after a long idle time."""
+    from sqlalchemy import event
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'idle.db'}", pool_size=1, max_overflow=0)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    for record in list(engine.pool._pool.queue):
+        record.info["checked_in_at"] -= 3600
+    seen = []
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT 2")).scalar() == 2
+    engine.dispose()
+    assert [s for s in seen if s != "BEGIN"] == ["SELECT 2"]  # BEGIN: our explicit SQLite transactions
+
+
+# a server connection can die while idle: collected when the tests run on PostgreSQL (the SQLite
+# case is the test above), so neither run skips a test
+if os.environ.get("AFTERSALES_TEST_DATABASE_URL", "").startswith("postgresql"):
+    def _dead_idle_connection_is_replaced(app):
+        assert db.engine.dialect.name == "postgresql"
+        engine = create_engine(db.engine.url, pool_size=1, max_overflow=0)
+        with engine.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        with db.engine.connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            admin.commit()
+        for record in list(engine.pool._pool.queue):
+            record.info["checked_in_at"] -= 3600  # idle long enough to be pinged
+        with engine.connect() as conn:  # no error: the dead connection was replaced at checkout
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+        engine.dispose()
+
+    test_dead_idle_connection_is_replaced = _dead_idle_connection_is_replaced
