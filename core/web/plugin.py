@@ -249,7 +249,6 @@ def activity_log():
     """Every activity entry (admins and auditors): who did what to which record, with filters."""
     from datetime import datetime, time, timedelta, timezone
 
-    from sqlalchemy import distinct
 
     from core.activity import ActivityEntry
     from core.users.models import User
@@ -288,7 +287,7 @@ def activity_log():
                Column(_l("Action"), None, ActivityEntry.action, "action", custom=True),
                Column(_l("Changes"), None, key="changes", custom=True)]
     page = paginate_page(stmt, columns, "-id")
-    models = sorted(db.session.scalars(select(distinct(ActivityEntry.model))), key=lambda m: str(labels.get(m, m)))
+    models = sorted(db.session.scalars(select(ActivityEntry.model).distinct()), key=lambda m: str(labels.get(m, m)))
     users = db.session.execute(select(User.username, User.display_name).order_by(User.username).limit(1000)).all()
     return render_template("web/activity.html", page=page, columns=columns, labels=labels, models=models,
                            users=users, errors=errors), (422 if errors else 200)
