@@ -19,7 +19,7 @@ from .test_queries import seed
 # RETURNING for a batch there), PostgreSQL in one statement.
 BUDGET = {"list dealer": 5, "list agent": 5, "list order": 4, "detail": 5, "file 5 lines": 10,
           "submit": 9, "review": 9, "approve": 8, "ship": 8, "receive": 10, "inspect": 10,
-          "resolve": 8, "close": 7}
+          "resolve": 8, "return-ship": 7, "confirm-return": 8, "close": 7}
 POSTGRESQL = {"file 5 lines": 6}
 
 
@@ -79,6 +79,8 @@ def test_write_budgets(app, client, world):
                                                     for l in r["lines"]]}),
              ("order", "resolve", lambda r: {"lines": [{"line_id": l["id"], "resolution": "replace"}
                                                      for l in r["lines"]]}),
+             ("order", "return-ship", {"boxes": 1, "carrier": "顺丰", "tracking": "SF456"}),
+             ("d1", "confirm-return", {}),
              ("order", "close", {})]
     for who, action, body in steps:
         body = body(rma) if callable(body) else body
