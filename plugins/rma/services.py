@@ -417,8 +417,7 @@ def set_boxes(rma, actor, data) -> Rma:
     """The returning dealer says how many boxes it packs before printing the labels (box k of N);
     shipping keeps that count unless the dealer gives another."""
     body = data if isinstance(data, BoxesIn) else validate(BoxesIn, data)
-    WORKFLOW.check(rma, "ship", actor)  # the returning dealer, while the return waits to be shipped
-    _check_version(rma, body.version)
+    WORKFLOW.check(rma, "ship", actor, version=body.version)  # the returning dealer, while the return waits to be shipped
     _check_boxes("boxes", body.boxes)
     if body.boxes != rma.boxes:
         activity.log(rma, "boxes_set", {"boxes": (rma.boxes, body.boxes)}, actor=actor)

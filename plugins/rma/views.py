@@ -84,7 +84,7 @@ def _query(**fixed) -> RmaQuery:
 
 # The returns list's columns: only those with a SQL expression are sortable (the whitelist).
 RMA_COLUMNS = [
-    Column(_l("Number"), lambda r: r.number or r.filing_number or f"{_('Draft')} #{r.id}", Rma.id, "number", link=True),
+    Column(_l("Number"), lambda r: r.number or r.filing_number or _("Draft") + f" #{r.id}", Rma.id, "number", link=True),
     Column(_l("Dealer"), lambda r: f"{r.dealer.code} {r.dealer.name}"),
     Column(_l("State"), lambda r: STATE_LABELS[r.state], Rma.state, "state", custom=True),
     Column(_l("Products"), None, key="products", custom=True, css="small"),
@@ -145,7 +145,7 @@ def bulk_approve():
         if rma_id.isdigit() and version.isdigit():
             entries.append((int(rma_id), int(version)))
         else:
-            failed.append(f"{rma_id}: {_('invalid input')}")
+            failed.append(f"{rma_id}: " + _("invalid input"))
     result = bulk.summary(bulk.approve_many(entries, current_user, commit))
     if result["approved"]:
         flash(_("%(n)s return(s) approved.", n=result["approved"]), "success")

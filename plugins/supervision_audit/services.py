@@ -21,10 +21,10 @@ def improvement_from_suggestion(suggestion, note: str, actor) -> dict:
     """Propose the improvement (origin ``suggestion``, owned by the supervision user), uncommitted."""
     text = " ".join((suggestion.text or "").split())
     subject = " ".join((note or "").split()) or text
-    description = text + (f"\n\n{_('What will be improved')}: {note}" if note else "") + \
-        (f"\n{_('Place')}: {suggestion.place}" if suggestion.place else "")
+    description = text + ("\n\n" + _("What will be improved") + f": {note}" if note else "") + \
+        ("\n" + _("Place") + f": {suggestion.place}" if suggestion.place else "")
     record = audit.propose_improvement(
-        title=f"{_('Public suggestion')}: {subject}"[:200], description=description, origin="suggestion",
+        title=(_("Public suggestion") + f": {subject}")[:200], description=description, origin="suggestion",
         owner=actor, actor=actor, link=_url("supervision.list_suggestions", _anchor=f"suggestion-{suggestion.id}"))
     return {"reference": record.number, "url": _url("audit.view_improvement", record_id=record.id)}
 
