@@ -128,3 +128,17 @@ def audit_nonconformity_sources():
 
     return [{"source": "self_assessment", "source_model": "certification_assessment",
              "load": services.assessment_for_source, "describe": services.describe_assessment}]
+
+
+@hookimpl
+def aftersales_field_labels():
+    """Certification's fields and states as people read them in the activity log (no raw ids)."""
+    from core.toolkit import FieldLabels
+    from plugins.certification.views import LEVEL_LABELS, STATE_LABELS
+
+    fields = {"year": _l("Year"), "assessors": _l("Assessors"), "points": _l("Points"), "score": _l("Score"),
+              "level": _l("Level"), "evidence": _l("Evidence"), "course": _l("Course"), "title": _l("Title"),
+              "version": _l("Version"), "due_on": _l("Due on"), "next_due_on": _l("Next due on"),
+              "calibrated_on": _l("Calibrated on"), "not_applicable": _l("Not applicable"), "notes": _l("Notes")}
+    values = {"state": STATE_LABELS, "level": LEVEL_LABELS}
+    return [FieldLabels(fields, values)]

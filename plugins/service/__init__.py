@@ -122,3 +122,21 @@ def audit_review_inputs(period_from, period_to):
 
     return portal.review_inputs(period_from, period_to)
 from plugins.service.smart_buttons import aftersales_dealer_smart_buttons, aftersales_model_labels  # noqa: E402,F401
+
+
+@hookimpl
+def aftersales_field_labels():
+    """Service requests' fields and states as people read them in the activity log (no raw ids)."""
+    from core.toolkit import FieldLabels
+    from plugins.service.views import CHANNEL_LABELS, STATE_LABELS
+
+    fields = {"customer_name": _l("Customer name"), "customer_phone": _l("Customer phone"),
+              "customer_address": _l("Customer address"), "received_at": _l("Received"), "channel": _l("Channel"),
+              "assignee": _l("Assignee"), "answer": _l("Answer"), "on_site": _l("On site"),
+              "technician": _l("Technician"), "window_from": _l("Window from"), "window_to": _l("Window to"),
+              "fee": _l("Fee"), "quote_accepted_at": _l("Quote accepted"), "arrived_at": _l("Arrived"),
+              "on_time": _l("On time"), "visit": _l("Visit"), "resolved_at": _l("Resolved"), "closed_at": _l("Closed"),
+              "customer_confirmed": _l("Customer confirmed"), "cancel_reason": _l("Reason for cancelling"),
+              "problem": _l("Problem"), "serial": _l("Serial number")}
+    values = {"state": STATE_LABELS, "channel": CHANNEL_LABELS}
+    return [FieldLabels(fields, values)]

@@ -157,3 +157,20 @@ def dealers_scorecard(dealer_ids, period_from, period_to):
     from plugins.supervision.services import scorecard
 
     return scorecard(dealer_ids, period_from, period_to)
+
+
+@hookimpl
+def aftersales_field_labels():
+    """Supervision's fields and states as people read them in the activity log (no raw ids)."""
+    from core.toolkit import FieldLabels
+    from plugins.supervision.views import CHANNEL_LABELS, SEVERITY_LABELS, STATE_LABELS
+
+    fields = {"customer_name": _l("Customer name"), "customer_phone": _l("Customer phone"),
+              "first_response_at": _l("First response"), "received_at": _l("Received"), "channel": _l("Channel"),
+              "severity": _l("Severity"), "department": _l("Department"), "description": _l("Description"),
+              "feedback": _l("Customer feedback"), "verified": _l("Verified"), "score": _l("Score"),
+              "sanction": _l("Sanction"), "resolved_at": _l("Resolved"), "closed_at": _l("Closed"),
+              "reference": _l("Reference"), "month": _l("Month"), "visited_at": _l("Visited"), "place": _l("Place"),
+              "subject": _l("Subject"), "text": _l("Text"), "note": _l("Note")}
+    values = {"state": STATE_LABELS, "channel": CHANNEL_LABELS, "severity": SEVERITY_LABELS}
+    return [FieldLabels(fields, values)]
