@@ -9,7 +9,7 @@ pytestmark = pytest.mark.e2e
 def test_auditor_scores_an_assessment(page):
     login(page, "auditor")
     page.goto("/certification/")
-    assert page.locator("svg.certification-trend").count() == 1
+    page.wait_for_selector("#certification-trend-chart canvas", timeout=15000)  # drawn by the shipped ECharts
     rows = page.locator("#assessments tbody tr")
     assert rows.count() == 2
     rows.first.locator("a").click()  # the newest year: the draft
