@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.toolkit import FieldMask, RecordRule, db, hookimpl
 
 
-class Note(db.Model):
+class ScopeNote(db.Model):
     """Dealer-scoped; ``shared`` notes are widened to every dealer, ``secret`` ones narrowed away
     from dealers, notes about the technical department hidden from it (even head office)."""
     __tablename__ = "scopetest_note"
@@ -29,7 +29,7 @@ class Note(db.Model):
     inspected_department: Mapped[str] = mapped_column(String(20), default="")
 
 
-class Audit(db.Model):
+class ScopeAudit(db.Model):
     """Owned by no dealer."""
     __tablename__ = "scopetest_audit"
     __scope__ = "none"
@@ -46,7 +46,7 @@ class RegionDoc(db.Model):
     title: Mapped[str] = mapped_column(String(40))
 
 
-class Complaint(db.Model):
+class ScopeComplaint(db.Model):
     __tablename__ = "scopetest_complaint"
     __field_masks__ = (FieldMask("customer_phone", ("supervision",)),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,10 +56,10 @@ class Complaint(db.Model):
 @hookimpl
 def aftersales_record_rules():
     return [
-        RecordRule(Note, lambda user: Note.shared.is_(True), roles=("dealer",)),
-        RecordRule(Note, lambda user: Note.secret.is_(False), mode="narrow", roles=("dealer",)),
-        RecordRule(Note, lambda user: Note.inspected_department != "technical", mode="narrow", roles=("technical",)),
-        RecordRule(Audit, lambda user: Audit.secret.is_(False), mode="narrow", roles=("order_dept",)),
+        RecordRule(ScopeNote, lambda user: ScopeNote.shared.is_(True), roles=("dealer",)),
+        RecordRule(ScopeNote, lambda user: ScopeNote.secret.is_(False), mode="narrow", roles=("dealer",)),
+        RecordRule(ScopeNote, lambda user: ScopeNote.inspected_department != "technical", mode="narrow", roles=("technical",)),
+        RecordRule(ScopeAudit, lambda user: ScopeAudit.secret.is_(False), mode="narrow", roles=("order_dept",)),
     ]
 '''
 
@@ -76,7 +76,7 @@ def world(tmp_path, monkeypatch):
     # The models are defined once per process (one metadata): later fixtures reuse the module.
     import sys
 
-    existing = next((m for name, m in sys.modules.items() if name.startswith("scopetest_") and hasattr(m, "Note")), None)
+    existing = next((m for name, m in sys.modules.items() if name.startswith("scopetest_") and hasattr(m, "ScopeNote")), None)
     if existing is not None:
         pkg = __import__("pathlib").Path(existing.__file__).parent
         module = existing.__name__
@@ -99,15 +99,15 @@ def world(tmp_path, monkeypatch):
         from core.dealers.models import region_managers
 
         db.session.execute(region_managers.insert().values(region_id=east.id, user_id=users["rm"].id))
-        N = mod.Note
+        N = mod.ScopeNote
         db.session.add_all([
             N(dealer_id=d1.id, title="own"), N(dealer_id=d1.id, title="own secret", secret=True),
             N(dealer_id=d2.id, title="other"), N(dealer_id=d2.id, title="other shared", shared=True),
             N(dealer_id=d2.id, title="other shared secret", shared=True, secret=True),
             N(dealer_id=d2.id, title="about tech", inspected_department="technical"),
-            mod.Audit(title="audit"), mod.Audit(title="secret audit", secret=True),
+            mod.ScopeAudit(title="audit"), mod.ScopeAudit(title="secret audit", secret=True),
             mod.RegionDoc(region_id=east.id, title="east doc"), mod.RegionDoc(region_id=west.id, title="west doc"),
-            mod.Complaint(customer_phone="13812341234"),
+            mod.ScopeComplaint(customer_phone="13812341234"),
         ])
         db.session.commit()
         yield app, mod, users
@@ -123,16 +123,16 @@ def _titles(model, user):
 def test_widening_rule_lets_a_dealer_see_shared_rows_narrowing_rule_hides_secret_ones(world):
     _app, mod, users = world
     # dealer1: its own rows OR shared ones (widen), AND not secret (narrow) — even its own secret note.
-    assert _titles(mod.Note, users["dealer1"]) == ["other shared", "own"]
+    assert _titles(mod.ScopeNote, users["dealer1"]) == ["other shared", "own"]
     # "other shared secret" is let in by the widening rule and hidden by the narrowing one.
-    assert "other shared secret" not in _titles(mod.Note, users["dealer1"])
+    assert "other shared secret" not in _titles(mod.ScopeNote, users["dealer1"])
 
 
 def test_a_narrowing_rule_applies_even_to_head_office(world):
     _app, mod, users = world
-    assert "about tech" not in _titles(mod.Note, users["tech"])
-    assert len(_titles(mod.Note, users["tech"])) == 5
-    assert "about tech" in _titles(mod.Note, users["order"])  # the rule names only the technical role
+    assert "about tech" not in _titles(mod.ScopeNote, users["tech"])
+    assert len(_titles(mod.ScopeNote, users["tech"])) == 5
+    assert "about tech" in _titles(mod.ScopeNote, users["order"])  # the rule names only the technical role
 
 
 def test_get_scoped_answers_404_for_a_narrowed_row(world):
@@ -141,17 +141,17 @@ def test_get_scoped_answers_404_for_a_narrowed_row(world):
     from core.toolkit import can_see, get_scoped
 
     _app, mod, users = world
-    note = db.session.scalar(select(mod.Note).where(mod.Note.title == "other shared secret"))
+    note = db.session.scalar(select(mod.ScopeNote).where(mod.ScopeNote.title == "other shared secret"))
     with pytest.raises(NotFound):
-        get_scoped(mod.Note, note.id, users["dealer1"])
+        get_scoped(mod.ScopeNote, note.id, users["dealer1"])
     assert can_see(note, users["order"]) and not can_see(note, users["dealer2"])
 
 
 def test_models_without_a_dealer_column(world):
     _app, mod, users = world
-    assert _titles(mod.Audit, users["tech"]) == ["audit", "secret audit"]
-    assert _titles(mod.Audit, users["dealer1"]) == ["audit", "secret audit"]  # scope "none": the permission decides
-    assert _titles(mod.Audit, users["order"]) == ["audit"]  # narrowed for the order department
+    assert _titles(mod.ScopeAudit, users["tech"]) == ["audit", "secret audit"]
+    assert _titles(mod.ScopeAudit, users["dealer1"]) == ["audit", "secret audit"]  # scope "none": the permission decides
+    assert _titles(mod.ScopeAudit, users["order"]) == ["audit"]  # narrowed for the order department
     assert _titles(mod.RegionDoc, users["rm"]) == ["east doc"]
     assert _titles(mod.RegionDoc, users["tech"]) == ["east doc", "west doc"]
     assert _titles(mod.RegionDoc, users["dealer1"]) == []
@@ -161,8 +161,8 @@ def test_model_scope_declared_or_inferred(world):
     from core.toolkit import Dealer, model_scope
 
     _app, mod, _users = world
-    assert model_scope(mod.Note) == "dealer" and model_scope(mod.Audit) == "none"
-    assert model_scope(mod.RegionDoc) == "region" and model_scope(mod.Complaint) == "none"
+    assert model_scope(mod.ScopeNote) == "dealer" and model_scope(mod.ScopeAudit) == "none"
+    assert model_scope(mod.RegionDoc) == "region" and model_scope(mod.ScopeComplaint) == "none"
     assert model_scope(Dealer) == "dealer"
 
 
@@ -173,12 +173,12 @@ def test_phone_masked_for_everyone_but_the_declared_roles(world):
     _app, mod, users = world
     assert mask_phone("13812341234") == "138****1234"
     assert mask_phone("") == "" and mask_phone(None) is None
-    complaint = db.session.scalar(select(mod.Complaint))
+    complaint = db.session.scalar(select(mod.ScopeComplaint))
     assert field_value(complaint, "customer_phone", users["sup"]) == "13812341234"
     assert field_value(complaint, "customer_phone", users["order"]) == "138****1234"
-    assert field_readable(mod.Complaint, "customer_phone", users["sup"])
-    assert not field_readable(mod.Complaint, "customer_phone", users["dealer1"])
-    assert mask_fields(mod.Complaint, {"customer_phone": "13812341234", "id": 1}, users["tech"]) == \
+    assert field_readable(mod.ScopeComplaint, "customer_phone", users["sup"])
+    assert not field_readable(mod.ScopeComplaint, "customer_phone", users["dealer1"])
+    assert mask_fields(mod.ScopeComplaint, {"customer_phone": "13812341234", "id": 1}, users["tech"]) == \
         {"customer_phone": "138****1234", "id": 1}
 
 
@@ -189,7 +189,7 @@ def test_field_value_in_templates(world):
     from core.extensions import db
 
     app, mod, users = world
-    complaint = db.session.scalar(select(mod.Complaint))
+    complaint = db.session.scalar(select(mod.ScopeComplaint))
     with app.test_request_context():
         login_user(users["order"])
         assert render_template_string("{{ field_value(c, 'customer_phone') }}", c=complaint) == "138****1234"
