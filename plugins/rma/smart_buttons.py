@@ -16,7 +16,7 @@ def aftersales_dealer_smart_buttons(dealer, user):
     return [SmartButton("rma.returns", _l("Returns"), count_for_dealer(Rma, dealer, user),
                         url_for("rma.list_rmas", dealer_code=dealer.code), "arrow-return-left", 10),
             SmartButton("rma.penalties", _l("Return penalties"), count_for_dealer(RmaPenalty, dealer, user),
-                        url_for("rma.penalties"), "cash-coin", 20)]
+                        url_for("rma.penalties", dealer_code=dealer.code), "cash-coin", 20)]
 
 
 @hookimpl

@@ -476,7 +476,11 @@ def penalties():
             db.session.rollback()
             flash(f"{exc.message} {'; '.join(exc.fields.values())}".strip(), "danger")
         return redirect(url_for("rma.penalties"))
-    page = paginate_page(penalty_list_stmt().order_by(None), PENALTY_COLUMNS, "-id")
+    stmt = penalty_list_stmt().order_by(None)
+    dealer_code = (request.args.get("dealer_code") or "").strip()[:40]
+    if dealer_code:  # a dealer's smart button: its penalties only (still within the reader's scope)
+        stmt = stmt.where(RmaPenalty.dealer.has(code=dealer_code))
+    page = paginate_page(stmt, PENALTY_COLUMNS, "-id")
     return render_template("rma/penalties.html", **_ctx(page=page, columns=PENALTY_COLUMNS))
 
 

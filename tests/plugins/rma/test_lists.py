@@ -103,3 +103,25 @@ def test_dashboard_charts_carry_returns_by_cause_and_sla(app, client, world):
     assert sum(sum(s["data"]) for s in causes["series"]) == 1
     assert charts["rma-sla-chart"]["series"][0]["name"] == "Share resolved within the SLA, percent"
     assert "<script>" not in html and "echarts.common.min.js" in html
+
+
+def test_dealer_page_penalties_button_lists_only_its_penalties(app, client, world):
+    from decimal import Decimal
+
+    from core.extensions import db
+    from plugins.rma.models import Rma, RmaPenalty
+
+    first = file(client, world, "d1")
+    second = file(client, world, "d2")
+    for body, reason in ((first, "damaged by dealer one"), (second, "damaged by dealer two")):
+        rma = db.session.get(Rma, body["id"])
+        db.session.add(RmaPenalty(rma_id=rma.id, dealer_id=rma.dealer_id, amount=Decimal("100.00"), reason=reason))
+    db.session.commit()
+    login_as(client, "admin")
+    html = client.get(f"/dealers/{world.dealer.id}").get_data(as_text=True)
+    button = re.search(r'data-key="rma.penalties" href="([^"]+)">.*?<strong class="smart-count">(\d+)</strong>', html, re.S)
+    assert button and button.group(2) == "1"
+    listed = client.get(button.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "damaged by dealer one" in listed and "damaged by dealer two" not in listed
+    everything = client.get("/rma/penalties").get_data(as_text=True)
+    assert "damaged by dealer one" in everything and "damaged by dealer two" in everything
