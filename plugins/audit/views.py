@@ -14,7 +14,7 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.toolkit import (Column, DomainError, Filter, activity, db, events, paginate_page, require, with_badge)
+from core.toolkit import (Column, place_form_errors, DomainError, Filter, activity, db, events, paginate_page, require, with_badge)
 from plugins.audit import serializers, services
 from plugins.audit.models import (ACTION_KINDS, DEPARTMENTS, EFFECTIVENESS, NC_STATES, ORIGINS, RESULTS,
                                   SEVERITIES, SOURCES, Audit, AuditChecklistTemplate, CorrectiveAction,
@@ -69,18 +69,6 @@ def _labels():
 
 def _names(text: str | None) -> list[str]:
     return [n.strip() for n in (text or "").replace("，", ",").replace("、", ",").split(",") if n.strip()]
-
-
-def _place_errors(form, exc: DomainError) -> None:
-    placed = False
-    for key, message in exc.fields.items():
-        target = getattr(form, key.split(".")[0], None) if form is not None else None
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + [message]
-            placed = True
-        else:
-            flash(f"{key}: {message}", "danger")
-    flash(_("Please correct the errors below.") if placed else exc.message, "danger")
 
 
 def _render_list(title, stmt, columns, filters, default_sort, view_endpoint, new_url=None, export_url=None,
@@ -194,7 +182,7 @@ def _create_page(form, build, create, endpoint, title, back_url):
             events.commit()
         except DomainError as exc:
             db.session.rollback()
-            _place_errors(form, exc)
+            place_form_errors(form, exc)
         else:
             return redirect(url_for(endpoint, record_id=record.id))
     return _form_page(form, title, back_url)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.toolkit import (Column, Crud, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
+from core.toolkit import (Column, place_form_errors, Crud, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
                           today)
 from plugins.certification import pack, services
 from plugins.certification.files import file_response
@@ -325,18 +325,6 @@ DOC_COLUMNS = [
 DOC_FILTERS = [Filter("kind", _l("Document kind"), lambda: [(k, KIND_LABELS[k]) for k in DOCUMENT_KINDS], None)]
 
 
-def _place(form, exc: DomainError) -> None:
-    placed = False
-    for key, message in (exc.fields or {}).items():
-        target = getattr(form, key.split(".")[0], None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + [message]
-            placed = True
-        else:
-            flash(f"{key}: {message}", "danger")
-    flash(_("Please correct the errors below.") if placed else exc.message, "danger")
-
-
 @bp.route("/documents/")
 @require("certification.view")
 def list_documents():
@@ -371,7 +359,7 @@ def new_document():
             commit()
         except DomainError as exc:
             db.session.rollback()
-            _place(form, exc)
+            place_form_errors(form, exc)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("certification.view_document", document_id=doc.id))
@@ -396,7 +384,7 @@ def view_document(document_id: int):
                 commit()
             except DomainError as exc:
                 db.session.rollback()
-                _place(review_form, exc)
+                place_form_errors(review_form, exc)
                 status = 422
             else:
                 flash(_("Saved."), "success")
@@ -411,7 +399,7 @@ def view_document(document_id: int):
             except DomainError as exc:
                 db.session.rollback()
                 doc = services.get_document(document_id, current_user)
-                _place(version_form, exc)
+                place_form_errors(version_form, exc)
                 status = 422
             else:
                 flash(_("The new version supersedes version %(old)s.", old=doc.revision), "success")

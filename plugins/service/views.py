@@ -14,7 +14,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.toolkit import (Column, Dealer, DomainError, Filter, User, activity, business_zone, db, events,
+from core.toolkit import (Column, place_form_errors, Dealer, DomainError, Filter, User, activity, business_zone, db, events,
                           paginate_page, require, scoped, settings, custom, with_badge)
 from plugins.service import reports, services
 from plugins.service.models import CHANNELS, STATES, VISIT_RESULTS, ServiceRequest
@@ -133,18 +133,6 @@ class RequestForm(FlaskForm):
     problem = TextAreaField(_l("Problem"), validators=[DataRequired(), Length(max=4000)])
 
 
-def _place_errors(form, exc: DomainError):
-    placed = False
-    for key, message in (exc.fields or {}).items():
-        target = getattr(form, key.split(".")[0], None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + [message]
-            placed = True
-        else:
-            flash(str(message), "danger")
-    flash(_("Please correct the errors below.") if placed else exc.message, "danger")
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @require("service.create")
 def new_request():
@@ -170,7 +158,7 @@ def new_request():
             events.commit()
         except DomainError as exc:
             db.session.rollback()
-            _place_errors(form, exc)
+            place_form_errors(form, exc, show_key=False)
             status = 422
         else:
             flash(_("Service request %(number)s recorded.", number=record.number), "success")
@@ -336,7 +324,7 @@ def visit_page(record_id):
         db.session.rollback()
         if exc.status == 403:
             abort(403)
-        _place_errors(form, exc)
+        place_form_errors(form, exc, show_key=False)
         return _render_visit(services.get_request(record_id, current_user), exc.status if exc.status in (409, 422)
                              else 422, form)
     flash(_("Visit recorded. Now ask the customer to sign."), "success")

@@ -15,7 +15,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.toolkit import (Column, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
+from core.toolkit import (Column, place_form_errors, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
                           with_badge)
 from plugins.supervision import services
 from plugins.supervision.models import (ASSESSED_DEPARTMENTS, CHANNELS, COMPLAINT_STATES, DEPARTMENT_LABELS,
@@ -81,18 +81,6 @@ def _args_query(**allowed):
         if getattr(q, name) is not None:
             active[name] = value
     return q, active
-
-
-def _place_errors(form, exc: DomainError):
-    placed = False
-    for key, message in exc.fields.items():
-        target = getattr(form, key.split(".")[0], None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + [message]
-            placed = True
-        else:
-            flash(message, "danger")
-    flash(_("Please correct the errors below.") if placed else exc.message, "danger")
 
 
 def _fail(exc: DomainError):
@@ -176,7 +164,7 @@ def new_complaint():
             events.commit()
         except DomainError as exc:
             db.session.rollback()
-            _place_errors(form, exc)
+            place_form_errors(form, exc, show_key=False)
             status = 422
         else:
             flash(_("Complaint %(number)s recorded.", number=record.number), "success")
@@ -295,7 +283,7 @@ def new_job():
             events.commit()
         except DomainError as exc:
             db.session.rollback()
-            _place_errors(form, exc)
+            place_form_errors(form, exc, show_key=False)
             status = 422
         else:
             flash(_("The job is in the follow-up queue."), "success")
@@ -565,7 +553,7 @@ def new_inspection():
             events.commit()
         except DomainError as exc:
             db.session.rollback()
-            _place_errors(form, exc)
+            place_form_errors(form, exc, show_key=False)
             status = 422
         else:
             return redirect(url_for("supervision.view_inspection", record_id=record.id))
@@ -759,7 +747,7 @@ def inspectors():
                 events.commit()
             except DomainError as exc:
                 db.session.rollback()
-                _place_errors(form, exc)
+                place_form_errors(form, exc, show_key=False)
                 status = exc.status if exc.status in (403, 422) else 422
             else:
                 flash(_("Saved."), "success")
@@ -823,7 +811,7 @@ def edit_visit(record_id=None):
                 events.commit()
             except DomainError as exc:
                 db.session.rollback()
-                _place_errors(form, exc)
+                place_form_errors(form, exc, show_key=False)
                 status = exc.status if exc.status in (409, 422) else 422
             else:
                 flash(_("Saved."), "success")
