@@ -3,6 +3,7 @@ improvements, management-reviews (paths and field names are a contract)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.toolkit import paginate, route
@@ -122,7 +123,7 @@ def upload_item_attachment(record_id: int, item_id: int):
     audit = services.get_audit(record_id)
     upload = request.files.get("file")
     if upload is None:
-        raise BadRequest("send the file as multipart/form-data field 'file'", {"file": "required"}, code="malformed")
+        raise BadRequest(_("send the file as multipart/form-data field 'file'"), {"file": _("required")}, code="malformed")
     att = services.add_item_attachment(audit, item_id, upload.filename or "file", upload.read(), current_user)
     _commit()
     item = next(i for i in _audit_out(audit)["items"] if i["id"] == item_id)

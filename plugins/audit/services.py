@@ -35,7 +35,7 @@ def _dump(data) -> dict:
 
 def _check_version(record, version) -> None:
     if version is not None and int(version) != record.version:
-        raise Conflict(f"stale version {version}; current is {record.version}", code="stale_version")
+        raise Conflict(_("stale version %(version)s; current is %(current)s", version=version, current=record.version), code="stale_version")
 
 
 def users_by_name(usernames, field: str, staff_only: bool = True) -> dict[str, User]:
@@ -47,18 +47,18 @@ def users_by_name(usernames, field: str, staff_only: bool = True) -> dict[str, U
                                                                          User.active.is_(True)))}
     missing = [n for n in names if n not in found]
     if missing:
-        raise ValidationError("unknown user", {field: f"unknown user(s): {', '.join(missing)}"})
+        raise ValidationError(_("unknown user"), {field: _("unknown user(s): %(missing)s", missing=', '.join(missing))})
     if staff_only:
         dealers = [n for n, u in found.items() if u.scope == "dealer"]
         if dealers:
-            raise ValidationError("staff only", {field: f"not a head-office user: {', '.join(dealers)}"})
+            raise ValidationError(_("staff only"), {field: _("not a head-office user: %(dealers)s", dealers=', '.join(dealers))})
     return found
 
 
 def user_by_name(username: str | None, field: str, required: bool = True, staff_only: bool = True) -> User | None:
     if not username:
         if required:
-            raise ValidationError("user required", {field: "required"})
+            raise ValidationError(_("user required"), {field: _("required")})
         return None
     return users_by_name([username], field, staff_only)[username]
 
@@ -83,7 +83,7 @@ def _get(model, record_id, what: str):
     except (TypeError, ValueError):
         record = None
     if record is None:
-        raise NotFound(f"{what} not found")
+        raise NotFound(_("%(what)s not found", what=what))
     return record
 
 
@@ -91,7 +91,7 @@ def _get(model, record_id, what: str):
 
 
 def get_template(template_id, user=None) -> AuditChecklistTemplate:
-    return _get(AuditChecklistTemplate, template_id, "checklist template")
+    return _get(AuditChecklistTemplate, template_id, _("checklist template"))
 
 
 def templates_stmt(query=None):
@@ -109,7 +109,7 @@ def create_template(data, actor) -> AuditChecklistTemplate:
     check(actor, "audit.manage")
     values = _dump(data)
     if db.session.scalar(select(AuditChecklistTemplate.id).where(AuditChecklistTemplate.name == values["name"])):
-        raise ValidationError("duplicate name", {"name": "a template with this name exists"})
+        raise ValidationError(_("duplicate name"), {"name": _("a template with this name exists")})
     record = AuditChecklistTemplate(name=values["name"], description=values.get("description") or "",
                                     active=values.get("active", True))
     record.items = [AuditChecklistTemplateItem(position=i, question=x["question"], reference=x.get("reference") or "")
@@ -131,7 +131,7 @@ def update_template(record: AuditChecklistTemplate, data, actor) -> AuditCheckli
     items = values.pop("items", None)
     if "name" in values and values["name"] != record.name and db.session.scalar(
             select(AuditChecklistTemplate.id).where(AuditChecklistTemplate.name == values["name"])):
-        raise ValidationError("duplicate name", {"name": "a template with this name exists"})
+        raise ValidationError(_("duplicate name"), {"name": _("a template with this name exists")})
     changes = activity.apply_changes(record, {k: v for k, v in values.items() if v is not None})
     if items is not None:
         record.items = [AuditChecklistTemplateItem(position=i, question=x["question"],
@@ -155,13 +155,13 @@ def check_auditor_independence(auditors: list[User], departments: list[str], dea
         clash = sorted(user.role_ids & set(departments))
         if clash:
             raise ValidationError(
-                f"{user.username} holds role {clash[0]}, a department this audit covers",
-                {"auditors": f"{user.username} holds role {clash[0]}, a department this audit covers"},
+                _("%(username)s holds role %(clash)s, a department this audit covers", username=user.username, clash=clash[0]),
+                {"auditors": _("%(username)s holds role %(clash)s, a department this audit covers", username=user.username, clash=clash[0])},
                 code="auditor_not_independent")
         if user.dealer_id is not None and user.dealer_id in dealer_ids:
             raise ValidationError(
-                f"{user.username} belongs to an audited dealer",
-                {"auditors": f"{user.username} holds role dealer for an audited dealer"},
+                _("%(username)s belongs to an audited dealer", username=user.username),
+                {"auditors": _("%(username)s holds role dealer for an audited dealer", username=user.username)},
                 code="auditor_not_independent")
 
 
@@ -171,16 +171,16 @@ def _audit_members(values, audit: Audit | None = None):
     errors = {}
     bad = [d for d in departments if d not in DEPARTMENTS]
     if bad:
-        errors["departments"] = f"unknown department(s): {', '.join(bad)}; one of {', '.join(DEPARTMENTS)}"
+        errors["departments"] = _("unknown department(s): %(bad)s; one of %(departments)s", bad=', '.join(bad), departments=', '.join(DEPARTMENTS))
     if dealer_codes:
         known = set(db.session.scalars(select(Dealer.code).where(Dealer.code.in_(dealer_codes))))
         unknown = [c for c in dealer_codes if c not in known]
         if unknown:
-            errors["dealer_codes"] = f"unknown dealer(s): {', '.join(unknown)}"
+            errors["dealer_codes"] = _("unknown dealer(s): %(unknown)s", unknown=', '.join(unknown))
     if not departments and not dealer_codes:
-        errors["departments"] = "name at least one department or dealer code"
+        errors["departments"] = _("name at least one department or dealer code")
     if errors:
-        raise ValidationError("invalid audit", errors)
+        raise ValidationError(_("invalid audit"), errors)
     lead_name = values.get("lead_auditor", audit.lead_auditor.username if audit else None)
     lead = user_by_name(lead_name, "lead_auditor")
     auditors = list(users_by_name(values.get("auditors", audit.auditors if audit else []), "auditors").values())
@@ -198,7 +198,7 @@ def create_audit(data, actor) -> Audit:
         try:
             template = get_template(values["template_id"])
         except NotFound:
-            raise ValidationError("unknown template", {"template_id": "no such checklist template"}) from None
+            raise ValidationError(_("unknown template"), {"template_id": _("no such checklist template")}) from None
     items = [AuditItem(position=i, question=x["question"], reference=x.get("reference") or "")
              for i, x in enumerate(_dump_list(values.get("items") or []))]
     if template is not None:
@@ -227,7 +227,7 @@ def update_audit(audit: Audit, data, actor) -> Audit:
     values = _dump(data)
     _check_version(audit, values.pop("version", None))
     if audit.state != "planned":
-        raise Conflict(f"only a planned audit can be changed; this one is {audit.state}", code="not_planned")
+        raise Conflict(_("only a planned audit can be changed; this one is %(state)s", state=audit.state), code="not_planned")
     values = {k: v for k, v in values.items() if v is not None}
     lead, _deps, _codes = _audit_members(values, audit)
     if "lead_auditor" in values:
@@ -240,7 +240,7 @@ def update_audit(audit: Audit, data, actor) -> Audit:
 
 
 def get_audit(audit_id, user=None) -> Audit:
-    return _get(Audit, audit_id, "audit")
+    return _get(Audit, audit_id, _("audit"))
 
 
 def audits_stmt(query=None):
@@ -293,13 +293,13 @@ def audit_action(audit: Audit, action: str, actor, version, report: str | None =
     changes = {}
     if action == "report":
         if not (report or "").strip():
-            raise ValidationError("report required", {"report": "required"})
+            raise ValidationError(_("report required"), {"report": _("required")})
         audit_workflow.check(audit, "report", actor, version=version)
         audit.report, audit.reported_on = report.strip(), today()
         changes = {"reported_on": (None, audit.reported_on)}
     elif action == "cancel":
         if not (reason or "").strip():
-            raise ValidationError("reason required", {"reason": "required"})
+            raise ValidationError(_("reason required"), {"reason": _("required")})
         audit.cancel_reason = reason.strip()
     elif action == "start":
         audit_workflow.check(audit, "start", actor, version=version)
@@ -317,7 +317,7 @@ def update_item(audit: Audit, item_id, data, actor) -> AuditItem:
     _check_version(audit, values.pop("version", None))
     item = _item(audit, item_id)
     if audit.state != "in_progress":
-        raise Conflict("checklist answers are recorded while the audit is in progress", code="not_in_progress")
+        raise Conflict(_("checklist answers are recorded while the audit is in progress"), code="not_in_progress")
     changes = activity.apply_changes(item, {k: v for k, v in values.items() if v is not None})
     if changes:
         activity.log(audit, "item_answered", {f"item {item.position + 1} {k}": v for k, v in changes.items()},
@@ -333,7 +333,7 @@ def add_item_attachment(audit: Audit, item_id, filename: str, data: bytes, actor
     check(actor, "audit.manage")
     item = _item(audit, item_id)
     if audit.state != "in_progress":
-        raise Conflict("evidence is added while the audit is in progress", code="not_in_progress")
+        raise Conflict(_("evidence is added while the audit is in progress"), code="not_in_progress")
     att = attachments.add(ITEM_MODEL, item.id, filename, data, actor=actor, purpose="evidence", field="file")
     db.session.flush()
     activity.log(audit, "evidence_added", {f"item {item.position + 1}": (None, att.filename)}, actor=actor)
@@ -343,7 +343,7 @@ def add_item_attachment(audit: Audit, item_id, filename: str, data: bytes, actor
 def _item(audit: Audit, item_id) -> AuditItem:
     item = next((i for i in audit.items if str(i.id) == str(item_id)), None)
     if item is None:
-        raise NotFound("checklist item not found")
+        raise NotFound(_("checklist item not found"))
     return item
 
 
@@ -367,7 +367,7 @@ def get_item_attachment(audit: Audit, item_id, attachment_id):
     att = db.session.scalar(select(Attachment).where(Attachment.id == int(attachment_id),
                                                      Attachment.model == ITEM_MODEL, Attachment.record_id == item.id))
     if att is None:
-        raise NotFound("attachment not found")
+        raise NotFound(_("attachment not found"))
     return att
 
 
@@ -400,18 +400,18 @@ def _apply_source(values, actor) -> dict:
     model, source_id = values.get("source_model"), values.get("source_id")
     if not model:
         if source_id is not None:
-            raise ValidationError("source model required", {"source_model": "required with source_id"})
+            raise ValidationError(_("source model required"), {"source_model": _("required with source_id")})
         return {}
     registered = nonconformity_sources().get(model)
     if registered is None:
-        raise ValidationError("unknown source", {"source_model": f"no plugin offers nonconformities from {model!r}"})
+        raise ValidationError(_("unknown source"), {"source_model": _("no plugin offers nonconformities from %(model)r", model=model)})
     if source_id is None:
-        raise ValidationError("source id required", {"source_id": "required with source_model"})
+        raise ValidationError(_("source id required"), {"source_id": _("required with source_model")})
     if values.get("source") and values["source"] != registered["source"]:
-        raise ValidationError("source mismatch", {"source": f"records of {model} are source {registered['source']!r}"})
+        raise ValidationError(_("source mismatch"), {"source": _("records of %(model)s are source %(source)r", model=model, source=registered['source'])})
     record = registered["load"](int(source_id), actor)
     if record is None:
-        raise NotFound(f"{model} {source_id} not found")
+        raise NotFound(_("%(model)s %(source_id)s not found", model=model, source_id=source_id))
     described = registered["describe"](record)
     described["source"] = registered["source"]
     return described
@@ -428,13 +428,13 @@ def create_nonconformity(data, actor, check_source: bool = True, commit: bool = 
     values = _dump(data)
     errors = {}
     if values.get("severity") not in SEVERITIES:
-        errors["severity"] = f"one of {', '.join(SEVERITIES)}"
+        errors["severity"] = _("one of %(severities)s", severities=', '.join(SEVERITIES))
     if values.get("source") not in SOURCES and not values.get("source_model"):
-        errors["source"] = f"one of {', '.join(SOURCES)}"
+        errors["source"] = _("one of %(sources)s", sources=', '.join(SOURCES))
     if not (values.get("title") or "").strip():
-        errors["title"] = "required"
+        errors["title"] = _("required")
     if errors:
-        raise ValidationError("invalid nonconformity", errors)
+        raise ValidationError(_("invalid nonconformity"), errors)
     described = _apply_source(values, actor) if check_source else {}
     if not check_source and values.get("source_model") and values.get("source_id") is not None:
         registered = nonconformity_sources().get(values["source_model"])
@@ -450,31 +450,31 @@ def create_nonconformity(data, actor, check_source: bool = True, commit: bool = 
     if dealer_code:
         dealer = db.session.scalar(select(Dealer).where(Dealer.code == dealer_code))
         if dealer is None:
-            raise ValidationError("unknown dealer", {"dealer_code": f"no dealer with code {dealer_code!r}"})
+            raise ValidationError(_("unknown dealer"), {"dealer_code": _("no dealer with code %(dealer_code)r", dealer_code=dealer_code)})
         department = department or dealer.code
     elif department and department not in DEPARTMENTS:
         dealer = db.session.scalar(select(Dealer).where(Dealer.code == department))
         if dealer is None:
-            raise ValidationError("unknown department",
-                                  {"department": f"one of {', '.join(DEPARTMENTS)} or a dealer code"})
+            raise ValidationError(_("unknown department"),
+                                  {"department": _("one of %(departments)s or a dealer code", departments=', '.join(DEPARTMENTS))})
     if not department:
-        raise ValidationError("department required", {"department": "required"})
+        raise ValidationError(_("department required"), {"department": _("required")})
     owner = user_by_name(values.get("owner"), "owner", required=False)
     audit_id = item_id = None
     if values.get("audit_id") is not None:
         try:
             audit = get_audit(values["audit_id"])
         except NotFound:
-            raise ValidationError("unknown audit", {"audit_id": "no such audit"}) from None
+            raise ValidationError(_("unknown audit"), {"audit_id": _("no such audit")}) from None
         audit_id = audit.id
         if values.get("audit_item_id") is not None:
             item = next((i for i in audit.items if i.id == values["audit_item_id"]), None)
             if item is None:
-                raise ValidationError("unknown item", {"audit_item_id": "not an item of this audit"})
+                raise ValidationError(_("unknown item"), {"audit_item_id": _("not an item of this audit")})
             item_id = item.id
     due_on = values.get("due_on")
     if due_on is not None and due_on < today():
-        raise ValidationError("due date in the past", {"due_on": "cannot be in the past"})
+        raise ValidationError(_("due date in the past"), {"due_on": _("cannot be in the past")})
     nc = Nonconformity(number=next_number("NC", today().year, width=4), title=values["title"].strip(),
                        description=values.get("description") or "", severity=values["severity"],
                        department=department, dealer_id=dealer.id if dealer else None, source=source,
@@ -527,7 +527,7 @@ def nonconformities_stmt(query=None, user=None):
 def _may_work(nc: Nonconformity, actor) -> None:
     check(actor, "audit.nc_work")
     if nc.owner_id != actor.id and not _is_auditor(actor):
-        raise PermissionDenied("only the owner or an auditor may do this", code="forbidden")
+        raise PermissionDenied(_("only the owner or an auditor may do this"), code="forbidden")
 
 
 nc_workflow = Workflow(
@@ -547,11 +547,11 @@ nc_workflow = Workflow(
 def analyse(nc: Nonconformity, actor, version, root_cause: str, containment: str):
     errors = {}
     if not (root_cause or "").strip():
-        errors["root_cause"] = "required"
+        errors["root_cause"] = _("required")
     if not (containment or "").strip():
-        errors["containment"] = "required"
+        errors["containment"] = _("required")
     if errors:
-        raise ValidationError("root cause and containment required", errors)
+        raise ValidationError(_("root cause and containment required"), errors)
     _may_work(nc, actor)
     changes = activity.apply_changes(nc, {"root_cause": root_cause.strip(), "containment": containment.strip()})
     nc_workflow.apply(nc, "analyse", actor, version=version, changes=changes)
@@ -566,15 +566,15 @@ def plan(nc: Nonconformity, actor, version):
     _may_work(nc, actor)
     nc_workflow.check(nc, "plan", actor, version=version)
     if not [a for a in current_actions(nc) if a.state == "open"]:
-        raise ValidationError("at least one corrective action is required",
-                              {"actions": "add at least one open corrective action first"})
+        raise ValidationError(_("at least one corrective action is required"),
+                              {"actions": _("add at least one open corrective action first")})
     nc_workflow.apply(nc, "plan", actor)
     return nc
 
 
 def cancel_nonconformity(nc: Nonconformity, actor, version, reason: str):
     if not (reason or "").strip():
-        raise ValidationError("reason required", {"reason": "required"})
+        raise ValidationError(_("reason required"), {"reason": _("required")})
     nc.cancel_reason = reason.strip()
     nc_workflow.apply(nc, "cancel", actor, version=version, comment=reason.strip())
     owners = [nc.owner] + [a.owner for a in current_actions(nc) if a.state == "open"]
@@ -593,16 +593,16 @@ def verification_due_on(nc: Nonconformity) -> date | None:
 def check_verifier_independence(nc: Nonconformity, actor) -> None:
     owners = {a.owner_id for a in nc.actions}
     if actor.id == nc.owner_id or actor.id in owners:
-        role = "the nonconformity's owner" if actor.id == nc.owner_id else "an owner of one of its actions"
-        raise ValidationError(f"{actor.username} is {role}", {"verifier": f"{actor.username} is {role}"},
+        role = _("the nonconformity's owner") if actor.id == nc.owner_id else _("an owner of one of its actions")
+        raise ValidationError(_("%(username)s is %(role)s", username=actor.username, role=role), {"verifier": _("%(username)s is %(role)s", username=actor.username, role=role)},
                               code="verifier_not_independent")
 
 
 def verify(nc: Nonconformity, actor, version, verdict: str, evidence: str, early_reason: str | None = None):
     if verdict not in VERDICTS:
-        raise ValidationError("invalid verdict", {"verdict": f"one of {', '.join(VERDICTS)}"})
+        raise ValidationError(_("invalid verdict"), {"verdict": _("one of %(verdicts)s", verdicts=', '.join(VERDICTS))})
     if not (evidence or "").strip():
-        raise ValidationError("evidence required", {"evidence": "required"})
+        raise ValidationError(_("evidence required"), {"evidence": _("required")})
     name = "verify_effective" if verdict == "effective" else "verify_not_effective"
     nc_workflow.check(nc, name, actor, version=version)
     check_verifier_independence(nc, actor)
@@ -610,10 +610,10 @@ def verify(nc: Nonconformity, actor, version, verdict: str, evidence: str, early
     early_reason = (early_reason or "").strip()
     if due is not None and today() < due:
         if not early_reason:
-            raise Conflict(f"verification is due on {due.isoformat()}; verifying early needs an auditor's reason",
+            raise Conflict(_("verification is due on %(due)s; verifying early needs an auditor's reason", due=due.isoformat()),
                            code="verification_early")
         if not actor.has_role("auditor"):
-            raise Conflict("only an auditor may verify early", code="verification_early")
+            raise Conflict(_("only an auditor may verify early"), code="verification_early")
     else:
         early_reason = ""
     first = not nc.checks
@@ -662,12 +662,12 @@ def add_action(nc: Nonconformity, data, actor) -> CorrectiveAction:
     _may_work(nc, actor)
     values = _dump(data)
     if nc.state not in ("analysed", "actions_planned"):
-        raise Conflict("actions are added once the nonconformity is analysed", code="not_analysed")
+        raise Conflict(_("actions are added once the nonconformity is analysed"), code="not_analysed")
     if values.get("kind") not in ACTION_KINDS:
-        raise ValidationError("invalid kind", {"kind": f"one of {', '.join(ACTION_KINDS)}"})
+        raise ValidationError(_("invalid kind"), {"kind": _("one of %(action_kinds)s", action_kinds=', '.join(ACTION_KINDS))})
     owner = user_by_name(values.get("owner"), "owner")
     if values["due_on"] < today():
-        raise ValidationError("due date in the past", {"due_on": "cannot be in the past"})
+        raise ValidationError(_("due date in the past"), {"due_on": _("cannot be in the past")})
     action = CorrectiveAction(nonconformity_id=nc.id, nonconformity=nc, kind=values["kind"],
                               description=values["description"], owner_id=owner.id, owner=owner,
                               due_on=values["due_on"], state="open", round=nc.reopened)
@@ -682,7 +682,7 @@ def add_action(nc: Nonconformity, data, actor) -> CorrectiveAction:
 
 
 def get_action(action_id, user=None) -> CorrectiveAction:
-    action = _get(CorrectiveAction, action_id, "corrective action")
+    action = _get(CorrectiveAction, action_id, _("corrective action"))
     get_nonconformity(action.nonconformity_id, user)  # the record rule of its nonconformity
     return action
 
@@ -716,11 +716,11 @@ def action_done(action: CorrectiveAction, actor, version, note: str, evidence: s
     _check_version(action, version)
     nc = action.nonconformity
     if actor.id not in (action.owner_id, nc.owner_id) and not _is_auditor(actor):
-        raise PermissionDenied("only the action's owner, the nonconformity's owner or an auditor", code="forbidden")
+        raise PermissionDenied(_("only the action's owner, the nonconformity's owner or an auditor"), code="forbidden")
     if action.state != "open":
-        raise Conflict("this action is already done", code="illegal_transition")
+        raise Conflict(_("this action is already done"), code="illegal_transition")
     if not (note or "").strip():
-        raise ValidationError("note required", {"note": "required"})
+        raise ValidationError(_("note required"), {"note": _("required")})
     action.state, action.done_on = "done", today()
     action.note, action.evidence = note.strip(), (evidence or "").strip()
     activity.log(action, "done", {"state": ("open", "done")}, comment=action.note, actor=actor)
@@ -742,9 +742,9 @@ def action_done(action: CorrectiveAction, actor, version, note: str, evidence: s
 def create_improvement(data, actor, commit: bool = False) -> Improvement:
     values = _dump(data)
     if values.get("origin") not in ORIGINS:
-        raise ValidationError("invalid origin", {"origin": f"one of {', '.join(ORIGINS)}"})
+        raise ValidationError(_("invalid origin"), {"origin": _("one of %(origins)s", origins=', '.join(ORIGINS))})
     if not (values.get("title") or "").strip():
-        raise ValidationError("title required", {"title": "required"})
+        raise ValidationError(_("title required"), {"title": _("required")})
     owner = user_by_name(values.get("owner") or actor.username, "owner")
     record = Improvement(number=next_number("IMP", today().year, width=3), title=values["title"].strip(),
                          origin=values["origin"], link=(values.get("link") or "")[:300],
@@ -766,9 +766,9 @@ def update_improvement(record: Improvement, data, actor) -> Improvement:
     values = _dump(data)
     _check_version(record, values.pop("version", None))
     if record.state not in ("proposed", "approved"):
-        raise Conflict("an implemented improvement is no longer edited", code="not_editable")
+        raise Conflict(_("an implemented improvement is no longer edited"), code="not_editable")
     if record.owner_id != actor.id and not actor.can("audit.improvement_approve"):
-        raise PermissionDenied("only the owner or an approver", code="forbidden")
+        raise PermissionDenied(_("only the owner or an approver"), code="forbidden")
     values = {k: v for k, v in values.items() if v is not None}
     if "owner" in values:
         values["owner_id"] = user_by_name(values.pop("owner"), "owner").id
@@ -779,7 +779,7 @@ def update_improvement(record: Improvement, data, actor) -> Improvement:
 
 
 def get_improvement(record_id, user=None) -> Improvement:
-    return _get(Improvement, record_id, "improvement")
+    return _get(Improvement, record_id, _("improvement"))
 
 
 def improvements_stmt(query=None):
@@ -822,23 +822,23 @@ def improvement_action(record: Improvement, action: str, actor, version, result:
     changes = {}
     if action == "implement":
         if not (result or "").strip():
-            raise ValidationError("result required", {"result": "required"})
+            raise ValidationError(_("result required"), {"result": _("required")})
         improvement_workflow.check(record, "implement", actor, version=version)
         if record.owner_id != actor.id and not actor.can("audit.improvement_approve"):
-            raise PermissionDenied("only the owner or an approver", code="forbidden")
+            raise PermissionDenied(_("only the owner or an approver"), code="forbidden")
         changes = activity.apply_changes(record, {"result": result.strip()})
     elif action == "evaluate":
         errors = {}
         if effectiveness not in EFFECTIVENESS:
-            errors["effectiveness"] = f"one of {', '.join(EFFECTIVENESS)}"
+            errors["effectiveness"] = _("one of %(effectiveness)s", effectiveness=', '.join(EFFECTIVENESS))
         if not (text or "").strip():
-            errors["text"] = "required"
+            errors["text"] = _("required")
         if errors:
-            raise ValidationError("invalid evaluation", errors)
+            raise ValidationError(_("invalid evaluation"), errors)
         improvement_workflow.check(record, "evaluate", actor, version=version)
         if actor.id == record.owner_id:
-            raise ValidationError(f"{actor.username} owns this improvement",
-                                  {"evaluated_by": f"{actor.username} owns this improvement"},
+            raise ValidationError(_("%(username)s owns this improvement", username=actor.username),
+                                  {"evaluated_by": _("%(username)s owns this improvement", username=actor.username)},
                                   code="evaluator_not_independent")
         changes = activity.apply_changes(record, {"effectiveness": effectiveness, "evaluation_text": text.strip(),
                                                   "evaluated_by_id": actor.id, "evaluated_on": today()})
@@ -956,10 +956,10 @@ def create_review(data, actor) -> ManagementReview:
     check(actor, "audit.review")
     values = _dump(data)
     if values["period_from"] > values["period_to"]:
-        raise ValidationError("invalid period", {"period_to": "must not be before period_from"})
+        raise ValidationError(_("invalid period"), {"period_to": _("must not be before period_from")})
     chair = user_by_name(values.get("chair"), "chair")
     if not chair.can("audit.review"):
-        raise ValidationError("chair", {"chair": f"{chair.username} may not chair a management review"})
+        raise ValidationError(_("chair"), {"chair": _("%(username)s may not chair a management review", username=chair.username)})
     users_by_name(values.get("participants") or [], "participants")
     from core.toolkit import now
 
@@ -980,7 +980,7 @@ def create_review(data, actor) -> ManagementReview:
 
 
 def get_review(record_id, user=None) -> ManagementReview:
-    return _get(ManagementReview, record_id, "management review")
+    return _get(ManagementReview, record_id, _("management review"))
 
 
 def reviews_stmt(query=None):
@@ -1009,15 +1009,15 @@ def hold_review(review: ManagementReview, actor, version, held_on: date, decisio
     decisions = _dump_list(decisions or [])
     errors = {}
     if held_on is None:
-        errors["held_on"] = "required"
+        errors["held_on"] = _("required")
     elif held_on > today():
-        errors["held_on"] = "cannot be in the future"
+        errors["held_on"] = _("cannot be in the future")
     owners = users_by_name([d["owner"] for d in decisions], "decisions")
     for i, d in enumerate(decisions):
         if d["kind"] not in DECISION_KINDS:
-            errors[f"decisions.{i}.kind"] = f"one of {', '.join(DECISION_KINDS)}"
+            errors[f"decisions.{i}.kind"] = _("one of %(decision_kinds)s", decision_kinds=', '.join(DECISION_KINDS))
     if errors:
-        raise ValidationError("invalid review", errors)
+        raise ValidationError(_("invalid review"), errors)
     review.held_on = held_on
     review.decisions = [{"text": d["text"], "owner": owners[d["owner"]].username, "due_on": d["due_on"].isoformat(),
                          "kind": d["kind"], "record": None} for d in decisions]
