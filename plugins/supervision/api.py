@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from flask import Blueprint, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -280,7 +281,7 @@ def upload_evidence(record_id: int):
     record = services.get_inspection(record_id, current_user)
     upload = request.files.get("file")
     if upload is None:
-        raise BadRequest("send the file as multipart/form-data field 'file'", {"file": "required"}, code="malformed")
+        raise BadRequest(_("send the file as multipart/form-data field 'file'"), {"file": _("required")}, code="malformed")
     att = services.add_evidence(record, upload.filename or "file", upload.read(), current_user)
     events.commit()
     return {"id": att.id, "filename": att.filename, "content_type": att.content_type, "size": att.size,
@@ -325,7 +326,7 @@ def _template_out(t):
 def list_checklist_templates():
     """Weighted checklist templates for inspections."""
     if services.inspector_for(current_user) is None and not current_user.can("supervision.view"):
-        raise NotFound("not found")
+        raise NotFound(_("not found"))
     items = [_template_out(t) for t in db.session.scalars(select(ChecklistTemplate).order_by(ChecklistTemplate.name))]
     return {"items": items, "total": len(items), "page": 1, "per_page": max(1, len(items))}
 

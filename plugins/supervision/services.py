@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -70,7 +71,7 @@ def aware(value: datetime) -> datetime:
 
 def _not_future(value: datetime, field: str) -> None:
     if value > utcnow() + timedelta(minutes=5):
-        raise ValidationError("invalid date", {field: "cannot be in the future"})
+        raise ValidationError(_("invalid date"), {field: _("cannot be in the future")})
 
 
 def _values(data) -> dict:
@@ -81,7 +82,7 @@ def _values(data) -> dict:
 
 def _version(record, version) -> None:
     if version is not None and int(version) != record.version:
-        raise Conflict(f"stale version {version}; current is {record.version}", code="stale_version")
+        raise Conflict(_("stale version %(version)s; current is %(current)s", version=version, current=record.version), code="stale_version")
 
 
 def _dealer_by_code(code: str | None, field: str = "dealer_code"):
@@ -89,7 +90,7 @@ def _dealer_by_code(code: str | None, field: str = "dealer_code"):
         return None
     dealer = db.session.scalar(select(Dealer).where(Dealer.code == code))
     if dealer is None:
-        raise ValidationError("unknown dealer", {field: f"no dealer with code {code!r}"})
+        raise ValidationError(_("unknown dealer"), {field: _("no dealer with code %(code)r", code=code)})
     return dealer
 
 
@@ -111,7 +112,7 @@ def parse_month(month: str, field: str = "month") -> tuple[int, int]:
         if len(month) != 7 or not (1 <= mon <= 12) or year < 2000:
             raise ValueError
     except (ValueError, AttributeError):
-        raise ValidationError("invalid month", {field: "expected YYYY-MM"}) from None
+        raise ValidationError(_("invalid month"), {field: _("expected YYYY-MM")}) from None
     return year, mon
 
 
@@ -205,13 +206,13 @@ def complaint_stmt(user, query=None):
 def get_complaint(record_id, user) -> Complaint:
     """The complaint for ``supervision.view`` holders; 404 for everyone else (it does not exist for them)."""
     if user is None or not user.can("supervision.view"):
-        raise NotFound("complaint not found")
+        raise NotFound(_("complaint not found"))
     try:
         record = db.session.get(Complaint, int(record_id))
     except (TypeError, ValueError):
         record = None
     if record is None:
-        raise NotFound("complaint not found")
+        raise NotFound(_("complaint not found"))
     return record
 
 
@@ -272,18 +273,18 @@ def record_step(record: Complaint, step: str, actor, version=None, note: str = "
     check(actor, "supervision.manage")
     _version(record, version)
     if record.state not in ("received", "in_progress"):
-        raise Conflict(f"a {record.state} complaint takes no more steps", code="illegal_transition")
+        raise Conflict(_("a %(state)s complaint takes no more steps", state=record.state), code="illegal_transition")
     if step not in STEPS:
-        raise ValidationError("unknown step", {"step": f"one of {', '.join(STEPS)}"})
+        raise ValidationError(_("unknown step"), {"step": _("one of %(steps)s", steps=', '.join(STEPS))})
     expected = next_step(record)
     if step != expected:
-        raise Conflict(f"steps are recorded in order: the next step is {expected!r}, not {step!r}",
+        raise Conflict(_("steps are recorded in order: the next step is %(expected)r, not %(step)r", expected=expected, step=step),
                        code="step_out_of_order")
     note = (note or "").strip()
     if step != "thanked" and not note:
-        raise ValidationError("note required", {"note": "describe what was said, found, wished or given"})
+        raise ValidationError(_("note required"), {"note": _("describe what was said, found, wished or given")})
     if amount is not None and step != "compensated":
-        raise ValidationError("amount only for compensation", {"amount": "only for the compensated step"})
+        raise ValidationError(_("amount only for compensation"), {"amount": _("only for the compensated step")})
     now = utcnow()
     record.steps.append(ComplaintStep(step=step, note=note, amount=amount, by_id=actor.id, at=now))
     changes = {"step": (None, step)}
@@ -306,7 +307,7 @@ def resolve_complaint(record: Complaint, actor, version, comment: str = "") -> C
 def close_complaint(record: Complaint, actor, version, feedback: str, comment: str = "") -> Complaint:
     complaint_workflow.check(record, "close", actor, version=version)
     if feedback not in ("satisfied", "unsatisfied"):
-        raise ValidationError("feedback required", {"feedback": "satisfied or unsatisfied"})
+        raise ValidationError(_("feedback required"), {"feedback": _("satisfied or unsatisfied")})
     record.feedback = feedback
     complaint_workflow.apply(record, "close", actor, comment=comment, changes={"feedback": (None, feedback)})
     return record
@@ -338,13 +339,13 @@ def job_stmt(user, query=None):
 
 def get_job(record_id, user) -> ServiceJob:
     if user is None or not user.can("supervision.view"):
-        raise NotFound("service job not found")
+        raise NotFound(_("service job not found"))
     try:
         job = db.session.get(ServiceJob, int(record_id))
     except (TypeError, ValueError):
         job = None
     if job is None:
-        raise NotFound("service job not found")
+        raise NotFound(_("service job not found"))
     return job
 
 
@@ -362,7 +363,7 @@ def create_job(data, actor=None, source: str | None = None) -> ServiceJob:
     """Enter a completed job (by hand, or from a link plugin with ``actor=None``); a repeated
     (source, reference) is 409 ``duplicate_job``."""
     if actor is not None and not (actor.can("supervision.jobs.create")):
-        raise PermissionDenied("permission 'supervision.jobs.create' required")
+        raise PermissionDenied(_("permission 'supervision.jobs.create' required"))
     v = _values(data)
     source = source or v.get("source") or "manual"
     completed_at = aware(v["completed_at"])
@@ -370,7 +371,7 @@ def create_job(data, actor=None, source: str | None = None) -> ServiceJob:
     exists = db.session.scalar(select(ServiceJob.id).where(ServiceJob.source == source,
                                                            ServiceJob.reference == v["reference"]))
     if exists:
-        raise Conflict(f"a {source} job {v['reference']!r} is already in the queue", code="duplicate_job")
+        raise Conflict(_("a job %(reference)r from the same source is already in the queue", reference=v['reference']), code="duplicate_job")
     job = ServiceJob(source=source, reference=v["reference"], department=v.get("department") or "customer_service",
                      completed_at=completed_at, customer_name=v.get("customer_name") or "",
                      customer_phone=v.get("customer_phone") or "", dealer_code=v.get("dealer_code") or None,
@@ -397,13 +398,13 @@ def form_stmt(user, query=None):
 
 def get_form(record_id, user) -> FeedbackForm:
     if user is None or not user.can("supervision.view"):
-        raise NotFound("feedback form not found")
+        raise NotFound(_("feedback form not found"))
     try:
         form = db.session.get(FeedbackForm, int(record_id))
     except (TypeError, ValueError):
         form = None
     if form is None:
-        raise NotFound("feedback form not found")
+        raise NotFound(_("feedback form not found"))
     return form
 
 
@@ -421,9 +422,9 @@ def create_form(data, actor) -> FeedbackForm:
     v = _values(data)
     job = get_job(v["service_job_id"], actor) if v.get("service_job_id") else None
     if job is None:
-        raise ValidationError("unknown job", {"service_job_id": "required"})
+        raise ValidationError(_("unknown job"), {"service_job_id": _("required")})
     if job.form is not None:
-        raise Conflict(f"job {job.reference} already has a feedback form", code="form_exists")
+        raise Conflict(_("job %(reference)s already has a feedback form", reference=job.reference), code="form_exists")
     form = FeedbackForm(service_job_id=job.id, job=job, channel=v["channel"], timeliness=v["timeliness"],
                         repair_quality=v["repair_quality"], attitude=v["attitude"], comments=v.get("comments") or "",
                         created_by_id=actor.id)
@@ -432,7 +433,7 @@ def create_form(data, actor) -> FeedbackForm:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise Conflict(f"job {job.reference} already has a feedback form", code="form_exists") from None
+        raise Conflict(_("job %(reference)s already has a feedback form", reference=job.reference), code="form_exists") from None
     activity.log(form, "created", {"points": (None, form.points)}, actor=actor)
     return form
 
@@ -441,7 +442,7 @@ def verify_form(form: FeedbackForm, actor, version=None) -> FeedbackForm:
     check(actor, "supervision.manage")
     _version(form, version)
     if form.verified:
-        raise Conflict("this form is already verified", code="already_verified")
+        raise Conflict(_("this form is already verified"), code="already_verified")
     form.verified = True
     form.verified_at = utcnow()
     form.verified_by_id = actor.id
@@ -583,9 +584,9 @@ def _distribute_ok(record, actor, **kw):
 
 def _sanction_ok(record, actor, sanction=None, **kw):
     if record.sanction_proposed and sanction not in SANCTIONS:
-        raise ValidationError("sanction required", {"sanction": f"choose one of {', '.join(SANCTIONS)}"})
+        raise ValidationError(_("sanction required"), {"sanction": _("choose one of %(sanctions)s", sanctions=', '.join(SANCTIONS))})
     if not record.sanction_proposed and sanction:
-        raise ValidationError("no sanction proposed", {"sanction": "no administrative sanction is proposed this month"})
+        raise ValidationError(_("no sanction proposed"), {"sanction": _("no administrative sanction is proposed this month")})
 
 
 assessment_workflow = Workflow(
@@ -625,10 +626,10 @@ def get_assessment(record_id, user) -> Assessment:
     try:
         record_id = int(record_id)
     except (TypeError, ValueError):
-        raise NotFound("assessment not found") from None
+        raise NotFound(_("assessment not found")) from None
     record = db.session.scalar(assessment_stmt(user).where(Assessment.id == record_id))
     if record is None:
-        raise NotFound("assessment not found")
+        raise NotFound(_("assessment not found"))
     return record
 
 
@@ -637,15 +638,15 @@ def create_assessment(month: str, department: str, actor) -> tuple[Assessment, b
     check(actor, "supervision.assess")
     parse_month(month)
     if department not in ASSESSED_DEPARTMENTS:
-        raise ValidationError("unknown department", {"department": f"one of {', '.join(ASSESSED_DEPARTMENTS)}"})
-    start, _ = month_bounds(month)
+        raise ValidationError(_("unknown department"), {"department": _("one of %(assessed_departments)s", assessed_departments=', '.join(ASSESSED_DEPARTMENTS))})
+    start, _end = month_bounds(month)
     if start > utcnow():
-        raise ValidationError("future month", {"month": "this month has not started"})
+        raise ValidationError(_("future month"), {"month": _("this month has not started")})
     record = db.session.scalar(select(Assessment).where(Assessment.month == month,
                                                         Assessment.department == department))
     if record is not None:
         if record.state != "draft":
-            raise Conflict(f"the {month} assessment of {department} is {record.state}; its figures are frozen",
+            raise Conflict(_("the %(month)s assessment of %(department)s is %(state)s; its figures are frozen", month=month, department=DEPARTMENT_LABELS.get(department, department), state=record.state),
                            code="assessment_frozen")
         recompute(record, actor)
         return record, False
@@ -656,7 +657,7 @@ def create_assessment(month: str, department: str, actor) -> tuple[Assessment, b
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise Conflict("this month's assessment was created meanwhile; reload it", code="stale_version") from None
+        raise Conflict(_("this month's assessment was created meanwhile; reload it"), code="stale_version") from None
     activity.log(record, "created", {"state": (None, "draft")}, actor=actor)
     return record, True
 
@@ -665,7 +666,7 @@ def recompute(record: Assessment, actor, version=None) -> Assessment:
     check(actor, "supervision.assess")
     _version(record, version)
     if record.state != "draft":
-        raise Conflict(f"a {record.state} assessment never changes", code="assessment_frozen")
+        raise Conflict(_("a %(state)s assessment never changes", state=record.state), code="assessment_frozen")
     changes = _apply_figures(record, compute(record.month, record.department))
     record.updated_at = utcnow()
     activity.log(record, "recompute", changes, actor=actor)
@@ -703,22 +704,23 @@ def distribute_assessment(record: Assessment, actor, version, lines: list, comme
     parsed = [(_values(x) if not isinstance(x, dict) else x) for x in lines]
     names = [x["username"] for x in parsed]
     if len(set(names)) != len(names):
-        raise ValidationError("duplicate staff", {"lines": "each person appears once"})
+        raise ValidationError(_("duplicate staff"), {"lines": _("each person appears once")})
     users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(names)))} if names else {}
     errors = {}
     for i, x in enumerate(parsed):
         user = users.get(x["username"])
         if user is None or not user.active:
-            errors[f"lines.{i}.username"] = f"no active user {x['username']!r}"
+            errors[f"lines.{i}.username"] = _("no active user %(username)r", username=x['username'])
         elif not user.has_role(record.department):
-            errors[f"lines.{i}.username"] = f"{x['username']} is not in the {record.department} department"
+            errors[f"lines.{i}.username"] = _("%(username)s is not in the %(department)s", username=x['username'],
+                                                   department=DEPARTMENT_LABELS.get(record.department, record.department))
     total = sum((money(x["amount"]) for x in parsed), Decimal("0.00"))
     if total != record.net_amount:
-        errors["lines"] = f"the lines sum to {fmt(total)}, not to the net amount {fmt(record.net_amount)}"
+        errors["lines"] = _("the lines sum to %(total)s, not to the net amount %(net_amount)s", total=fmt(total), net_amount=fmt(record.net_amount))
     if not parsed and record.net_amount != 0:
-        errors["lines"] = "at least one line is required"
+        errors["lines"] = _("at least one line is required")
     if errors:
-        raise ValidationError("the distribution does not add up", errors)
+        raise ValidationError(_("the distribution does not add up"), errors)
     record.lines = [AssessmentLine(user_id=users[x["username"]].id, username=x["username"], amount=money(x["amount"]))
                     for x in parsed]
     record.distributed_at = utcnow()
@@ -818,19 +820,19 @@ def inspector_for(user) -> Inspector | None:
 
 def list_inspectors(user) -> list[Inspector]:
     if not may_see_inspectors(user):
-        raise NotFound("not found")
+        raise NotFound(_("not found"))
     return list(db.session.scalars(select(Inspector).order_by(Inspector.alias_number)))
 
 
 def designate_inspector(username: str, actor, active: bool = True) -> Inspector:
     check(actor, "supervision.manage")
     if not may_see_inspectors(actor):
-        raise PermissionDenied("only supervision designates secret inspectors")
+        raise PermissionDenied(_("only supervision designates secret inspectors"))
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise ValidationError("unknown user", {"username": f"no user {username!r}"})
+        raise ValidationError(_("unknown user"), {"username": _("no user %(username)r", username=username)})
     if user.scope == "dealer":
-        raise ValidationError("staff only", {"username": "secret inspectors are staff members"})
+        raise ValidationError(_("staff only"), {"username": _("secret inspectors are staff members")})
     record = db.session.scalar(select(Inspector).where(Inspector.user_id == user.id))
     user.__dict__.pop("_supervision_inspector", None)
     if record is None:
@@ -884,10 +886,10 @@ def get_inspection(record_id, user) -> Inspection:
     try:
         record_id = int(record_id)
     except (TypeError, ValueError):
-        raise NotFound("inspection not found") from None
+        raise NotFound(_("inspection not found")) from None
     record = db.session.scalar(inspection_stmt(user).where(Inspection.id == record_id))
     if record is None:
-        raise NotFound("inspection not found")
+        raise NotFound(_("inspection not found"))
     return record
 
 
@@ -939,7 +941,7 @@ def serialize_inspection(r: Inspection, user, evidence=None) -> dict:
 def _subject(v: dict):
     department, dealer_code = v.get("subject_department"), v.get("dealer_code")
     if bool(department) == bool(dealer_code):
-        raise ValidationError("one subject", {"subject_department": "name a department or a dealer_code, not both"})
+        raise ValidationError(_("one subject"), {"subject_department": _("name a department or a dealer_code, not both")})
     return department or None, _dealer_by_code(dealer_code)
 
 
@@ -951,12 +953,12 @@ def _answers_from(template: ChecklistTemplate | None, given: list | None, existi
         for i, x in enumerate(given):
             target = by_id.get(x.get("id"))
             if target is None:
-                errors[f"answers.{i}.id"] = "not an item of this inspection"
+                errors[f"answers.{i}.id"] = _("not an item of this inspection")
                 continue
             target.answer = x["answer"]
             target.note = x.get("note") or ""
         if errors:
-            raise ValidationError("invalid answers", errors)
+            raise ValidationError(_("invalid answers"), errors)
         return existing
     answers = []
     if template is not None:
@@ -973,7 +975,7 @@ def _answers_from(template: ChecklistTemplate | None, given: list | None, existi
 def create_inspection(data, actor) -> Inspection:
     mine = inspector_for(actor)
     if mine is None:
-        raise PermissionDenied("only a designated secret inspector records an inspection")
+        raise PermissionDenied(_("only a designated secret inspector records an inspection"))
     v = _values(data)
     department, dealer = _subject(v)
     visited_at = aware(v["visited_at"])
@@ -982,7 +984,7 @@ def create_inspection(data, actor) -> Inspection:
     if v.get("template_id"):
         template = db.session.get(ChecklistTemplate, v["template_id"])
         if template is None or not template.active:
-            raise ValidationError("unknown template", {"template_id": "no active checklist template with this id"})
+            raise ValidationError(_("unknown template"), {"template_id": _("no active checklist template with this id")})
     record = Inspection(number=next_number("MJ", visited_at.astimezone(business_zone()).year, width=5),
                         inspector_id=mine.id, inspector=mine, subject_department=department,
                         dealer_id=dealer.id if dealer else None, dealer=dealer, visited_at=visited_at,
@@ -998,7 +1000,7 @@ def create_inspection(data, actor) -> Inspection:
 
 def update_inspection(record: Inspection, data, actor) -> Inspection:
     if "edit" not in inspection_actions(record, actor):
-        raise Conflict("only the inspector's draft can be changed", code="not_draft")
+        raise Conflict(_("only the inspector's draft can be changed"), code="not_draft")
     v = _values(data)
     _version(record, v.pop("version", None))
     changes = {}
@@ -1018,9 +1020,10 @@ def update_inspection(record: Inspection, data, actor) -> Inspection:
 
 def _inspection_transition(record: Inspection, action: str, actor, version, target: str, comment: str = ""):
     if action not in inspection_actions(record, actor):
+        verb = {"submit": _("submit"), "review": _("review"), "publish": _("publish")}[action]
         if record.state != {"submit": "draft", "review": "submitted", "publish": "reviewed"}[action]:
-            raise Conflict(f"cannot {action} a {record.state} inspection", code="illegal_transition")
-        raise PermissionDenied(f"you may not {action} this inspection")
+            raise Conflict(_("cannot %(action)s a %(state)s inspection", action=verb, state=record.state), code="illegal_transition")
+        raise PermissionDenied(_("you may not %(action)s this inspection", action=verb))
     _version(record, version)
     old = record.state
     record.state = target
@@ -1057,7 +1060,7 @@ def publish_inspection(record, actor, version, comment=""):
 def add_evidence(record: Inspection, filename: str, data: bytes, actor):
     """A photo, document or audio recording (purpose ``photo``, ``document`` or ``audio``)."""
     if "edit" not in inspection_actions(record, actor):
-        raise Conflict("evidence is added by the inspector while the inspection is a draft", code="not_draft")
+        raise Conflict(_("evidence is added by the inspector while the inspection is a draft"), code="not_draft")
     att = attachments.add(EVIDENCE, record.id, filename, data, actor=actor, purpose="evidence", field="file",
                           allow_audio=True)
     att.purpose = "audio" if att.content_type.startswith("audio/") else (
@@ -1073,7 +1076,7 @@ def get_evidence(record: Inspection, attachment_id):
     att = db.session.scalar(select(Attachment).where(Attachment.id == int(attachment_id),
                                                      Attachment.model == EVIDENCE, Attachment.record_id == record.id))
     if att is None:
-        raise NotFound("attachment not found")
+        raise NotFound(_("attachment not found"))
     return att
 
 
@@ -1083,8 +1086,6 @@ MAX_ITEM_WEIGHT = 100
 
 def _template_items(items) -> list[tuple[str, int]]:
     """(text, weight) pairs, checked: 1..100 items, text 1..300 characters, weight 1..100 (422 otherwise)."""
-    from flask_babel import gettext as _
-
     rows = [(_values(x) if not isinstance(x, dict) else x) for x in (items or [])]
     if not rows:
         raise ValidationError(_("A checklist needs at least one item."), {"items": _("at least one item")})
@@ -1109,8 +1110,6 @@ def _template_items(items) -> list[tuple[str, int]]:
 
 
 def _template_name(name: str, record_id: int | None = None) -> str:
-    from flask_babel import gettext as _
-
     name = " ".join((name or "").split())
     if not name or len(name) > 120:
         raise ValidationError(_("Please correct the name."), {"name": _("1 to 120 characters")})
@@ -1143,10 +1142,10 @@ def _checked_template(name, items, record_id: int | None = None):
 def get_template(record_id, user) -> ChecklistTemplate:
     """Supervision and active inspectors read templates; anyone else is told it does not exist."""
     if user is None or (not user.can("supervision.view") and inspector_for(user) is None):
-        raise NotFound("checklist template not found")
+        raise NotFound(_("checklist template not found"))
     record = db.session.get(ChecklistTemplate, record_id) if str(record_id).isdigit() else None
     if record is None:
-        raise NotFound("checklist template not found")
+        raise NotFound(_("checklist template not found"))
     return record
 
 
@@ -1208,13 +1207,13 @@ def visit_stmt(user, query=None):
 
 def get_visit(record_id, user) -> CustomerVisit:
     if user is None or not user.can("supervision.view"):
-        raise NotFound("visit not found")
+        raise NotFound(_("visit not found"))
     try:
         record = db.session.get(CustomerVisit, int(record_id))
     except (TypeError, ValueError):
         record = None
     if record is None:
-        raise NotFound("visit not found")
+        raise NotFound(_("visit not found"))
     return record
 
 
@@ -1233,7 +1232,7 @@ def save_visit(data, actor, record: CustomerVisit | None = None) -> CustomerVisi
     else:
         v.pop("version", None)
     if v.get("visited_on") and v["visited_on"] > date.today() + timedelta(days=1):
-        raise ValidationError("invalid date", {"visited_on": "cannot be in the future"})
+        raise ValidationError(_("invalid date"), {"visited_on": _("cannot be in the future")})
     if v.get("dealer_code"):
         _dealer_by_code(v["dealer_code"])
     if record is None:
@@ -1259,16 +1258,14 @@ def submit_suggestion(data: dict, address: str | None) -> Suggestion | None:
     text = (data.get("text") or "").strip()
     errors = {}
     if not text:
-        errors["text"] = "required"
+        errors["text"] = _("required")
     for key, limit in (("text", 4000), ("name", 120), ("contact", 120), ("place", 120)):
         if len((data.get(key) or "").strip()) > limit:
-            from flask_babel import gettext as _
-
             errors[key] = _("At most %(n)s characters.", n=limit)  # shown as is on the public page
     if errors:
-        raise ValidationError("invalid input", errors)
+        raise ValidationError(_("invalid input"), errors)
     if rate_limited("supervision.suggest", settings.get("supervision.suggestions_per_hour"), 3600, address or "-"):
-        raise Conflict("too many suggestions from this address; please try again later", code="rate_limited")
+        raise Conflict(_("too many suggestions from this address; please try again later"), code="rate_limited")
     record = Suggestion(name=(data.get("name") or "").strip(), contact=(data.get("contact") or "").strip(),
                         place=(data.get("place") or "").strip(), text=text, state="new")
     db.session.add(record)
@@ -1291,13 +1288,13 @@ def suggestion_stmt(user, query=None):
 
 def get_suggestion(record_id, user) -> Suggestion:
     if user is None or not user.can("supervision.view"):
-        raise NotFound("suggestion not found")
+        raise NotFound(_("suggestion not found"))
     try:
         record = db.session.get(Suggestion, int(record_id))
     except (TypeError, ValueError):
         record = None
     if record is None:
-        raise NotFound("suggestion not found")
+        raise NotFound(_("suggestion not found"))
     return record
 
 
@@ -1314,7 +1311,7 @@ def _handle_suggestion(record: Suggestion, actor, version, state: str, note: str
     check(actor, "supervision.manage")
     _version(record, version)
     if record.state != "new":
-        raise Conflict(f"this suggestion was already handled ({record.state})", code="illegal_transition")
+        raise Conflict(_("this suggestion was already handled (%(state)s)", state=record.state), code="illegal_transition")
     old = record.state
     record.state = state
     record.note = note or ""
