@@ -3,6 +3,7 @@ calibrations and the evidence pack (paths and field names are a contract)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.toolkit import BadRequest, CrudApi, ValidationError, events, paginate, route, validate
@@ -168,7 +169,7 @@ def _form_body(schema):
 def _upload():
     upload = request.files.get("file")
     if upload is None:
-        raise ValidationError("file required", {"file": "send the document as multipart field 'file'"})
+        raise ValidationError(_("file required"), {"file": _("send the document as multipart field 'file'")})
     return upload.filename or "document.pdf", upload.read()
 
 
@@ -183,7 +184,7 @@ def list_documents(query: DocumentQuery):
                "review_due_on, file)")
 def create_document():
     if not request.mimetype.startswith("multipart/"):
-        raise BadRequest("send multipart/form-data with the file", code="malformed")
+        raise BadRequest(_("send multipart/form-data with the file"), code="malformed")
     body = _form_body(DocumentIn)
     filename, content = _upload()
     doc = services.create_document(body.model_dump(), filename, content, current_user)
@@ -213,7 +214,7 @@ def update_document(document_id: int, body: DocumentPatch):
                "review_due_on, file)")
 def new_document_version(document_id: int):
     if not request.mimetype.startswith("multipart/"):
-        raise BadRequest("send multipart/form-data with the file", code="malformed")
+        raise BadRequest(_("send multipart/form-data with the file"), code="malformed")
     doc = services.get_document(document_id, current_user)
     body = _form_body(DocumentVersionIn)
     filename, content = _upload()

@@ -54,9 +54,9 @@ def update_criteria(changes: list[dict], actor) -> list[Criterion]:
     errors = {}
     for i, change in enumerate(changes):
         if change["code"] not in rows:
-            errors[f"items.{i}.code"] = f"unknown criterion {change['code']!r}"
+            errors[f"items.{i}.code"] = _("unknown criterion %(code)r", code=change['code'])
     if errors:
-        raise ValidationError("unknown criteria", errors)
+        raise ValidationError(_("unknown criteria"), errors)
     log = {}
     for change in changes:
         row = rows[change["code"]]
@@ -69,8 +69,8 @@ def update_criteria(changes: list[dict], actor) -> list[Criterion]:
     total = sum((r.max_points for r in rows.values() if r.active), Decimal("0"))
     target = Decimal(str(settings.get("certification.total_points")))
     if total != target:
-        raise ValidationError(f"the maxima of the applicable criteria add up to {total}, not {target}",
-                              {"items": f"total {total} must be {target}"}, code="total_not_100")
+        raise ValidationError(_("the maxima of the applicable criteria add up to %(total)s, not %(target)s", total=total, target=target),
+                              {"items": _("total %(total)s must be %(target)s", total=total, target=target)}, code="total_not_100")
     db.session.flush()
     _refresh_open_assessments(rows, actor, log)
     return sorted(rows.values(), key=lambda r: (r.position, r.code))
@@ -121,7 +121,7 @@ def get_assessment(assessment_id) -> SelfAssessment:
     except (TypeError, ValueError):
         record = None
     if record is None:
-        raise NotFound(f"self-assessment {assessment_id} not found")
+        raise NotFound(_("self-assessment %(assessment_id)s not found", assessment_id=assessment_id))
     return record
 
 
@@ -143,9 +143,9 @@ def create_assessment(data: dict, actor) -> SelfAssessment:
     check(actor, "certification.assess")
     year = int(data["year"])
     if year > today().year:
-        raise ValidationError("future year", {"year": "cannot assess a year that has not begun"})
+        raise ValidationError(_("future year"), {"year": _("cannot assess a year that has not begun")})
     if db.session.scalar(select(func.count(SelfAssessment.id)).where(SelfAssessment.year == year)):
-        raise Conflict(f"there is already a self-assessment for {year}", code="duplicate_year")
+        raise Conflict(_("there is already a self-assessment for %(year)s", year=year), code="duplicate_year")
     assessors = _assessors(data.get("assessors"), actor)
     record = SelfAssessment(year=year, assessors=assessors, state="draft", created_by_id=actor.id,
                             items=[_item_from(c) for c in criteria()], specials=[])
@@ -163,18 +163,18 @@ def _assessors(raw, actor) -> list[str]:
 
 def _need_state(record: SelfAssessment, states, verb: str) -> None:
     if record.state not in states:
-        raise Conflict(f"a {record.state} self-assessment cannot be {verb}", code=f"not_{states[0]}")
+        raise Conflict(_("a %(state)s self-assessment cannot be %(verb)s", state=record.state, verb=verb), code=f"not_{states[0]}")
 
 
 def _check_version(record, version) -> None:
     if version is not None and int(version) != record.version:
-        raise Conflict(f"stale version {version}; current is {record.version}", code="stale_version")
+        raise Conflict(_("stale version %(version)s; current is %(current)s", version=version, current=record.version), code="stale_version")
 
 
 def update_assessment(record: SelfAssessment, data: dict, actor) -> SelfAssessment:
     check(actor, "certification.assess")
     _check_version(record, data.get("version"))
-    _need_state(record, ("draft",), "changed")
+    _need_state(record, ("draft",), _("changed"))
     if data.get("assessors") is not None:
         new = _assessors(data["assessors"], actor)
         if new != record.assessors:
@@ -186,7 +186,7 @@ def update_assessment(record: SelfAssessment, data: dict, actor) -> SelfAssessme
 
 def delete_assessment(record: SelfAssessment, actor) -> None:
     check(actor, "certification.assess")
-    _need_state(record, ("draft",), "deleted")
+    _need_state(record, ("draft",), _("deleted"))
     activity.log(record, "deleted", {"year": (record.year, None)}, actor=actor)
     db.session.delete(record)
     db.session.flush()
@@ -196,7 +196,7 @@ def _item(record: SelfAssessment, code: str) -> AssessmentItem:
     for item in record.items:
         if item.code == code:
             return item
-    raise NotFound(f"criterion {code!r} is not part of this self-assessment")
+    raise NotFound(_("criterion %(code)r is not part of this self-assessment", code=code))
 
 
 def score_criterion(record: SelfAssessment, code: str, data: dict, actor) -> AssessmentItem:
@@ -204,18 +204,18 @@ def score_criterion(record: SelfAssessment, code: str, data: dict, actor) -> Ass
     check(actor, "certification.assess")
     item = _item(record, code)
     _check_version(record, data.get("version"))
-    _need_state(record, ("draft",), "scored")
+    _need_state(record, ("draft",), _("scored"))
     changes = {}
     if data.get("not_applicable") is not None:
         if data["not_applicable"] and data.get("points") is not None:
-            raise ValidationError("points or not applicable", {"points": "a criterion marked not applicable has no points"})
+            raise ValidationError(_("points or not applicable"), {"points": _("a criterion marked not applicable has no points")})
         changes.update(activity.apply_changes(item, {"not_applicable": bool(data["not_applicable"])}))
         if item.not_applicable and item.points is not None:
             changes.update(activity.apply_changes(item, {"points": None}))
     if "points" in data and data["points"] is not None:
         points = Decimal(str(data["points"]))
         if points > item.max_points:
-            raise ValidationError("too many points", {"points": f"at most {item.max_points} for {code}"})
+            raise ValidationError(_("too many points"), {"points": _("at most %(max_points)s for %(code)s", max_points=item.max_points, code=code)})
         if item.not_applicable and data.get("not_applicable") is None:
             changes.update(activity.apply_changes(item, {"not_applicable": False}))
         changes.update(activity.apply_changes(item, {"points": points}))
@@ -224,12 +224,12 @@ def score_criterion(record: SelfAssessment, code: str, data: dict, actor) -> Ass
     if data.get("evidence_links") is not None:
         links = list(dict.fromkeys(str(x).strip() for x in data["evidence_links"] if str(x).strip()))
         if len(links) > MAX_EVIDENCE_LINKS:
-            raise ValidationError("too many links", {"evidence_links": f"at most {MAX_EVIDENCE_LINKS}"})
+            raise ValidationError(_("too many links"), {"evidence_links": _("at most %(max_evidence_links)s", max_evidence_links=MAX_EVIDENCE_LINKS)})
         bad = [x for x in links if len(x) > 500 or not x.startswith(("https://", "http://", "/"))
                or x.startswith("//")]
         if bad:
-            raise ValidationError("bad link", {"evidence_links": "links start with https://, http:// or / "
-                                                                 "(at most 500 characters)"})
+            raise ValidationError(_("bad link"), {"evidence_links": _("links start with https://, http:// or / "
+                                                                 "(at most 500 characters)")})
         if links != list(item.evidence_links or []):
             changes["evidence_links"] = (item.evidence_links, links)
             item.evidence_links = links
@@ -244,20 +244,20 @@ def add_special(record: SelfAssessment, data: dict, actor) -> AssessmentSpecial:
     """A special deduction (-1, must name its rectification) or the single special bonus (+1)."""
     check(actor, "certification.assess")
     _check_version(record, data.get("version"))
-    _need_state(record, ("draft",), "changed")
+    _need_state(record, ("draft",), _("changed"))
     kind = data["kind"]
     rectification = (data.get("rectification") or "").strip()
     if kind == "deduction" and not rectification:
-        raise ValidationError("rectification required", {"rectification": "a deduction must name its rectification"})
+        raise ValidationError(_("rectification required"), {"rectification": _("a deduction must name its rectification")})
     if kind == "bonus":
         if any(s.kind == "bonus" for s in record.specials):
-            raise ValidationError("one bonus only", {"kind": "a self-assessment has at most one special bonus"},
+            raise ValidationError(_("one bonus only"), {"kind": _("a self-assessment has at most one special bonus")},
                                   code="second_bonus")
         if rectification:
-            raise ValidationError("no rectification", {"rectification": "only a deduction names a rectification"})
+            raise ValidationError(_("no rectification"), {"rectification": _("only a deduction names a rectification")})
     if kind == "deduction" and sum(1 for s in record.specials if s.kind == "deduction") >= \
             settings.get("certification.max_deductions"):
-        raise ValidationError("too many deductions", {"kind": "too many special deductions"})
+        raise ValidationError(_("too many deductions"), {"kind": _("too many special deductions")})
     special = AssessmentSpecial(kind=kind, reason=data["reason"].strip(), rectification=rectification,
                                 created_at=now())
     record.specials.append(special)
@@ -270,10 +270,10 @@ def add_special(record: SelfAssessment, data: dict, actor) -> AssessmentSpecial:
 
 def delete_special(record: SelfAssessment, special_id: int, actor) -> None:
     check(actor, "certification.assess")
-    _need_state(record, ("draft",), "changed")
+    _need_state(record, ("draft",), _("changed"))
     special = next((s for s in record.specials if s.id == special_id), None)
     if special is None:
-        raise NotFound("special not found")
+        raise NotFound(_("special not found"))
     record.specials.remove(special)
     _recompute(record)
     record.updated_at = now()
@@ -298,7 +298,7 @@ def run_action(record: SelfAssessment, action: str, version, actor, comment: str
     if action == "reopen":
         workflow.apply(record, "reopen", actor, version=version, comment=comment)
         return record
-    raise NotFound(f"unknown action {action!r}")
+    raise NotFound(_("unknown action %(action)r", action=action))
 
 
 def _link(endpoint: str, **args) -> str:
@@ -312,8 +312,8 @@ def submit(record: SelfAssessment, actor, version, comment: str = "") -> SelfAss
     workflow.check(record, "submit", actor, version=version)
     unscored = [i.code for i in record.items if not i.not_applicable and i.points is None]
     if unscored:
-        raise ValidationError("every applicable criterion needs points",
-                              {f"criteria.{c}": "not scored" for c in unscored[:50]}, code="unscored")
+        raise ValidationError(_("every applicable criterion needs points"),
+                              {f"criteria.{c}": _("not scored") for c in unscored[:50]}, code="unscored")
     record.submitted_at = now()
     workflow.apply(record, "submit", actor, comment=comment, changes={"score": (None, record.score)})
     approvers = [u for u in users_with_role("admin") if u.id != actor.id]
@@ -534,7 +534,7 @@ def get_document(document_id, user) -> Document:
     except (TypeError, ValueError):
         doc = None
     if doc is None or (doc.status != "current" and not may_keep_documents(user)):
-        raise NotFound(f"document {document_id} not found")
+        raise NotFound(_("document %(document_id)s not found", document_id=document_id))
     return doc
 
 
@@ -553,17 +553,17 @@ def _check_dates(data: dict) -> None:
     errors = {}
     effective, review = data.get("effective_on"), data.get("review_due_on")
     if review is not None and effective is not None and review < effective:
-        errors["review_due_on"] = "must not be before effective_on"
+        errors["review_due_on"] = _("must not be before effective_on")
     if errors:
-        raise ValidationError("invalid dates", errors)
+        raise ValidationError(_("invalid dates"), errors)
 
 
 def create_document(data: dict, filename: str, content: bytes, actor) -> Document:
     check(actor, "certification.documents")
     if data["kind"] not in DOCUMENT_KINDS:
-        raise ValidationError("unknown kind", {"kind": f"one of {', '.join(DOCUMENT_KINDS)}"})
+        raise ValidationError(_("unknown kind"), {"kind": _("one of %(document_kinds)s", document_kinds=', '.join(DOCUMENT_KINDS))})
     if db.session.scalar(select(func.count(Document.id)).where(Document.code == data["code"])):
-        raise Conflict(f"document {data['code']} exists; upload a new version instead", code="duplicate_code")
+        raise Conflict(_("document %(code)s exists; upload a new version instead", code=data['code']), code="duplicate_code")
     _check_dates(data)
     doc = Document(code=data["code"], title=data["title"], kind=data["kind"], revision=data["version"],
                    effective_on=data["effective_on"], approved_by=data["approved_by"],
@@ -579,13 +579,13 @@ def new_version(doc: Document, data: dict, filename: str, content: bytes, actor)
     """A new version supersedes the current one, which stays readable to the document keepers."""
     check(actor, "certification.documents")
     if doc.status != "current":
-        raise Conflict("only the current version can be superseded", code="not_current")
+        raise Conflict(_("only the current version can be superseded"), code="not_current")
     revision = data["version"]
     if db.session.scalar(select(func.count(Document.id)).where(Document.code == doc.code,
                                                               Document.revision == revision)):
-        raise ValidationError("version exists", {"version": f"{doc.code} already has version {revision}"})
+        raise ValidationError(_("version exists"), {"version": _("%(code)s already has version %(revision)s", code=doc.code, revision=revision)})
     if data["effective_on"] < doc.effective_on:
-        raise ValidationError("effective date", {"effective_on": "must not be before the current version's"})
+        raise ValidationError(_("effective date"), {"effective_on": _("must not be before the current version's")})
     _check_dates(data)
     new = Document(code=doc.code, title=data.get("title") or doc.title, kind=doc.kind, revision=revision,
                    effective_on=data["effective_on"], approved_by=data["approved_by"],
@@ -611,11 +611,11 @@ def new_version(doc: Document, data: dict, filename: str, content: bytes, actor)
 def update_document(doc: Document, data: dict, actor) -> Document:
     check(actor, "certification.documents")
     if doc.status != "current":
-        raise Conflict("a superseded version is kept as it was", code="not_current")
+        raise Conflict(_("a superseded version is kept as it was"), code="not_current")
     values = {k: v for k, v in data.items() if k in ("title", "approved_by", "review_due_on", "effective_on")}
     for key in ("title", "approved_by", "effective_on"):
         if key in values and values[key] is None:
-            raise ValidationError("invalid input", {key: "may not be null"})
+            raise ValidationError(_("invalid input"), {key: _("may not be null")})
     _check_dates({"effective_on": values.get("effective_on", doc.effective_on),
                   "review_due_on": values.get("review_due_on", doc.review_due_on)})
     changes = activity.apply_changes(doc, values)
@@ -630,7 +630,7 @@ def update_document(doc: Document, data: dict, actor) -> Document:
 def document_file(doc: Document):
     att = db.session.get(attachments.Attachment, doc.attachment_id) if doc.attachment_id else None
     if att is None or att.model != DOC_MODEL or att.record_id != doc.id:
-        raise NotFound("this document has no file")
+        raise NotFound(_("this document has no file"))
     return att
 
 
@@ -672,12 +672,12 @@ def _get(model, record_id, label: str):
     except (TypeError, ValueError):
         record = None
     if record is None:
-        raise NotFound(f"{label} {record_id} not found")
+        raise NotFound(_("%(label)s %(record_id)s not found", label=label, record_id=record_id))
     return record
 
 
 def get_training(record_id):
-    return _get(TrainingRecord, record_id, "training record")
+    return _get(TrainingRecord, record_id, _("training record"))
 
 
 def _dump(data) -> dict:
@@ -690,14 +690,14 @@ def _patch_values(data, required: tuple[str, ...]) -> dict:
     for key in list(values):
         if values[key] is None:
             if key in required:
-                raise ValidationError("invalid input", {key: "may not be null"})
+                raise ValidationError(_("invalid input"), {key: _("may not be null")})
             values[key] = ""
     return values
 
 
 def _not_future(values: dict, key: str) -> None:
     if values.get(key) is not None and values[key] > today():
-        raise ValidationError("future date", {key: "cannot be in the future"})
+        raise ValidationError(_("future date"), {key: _("cannot be in the future")})
 
 
 def _attendees(raw) -> list[str]:
@@ -711,7 +711,7 @@ def create_training(data, actor) -> TrainingRecord:
     _not_future(values, "held_on")
     attendees = _attendees(values.get("attendees"))
     if not attendees:
-        raise ValidationError("attendees required", {"attendees": "name at least one attendee"})
+        raise ValidationError(_("attendees required"), {"attendees": _("name at least one attendee")})
     record = TrainingRecord(course=values["course"], held_on=values["held_on"], trainer=values["trainer"],
                             audience=values.get("audience") or "staff", attendees=attendees,
                             result=values.get("result") or "")
@@ -728,7 +728,7 @@ def update_training(record: TrainingRecord, data, actor) -> TrainingRecord:
     if "attendees" in values:
         values["attendees"] = _attendees(values["attendees"])
         if not values["attendees"]:
-            raise ValidationError("attendees required", {"attendees": "name at least one attendee"})
+            raise ValidationError(_("attendees required"), {"attendees": _("name at least one attendee")})
     changes = activity.apply_changes(record, values)
     if changes:
         record.updated_at = now()
@@ -782,14 +782,14 @@ def equipment_stmt(query=None):
 
 
 def get_equipment(record_id):
-    return _get(Equipment, record_id, "equipment")
+    return _get(Equipment, record_id, _("equipment"))
 
 
 def create_equipment(data, actor) -> Equipment:
     check(actor, "certification.documents")
     values = _dump(data)
     if db.session.scalar(select(func.count(Equipment.id)).where(Equipment.code == values["code"])):
-        raise ValidationError("duplicate code", {"code": f"equipment {values['code']} exists"})
+        raise ValidationError(_("duplicate code"), {"code": _("equipment %(code)s exists", code=values['code'])})
     record = Equipment(**{k: v for k, v in values.items() if v is not None})
     db.session.add(record)
     db.session.flush()
@@ -803,7 +803,7 @@ def update_equipment(record: Equipment, data, actor) -> Equipment:
                                   "active"))
     if "code" in values and values["code"] != record.code and db.session.scalar(
             select(func.count(Equipment.id)).where(Equipment.code == values["code"])):
-        raise ValidationError("duplicate code", {"code": f"equipment {values['code']} exists"})
+        raise ValidationError(_("duplicate code"), {"code": _("equipment %(code)s exists", code=values['code'])})
     changes = activity.apply_changes(record, values)
     if changes:
         record.updated_at = now()
@@ -814,7 +814,7 @@ def update_equipment(record: Equipment, data, actor) -> Equipment:
 def delete_equipment(record: Equipment, actor) -> None:
     check(actor, "certification.documents")
     if db.session.scalar(select(func.count(Calibration.id)).where(Calibration.equipment_id == record.id)):
-        raise Conflict("equipment with calibration records is kept; mark it inactive instead", code="has_calibrations")
+        raise Conflict(_("equipment with calibration records is kept; mark it inactive instead"), code="has_calibrations")
     activity.log(record, "deleted", {"code": (record.code, None)}, actor=actor)
     db.session.delete(record)
     db.session.flush()
@@ -846,13 +846,13 @@ def calibration_stmt(query=None):
 
 
 def get_calibration(record_id):
-    return _get(Calibration, record_id, "calibration")
+    return _get(Calibration, record_id, _("calibration"))
 
 
 def _equipment_by_code(code: str) -> Equipment:
     e = db.session.scalar(select(Equipment).where(Equipment.code == code))
     if e is None:
-        raise ValidationError("unknown equipment", {"equipment_code": f"no equipment {code!r}"})
+        raise ValidationError(_("unknown equipment"), {"equipment_code": _("no equipment %(code)r", code=code)})
     return e
 
 
@@ -868,7 +868,7 @@ def create_calibration(data, actor) -> Calibration:
     _not_future(values, "calibrated_on")
     due = values.get("due_on") or add_months(values["calibrated_on"], e.calibration_interval_months)
     if due <= values["calibrated_on"]:
-        raise ValidationError("invalid dates", {"due_on": "must be after calibrated_on"})
+        raise ValidationError(_("invalid dates"), {"due_on": _("must be after calibrated_on")})
     values["due_on"] = due
     record = Calibration(equipment_id=e.id, equipment=e, **{k: v for k, v in values.items() if v is not None})
     db.session.add(record)
@@ -884,7 +884,7 @@ def update_calibration(record: Calibration, data, actor) -> Calibration:
     values.pop("equipment_code", None)
     _not_future(values, "calibrated_on")
     if values.get("due_on", record.due_on) <= values.get("calibrated_on", record.calibrated_on):
-        raise ValidationError("invalid dates", {"due_on": "must be after calibrated_on"})
+        raise ValidationError(_("invalid dates"), {"due_on": _("must be after calibrated_on")})
     changes = activity.apply_changes(record, values)
     if changes:
         _refresh_due(record.equipment)
