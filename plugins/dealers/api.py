@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from flask import Blueprint, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.toolkit import BadRequest, attachment_response, db, events, paginate, route
@@ -162,7 +163,7 @@ def upload_evidence(change_id: int):
     record = services.get_status_change(change_id)
     upload = request.files.get("file")
     if upload is None:
-        raise BadRequest("send the file as multipart/form-data field 'file'", {"file": "required"}, code="malformed")
+        raise BadRequest(_("send the file as multipart/form-data field 'file'"), {"file": _("required")}, code="malformed")
     att = services.add_evidence(record, upload.filename or "file", upload.read(), current_user)
     events.commit()
     return services.serialize_status_change(record, current_user, [att])["attachments"][0]

@@ -48,10 +48,10 @@ def interval_days(abc_class: str) -> int:
 def dealer_by_code(code: str | None, user, field: str = "dealer_code") -> Dealer:
     """A dealer the user may see, by code; unknown or hidden is a 422 on ``field``."""
     if not code:
-        raise ValidationError("dealer required", {field: "required"})
+        raise ValidationError(_("dealer required"), {field: _("required")})
     dealer = db.session.scalar(scoped(select(Dealer).where(Dealer.code == code), Dealer, user))
     if dealer is None:
-        raise ValidationError("unknown dealer", {field: f"no dealer with code {code!r}"})
+        raise ValidationError(_("unknown dealer"), {field: _("no dealer with code %(code)r", code=code)})
     return dealer
 
 
@@ -59,7 +59,7 @@ def visible_dealer(code: str, user) -> Dealer:
     """A dealer page's dealer: outside the user's scope it does not exist (404)."""
     dealer = db.session.scalar(scoped(select(Dealer).where(Dealer.code == code), Dealer, user))
     if dealer is None:
-        raise NotFound(f"dealer {code!r} not found")
+        raise NotFound(_("dealer %(code)r not found", code=code))
     return dealer
 
 
@@ -76,7 +76,7 @@ def classify(data, actor) -> Classification:
     body = _as(DealersClassificationIn, data)
     dealer = dealer_by_code(body.dealer_code, actor)
     if body.abc_class == dealer.abc_class:
-        raise ValidationError("same class", {"abc_class": f"the dealer is already class {body.abc_class}"})
+        raise ValidationError(_("same class"), {"abc_class": _("the dealer is already class %(abc_class)s", abc_class=body.abc_class)})
     old = dealer.abc_class
     record = Classification(dealer_id=dealer.id, dealer=dealer, abc_class=body.abc_class, previous_class=old,
                             reason=body.reason, created_by_id=actor.id, created_at=utcnow())
@@ -114,9 +114,9 @@ def _contact_user(username: str | None, actor) -> User:
         return actor
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
-        raise ValidationError("unknown user", {"by": f"no active user {username!r}"})
+        raise ValidationError(_("unknown user"), {"by": _("no active user %(username)r", username=username)})
     if user.scope in ("dealer", "none"):
-        raise ValidationError("not staff", {"by": "a contact is made by head-office staff"})
+        raise ValidationError(_("not staff"), {"by": _("a contact is made by head-office staff")})
     return user
 
 
@@ -125,7 +125,7 @@ def create_contact(data, actor) -> Contact:
     body = _as(DealersContactIn, data)
     dealer = dealer_by_code(body.dealer_code, actor)
     if body.contacted_on > today():
-        raise ValidationError("date in the future", {"contacted_on": "cannot be in the future"})
+        raise ValidationError(_("date in the future"), {"contacted_on": _("cannot be in the future")})
     by = _contact_user(body.by, actor)
     contact = Contact(dealer_id=dealer.id, dealer=dealer, contacted_on=body.contacted_on, kind=body.kind,
                       by_id=by.id, by=by, summary=body.summary, next_steps=body.next_steps, created_by_id=actor.id)
@@ -143,7 +143,7 @@ def get_contact(contact_id, user=None) -> Contact:
 def delete_contact(contact: Contact, actor) -> None:
     check(actor, "dealers.contact")
     if contact.created_by_id != actor.id and not actor.has_role("admin"):
-        raise PermissionDenied("only who recorded a contact (or an administrator) may delete it")
+        raise PermissionDenied(_("only who recorded a contact (or an administrator) may delete it"))
     activity.log(contact, "deleted", {"contacted_on": (contact.contacted_on, None)}, actor=actor)
     db.session.delete(contact)
     db.session.flush()
@@ -313,13 +313,13 @@ def propose_status_change(data, actor) -> StatusChange:
     body = _as(DealersStatusChangeIn, data)
     dealer = dealer_by_code(body.dealer_code, actor)
     if body.to_status == dealer.status:
-        raise ValidationError("same status", {"to_status": f"the dealer is already {dealer.status}"})
+        raise ValidationError(_("same status"), {"to_status": _("the dealer is already %(status)s", status=dealer.status)})
     if body.to_status != "active" and SEVERITY[body.to_status] < SEVERITY[dealer.status]:
-        raise ValidationError("not an escalation", {
-            "to_status": f"from {dealer.status} only a stricter status or reinstatement (active) can be proposed"})
+        raise ValidationError(_("not an escalation"), {
+            "to_status": _("from %(status)s only a stricter status or reinstatement (active) can be proposed", status=dealer.status)})
     if db.session.scalar(select(func.count(StatusChange.id)).where(
             StatusChange.dealer_id == dealer.id, StatusChange.state.in_(("proposed", "decided")))):
-        raise Conflict(f"dealer {dealer.code} already has a status change in progress", code="change_in_progress")
+        raise Conflict(_("dealer %(code)s already has a status change in progress", code=dealer.code), code="change_in_progress")
     record = StatusChange(dealer_id=dealer.id, dealer=dealer, from_status=dealer.status, to_status=body.to_status,
                           reason=body.reason, state="proposed", proposed_by_id=actor.id)
     db.session.add(record)
@@ -345,8 +345,7 @@ def _change_link(record) -> str:
 def _take_effect(record: StatusChange, actor) -> None:
     dealer = record.dealer
     if dealer.status != record.from_status:
-        raise Conflict(f"the dealer's status changed to {dealer.status} since this was proposed; reject it and "
-                       "propose again", code="status_changed")
+        raise Conflict(_("the dealer's status changed to %(status)s since this was proposed; reject it and propose again", status=dealer.status), code="status_changed")
     change_dealer_status(dealer, record.to_status, record.reason, actor)
     record.effective_at = utcnow()
     users = list(db.session.scalars(select(User).where(User.dealer_id == dealer.id, User.active.is_(True))))
@@ -358,7 +357,7 @@ def run_action(record: StatusChange, action: str, actor, version: int, note: str
     if action == "reject":
         name = "reject" if record.state == "proposed" else "reject_decided"
         if not note:
-            raise ValidationError("reason required", {"note": "say why the change is rejected"})
+            raise ValidationError(_("reason required"), {"note": _("say why the change is rejected")})
         workflow.apply(record, name, actor, version=version, comment=note)
         record.decision_note = note
         notify([u for u in (record.proposed_by,) if u], N_("Dealer %(code)s: status change rejected"), N_("%(reason)s"),
@@ -378,7 +377,7 @@ def run_action(record: StatusChange, action: str, actor, version: int, note: str
         workflow.apply(record, "confirm", actor, comment=note)
         record.confirmed_by_id, record.confirmed_at = actor.id, utcnow()
     else:
-        raise NotFound(f"unknown action {action!r}")
+        raise NotFound(_("unknown action %(action)r", action=action))
     return record
 
 
@@ -410,9 +409,9 @@ def status_changes_stmt(user, dealer_code=None, state=None, to_status=None):
 
 def add_evidence(record: StatusChange, filename: str, data: bytes, actor):
     if not (actor.can("dealers.propose_status") or actor.can("dealers.decide_status")):
-        raise PermissionDenied("permission 'dealers.propose_status' required")
+        raise PermissionDenied(_("permission 'dealers.propose_status' required"))
     if record.state != "proposed":
-        raise Conflict("evidence is added while the change is proposed", code="not_proposed")
+        raise Conflict(_("evidence is added while the change is proposed"), code="not_proposed")
     att = attachments.add(STATUS_CHANGE_MODEL, record.id, filename, data, actor=actor, purpose=EVIDENCE, field="file")
     db.session.flush()
     activity.log(record, "attachment_added", {"attachment": (None, att.filename)}, actor=actor)
@@ -435,11 +434,11 @@ def get_evidence(record: StatusChange, attachment_id):
     try:
         attachment_id = int(attachment_id)
     except (TypeError, ValueError):
-        raise NotFound("attachment not found")
+        raise NotFound(_("attachment not found"))
     att = db.session.scalar(select(A).where(A.id == attachment_id, A.model == STATUS_CHANGE_MODEL,
                                             A.record_id == record.id))
     if att is None:
-        raise NotFound("attachment not found")
+        raise NotFound(_("attachment not found"))
     return att
 
 
@@ -474,10 +473,10 @@ def check_period(period_from: date | None, period_to: date | None) -> tuple[date
     default_from, default_to = default_period()
     period_from, period_to = period_from or default_from, period_to or default_to
     if period_from > period_to:
-        raise ValidationError("invalid period", {"period_from": "must not be after period_to"})
+        raise ValidationError(_("invalid period"), {"period_from": _("must not be after period_to")})
     if (period_to - period_from).days + 1 > settings.get("dealers.scorecard_max_days"):
-        raise ValidationError("period too long", {
-            "period_to": f"at most {settings.get('dealers.scorecard_max_days')} days"})
+        raise ValidationError(_("period too long"), {
+            "period_to": _("at most %(days)s days", days=settings.get('dealers.scorecard_max_days'))})
     return period_from, period_to
 
 
@@ -603,7 +602,7 @@ def dealer_users(dealer) -> list[User]:
 def _may_manage(actor, dealer) -> None:
     check(actor, "dealers.manage_own_users")
     if actor.scope != "dealer" or actor.dealer_id != dealer.id:
-        raise PermissionDenied("you manage the logins of your own dealer only")
+        raise PermissionDenied(_("you manage the logins of your own dealer only"))
 
 
 def add_staff_login(dealer, data, actor) -> User:
@@ -619,10 +618,10 @@ def add_staff_login(dealer, data, actor) -> User:
 def set_staff_login_active(dealer, user: User, active: bool, actor) -> User:
     _may_manage(actor, dealer)
     if user.dealer_id != dealer.id:
-        raise NotFound("user not found")
+        raise NotFound(_("user not found"))
     if user.id == actor.id:
-        raise Conflict("you cannot deactivate your own login", code="self")
+        raise Conflict(_("you cannot deactivate your own login"), code="self")
     if user.role_ids != {"dealer"}:
-        raise PermissionDenied("only logins with the plain dealer role are managed here")
+        raise PermissionDenied(_("only logins with the plain dealer role are managed here"))
     return update_user(user, {"active": active}, actor=actor)
 
