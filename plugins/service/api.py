@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.toolkit import BadRequest, events, paginate, route
@@ -104,10 +105,10 @@ def upload_signature(visit_id: int):
     visit = services.get_visit(visit_id, current_user)
     upload = request.files.get("file")
     if upload is None:
-        raise BadRequest("send the image as multipart/form-data field 'file'", {"file": "required"}, code="malformed")
+        raise BadRequest(_("send the image as multipart/form-data field 'file'"), {"file": _("required")}, code="malformed")
     kind = request.form.get("kind", "drawn")
     if kind not in ("drawn", "paper"):
-        raise BadRequest("unknown kind", {"kind": "drawn or paper"}, code="malformed")
+        raise BadRequest(_("unknown kind"), {"kind": _("drawn or paper")}, code="malformed")
     services.add_signature(visit, upload.read(), request.form.get("signer_name", "")[:120], kind, current_user,
                            filename=upload.filename or "signature.png")
     events.commit()

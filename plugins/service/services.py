@@ -162,11 +162,11 @@ def get_request(record_id, user) -> ServiceRequest:
     try:
         record_id = int(record_id)
     except (TypeError, ValueError):
-        raise NotFound("service request not found")
+        raise NotFound(_("service request not found"))
     record = db.session.scalars(visible(select(ServiceRequest).options(*REQUEST_LIGHT)
                                         .where(ServiceRequest.id == record_id), user)).first()
     if record is None:
-        raise NotFound(f"service request {record_id} not found")
+        raise NotFound(_("service request %(record_id)s not found", record_id=record_id))
     return record
 
 
@@ -174,12 +174,12 @@ def get_visit(visit_id, user) -> ServiceVisit:
     try:
         visit_id = int(visit_id)
     except (TypeError, ValueError):
-        raise NotFound("visit not found")
+        raise NotFound(_("visit not found"))
     stmt = visible(select(ServiceVisit).options(*VISIT_LIGHT).join(ServiceVisit.request)
                    .where(ServiceVisit.id == visit_id), user)
     visit = db.session.scalars(stmt).first()
     if visit is None:
-        raise NotFound(f"service visit {visit_id} not found")
+        raise NotFound(_("service visit %(visit_id)s not found", visit_id=visit_id))
     return visit
 
 
@@ -446,7 +446,7 @@ def assign(record: ServiceRequest, actor, version, assignee: str, comment: str =
     check(actor, "service.manage")
     check_version(record, version)
     if record.state not in OPEN_STATES:
-        raise Conflict(_("cannot %(name)s a record in state %(state)r", name="assign", state=record.state),
+        raise Conflict(_("cannot %(name)s a record in state %(state)r", name=_("assign"), state=record.state),
                        code="illegal_transition")
     user = _user_by_username(assignee, "assignee", "service.manage")
     old = record.assignee.username if record.assignee else None
@@ -511,7 +511,7 @@ def quote(record, actor, version, fee: Decimal, repairable: bool = True, comment
     if record.in_warranty is not False:
         raise Conflict(_("a fee is quoted only for a unit out of warranty"), code="in_warranty")
     if record.state not in QUOTE_STATES or record.quote_accepted_at is not None:
-        raise Conflict(_("cannot %(name)s a record in state %(state)r", name="quote", state=record.state),
+        raise Conflict(_("cannot %(name)s a record in state %(state)r", name=_("quote"), state=record.state),
                        code="illegal_transition")
     if not repairable:
         changes = activity.apply_changes(record, {"repairable": False, "fee": None})
@@ -621,7 +621,7 @@ def run_action(record: ServiceRequest, action: str, body, actor):
         return cancel(record, actor, version, body.reason, comment)
     if action == "assign":
         return assign(record, actor, version, body.assignee, comment)
-    raise NotFound(f"unknown action {action!r}")
+    raise NotFound(_("unknown action %(action)r", action=action))
 
 
 # --- visits ----------------------------------------------------------------------------
@@ -724,12 +724,12 @@ def complete_visit(visit: ServiceVisit, actor, version) -> ServiceVisit:
 
 def signature_attachment(visit: ServiceVisit):
     if visit.signature_id is None:
-        raise NotFound("no signature")
+        raise NotFound(_("no signature"))
     from core.toolkit import attachments as atts
 
     att = db.session.get(atts.Attachment, visit.signature_id)
     if att is None or att.model != VISIT_MODEL or att.record_id != visit.id:
-        raise NotFound("no signature")
+        raise NotFound(_("no signature"))
     return att
 
 
