@@ -64,7 +64,7 @@ def _own_dealer(record, actor, **kw):
     """Drafts belong to the receiving dealer's own users (or head office): an agent reads its
     distributors' records but does not edit, file or delete them (the same rule as returns)."""
     if getattr(actor, "dealer_id", None) is not None and actor.dealer_id != record.dealer_id:
-        raise PermissionDenied("only the dealer that received the goods may do this", code="not_own_dealer")
+        raise PermissionDenied(gettext("only the dealer that received the goods may do this"), code="not_own_dealer")
 
 
 workflow = Workflow(
@@ -253,7 +253,7 @@ def _lines(raw_lines) -> list[LogisticsExceptionLine]:
     for i, x in enumerate(raw):
         product = products.get(x["sku"])
         if product is None:
-            errors[f"lines.{i}.sku"] = f"unknown SKU {x['sku']!r}"
+            errors[f"lines.{i}.sku"] = gettext("unknown SKU %(sku)r", sku=x['sku'])
             continue
         if x.get("damaged_quantity") is not None and int(x["damaged_quantity"]) > int(x["actual_quantity"]):
             errors[f"lines.{i}.damaged_quantity"] = gettext("At most the actual quantity.")
@@ -273,11 +273,11 @@ def _check_dates(shipped_on, received_on, signed_at) -> None:
     errors = {}
     now = today()
     if received_on is not None and received_on > now:
-        errors["received_on"] = "cannot be in the future"
+        errors["received_on"] = gettext("cannot be in the future")
     if shipped_on is not None and received_on is not None and shipped_on > received_on:
-        errors["shipped_on"] = "must not be after received_on"
+        errors["shipped_on"] = gettext("must not be after received_on")
     if signed_at is not None and signed_at > datetime.now(timezone.utc) + timedelta(minutes=5):
-        errors["carrier_signature.signed_at"] = "cannot be in the future"
+        errors["carrier_signature.signed_at"] = gettext("cannot be in the future")
     if errors:
         raise ValidationError(gettext("invalid dates"), errors)
 
@@ -316,7 +316,7 @@ def update_exception(record: LogisticsException, data, actor) -> LogisticsExcept
     version = values.pop("version", None)
     if version is not None and int(version) != record.version:
         raise Conflict(gettext("stale version %(version)s; current is %(record_version)s", version=version, record_version=record.version), code="stale_version")
-    _need_draft(record, "changed")
+    _need_draft(record, gettext("changed"))
     if "received_on" in values and values["received_on"] is None:
         raise ValidationError(gettext("invalid input"), {"received_on": gettext("required")})
     for key in ("delivery_note", "carrier", "kind", "responsible_party", "unopened"):
@@ -354,7 +354,7 @@ def update_exception(record: LogisticsException, data, actor) -> LogisticsExcept
 def delete_exception(record: LogisticsException, actor) -> None:
     check(actor, "logistics.create")
     _own_dealer(record, actor)
-    _need_draft(record, "deleted")
+    _need_draft(record, gettext("deleted"))
     if record.late:
         raise Conflict(gettext("a late filing is kept for the order department's decision"), code="late_kept")
     from sqlalchemy import delete
@@ -381,7 +381,7 @@ def add_attachment(record: LogisticsException, filename: str, data: bytes, purpo
 def delete_attachment(record: LogisticsException, att: Attachment, actor) -> None:
     check(actor, "logistics.create")
     _own_dealer(record, actor)
-    _need_draft(record, "changed")
+    _need_draft(record, gettext("changed"))
     activity.log(record, "attachment_deleted", {"attachment": (f"{att.purpose}: {att.filename}", None)}, actor=actor)
     db.session.delete(att)
     db.session.flush()
@@ -393,9 +393,9 @@ def delete_attachment(record: LogisticsException, att: Attachment, actor) -> Non
 def _validate_for_filing(record: LogisticsException) -> None:
     errors = {}
     if not record.lines:
-        errors["lines"] = "at least one line is required"
+        errors["lines"] = gettext("at least one line is required")
     elif record.kind in ("lost", "short") and not any(ln.actual_quantity < ln.expected_quantity for ln in record.lines):
-        errors["lines"] = "a lost or short delivery needs a line whose actual quantity is below the expected one"
+        errors["lines"] = gettext("a lost or short delivery needs a line whose actual quantity is below the expected one")
     elif record.kind == "mass_breakage" and not any(ln.description for ln in record.lines):
         errors["lines"] = gettext("describe the damage on at least one line")
     elif record.kind == "damaged" and not any(ln.description and ln.damaged_quantity for ln in record.lines):
@@ -426,10 +426,10 @@ def file_exception(record: LogisticsException, actor, version, comment: str = ""
         deadline = filing_deadline(record.received_on)
         if on > deadline:
             changes = activity.apply_changes(record, {"late": True, "filed_on": on, "filing_deadline": deadline})
-            reason = (f"filed on {on.isoformat()}, after the deadline {deadline.isoformat()} "
-                      f"({settings.get('logistics.filing_working_days')} working days after receipt on "
-                      f"{record.received_on.isoformat()}) with no responsible party identified: "
-                      "the report is not accepted and the receiver bears the loss")
+            reason = gettext("filed on %(on)s, after the deadline %(deadline)s (%(days)s working days after receipt on "
+                             "%(received_on)s) with no responsible party identified: the report is not accepted and "
+                             "the receiver bears the loss", on=on.isoformat(), deadline=deadline.isoformat(),
+                             days=settings.get('logistics.filing_working_days'), received_on=record.received_on.isoformat())
             activity.log(record, "filing_refused_late", changes, comment=reason, actor=actor)
             _notify(notifications.users_with_role("order_dept"), record,
                     N_("%(number)s: a late filing awaits your decision"),

@@ -63,7 +63,7 @@ def open_rma(record: LogisticsException, actor, version: int, lines=None):
     errors = {}
     for i, (sku, qty) in enumerate(wanted):
         if sku not in by_sku:
-            errors[f"lines.{i}.sku"] = "not on the transport exception record"
+            errors[f"lines.{i}.sku"] = _("not on the transport exception record")
         elif qty > by_sku[sku]:
             errors[f"lines.{i}.quantity"] = _("More than the %(n)s damaged.", n=by_sku[sku])
     if not wanted:
