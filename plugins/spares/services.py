@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
@@ -149,7 +149,7 @@ def get_obligation(ob_id, user=None) -> Obligation:
 def ensure_head_office(user) -> None:
     """The movement ledger names every dealer's applications: head-office roles only (403)."""
     if getattr(user, "scope", None) != "all":
-        raise PermissionDenied("the movement ledger is for head office", code="head_office_only")
+        raise PermissionDenied(_("the movement ledger is for head office"), code="head_office_only")
 
 
 def serialize_obligation(ob: Obligation) -> dict:
@@ -644,7 +644,8 @@ def move_stock(part: Product, quantity: int, kind: str, actor=None, pool: str = 
             raise Conflict(_("%(part_sku)s: another stock change is in progress; try again", part_sku=part.sku), code="stock_busy") from exc
         if balance is None:
             have = db.session.scalar(select(col).where(table.c.part_id == part.id)) or 0
-            raise ValidationError(_("insufficient stock"), {"quantity": _("%(part_sku)s: only %(have)s on hand (%(pool)s)", part_sku=part.sku, have=have, pool=pool)},
+            raise ValidationError(_("insufficient stock"), {"quantity": _("%(part_sku)s: only %(have)s on hand (%(pool)s)", part_sku=part.sku, have=have,
+                                                                pool=pgettext("stock pool", "New") if pool == "new" else _("Repaired"))},
                                   code="insufficient_stock")
     else:
         stmt = update(table).where(table.c.part_id == part.id).values({col.name: col + quantity}).returning(col)
