@@ -54,7 +54,7 @@ def out_of_range_ints(value, path: str = "") -> dict[str, str]:
         for i, item in enumerate(value):
             found.update(out_of_range_ints(item, f"{path}.{i}" if path else str(i)))
     elif isinstance(value, int) and not isinstance(value, bool) and not -INT32_MAX - 1 <= value <= INT32_MAX:
-        found[path or "body"] = f"must be between {-INT32_MAX - 1} and {INT32_MAX}"
+        found[path or "body"] = _("must be between %(low)s and %(high)s", low=-INT32_MAX - 1, high=INT32_MAX)
     return found
 
 

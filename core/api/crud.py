@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.api import paginate, route
@@ -52,7 +53,7 @@ class CrudApi:
         def readable(id):  # noqa: A002
             # who may not read the resource gets 404 for every id, existing or not (no id probing)
             if not current_user.can(self.view_permission):
-                raise NotFound(f"{self.name} {id} not found")
+                raise NotFound(_("record %(id)s not found", id=id))
             return self.load(id)
 
         def update_view(id: int, body):  # noqa: A002

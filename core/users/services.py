@@ -164,7 +164,7 @@ def check_password_policy(password: str, field: str = "password", username: str 
         raise ValidationError(_("password too short"), {field: _("at least %(minimum)s characters", minimum=minimum)})
     reason = weakness(password, username)
     if reason:
-        raise ValidationError("password too weak", {field: reason})
+        raise ValidationError(_("password too weak"), {field: reason})
 
 
 def change_own_password(user: User, current: str, new: str) -> None:
@@ -271,8 +271,8 @@ def check_role_conflicts(role_ids) -> None:
     held = set(role_ids)
     clashes = [f"{a} + {b}" for a, b in role_conflicts() if a in held and b in held]
     if clashes:
-        raise ValidationError(f"segregation of duties: one user may not hold {'; '.join(clashes)}",
-                              {"roles": f"these roles may not be held together: {'; '.join(clashes)}"},
+        raise ValidationError(_("segregation of duties: one user may not hold %(clashes)s", clashes='; '.join(clashes)),
+                              {"roles": _("these roles may not be held together: %(clashes)s", clashes='; '.join(clashes))},
                               code="segregation_of_duties")
 
 
@@ -353,7 +353,7 @@ def _keep_an_active_admin(user: User, roles: list[Role], active: bool) -> None:
     others = db.session.scalar(select(func.count(User.id)).where(
         User.id != user.id, User.active.is_(True), User.roles.any(Role.id == "admin")))
     if not others:
-        raise Conflict("the last active administrator cannot lose the admin role or be deactivated",
+        raise Conflict(_("the last active administrator cannot lose the admin role or be deactivated"),
                        code="last_admin")
 
 
