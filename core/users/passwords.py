@@ -16,6 +16,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 LIST_PATH = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
 KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p")
 
@@ -39,17 +41,17 @@ def weakness(password: str, username: str = "") -> str | None:
     """Why ``password`` is too weak (a short sentence), or None."""
     lowered = password.lower()
     if lowered in common_passwords():
-        return "this password is one of the most commonly used passwords"
+        return _("this password is one of the most commonly used passwords")
     name = (username or "").strip().lower()
     if name and (lowered == name or (len(name) >= 4 and name in lowered)):
-        return "the password must not contain the username"
+        return _("the password must not contain the username")
     core = re.sub(r"[\W_]+$", "", re.sub(r"^[\W_]+", "", lowered))
     stripped = re.sub(r"(19|20)\d\d$", "", core) or core  # "password2026"
     for candidate in {lowered, core, stripped}:
         if len(set(candidate)) <= 2:
-            return "the password repeats the same characters"
+            return _("the password repeats the same characters")
         if _is_run(candidate):
-            return "the password is a keyboard or alphabet sequence"
+            return _("the password is a keyboard or alphabet sequence")
         if candidate in common_passwords():
-            return "this password is a common password with a few characters added"
+            return _("this password is a common password with a few characters added")
     return None

@@ -67,18 +67,56 @@ def error_classes(modules: dict[Path, ast.Module]) -> set[str]:
     return names
 
 
+_MODULES: dict[str, _Module | None] = {}
+
+
+def _load(dotted: str) -> _Module | None:
+    """The parsed module of the tree with this dotted name (None outside core/ and plugins/)."""
+    if dotted not in _MODULES:
+        _MODULES[dotted] = None
+        if dotted.split(".")[0] in ("core", "plugins"):
+            base = ROOT.joinpath(*dotted.split("."))
+            for path in (base.with_suffix(".py"), base / "__init__.py"):
+                if path.is_file():
+                    _MODULES[dotted] = _Module(ast.parse(path.read_text(encoding="utf-8")), path)
+                    break
+    return _MODULES[dotted]
+
+
 class _Module:
     """One parsed file: parents of nodes, its functions by name, to follow names and parameters."""
 
-    def __init__(self, tree: ast.Module):
+    def __init__(self, tree: ast.Module, path: Path | None = None):
         self.tree = tree
+        self.path = path
         self.parent: dict[ast.AST, ast.AST] = {}
         self.functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+        self.imports: dict[str, tuple[str, str | None]] = {}  # local name -> (module, name in it; None: the module)
         for node in ast.walk(tree):
             for child in ast.iter_child_nodes(node):
                 self.parent[child] = node
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions.setdefault(node.name, []).append(node)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    self.imports[alias.asname or alias.name] = (node.module, alias.name)
+
+    def helper(self, func: ast.expr) -> tuple[_Module, str] | None:
+        """The module (of this tree) and name of the function a call calls: its own, or imported."""
+        if isinstance(func, ast.Name):
+            if func.id in self.functions:
+                return self, func.id
+            if func.id in self.imports:
+                module, name = self.imports[func.id]
+                other = _load(module)
+                if other is not None and name in other.functions:
+                    return other, name
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.imports:
+            module, name = self.imports[func.value.id]  # ``from core.users import passwords``
+            other = _load(f"{module}.{name}")
+            if other is not None and func.attr in other.functions:
+                return other, func.attr
+        return None
 
     def scope(self, node: ast.AST) -> ast.AST:
         while node in self.parent:
@@ -197,8 +235,14 @@ def literal_parts(module: _Module, node: ast.expr, seen: set | None = None) -> l
             return [part for k in node.keywords if k.arg not in quoted for part in more(k.value)]
         if name == "dict":
             return [k.value for k in node.keywords if more(k.value)] + [p for a in node.args for p in more(a)]
-        if isinstance(node.func, ast.Name) and name in module.functions:
-            return [part for value in module.returns_of(name) for part in more(value)]
+        helper = module.helper(node.func)
+        if helper is not None:
+            other, function = helper
+            parts = [part for value in other.returns_of(function) for part in literal_parts(other, value, seen)]
+            for part in parts:
+                if other is not module and not hasattr(part, "source_path"):
+                    part.source_path = other.path  # reported where the literal is written
+            return parts
         return []
     if isinstance(node, ast.Name):
         scope = module.scope(node)
@@ -229,13 +273,13 @@ def literal_messages() -> list[str]:
     errors = error_classes(parsed)
     found = []
     for path, tree in parsed.items():
-        module = _Module(tree)
+        module = _Module(tree, path)
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             for argument in _message_arguments(node, errors):
                 for part in literal_parts(module, argument):
-                    where = str(path.relative_to(ROOT))
+                    where = str(getattr(part, "source_path", path).relative_to(ROOT))
                     if (where, ast.unparse(part)) not in EXEMPT:
                         found.append(f"{where}:{part.lineno} (in {_name(node.func)}() at line {node.lineno}): "
                                      f"{ast.unparse(part)[:90]}")
@@ -290,3 +334,12 @@ def quoted(action):
     assert flagged == {"'default words'", "'plain words'", "f'stale version {version}'", "'saved it'",
                        "'no such thing'", "_('gone %(x)s').format(x=x)", "'describe what was said'",
                        "'from a helper'", "'an English noun'"}
+
+
+def test_the_checker_follows_a_helper_imported_from_the_tree():
+    """A message built in another module (the password rules' reasons) is checked where it is written."""
+    module = _Module(ast.parse("from core.users.passwords import weakness\nweakness('p', 'u')\n"))
+    call = module.tree.body[1].value
+    other, name = module.helper(call.func)
+    assert name == "weakness" and other.path == ROOT / "core" / "users" / "passwords.py"
+    assert module.helper(ast.parse("len('x')").body[0].value.func) is None

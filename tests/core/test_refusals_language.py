@@ -19,6 +19,11 @@ def test_core_refusals_reach_a_chinese_admin_in_chinese(app, client):
     assert error["fields"]["roles"].startswith("这些角色不能同时担任：")
     r = client.patch(f"/api/v1/users/{admin.id}", json={"active": False}, headers=api_headers(admin))
     assert r.status_code == 409 and r.get_json()["error"]["message"] == "最后一位有效的系统管理员不能取消管理员角色或被停用"
+    r = client.post("/api/v1/users", json={"username": "weak", "password": "weakweak-weak", "roles": ["hr"]},
+                    headers=api_headers(admin))
+    assert r.status_code == 422
+    assert r.get_json()["error"] == {"code": "validation_error", "message": "密码强度不足",
+                                     "fields": {"password": "密码不能包含用户名"}}
 
 
 def test_an_english_admin_reads_them_in_english(app, client):
