@@ -140,7 +140,7 @@ def month_of(moment: datetime) -> str:
 
 def _all_steps_done(record, actor, **kw):
     if len(record.steps) < len(STEPS):
-        return f"all five steps must be recorded first; next is {next_step(record)}"
+        return _("all five steps must be recorded first; next is %(step)s", step=next_step(record))
 
 
 complaint_workflow = Workflow(
@@ -579,7 +579,7 @@ def _apply_figures(record: Assessment, figures: dict) -> dict:
 
 def _distribute_ok(record, actor, **kw):
     if not (actor.has_role(record.department) or actor.has_role("admin")):
-        return "only the head of the assessed department distributes its amount"
+        return _("only the head of the assessed department distributes its amount")
 
 
 def _sanction_ok(record, actor, sanction=None, **kw):

@@ -3,7 +3,8 @@ language; issue 9, every validation message).
 
 Every ``.py`` under ``core/`` and ``plugins/`` (migrations excepted) is parsed with ``ast``; a
 call to a domain error (``DomainError`` and every subclass declared in the tree), ``flash`` or
-``abort(description=...)`` fails the test when its message or a value of its field map is a
+``abort(description=...)`` (and a workflow ``Transition``'s ``illegal=`` message or what its
+``guards`` return) fails the test when its message or a value of its field map is a
 ``str`` literal, an f-string with words in it, a literal joined with ``+``/``%``, or any
 ``.format`` on a literal or a translation (``_("...").format`` bypasses the ``%(name)s``
 placeholders translators see). Names are followed inside the module: a variable assigned such
@@ -265,6 +266,10 @@ def _message_arguments(call: ast.Call, errors: set[str]) -> list[ast.expr]:
         return [a for a in (call.args[:1] + [keywords.get("message")]) if a is not None]
     if name == "abort":
         return [keywords["description"]] if "description" in keywords else []
+    if name == "Transition":  # a refused transition's message: ``illegal=``, or what a guard returns
+        guards = keywords.get("guards")
+        called = [ast.Call(func=g, args=[], keywords=[]) for g in getattr(guards, "elts", [])]
+        return [a for a in [keywords.get("illegal"), *called] if a is not None]
     return []
 
 
@@ -317,6 +322,11 @@ def g(x):
 def h(exc):
     refuse("note", "describe what was said")
     raise ValidationError(_("ok %(x)s", x=1), {"x": _("ok"), "y": str(exc), "z": exc.message})
+def guard(record, actor):
+    if record.x:
+        return "a guard's words"
+    return None
+T = Transition("go", ("a",), "b", "p", guards=(guard,), illegal="not now")
 def k(what):
     raise ValidationError(_msg(), {"n": "" + _("ok"), "w": _("%(what)s gone", what=what)})
 def caller():
@@ -333,7 +343,8 @@ def quoted(action):
                 flagged |= {ast.unparse(p) for p in literal_parts(module, argument)}
     assert flagged == {"'default words'", "'plain words'", "f'stale version {version}'", "'saved it'",
                        "'no such thing'", "_('gone %(x)s').format(x=x)", "'describe what was said'",
-                       "'from a helper'", "'an English noun'"}
+                       "'from a helper'", "'an English noun'",
+                       "\"a guard's words\"", "'not now'"}
 
 
 def test_the_checker_follows_a_helper_imported_from_the_tree():
