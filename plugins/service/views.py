@@ -158,7 +158,7 @@ def new_request():
             events.commit()
         except DomainError as exc:
             db.session.rollback()
-            place_form_errors(form, exc, show_key=False)
+            place_form_errors(form, exc)
             status = 422
         else:
             flash(_("Service request %(number)s recorded.", number=record.number), "success")
@@ -324,7 +324,7 @@ def visit_page(record_id):
         db.session.rollback()
         if exc.status == 403:
             abort(403)
-        place_form_errors(form, exc, show_key=False)
+        place_form_errors(form, exc)
         return _render_visit(services.get_request(record_id, current_user), exc.status if exc.status in (409, 422)
                              else 422, form)
     flash(_("Visit recorded. Now ask the customer to sign."), "success")

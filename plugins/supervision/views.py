@@ -164,7 +164,7 @@ def new_complaint():
             events.commit()
         except DomainError as exc:
             db.session.rollback()
-            place_form_errors(form, exc, show_key=False)
+            place_form_errors(form, exc)
             status = 422
         else:
             flash(_("Complaint %(number)s recorded.", number=record.number), "success")
@@ -283,7 +283,7 @@ def new_job():
             events.commit()
         except DomainError as exc:
             db.session.rollback()
-            place_form_errors(form, exc, show_key=False)
+            place_form_errors(form, exc)
             status = 422
         else:
             flash(_("The job is in the follow-up queue."), "success")
@@ -553,7 +553,7 @@ def new_inspection():
             events.commit()
         except DomainError as exc:
             db.session.rollback()
-            place_form_errors(form, exc, show_key=False)
+            place_form_errors(form, exc)
             status = 422
         else:
             return redirect(url_for("supervision.view_inspection", record_id=record.id))
@@ -747,7 +747,7 @@ def inspectors():
                 events.commit()
             except DomainError as exc:
                 db.session.rollback()
-                place_form_errors(form, exc, show_key=False)
+                place_form_errors(form, exc)
                 status = exc.status if exc.status in (403, 422) else 422
             else:
                 flash(_("Saved."), "success")
@@ -811,7 +811,7 @@ def edit_visit(record_id=None):
                 events.commit()
             except DomainError as exc:
                 db.session.rollback()
-                place_form_errors(form, exc, show_key=False)
+                place_form_errors(form, exc)
                 status = exc.status if exc.status in (409, 422) else 422
             else:
                 flash(_("Saved."), "success")
