@@ -91,3 +91,51 @@ def test_place_form_errors_finds_nested_and_dotted_fields(app, key, lands_on, sh
         assert placed and got == {lands_on: [shown]} and flashed == [correct]
     else:
         assert not placed and got == {} and flashed == ["refused", shown]
+
+
+def test_form_action_is_the_one_submit_cycle_of_a_form_page(app):
+    """``toolkit.form_action``: GET 200; valid POST → service, commit, flash, redirect; a refusal rolls
+    back, puts its fields on the form and re-renders (422, 409 for a conflict); 403 aborts."""
+    from flask import get_flashed_messages
+    from flask_wtf import FlaskForm
+    from werkzeug.exceptions import Forbidden
+    from wtforms import StringField
+
+    from core.dealers.models import Region
+    from core.errors import Conflict, PermissionDenied
+    from core.extensions import db
+    from core.toolkit import form_action
+
+    class RegionForm(FlaskForm):
+        code = StringField()
+
+    def submit(method, run):
+        data = {"code": "EAST"} if method == "POST" else None
+        with app.test_request_context("/", method=method, data=data):
+            form = RegionForm(meta={"csrf": False})
+            out = form_action(form, run, lambda region: f"/regions/{region.code}", lambda status: ("page", status),
+                              success=lambda region: f"{region.code} saved")
+            return out, form, get_flashed_messages()
+
+    def create():
+        region = Region(code="EAST", name="East")
+        db.session.add(region)
+        db.session.flush()
+        return region
+
+    def refuse(exc):
+        def run():
+            create()
+            raise exc
+        return run
+
+    assert submit("GET", create)[0] == ("page", 200)
+    out, form, flashed = submit("POST", refuse(ValidationError("taken", {"code": "already used"})))
+    assert out == ("page", 422) and form.code.errors == ["already used"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Region)) == 0  # rolled back
+    assert submit("POST", refuse(Conflict("stale")))[0] == ("page", 409)
+    with pytest.raises(Forbidden):
+        submit("POST", refuse(PermissionDenied("not yours")))
+    out, form, flashed = submit("POST", create)
+    assert out.status_code == 302 and out.location == "/regions/EAST" and flashed == ["EAST saved"]
+    assert db.session.scalar(db.select(Region.code)) == "EAST"  # committed
