@@ -23,6 +23,9 @@ Errors
     ``Conflict`` (409), ``ValidationError`` (422 with a field map).
 API and pages
     ``route``, ``Schema``, ``OutSchema``, ``ListQuery``, ``paginate`` (the API's list),
+    ``list_route(bp, rule, stmt, serialize, query=, response=, endpoint=, summary=, permission=, tag=,
+    extras=)`` and ``detail_route(bp, rule, get, serialize, response=, endpoint=, summary=, ...)`` (a
+    resource's paginated list and one record, declared in one call each, built on ``route``),
     ``parse_body``, ``validate`` (pydantic → 422 field map), ``CrudApi`` (the five CRUD routes of
     a resource at once); pages: ``Column``, ``Filter``,
     ``Page``, ``paginate_page``, ``Crud``, ``place_form_errors(form, exc, aliases=None)`` (a refused
@@ -104,7 +107,8 @@ from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 
 from core import activity, attachments, benchdata, calendar, chatter, events, notifications, sequences, settings  # noqa: F401
-from core.api import ListQuery, OutSchema, Schema, paginate, pydantic_fields, route  # noqa: F401
+from core.api import (ListQuery, OutSchema, Schema, detail_route, list_route, paginate, pydantic_fields,  # noqa: F401
+                      route)
 from core.attachments import Attachment  # noqa: F401
 from core.api import _parse_body as parse_body  # noqa: F401
 from core.api.crud import CrudApi  # noqa: F401
