@@ -148,12 +148,10 @@ def _form_setup(form, staff: bool):
 def _form_data(form, staff: bool) -> dict:
     lines = []
     errors = {}
-    for i, entry in enumerate(form.lines.entries):
-        ln = entry.form
-        if not (ln.sku.data or "").strip():
-            continue
+    for n, row in enumerate(_filled_rows(form)):  # numbered as the service numbers them: see _error_fields
+        ln = form.lines.entries[row].form
         if ln.expected_quantity.data is None or ln.actual_quantity.data is None:
-            errors[f"lines.{i}.sku"] = _("Enter the expected and the actual quantity.")
+            errors[f"lines.{n}.sku"] = _("Enter the expected and the actual quantity.")
             continue
         lines.append({"sku": ln.sku.data.strip(), "expected_quantity": ln.expected_quantity.data,
                       "actual_quantity": ln.actual_quantity.data, "damaged_quantity": ln.damaged_quantity.data,
@@ -179,6 +177,17 @@ def _form_data(form, staff: bool) -> dict:
 SIGNATURE_FIELDS = {"carrier_signature.signed_at": "signed_at", "carrier_signature": "signer"}
 
 
+def _filled_rows(form) -> list[int]:
+    """The form's rows with a SKU: the lines sent to the service, in order (blank rows left out)."""
+    return [i for i, entry in enumerate(form.lines.entries) if (entry.form.sku.data or "").strip()]
+
+
+def _error_fields(form) -> dict:
+    """Where a refusal's keys go on the form: the signature's two fields, and ``lines.N`` (the N-th
+    line sent, blank rows left out) on the row of the form it came from."""
+    return {**SIGNATURE_FIELDS, **{f"lines.{n}": f"lines.{i}" for n, i in enumerate(_filled_rows(form)) if n != i}}
+
+
 def _filing_days() -> int:
     from core.toolkit import settings
 
@@ -202,7 +211,7 @@ def new_exception():
             commit()
         except DomainError as exc:
             db.session.rollback()
-            place_form_errors(form, exc, SIGNATURE_FIELDS)
+            place_form_errors(form, exc, _error_fields(form))
             status = 422
         else:
             flash(_("Saved as a draft. Add photos and the signed document, then file it."), "success")
@@ -245,7 +254,7 @@ def edit_exception(record_id):
         except DomainError as exc:
             db.session.rollback()
             record = services.get_exception(record_id)
-            place_form_errors(form, exc, SIGNATURE_FIELDS)
+            place_form_errors(form, exc, _error_fields(form))
             status = exc.status if exc.status in (409, 422) else 422
         else:
             flash(_("Saved."), "success")
