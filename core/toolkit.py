@@ -23,10 +23,16 @@ Errors
     ``Conflict`` (409), ``ValidationError`` (422 with a field map).
 API and pages
     ``route``, ``Schema``, ``OutSchema``, ``ListQuery``, ``paginate`` (the API's list),
+    ``list_route(bp, rule, stmt, serialize, query=, response=, endpoint=, summary=, permission=, tag=,
+    extras=)`` and ``detail_route(bp, rule, get, serialize, response=, endpoint=, summary=, ...)`` (a
+    resource's paginated list and one record, declared in one call each, built on ``route``),
     ``parse_body``, ``validate`` (pydantic → 422 field map), ``CrudApi`` (the five CRUD routes of
     a resource at once); pages: ``Column``, ``Filter``,
-    ``Page``, ``paginate_page``, ``Crud``, ``place_form_errors(form, exc, show_key=True)`` (a field map onto a
-    form), ``with_badge`` / ``custom`` (column tweaks), ``state_tone``; every
+    ``Page``, ``paginate_page``, ``Crud``, ``place_form_errors(form, exc, aliases=None)`` (a refused
+    action's field map onto a form: nested ``lines.0.qty`` on that FieldList entry's field, the rest
+    flashed with the error's message, nothing lost), ``form_action(form, run, redirect_to, render,
+    success=None)`` (a form page's submit: validate → service → commit → flash → redirect; refused:
+    rollback, errors on the form, ``render(422)`` or 409; 403 aborts), ``with_badge`` / ``custom`` (column tweaks), ``state_tone``; every
     list page renders ``{% from "web/macros.html" import list_table %}`` (sortable headers,
     empty state, pagination with an ellipsis, page size, saved filters); charts:
     ``series_chart(categories, rows, kind)`` builds the spec the ``chart`` macro draws
@@ -101,7 +107,8 @@ from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 
 from core import activity, attachments, benchdata, calendar, chatter, events, notifications, sequences, settings  # noqa: F401
-from core.api import ListQuery, OutSchema, Schema, paginate, pydantic_fields, route  # noqa: F401
+from core.api import (ListQuery, OutSchema, Schema, detail_route, list_route, paginate, pydantic_fields,  # noqa: F401
+                      route)
 from core.attachments import Attachment  # noqa: F401
 from core.api import _parse_body as parse_body  # noqa: F401
 from core.api.crud import CrudApi  # noqa: F401
@@ -131,7 +138,8 @@ from core.sequences import Sequence, next_number  # noqa: F401
 from core.users.models import Role, User  # noqa: F401
 from core.users.plugin import DEMO_PASSWORD  # noqa: F401
 from core.web.crud import Crud  # noqa: F401
-from core.web import place_form_errors, state_tone  # noqa: F401
+from core.web import state_tone  # noqa: F401
+from core.web.forms import form_action, place_form_errors  # noqa: F401
 from core.web.charts import series_chart  # noqa: F401
 from core.web.listing import Column, Filter, Page, custom, paginate_page, with_badge  # noqa: F401
 from core.workflow import Transition, Workflow  # noqa: F401

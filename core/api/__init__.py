@@ -361,6 +361,36 @@ def _validate_response(model, result, many):
             raise AssertionError(f"response does not match {model.__name__}: {exc}") from exc
 
 
+def list_route(bp: Blueprint, rule: str, stmt, serialize, *, query, response, endpoint: str, summary: str,
+               permission: str | None = None, tag: str | None = None, extras=None):
+    """Declare ``GET rule``, a resource's list: ``stmt(query)`` (already scoped to the caller) paginated
+    with ``paginate`` (two statements), each row as ``serialize(row)``. With ``extras(rows) -> dict``
+    (one batch query for the page's related rows) each row is ``serialize(row, extras)``. A
+    ``route`` like any other: OpenAPI (``summary``), permission, the authorisation matrix; the
+    endpoint is ``<blueprint>.<endpoint>``."""
+    def view(query):
+        if extras is None:
+            return paginate(stmt(query), query, serialize)
+        found: dict = {}
+        return paginate(stmt(query), query, lambda row: serialize(row, found),
+                        loader=lambda rows: found.update(extras(rows)))
+
+    view.__name__, view.__doc__ = endpoint, summary
+    return route(bp, rule, query=query, response=response, many=True, permission=permission, tag=tag)(view)
+
+
+def detail_route(bp: Blueprint, rule: str, get, serialize, *, response, endpoint: str, summary: str,
+                 permission: str | None = None, tag: str | None = None):
+    """Declare ``GET rule`` (``/things/<int:record_id>``), one record: ``serialize(get(record_id))``,
+    where ``get`` answers 404 outside the caller's scope. OpenAPI, permission and endpoint as
+    ``list_route``."""
+    def view(**ids):
+        return serialize(get(*ids.values()))
+
+    view.__name__, view.__doc__ = endpoint, summary
+    return route(bp, rule, response=response, permission=permission, tag=tag)(view)
+
+
 def paginate(stmt, query: ListQuery, serialize, *, count_stmt=None, loader=None) -> dict:
     """Two queries whatever the page size: the count and the page (plus loader's eager loads)."""
     if count_stmt is None:

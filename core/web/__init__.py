@@ -259,17 +259,3 @@ def flash_errors(exc):
     flash(exc.message or _("Please correct the errors below."), "danger")
 
 
-def place_form_errors(form, exc, show_key: bool = True) -> None:
-    """A refused action's field map on a WTForms form: each message under the top-level field it
-    names (``lines.2.qty`` → ``lines``); a message no field takes is flashed (as ``key: message``
-    with ``show_key``), then "Please correct the errors below." (or the error's own message when
-    no field took one)."""
-    placed = False
-    for key, message in (exc.fields or {}).items():
-        target = getattr(form, key.split(".")[0], None) if form is not None else None
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + [message]
-            placed = True
-        else:
-            flash(f"{key}: {message}" if show_key else str(message), "danger")
-    flash(_("Please correct the errors below.") if placed else exc.message, "danger")

@@ -18,6 +18,7 @@ from core import activity
 from core.errors import DomainError
 from core.events import commit
 from core.extensions import db
+from core.web.forms import form_action
 from core.web.listing import Column, Filter, paginate_page
 
 
@@ -80,39 +81,15 @@ class Crud:
         return render_template("web/crud_list.html", crud=self, page=page, q=q, active_filters=active_filters,
                                can_manage=current_user.can(self.manage_permission))
 
-    def _form_errors(self, form, exc: DomainError):
-        placed = False
-        for key, message in exc.fields.items():
-            top = key.split(".")[0]
-            target = getattr(form, top, None)
-            if target is not None and hasattr(target, "errors"):
-                if isinstance(target.errors, dict) or not isinstance(target.errors, list):
-                    target.errors = list(target.errors) if isinstance(target.errors, tuple) else []
-                target.errors.append(message)
-                placed = True
-            else:
-                flash(f"{key}: {message}", "danger")
-        if not placed and not exc.fields:
-            flash(exc.message, "danger")
-        elif placed:
-            flash(_("Please correct the errors below."), "danger")
-
     def new_view(self):
         self._need(self.manage_permission)
         form = self.form()
         if self.form_setup:
             self.form_setup(form, None)
-        if form.validate_on_submit():
-            try:
-                record = self.create(self.to_data(form), current_user)
-                commit()
-            except DomainError as exc:
-                db.session.rollback()
-                self._form_errors(form, exc)
-            else:
-                flash(_("Saved."), "success")
-                return redirect(url_for(self.endpoint("view"), record_id=record.id))
-        return render_template("web/crud_form.html", crud=self, form=form, record=None), 200 if request.method == "GET" or not form.errors else 422
+        return form_action(form, lambda: self.create(self.to_data(form), current_user),
+                           lambda record: url_for(self.endpoint("view"), record_id=record.id),
+                           lambda status: (render_template("web/crud_form.html", crud=self, form=form, record=None),
+                                           status), success=_("Saved."))
 
     def detail_view(self, record_id):
         self._need(self.view_permission)
@@ -129,19 +106,11 @@ class Crud:
         form = self.form(data=self.from_record(record)) if request.method == "GET" else self.form()
         if self.form_setup:
             self.form_setup(form, record)
-        if form.validate_on_submit():
-            try:
-                self.update(record, self.to_data(form), current_user)
-                commit()
-            except DomainError as exc:
-                db.session.rollback()
-                record = self.load(record_id)
-                self._form_errors(form, exc)
-            else:
-                flash(_("Saved."), "success")
-                return redirect(url_for(self.endpoint("view"), record_id=record.id))
-        status = 200 if request.method == "GET" or not form.errors else 422
-        return render_template("web/crud_form.html", crud=self, form=form, record=record), status
+        return form_action(form, lambda: self.update(record, self.to_data(form), current_user),
+                           url_for(self.endpoint("view"), record_id=record.id),
+                           lambda status: (render_template("web/crud_form.html", crud=self, form=form, record=record),
+                                           status),
+                           success=_("Saved."))
 
     def delete_view(self, record_id):
         from flask_wtf import FlaskForm

@@ -6,7 +6,7 @@ from flask import Blueprint, Response
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.toolkit import paginate, route
+from core.toolkit import detail_route, list_route, route
 from plugins.audit import serializers as out
 from plugins.audit import services
 from plugins.audit.schemas import (AuditActionDoneIn, AuditActionIn, AuditAttachmentOut, AuditAnalyseIn, AuditCancelIn,
@@ -34,10 +34,9 @@ def _commit():
 T = "/audit-checklist-templates"
 
 
-@route(bp, T, query=AuditTemplateQuery, response=AuditTemplateOut, many=True, permission="audit.view", tag=TAG)
-def list_templates(query: AuditTemplateQuery):
-    """Reusable audit checklists (seeded with the GB/T 27922 indicators and the certification document list)."""
-    return paginate(services.templates_stmt(query), query, out.template)
+list_route(bp, T, services.templates_stmt, out.template, query=AuditTemplateQuery,
+           response=AuditTemplateOut, permission="audit.view", tag=TAG, endpoint="list_templates",
+           summary="Reusable audit checklists (seeded with the GB/T 27922 indicators and the certification document list).")
 
 
 @route(bp, T, ["POST"], body=AuditTemplateIn, response=AuditTemplateOut, status=201, permission="audit.manage", tag=TAG)
@@ -48,10 +47,8 @@ def create_template(body: AuditTemplateIn):
     return out.template(record)
 
 
-@route(bp, T + "/<int:record_id>", response=AuditTemplateOut, permission="audit.view", tag=TAG)
-def get_template(record_id: int):
-    """One checklist template."""
-    return out.template(services.get_template(record_id))
+detail_route(bp, T + "/<int:record_id>", services.get_template, out.template, response=AuditTemplateOut,
+             permission="audit.view", tag=TAG, endpoint="get_template", summary="One checklist template.")
 
 
 @route(bp, T + "/<int:record_id>", ["PATCH"], body=AuditTemplatePatch, response=AuditTemplateOut,
@@ -72,12 +69,9 @@ def _audit_out(audit):
     return out.audit(audit, current_user)
 
 
-@route(bp, A, query=AuditQuery, response=AuditOut, many=True, permission="audit.view", tag=TAG)
-def list_audits(query: AuditQuery):
-    """Internal audits, with filters by state, year and lead auditor."""
-    holder = {}
-    return paginate(services.audits_stmt(query), query, lambda a: out.audit(a, current_user, holder),
-                    loader=lambda rows: holder.update(out.item_extras(rows)))
+list_route(bp, A, services.audits_stmt, lambda a, extras: out.audit(a, current_user, extras), extras=out.item_extras,
+           query=AuditQuery, response=AuditOut, permission="audit.view", tag=TAG, endpoint="list_audits",
+           summary="Internal audits, with filters by state, year and lead auditor.")
 
 
 @route(bp, A, ["POST"], body=AuditIn, response=AuditOut, status=201, permission="audit.manage", tag=TAG)
@@ -88,10 +82,8 @@ def create_audit(body: AuditIn):
     return _audit_out(audit)
 
 
-@route(bp, A + "/<int:record_id>", response=AuditOut, permission="audit.view", tag=TAG)
-def get_audit(record_id: int):
-    """One audit with its checklist."""
-    return _audit_out(services.get_audit(record_id))
+detail_route(bp, A + "/<int:record_id>", services.get_audit, _audit_out, response=AuditOut, permission="audit.view",
+             tag=TAG, endpoint="get_audit", summary="One audit with its checklist.")
 
 
 @route(bp, A + "/<int:record_id>", ["PATCH"], body=AuditPatch, response=AuditOut, permission="audit.manage", tag=TAG)
@@ -186,11 +178,9 @@ def _nc_out(nc):
     return out.nonconformity(nc, current_user)
 
 
-@route(bp, N, query=AuditNonconformityQuery, response=AuditNonconformityOut, many=True, permission="audit.nc_view",
-       tag=TAG)
-def list_nonconformities(query: AuditNonconformityQuery):
-    """Nonconformities the caller may see (a dealer: those raised against its own dealer code)."""
-    return paginate(services.nonconformities_stmt(query), query, _nc_out)
+list_route(bp, N, services.nonconformities_stmt, _nc_out, query=AuditNonconformityQuery,
+           response=AuditNonconformityOut, permission="audit.nc_view", tag=TAG, endpoint="list_nonconformities",
+           summary="Nonconformities the caller may see (a dealer: those raised against its own dealer code).")
 
 
 @route(bp, N, ["POST"], body=AuditNonconformityIn, response=AuditNonconformityOut, status=201,
@@ -202,10 +192,9 @@ def create_nonconformity(body: AuditNonconformityIn):
     return _nc_out(nc)
 
 
-@route(bp, N + "/<int:record_id>", response=AuditNonconformityOut, permission="audit.nc_view", tag=TAG)
-def get_nonconformity(record_id: int):
-    """One nonconformity with its actions and effectiveness checks (404 outside the caller's scope)."""
-    return _nc_out(services.get_nonconformity(record_id))
+detail_route(bp, N + "/<int:record_id>", services.get_nonconformity, _nc_out, response=AuditNonconformityOut,
+             permission="audit.nc_view", tag=TAG, endpoint="get_nonconformity",
+             summary="One nonconformity with its actions and effectiveness checks (404 outside the caller's scope).")
 
 
 @route(bp, N + "/<int:record_id>/analyse", ["POST"], body=AuditAnalyseIn, response=AuditNonconformityOut,
@@ -251,11 +240,9 @@ def cancel_nonconformity(record_id: int, body: AuditCancelIn):
 C = "/corrective-actions"
 
 
-@route(bp, C, query=AuditCorrectiveActionQuery, response=AuditCorrectiveActionOut, many=True,
-       permission="audit.nc_view", tag=TAG)
-def list_actions(query: AuditCorrectiveActionQuery):
-    """Corrective actions of the nonconformities the caller may see."""
-    return paginate(services.actions_stmt(query), query, out.action)
+list_route(bp, C, services.actions_stmt, out.action, query=AuditCorrectiveActionQuery,
+           response=AuditCorrectiveActionOut, permission="audit.nc_view", tag=TAG, endpoint="list_actions",
+           summary="Corrective actions of the nonconformities the caller may see.")
 
 
 @route(bp, C, ["POST"], body=AuditCorrectiveActionIn, response=AuditCorrectiveActionOut, status=201,
@@ -268,10 +255,8 @@ def create_action(body: AuditCorrectiveActionIn):
     return out.action(action)
 
 
-@route(bp, C + "/<int:record_id>", response=AuditCorrectiveActionOut, permission="audit.nc_view", tag=TAG)
-def get_action(record_id: int):
-    """One corrective action."""
-    return out.action(services.get_action(record_id))
+detail_route(bp, C + "/<int:record_id>", services.get_action, out.action, response=AuditCorrectiveActionOut,
+             permission="audit.nc_view", tag=TAG, endpoint="get_action", summary="One corrective action.")
 
 
 @route(bp, C + "/<int:record_id>/done", ["POST"], body=AuditActionDoneIn, response=AuditCorrectiveActionOut,
@@ -293,10 +278,9 @@ def _imp_out(r):
     return out.improvement(r, current_user)
 
 
-@route(bp, I, query=AuditImprovementQuery, response=AuditImprovementOut, many=True, permission="audit.view", tag=TAG)
-def list_improvements(query: AuditImprovementQuery):
-    """Improvement records with filters by state, origin, owner and overdue."""
-    return paginate(services.improvements_stmt(query), query, _imp_out)
+list_route(bp, I, services.improvements_stmt, _imp_out, query=AuditImprovementQuery,
+           response=AuditImprovementOut, permission="audit.view", tag=TAG, endpoint="list_improvements",
+           summary="Improvement records with filters by state, origin, owner and overdue.")
 
 
 @route(bp, I + "/export", query=AuditImprovementExportQuery, permission="audit.view", tag=TAG,
@@ -317,10 +301,8 @@ def create_improvement(body: AuditImprovementIn):
     return _imp_out(record)
 
 
-@route(bp, I + "/<int:record_id>", response=AuditImprovementOut, permission="audit.view", tag=TAG)
-def get_improvement(record_id: int):
-    """One improvement record."""
-    return _imp_out(services.get_improvement(record_id))
+detail_route(bp, I + "/<int:record_id>", services.get_improvement, _imp_out, response=AuditImprovementOut,
+             permission="audit.view", tag=TAG, endpoint="get_improvement", summary="One improvement record.")
 
 
 @route(bp, I + "/<int:record_id>", ["PATCH"], body=AuditImprovementPatch, response=AuditImprovementOut,
@@ -377,10 +359,9 @@ def _review_out(r):
     return out.review(r, current_user)
 
 
-@route(bp, R, query=AuditReviewQuery, response=AuditReviewOut, many=True, permission="audit.view", tag=TAG)
-def list_reviews(query: AuditReviewQuery):
-    """Management reviews."""
-    return paginate(services.reviews_stmt(query), query, _review_out)
+list_route(bp, R, services.reviews_stmt, _review_out, query=AuditReviewQuery,
+           response=AuditReviewOut, permission="audit.view", tag=TAG, endpoint="list_reviews",
+           summary="Management reviews.")
 
 
 @route(bp, R, ["POST"], body=AuditReviewIn, response=AuditReviewOut, status=201, permission="audit.review", tag=TAG)
@@ -391,10 +372,9 @@ def create_review(body: AuditReviewIn):
     return _review_out(review)
 
 
-@route(bp, R + "/<int:record_id>", response=AuditReviewOut, permission="audit.view", tag=TAG)
-def get_review(record_id: int):
-    """One management review with its frozen inputs."""
-    return _review_out(services.get_review(record_id))
+detail_route(bp, R + "/<int:record_id>", services.get_review, _review_out, response=AuditReviewOut,
+             permission="audit.view", tag=TAG, endpoint="get_review",
+             summary="One management review with its frozen inputs.")
 
 
 @route(bp, R + "/<int:record_id>/hold", ["POST"], body=AuditHoldIn, response=AuditReviewOut, permission="audit.review",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.toolkit import (Column, place_form_errors, DomainError, Filter, activity, db, events, paginate_page, require, with_badge)
+from core.toolkit import (Column, form_action, DomainError, Filter, activity, db, events, paginate_page, require, with_badge)
 from plugins.audit import serializers, services
 from plugins.audit.models import (ACTION_KINDS, DEPARTMENTS, EFFECTIVENESS, NC_STATES, ORIGINS, RESULTS,
                                   SEVERITIES, SOURCES, Audit, AuditChecklistTemplate, CorrectiveAction,
@@ -176,21 +176,10 @@ def view_template(record_id):
 
 def _create_page(form, build, create, endpoint, title, back_url):
     """The create pages: a valid form goes to the service, its field errors land on the form (422)."""
-    if form.validate_on_submit():
-        try:
-            record = create(build(), current_user)
-            events.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            place_form_errors(form, exc)
-        else:
-            return redirect(url_for(endpoint, record_id=record.id))
-    return _form_page(form, title, back_url)
-
-
-def _form_page(form, title, back_url):
-    status = 422 if request.method == "POST" else 200
-    return render_template("audit/form.html", form=form, title=title, back_url=back_url), status
+    return form_action(form, lambda: create(build(), current_user),
+                       lambda record: url_for(endpoint, record_id=record.id),
+                       lambda status: (render_template("audit/form.html", form=form, title=title, back_url=back_url),
+                                       status))
 
 
 # --- audits ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.toolkit import BadRequest, CrudApi, ValidationError, events, paginate, route, validate
+from core.toolkit import BadRequest, CrudApi, ValidationError, detail_route, events, list_route, route, validate
 from plugins.certification import pack, services
 from plugins.certification.files import file_response
 from plugins.certification.schemas import (CalibrationIn, CalibrationOut, CalibrationPatch, CalibrationQuery,
@@ -58,11 +58,9 @@ def _assessment(record) -> dict:
     return services.serialize_assessment(record, current_user)
 
 
-@route(bp, SA, query=SelfAssessmentQuery, response=SelfAssessmentRowOut, many=True, permission="certification.assess",
-       tag=TAG)
-def list_assessments(query: SelfAssessmentQuery):
-    """Self-assessments, newest year first (filters year, state, level)."""
-    return paginate(services.assessment_stmt(query), query, lambda r: services.serialize_assessment_row(r))
+list_route(bp, SA, services.assessment_stmt, services.serialize_assessment_row,
+           query=SelfAssessmentQuery, response=SelfAssessmentRowOut, permission="certification.assess", tag=TAG,
+           endpoint="list_assessments", summary="Self-assessments, newest year first (filters year, state, level).")
 
 
 @route(bp, SA, ["POST"], body=SelfAssessmentIn, response=SelfAssessmentOut, status=201,
@@ -74,10 +72,9 @@ def create_assessment(body: SelfAssessmentIn):
     return _assessment(record)
 
 
-@route(bp, SA + "/<int:assessment_id>", response=SelfAssessmentOut, permission="certification.assess", tag=TAG)
-def get_assessment(assessment_id: int):
-    """One self-assessment: score, level, subtotals, criteria with suggested evidence, warnings."""
-    return _assessment(services.get_assessment(assessment_id))
+detail_route(bp, SA + "/<int:assessment_id>", services.get_assessment, _assessment, response=SelfAssessmentOut,
+             permission="certification.assess", tag=TAG, endpoint="get_assessment",
+             summary="One self-assessment: score, level, subtotals, criteria with suggested evidence, warnings.")
 
 
 @route(bp, SA + "/<int:assessment_id>", ["PATCH"], body=SelfAssessmentPatch, response=SelfAssessmentOut,
@@ -173,10 +170,10 @@ def _upload():
     return upload.filename or "document.pdf", upload.read()
 
 
-@route(bp, DOCS, query=DocumentQuery, response=DocumentOut, many=True, permission="certification.view", tag=TAG)
-def list_documents(query: DocumentQuery):
-    """Controlled documents: current versions for every staff member; superseded ones for the keepers."""
-    return paginate(services.document_stmt(query, current_user), query, services.serialize_document)
+list_route(bp, DOCS, lambda query: services.document_stmt(query, current_user), services.serialize_document,
+           query=DocumentQuery, response=DocumentOut, permission="certification.view", tag=TAG,
+           endpoint="list_documents",
+           summary="Controlled documents: current versions for every staff member; superseded ones for the keepers.")
 
 
 @route(bp, DOCS, ["POST"], response=DocumentOut, status=201, permission="certification.documents", tag=TAG,
@@ -192,10 +189,9 @@ def create_document():
     return services.serialize_document(doc)
 
 
-@route(bp, DOCS + "/<int:document_id>", response=DocumentOut, permission="certification.view", tag=TAG)
-def get_document(document_id: int):
-    """One document version (a superseded one only for the keepers, else 404)."""
-    return services.serialize_document(services.get_document(document_id, current_user))
+detail_route(bp, DOCS + "/<int:document_id>", lambda document_id: services.get_document(document_id, current_user),
+             services.serialize_document, response=DocumentOut, permission="certification.view", tag=TAG,
+             endpoint="get_document", summary="One document version (a superseded one only for the keepers, else 404).")
 
 
 @route(bp, DOCS + "/<int:document_id>", ["PATCH"], body=DocumentPatch, response=DocumentOut,

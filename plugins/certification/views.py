@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.toolkit import (Column, place_form_errors, Crud, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
+from core.toolkit import (Column, form_action, Crud, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
                           today)
 from plugins.certification import pack, services
 from plugins.certification.files import file_response
@@ -351,20 +351,15 @@ def list_documents():
 @require("certification.documents")
 def new_document():
     form = DocumentForm()
-    if form.validate_on_submit():
+
+    def run():
         data = {k: getattr(form, k).data for k in ("code", "title", "kind", "version", "effective_on",
                                                    "approved_by", "review_due_on")}
-        try:
-            doc = services.create_document(data, form.file.data.filename, form.file.data.read(), current_user)
-            commit()
-        except DomainError as exc:
-            db.session.rollback()
-            place_form_errors(form, exc)
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("certification.view_document", document_id=doc.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("certification/document_form.html", form=form, record=None), status
+        return services.create_document(data, form.file.data.filename, form.file.data.read(), current_user)
+
+    return form_action(form, run, lambda doc: url_for("certification.view_document", document_id=doc.id),
+                       lambda status: (render_template("certification/document_form.html", form=form, record=None),
+                                       status), success=_("Saved."))
 
 
 @bp.route("/documents/<int:document_id>", methods=["GET", "POST"])
@@ -374,42 +369,32 @@ def view_document(document_id: int):
     keeper = services.may_keep_documents(current_user)
     version_form = VersionForm(prefix="v")
     review_form = ReviewForm(prefix="r", review_due_on=doc.review_due_on)
-    status = 200
-    if request.method == "POST":
-        if not keeper:
-            abort(403)
-        if request.form.get("r-review_due_on") is not None and review_form.validate_on_submit():
-            try:
-                services.update_document(doc, {"review_due_on": review_form.review_due_on.data}, current_user)
-                commit()
-            except DomainError as exc:
-                db.session.rollback()
-                place_form_errors(review_form, exc)
-                status = 422
-            else:
-                flash(_("Saved."), "success")
-                return redirect(url_for("certification.view_document", document_id=doc.id))
-        elif request.form.get("v-version") is not None and version_form.validate_on_submit():
+
+    def page(status=200):
+        history = [d for d in services.document_history(doc) if keeper or d.status == "current"]
+        return render_template("certification/document.html", doc=doc, history=history, keeper=keeper,
+                               version_form=version_form, review_form=review_form, kinds=KIND_LABELS, today=today(),
+                               entries=activity.entries_for("certification_document", doc.id)), status
+
+    if request.method != "POST":
+        return page()
+    if not keeper:
+        abort(403)
+    if request.form.get("r-review_due_on") is not None:
+        return form_action(review_form, lambda: services.update_document(
+            doc, {"review_due_on": review_form.review_due_on.data}, current_user),
+            url_for("certification.view_document", document_id=doc.id), page, success=_("Saved."))
+    if request.form.get("v-version") is not None:
+        def new_version():
             data = {k: getattr(version_form, k).data for k in ("version", "effective_on", "approved_by",
                                                                "review_due_on")}
-            try:
-                new = services.new_version(doc, data, version_form.file.data.filename, version_form.file.data.read(),
-                                           current_user)
-                commit()
-            except DomainError as exc:
-                db.session.rollback()
-                doc = services.get_document(document_id, current_user)
-                place_form_errors(version_form, exc)
-                status = 422
-            else:
-                flash(_("The new version supersedes version %(old)s.", old=doc.revision), "success")
-                return redirect(url_for("certification.view_document", document_id=new.id))
-        else:
-            status = 422
-    history = [d for d in services.document_history(doc) if keeper or d.status == "current"]
-    return render_template("certification/document.html", doc=doc, history=history, keeper=keeper,
-                           version_form=version_form, review_form=review_form, kinds=KIND_LABELS, today=today(),
-                           entries=activity.entries_for("certification_document", doc.id)), status
+            return services.new_version(doc, data, version_form.file.data.filename, version_form.file.data.read(),
+                                        current_user)
+
+        return form_action(version_form, new_version, lambda new: url_for("certification.view_document",
+                                                                          document_id=new.id), page,
+                           success=_("The new version supersedes version %(old)s.", old=doc.revision))
+    return page(422)
 
 
 @bp.route("/documents/<int:document_id>/file")

@@ -12,7 +12,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.toolkit import DomainError, activity, attachment_response, db, events, export_response, require, today
+from core.toolkit import DomainError, activity, attachment_response, db, events, export_response, form_action, require, today
 from plugins.dealers import services
 from plugins.dealers.models import CLASSES, CONTACT_KINDS, STATUSES
 
@@ -64,16 +64,6 @@ class ActionForm(FlaskForm):
 
 class EvidenceForm(FlaskForm):
     file = FileField(_l("Evidence (image or PDF)"), validators=[FileRequired()])
-
-
-def _place(form, exc: DomainError) -> None:
-    placed = False
-    for key, message in (exc.fields or {}).items():
-        target = getattr(form, key, None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + [message]
-            placed = True
-    flash(_("Please correct the errors below.") if placed else exc.message, "danger")
 
 
 # --- the portal -----------------------------------------------------------------------------------
@@ -145,18 +135,10 @@ def dealer_page(code):
 def classify(code):
     dealer = services.visible_dealer(code, current_user)
     form = ClassifyForm()
-    if form.validate_on_submit():
-        try:
-            services.classify({"dealer_code": dealer.code, "abc_class": form.abc_class.data,
-                               "reason": form.reason.data.strip()}, current_user)
-            events.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            _place(form, exc)
-            return _dealer_page(services.visible_dealer(code, current_user), 422, classify_form=form)
-        flash(_("Class changed."), "success")
-        return redirect(url_for("dealers.dealer_page", code=code))
-    return _dealer_page(dealer, 422, classify_form=form)
+    return form_action(form, lambda: services.classify({"dealer_code": dealer.code, "abc_class": form.abc_class.data,
+                                                        "reason": form.reason.data.strip()}, current_user),
+                       url_for("dealers.dealer_page", code=code),
+                       lambda status: _dealer_page(dealer, status, classify_form=form), success=_("Class changed."))
 
 
 @bp.route("/dealers/<code>/contacts", methods=["POST"])
@@ -164,19 +146,11 @@ def classify(code):
 def add_contact(code):
     dealer = services.visible_dealer(code, current_user)
     form = ContactForm()
-    if form.validate_on_submit():
-        try:
-            services.create_contact({"dealer_code": dealer.code, "contacted_on": form.contacted_on.data,
-                                     "kind": form.kind.data, "summary": form.summary.data.strip(),
-                                     "next_steps": (form.next_steps.data or "").strip()}, current_user)
-            events.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            _place(form, exc)
-            return _dealer_page(services.visible_dealer(code, current_user), 422, contact_form=form)
-        flash(_("Contact recorded."), "success")
-        return redirect(url_for("dealers.dealer_page", code=code))
-    return _dealer_page(dealer, 422, contact_form=form)
+    return form_action(form, lambda: services.create_contact(
+        {"dealer_code": dealer.code, "contacted_on": form.contacted_on.data, "kind": form.kind.data,
+         "summary": form.summary.data.strip(), "next_steps": (form.next_steps.data or "").strip()}, current_user),
+        url_for("dealers.dealer_page", code=code),
+        lambda status: _dealer_page(dealer, status, contact_form=form), success=_("Contact recorded."))
 
 
 @bp.route("/dealers/<code>/status-changes", methods=["POST"])
@@ -184,19 +158,11 @@ def add_contact(code):
 def propose(code):
     dealer = services.visible_dealer(code, current_user)
     form = ProposeForm()
-    if form.validate_on_submit():
-        try:
-            record = services.propose_status_change({"dealer_code": dealer.code, "to_status": form.to_status.data,
-                                                     "reason": form.reason.data.strip()}, current_user)
-            events.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            _place(form, exc)
-            return _dealer_page(services.visible_dealer(code, current_user), exc.status if exc.status == 409 else 422,
-                                propose_form=form)
-        flash(_("Proposed. Attach the evidence for the order department."), "success")
-        return redirect(url_for("dealers.view_status_change", change_id=record.id))
-    return _dealer_page(dealer, 422, propose_form=form)
+    return form_action(form, lambda: services.propose_status_change(
+        {"dealer_code": dealer.code, "to_status": form.to_status.data, "reason": form.reason.data.strip()},
+        current_user), lambda record: url_for("dealers.view_status_change", change_id=record.id),
+        lambda status: _dealer_page(dealer, status, propose_form=form),
+        success=_("Proposed. Attach the evidence for the order department."))
 
 
 @bp.route("/dealers/<code>/users", methods=["POST"])
@@ -204,22 +170,11 @@ def propose(code):
 def add_user(code):
     dealer = services.visible_dealer(code, current_user)
     form = StaffForm()
-    if form.validate_on_submit():
-        try:
-            services.add_staff_login(dealer, {"username": form.username.data.strip(),
-                                              "display_name": (form.display_name.data or "").strip(),
-                                              "password": form.password.data, "language": form.language.data},
-                                     current_user)
-            events.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 403:
-                abort(403)
-            _place(form, exc)
-            return _dealer_page(services.visible_dealer(code, current_user), 422, staff_form=form)
-        flash(_("Login added."), "success")
-        return redirect(url_for("dealers.dealer_page", code=code))
-    return _dealer_page(dealer, 422, staff_form=form)
+    return form_action(form, lambda: services.add_staff_login(
+        dealer, {"username": form.username.data.strip(), "display_name": (form.display_name.data or "").strip(),
+                 "password": form.password.data, "language": form.language.data}, current_user),
+        url_for("dealers.dealer_page", code=code),
+        lambda status: _dealer_page(dealer, status, staff_form=form), success=_("Login added."))
 
 
 @bp.route("/dealers/<code>/users/<int:user_id>/<action>", methods=["POST"])

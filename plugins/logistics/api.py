@@ -7,7 +7,7 @@ from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.toolkit import BadRequest, NotFound, attachment_response, commit, paginate, route
+from core.toolkit import BadRequest, NotFound, attachment_response, commit, detail_route, list_route, route
 from plugins.logistics import services
 from plugins.logistics.schemas import (AcceptIn, ActionIn, AttachmentOut, ExceptionIn, ExceptionOut, ExceptionPatch,
                                        ExceptionQuery, ResolveIn, SettleClaimIn)
@@ -21,16 +21,10 @@ def _out(record):
     return services.serialize(record, current_user)
 
 
-@route(bp, BASE, query=ExceptionQuery, response=ExceptionOut, many=True, permission="logistics.view", tag=TAG)
-def list_exceptions(query: ExceptionQuery):
-    """Transport exception records the caller may see, with filters and pagination."""
-    holder = {}
-
-    def loader(rows):
-        holder.update(services.attachments_by_record(rows))
-
-    return paginate(services.list_stmt(query), query,
-                    lambda r: services.serialize(r, current_user, holder.get(r.id, [])), loader=loader)
+list_route(bp, BASE, services.list_stmt, lambda r, files: services.serialize(r, current_user, files.get(r.id, [])),
+           extras=services.attachments_by_record, query=ExceptionQuery, response=ExceptionOut,
+           permission="logistics.view", tag=TAG, endpoint="list_exceptions",
+           summary="Transport exception records the caller may see, with filters and pagination.")
 
 
 @route(bp, BASE, ["POST"], body=ExceptionIn, response=ExceptionOut, status=201, permission="logistics.create", tag=TAG)
@@ -41,10 +35,9 @@ def create_exception(body: ExceptionIn):
     return _out(record)
 
 
-@route(bp, BASE + "/<int:record_id>", response=ExceptionOut, permission="logistics.view", tag=TAG)
-def get_exception(record_id: int):
-    """One record (404 outside the caller's scope)."""
-    return _out(services.get_exception(record_id))
+detail_route(bp, BASE + "/<int:record_id>", services.get_exception, _out, response=ExceptionOut,
+             permission="logistics.view", tag=TAG, endpoint="get_exception",
+             summary="One record (404 outside the caller's scope).")
 
 
 @route(bp, BASE + "/<int:record_id>", ["PATCH"], body=ExceptionPatch, response=ExceptionOut, permission="logistics.view", tag=TAG)

@@ -15,7 +15,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core.toolkit import (Column, attachment_response, Dealer, DomainError, Filter, activity, commit, db, paginate_page,
-                          require, with_badge,
+                          place_form_errors, require, with_badge,
                          scoped)
 from plugins.logistics import services
 from plugins.logistics.models import KINDS, OUTCOMES, PARTIES, STATES, LogisticsException
@@ -148,12 +148,10 @@ def _form_setup(form, staff: bool):
 def _form_data(form, staff: bool) -> dict:
     lines = []
     errors = {}
-    for i, entry in enumerate(form.lines.entries):
-        ln = entry.form
-        if not (ln.sku.data or "").strip():
-            continue
+    for n, row in enumerate(_filled_rows(form)):  # numbered as the service numbers them: see _error_fields
+        ln = form.lines.entries[row].form
         if ln.expected_quantity.data is None or ln.actual_quantity.data is None:
-            errors[f"lines.{i}.sku"] = _("Enter the expected and the actual quantity.")
+            errors[f"lines.{n}.sku"] = _("Enter the expected and the actual quantity.")
             continue
         lines.append({"sku": ln.sku.data.strip(), "expected_quantity": ln.expected_quantity.data,
                       "actual_quantity": ln.actual_quantity.data, "damaged_quantity": ln.damaged_quantity.data,
@@ -176,24 +174,18 @@ def _form_data(form, staff: bool) -> dict:
     return data
 
 
-def _place_errors(form, exc: DomainError):
-    placed = False
-    for key, message in exc.fields.items():
-        parts = key.split(".")
-        target = None
-        if parts[0] == "lines" and len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) < len(form.lines.entries):
-            target = getattr(form.lines.entries[int(parts[1])].form, parts[2], None)
-        elif parts[0] == "carrier_signature":
-            target = form.signed_at if parts[-1] == "signed_at" else form.signer
-        else:
-            target = getattr(form, parts[0], None)
-        if target is not None and hasattr(target, "errors") and not isinstance(target, FieldList):
-            target.errors = list(target.errors) if not isinstance(target.errors, list) else target.errors
-            target.errors.append(message)
-            placed = True
-        else:
-            flash(f"{message}", "danger")
-    flash(exc.message if not placed else _("Please correct the errors below."), "danger")
+SIGNATURE_FIELDS = {"carrier_signature.signed_at": "signed_at", "carrier_signature": "signer"}
+
+
+def _filled_rows(form) -> list[int]:
+    """The form's rows with a SKU: the lines sent to the service, in order (blank rows left out)."""
+    return [i for i, entry in enumerate(form.lines.entries) if (entry.form.sku.data or "").strip()]
+
+
+def _error_fields(form) -> dict:
+    """Where a refusal's keys go on the form: the signature's two fields, and ``lines.N`` (the N-th
+    line sent, blank rows left out) on the row of the form it came from."""
+    return {**SIGNATURE_FIELDS, **{f"lines.{n}": f"lines.{i}" for n, i in enumerate(_filled_rows(form)) if n != i}}
 
 
 def _filing_days() -> int:
@@ -219,7 +211,7 @@ def new_exception():
             commit()
         except DomainError as exc:
             db.session.rollback()
-            _place_errors(form, exc)
+            place_form_errors(form, exc, _error_fields(form))
             status = 422
         else:
             flash(_("Saved as a draft. Add photos and the signed document, then file it."), "success")
@@ -262,7 +254,7 @@ def edit_exception(record_id):
         except DomainError as exc:
             db.session.rollback()
             record = services.get_exception(record_id)
-            _place_errors(form, exc)
+            place_form_errors(form, exc, _error_fields(form))
             status = exc.status if exc.status in (409, 422) else 422
         else:
             flash(_("Saved."), "success")

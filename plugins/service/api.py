@@ -5,7 +5,7 @@ from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.toolkit import BadRequest, events, paginate, route
+from core.toolkit import BadRequest, detail_route, events, list_route, route
 from plugins.service import reports, services
 from plugins.service.schemas import (ServiceActionIn, ServiceAssignIn, ServiceCancelIn, ServiceCloseIn,
                                      ServiceQuoteIn, ServiceReplyIn, ServiceRequestIn, ServiceRequestOut,
@@ -22,20 +22,18 @@ def _out(record):
     return services.serialize(record, current_user)
 
 
-@route(bp, BASE, query=ServiceRequestQuery, response=ServiceRequestOut, many=True, permission="service.view", tag=TAG)
-def list_requests(query: ServiceRequestQuery):
-    """Service requests the caller may see (a dealer its own, a technician those assigned to it)."""
-    holder = {}
-    at = services.now()
+def _page_extras(rows) -> dict:
+    """The page's visits and parts issued on them, in two queries, and the moment the deadlines are read at."""
+    visits = services.visits_by_request([r.id for r in rows])
+    return {"at": services.now(), "visits": visits,
+            "issued": services.parts_issued([v.id for found in visits.values() for v in found])}
 
-    def loader(rows):
-        holder.update(services.visits_by_request([r.id for r in rows]))
-        issued["map"] = services.parts_issued([v.id for visits in holder.values() for v in visits])
 
-    issued: dict = {}
-    return paginate(services.list_stmt(query, current_user), query,
-                    lambda r: services.serialize(r, current_user, holder.get(r.id, []), at, issued.get("map")),
-                    loader=loader)
+list_route(bp, BASE, lambda query: services.list_stmt(query, current_user),
+           lambda r, x: services.serialize(r, current_user, x["visits"].get(r.id, []), x["at"], x["issued"]),
+           extras=_page_extras, query=ServiceRequestQuery, response=ServiceRequestOut, permission="service.view",
+           tag=TAG, endpoint="list_requests",
+           summary="Service requests the caller may see (a dealer its own, a technician those assigned to it).")
 
 
 @route(bp, BASE, ["POST"], body=ServiceRequestIn, response=ServiceRequestOut, status=201,
@@ -47,10 +45,9 @@ def create_request(body: ServiceRequestIn):
     return _out(record)
 
 
-@route(bp, BASE + "/<int:record_id>", response=ServiceRequestOut, permission="service.view", tag=TAG)
-def get_request(record_id: int):
-    """One request with its visits (404 outside the caller's scope)."""
-    return _out(services.get_request(record_id, current_user))
+detail_route(bp, BASE + "/<int:record_id>", lambda record_id: services.get_request(record_id, current_user), _out,
+             response=ServiceRequestOut, permission="service.view", tag=TAG, endpoint="get_request",
+             summary="One request with its visits (404 outside the caller's scope).")
 
 
 def _action(record_id: int, action: str, body):
@@ -93,10 +90,9 @@ def create_visit(record_id: int, body: ServiceVisitIn):
     return services.serialize_visit(visit)
 
 
-@route(bp, VISITS + "/<int:visit_id>", response=ServiceVisitOut, permission="service.view", tag=TAG)
-def get_visit(visit_id: int):
-    """One visit record."""
-    return services.serialize_visit(services.get_visit(visit_id, current_user))
+detail_route(bp, VISITS + "/<int:visit_id>", lambda visit_id: services.get_visit(visit_id, current_user),
+             services.serialize_visit, response=ServiceVisitOut, permission="service.view", tag=TAG,
+             endpoint="get_visit", summary="One visit record.")
 
 
 @route(bp, VISITS + "/<int:visit_id>/signature", ["POST"], response=ServiceVisitOut, permission="service.visit",

@@ -14,7 +14,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.toolkit import (Column, place_form_errors, Dealer, DomainError, Filter, User, activity, business_zone, db, events,
+from core.toolkit import (Column, form_action, Dealer, DomainError, Filter, User, activity, business_zone, db, events,
                           paginate_page, require, scoped, settings, custom, with_badge)
 from plugins.service import reports, services
 from plugins.service.models import CHANNELS, STATES, VISIT_RESULTS, ServiceRequest
@@ -144,8 +144,8 @@ def new_request():
     else:
         del form.dealer_code
         del form.channel
-    status = 200
-    if form.validate_on_submit():
+
+    def run():
         data = {k: getattr(form, k).data for k in ("received_at", "customer_name", "customer_phone",
                                                     "customer_address", "sku", "serial", "purchase_date",
                                                     "sale_date", "production_date", "problem")}
@@ -153,19 +153,11 @@ def new_request():
         if staff:
             data["channel"] = form.channel.data
             data["dealer_code"] = form.dealer_code.data or None
-        try:
-            record = services.create_request(data, current_user)
-            events.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            place_form_errors(form, exc, show_key=False)
-            status = 422
-        else:
-            flash(_("Service request %(number)s recorded.", number=record.number), "success")
-            return redirect(url_for("service.view_request", record_id=record.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("service/form.html", form=form), status
+        return services.create_request(data, current_user)
+
+    return form_action(form, run, lambda record: url_for("service.view_request", record_id=record.id),
+                       lambda status: (render_template("service/form.html", form=form), status),
+                       success=lambda record: _("Service request %(number)s recorded.", number=record.number))
 
 
 # --- the request page ------------------------------------------------------------------------
@@ -311,24 +303,17 @@ def visit_page(record_id):
         return _render_visit(record)
     form = VisitForm()
     form.tools.choices = _tool_choices()
-    if not form.validate_on_submit():
-        return _render_visit(record, 422, form)
-    try:
+
+    def run():
         data = {"arrived_at": _local(form.arrived_at.data), "tools": form.tools.data[:30],
                 "problem_confirmed": bool(form.problem_confirmed.data), "actual_fault": form.actual_fault.data or "",
                 "work_done": form.work_done.data or "", "parts_used": _parts(form.parts_used.data),
                 "unsolved": form.unsolved.data or "", "result": form.result.data}
-        services.create_visit(record, data, current_user)
-        events.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 403:
-            abort(403)
-        place_form_errors(form, exc, show_key=False)
-        return _render_visit(services.get_request(record_id, current_user), exc.status if exc.status in (409, 422)
-                             else 422, form)
-    flash(_("Visit recorded. Now ask the customer to sign."), "success")
-    return redirect(url_for("service.visit_page", record_id=record_id))
+        return services.create_visit(record, data, current_user)
+
+    return form_action(form, run, url_for("service.visit_page", record_id=record_id),
+                       lambda status: _render_visit(record, status, form),
+                       success=_("Visit recorded. Now ask the customer to sign."))
 
 
 @bp.route("/visits/<int:visit_id>/signature", methods=["POST"])

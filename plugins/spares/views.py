@@ -13,7 +13,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core.toolkit import (ABC_CLASSES, DEALER_KIND_LABELS, DEALER_KINDS, Column, Crud, Dealer, DomainError, Filter,
-                         Product, Region, ValidationError, commit, db, get_scoped, paginate_page, require, row_label,
+                         Product, Region, ValidationError, commit, db, get_scoped, paginate_page, place_form_errors, require, row_label,
                          scoped, series_chart, state_tone)
 from plugins.spares import services
 from plugins.spares.models import Application, Movement, Obligation, Stock, StockReport
@@ -41,16 +41,6 @@ def _spare_choices():
 def _dealer_choices():
     return [("", "—")] + [(d.code, f"{d.code} {d.name}") for d in db.session.scalars(
         scoped(select(Dealer), Dealer).order_by(Dealer.code).limit(5000)).unique()]
-
-
-def _field_errors(form, exc: DomainError):
-    placed = False
-    for key, message in exc.fields.items():
-        target = getattr(form, key.split(".")[0], None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + [f"{key}: {message}" if "." in key else message]
-            placed = True
-    flash(exc.message if not placed else _("Please correct the errors below."), "danger")
 
 
 # --- compliance -------------------------------------------------------------------------------
@@ -262,7 +252,7 @@ def new_report():
                                     for k, v in row_errors.items()]
                 flash(exc.message, "danger")
             else:
-                _field_errors(form, exc)
+                place_form_errors(form, exc)
         else:
             if not omitted:
                 flash(_("Stock report saved."), "success")
@@ -397,7 +387,7 @@ def new_application():
             db.session.rollback()
             status = 422
             row_errors = {k: v for k, v in exc.fields.items() if k.startswith("lines")}
-            _field_errors(form, DomainError(exc.message, {k: v for k, v in exc.fields.items() if k not in row_errors}))
+            place_form_errors(form, DomainError(exc.message, {k: v for k, v in exc.fields.items() if k not in row_errors}))
         else:
             flash(_("Application %(number)s submitted.", number=app.number), "success")
             return redirect(url_for("spares.view_application", app_id=app.id))
@@ -528,7 +518,7 @@ def stock():
             except DomainError as exc:
                 db.session.rollback()
                 status = 422
-                _field_errors(form, exc)
+                place_form_errors(form, exc)
             else:
                 flash(_("Movement recorded."), "success")
                 return redirect(url_for("spares.stock"))

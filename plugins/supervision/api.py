@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.toolkit import BadRequest, NotFound, attachment_response, db, events, paginate, route
+from core.toolkit import BadRequest, NotFound, attachment_response, db, detail_route, events, list_route, route
 from plugins.supervision import services
 from plugins.supervision.models import ChecklistTemplate
 from plugins.supervision.schemas import (SupervisionActionIn, SupervisionAssessmentIn, SupervisionAssessmentOut,
@@ -36,12 +36,10 @@ def _done(serialize, record):
 
 # --- complaints -----------------------------------------------------------------------
 
-@route(bp, "/complaints", query=SupervisionComplaintQuery, response=SupervisionComplaintOut, many=True,
-       permission="supervision.view", tag=TAG)
-def list_complaints(query: SupervisionComplaintQuery):
-    """Complaints (the phone masked for everyone but supervision)."""
-    return paginate(services.complaint_stmt(current_user, query), query,
-                    lambda r: services.serialize_complaint(r, current_user))
+list_route(bp, "/complaints", lambda query: services.complaint_stmt(current_user, query),
+           lambda r: services.serialize_complaint(r, current_user), query=SupervisionComplaintQuery,
+           response=SupervisionComplaintOut, permission="supervision.view", tag=TAG, endpoint="list_complaints",
+           summary="Complaints (the phone masked for everyone but supervision).")
 
 
 @route(bp, "/complaints", ["POST"], body=SupervisionComplaintIn, response=SupervisionComplaintOut, status=201,
@@ -51,10 +49,9 @@ def create_complaint(body: SupervisionComplaintIn):
     return _done(services.serialize_complaint, services.create_complaint(body, current_user))
 
 
-@route(bp, "/complaints/<int:record_id>", response=SupervisionComplaintOut, permission="supervision.view", tag=TAG)
-def get_complaint(record_id: int):
-    """One complaint."""
-    return services.serialize_complaint(services.get_complaint(record_id, current_user), current_user)
+detail_route(bp, "/complaints/<int:record_id>", lambda record_id: services.get_complaint(record_id, current_user),
+             lambda r: services.serialize_complaint(r, current_user), response=SupervisionComplaintOut,
+             permission="supervision.view", tag=TAG, endpoint="get_complaint", summary="One complaint.")
 
 
 @route(bp, "/complaints/<int:record_id>/steps", ["POST"], body=SupervisionStepIn, response=SupervisionComplaintOut,
@@ -86,11 +83,10 @@ def close_complaint(record_id: int, body: SupervisionCloseIn):
 
 # --- service jobs ---------------------------------------------------------------------
 
-@route(bp, "/service-jobs", query=SupervisionJobQuery, response=SupervisionJobOut, many=True,
-       permission="supervision.view", tag=TAG)
-def list_service_jobs(query: SupervisionJobQuery):
-    """The follow-up queue: completed jobs with month, department and has_feedback filters."""
-    return paginate(services.job_stmt(current_user, query), query, lambda r: services.serialize_job(r, current_user))
+list_route(bp, "/service-jobs", lambda query: services.job_stmt(current_user, query),
+           lambda r: services.serialize_job(r, current_user), query=SupervisionJobQuery, response=SupervisionJobOut,
+           permission="supervision.view", tag=TAG, endpoint="list_service_jobs",
+           summary="The follow-up queue: completed jobs with month, department and has_feedback filters.")
 
 
 @route(bp, "/service-jobs", ["POST"], body=SupervisionJobIn, response=SupervisionJobOut, status=201,
@@ -100,19 +96,17 @@ def create_service_job(body: SupervisionJobIn):
     return _done(services.serialize_job, services.create_job(body, current_user))
 
 
-@route(bp, "/service-jobs/<int:record_id>", response=SupervisionJobOut, permission="supervision.view", tag=TAG)
-def get_service_job(record_id: int):
-    """One job."""
-    return services.serialize_job(services.get_job(record_id, current_user), current_user)
+detail_route(bp, "/service-jobs/<int:record_id>", lambda record_id: services.get_job(record_id, current_user),
+             lambda r: services.serialize_job(r, current_user), response=SupervisionJobOut,
+             permission="supervision.view", tag=TAG, endpoint="get_service_job", summary="One job.")
 
 
 # --- feedback forms -------------------------------------------------------------------
 
-@route(bp, "/feedback-forms", query=SupervisionFormQuery, response=SupervisionFormOut, many=True,
-       permission="supervision.view", tag=TAG)
-def list_feedback_forms(query: SupervisionFormQuery):
-    """Feedback forms (意见反馈表) with month, department and verified filters."""
-    return paginate(services.form_stmt(current_user, query), query, lambda r: services.serialize_form(r, current_user))
+list_route(bp, "/feedback-forms", lambda query: services.form_stmt(current_user, query),
+           lambda r: services.serialize_form(r, current_user), query=SupervisionFormQuery, response=SupervisionFormOut,
+           permission="supervision.view", tag=TAG, endpoint="list_feedback_forms",
+           summary="Feedback forms (意见反馈表) with month, department and verified filters.")
 
 
 @route(bp, "/feedback-forms", ["POST"], body=SupervisionFormIn, response=SupervisionFormOut, status=201,
@@ -122,10 +116,9 @@ def create_feedback_form(body: SupervisionFormIn):
     return _done(services.serialize_form, services.create_form(body, current_user))
 
 
-@route(bp, "/feedback-forms/<int:record_id>", response=SupervisionFormOut, permission="supervision.view", tag=TAG)
-def get_feedback_form(record_id: int):
-    """One form."""
-    return services.serialize_form(services.get_form(record_id, current_user), current_user)
+detail_route(bp, "/feedback-forms/<int:record_id>", lambda record_id: services.get_form(record_id, current_user),
+             lambda r: services.serialize_form(r, current_user), response=SupervisionFormOut,
+             permission="supervision.view", tag=TAG, endpoint="get_feedback_form", summary="One form.")
 
 
 @route(bp, "/feedback-forms/<int:record_id>/verify", ["POST"], body=SupervisionVersionIn,
@@ -139,12 +132,10 @@ def verify_feedback_form(record_id: int, body: SupervisionVersionIn):
 
 # --- monthly assessments --------------------------------------------------------------
 
-@route(bp, "/monthly-assessments", query=SupervisionAssessmentQuery, response=SupervisionAssessmentOut, many=True,
-       tag=TAG)
-def list_monthly_assessments(query: SupervisionAssessmentQuery):
-    """Assessments the caller may see (the assessed department: its confirmed ones)."""
-    return paginate(services.assessment_stmt(current_user, query), query,
-                    lambda r: services.serialize_assessment(r, current_user, with_late=False))
+list_route(bp, "/monthly-assessments", lambda query: services.assessment_stmt(current_user, query),
+           lambda r: services.serialize_assessment(r, current_user, with_late=False), query=SupervisionAssessmentQuery,
+           response=SupervisionAssessmentOut, tag=TAG, endpoint="list_monthly_assessments",
+           summary="Assessments the caller may see (the assessed department: its confirmed ones).")
 
 
 @route(bp, "/monthly-assessments", ["POST"], body=SupervisionAssessmentIn, response=SupervisionAssessmentOut,
@@ -155,10 +146,10 @@ def create_monthly_assessment(body: SupervisionAssessmentIn):
     return _done(services.serialize_assessment, record)
 
 
-@route(bp, "/monthly-assessments/<int:record_id>", response=SupervisionAssessmentOut, tag=TAG)
-def get_monthly_assessment(record_id: int):
-    """One assessment with the jobs and forms behind it."""
-    return services.serialize_assessment(services.get_assessment(record_id, current_user), current_user)
+detail_route(bp, "/monthly-assessments/<int:record_id>",
+             lambda record_id: services.get_assessment(record_id, current_user),
+             lambda r: services.serialize_assessment(r, current_user), response=SupervisionAssessmentOut, tag=TAG,
+             endpoint="get_monthly_assessment", summary="One assessment with the jobs and forms behind it.")
 
 
 @route(bp, "/monthly-assessments/<int:record_id>/recompute", ["POST"], body=SupervisionVersionIn,
@@ -199,16 +190,11 @@ def distribute_monthly_assessment(record_id: int, body: SupervisionDistributeIn)
 
 # --- inspections ----------------------------------------------------------------------
 
-@route(bp, "/inspections", query=SupervisionInspectionQuery, response=SupervisionInspectionOut, many=True, tag=TAG)
-def list_inspections(query: SupervisionInspectionQuery):
-    """Inspections the caller may see (the subject: published ones, the inspector as an alias)."""
-    holder = {}
-
-    def loader(rows):
-        holder.update(_evidence(rows))
-
-    return paginate(services.inspection_stmt(current_user, query), query,
-                    lambda r: services.serialize_inspection(r, current_user, holder.get(r.id, [])), loader=loader)
+list_route(bp, "/inspections", lambda query: services.inspection_stmt(current_user, query),
+           lambda r, files: services.serialize_inspection(r, current_user, files.get(r.id, [])),
+           extras=lambda rows: _evidence(rows), query=SupervisionInspectionQuery, response=SupervisionInspectionOut,
+           tag=TAG, endpoint="list_inspections",
+           summary="Inspections the caller may see (the subject: published ones, the inspector as an alias).")
 
 
 def _evidence(rows) -> dict:
@@ -233,10 +219,9 @@ def create_inspection(body: SupervisionInspectionIn):
     return _done(services.serialize_inspection, services.create_inspection(body, current_user))
 
 
-@route(bp, "/inspections/<int:record_id>", response=SupervisionInspectionOut, tag=TAG)
-def get_inspection(record_id: int):
-    """One inspection (404 outside the caller's view)."""
-    return services.serialize_inspection(services.get_inspection(record_id, current_user), current_user)
+detail_route(bp, "/inspections/<int:record_id>", lambda record_id: services.get_inspection(record_id, current_user),
+             lambda r: services.serialize_inspection(r, current_user), response=SupervisionInspectionOut, tag=TAG,
+             endpoint="get_inspection", summary="One inspection (404 outside the caller's view).")
 
 
 @route(bp, "/inspections/<int:record_id>", ["PATCH"], body=SupervisionInspectionPatch,
@@ -340,10 +325,10 @@ def create_checklist_template(body: SupervisionTemplateIn):
     return _template_out(record)
 
 
-@route(bp, "/checklist-templates/<int:record_id>", response=SupervisionTemplateOut, tag=TAG)
-def get_checklist_template(record_id: int):
-    """One checklist template with its weighted items."""
-    return _template_out(services.get_template(record_id, current_user))
+detail_route(bp, "/checklist-templates/<int:record_id>",
+             lambda record_id: services.get_template(record_id, current_user), _template_out,
+             response=SupervisionTemplateOut, tag=TAG, endpoint="get_checklist_template",
+             summary="One checklist template with its weighted items.")
 
 
 @route(bp, "/checklist-templates/<int:record_id>", ["PATCH"], body=SupervisionTemplatePatch,
@@ -358,11 +343,9 @@ def update_checklist_template(record_id: int, body: SupervisionTemplatePatch):
 
 # --- customer visits ------------------------------------------------------------------
 
-@route(bp, "/customer-visits", query=SupervisionVisitQuery, response=SupervisionVisitOut, many=True,
-       permission="supervision.view", tag=TAG)
-def list_customer_visits(query: SupervisionVisitQuery):
-    """Visits to key customers."""
-    return paginate(services.visit_stmt(current_user, query), query, services.serialize_visit)
+list_route(bp, "/customer-visits", lambda query: services.visit_stmt(current_user, query), services.serialize_visit,
+           query=SupervisionVisitQuery, response=SupervisionVisitOut, permission="supervision.view", tag=TAG,
+           endpoint="list_customer_visits", summary="Visits to key customers.")
 
 
 @route(bp, "/customer-visits", ["POST"], body=SupervisionVisitIn, response=SupervisionVisitOut, status=201,
@@ -372,10 +355,9 @@ def create_customer_visit(body: SupervisionVisitIn):
     return _done(services.serialize_visit, services.save_visit(body, current_user))
 
 
-@route(bp, "/customer-visits/<int:record_id>", response=SupervisionVisitOut, permission="supervision.view", tag=TAG)
-def get_customer_visit(record_id: int):
-    """One visit."""
-    return services.serialize_visit(services.get_visit(record_id, current_user))
+detail_route(bp, "/customer-visits/<int:record_id>", lambda record_id: services.get_visit(record_id, current_user),
+             services.serialize_visit, response=SupervisionVisitOut, permission="supervision.view", tag=TAG,
+             endpoint="get_customer_visit", summary="One visit.")
 
 
 @route(bp, "/customer-visits/<int:record_id>", ["PATCH"], body=SupervisionVisitPatch, response=SupervisionVisitOut,
@@ -388,18 +370,15 @@ def update_customer_visit(record_id: int, body: SupervisionVisitPatch):
 
 # --- suggestions ----------------------------------------------------------------------
 
-@route(bp, "/suggestions", query=SupervisionSuggestionQuery, response=SupervisionSuggestionOut, many=True,
-       permission="supervision.view", tag=TAG)
-def list_suggestions(query: SupervisionSuggestionQuery):
-    """Entries of the public suggestion form: supervision's queue."""
-    return paginate(services.suggestion_stmt(current_user, query), query,
-                    lambda r: services.serialize_suggestion(r, current_user))
+list_route(bp, "/suggestions", lambda query: services.suggestion_stmt(current_user, query),
+           lambda r: services.serialize_suggestion(r, current_user), query=SupervisionSuggestionQuery,
+           response=SupervisionSuggestionOut, permission="supervision.view", tag=TAG, endpoint="list_suggestions",
+           summary="Entries of the public suggestion form: supervision's queue.")
 
 
-@route(bp, "/suggestions/<int:record_id>", response=SupervisionSuggestionOut, permission="supervision.view", tag=TAG)
-def get_suggestion(record_id: int):
-    """One suggestion."""
-    return services.serialize_suggestion(services.get_suggestion(record_id, current_user), current_user)
+detail_route(bp, "/suggestions/<int:record_id>", lambda record_id: services.get_suggestion(record_id, current_user),
+             lambda r: services.serialize_suggestion(r, current_user), response=SupervisionSuggestionOut,
+             permission="supervision.view", tag=TAG, endpoint="get_suggestion", summary="One suggestion.")
 
 
 @route(bp, "/suggestions/<int:record_id>/to-complaint", ["POST"], body=SupervisionToComplaintIn,

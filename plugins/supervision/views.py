@@ -15,7 +15,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.toolkit import (Column, place_form_errors, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
+from core.toolkit import (Column, form_action, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
                           with_badge)
 from plugins.supervision import services
 from plugins.supervision.models import (ASSESSED_DEPARTMENTS, CHANNELS, COMPLAINT_STATES, DEPARTMENT_LABELS,
@@ -155,24 +155,16 @@ def new_complaint():
     from core.toolkit import validate
 
     form = ComplaintForm()
-    status = 200
-    if form.validate_on_submit():
+
+    def run():
         data = {k: (v.strip() if isinstance(v, str) else v) for k, v in form.data.items() if k != "csrf_token"}
         data = {k: v for k, v in data.items() if v not in ("", None)}
-        try:
-            record = services.create_complaint(validate(SupervisionComplaintIn, data), current_user)
-            events.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            place_form_errors(form, exc, show_key=False)
-            status = 422
-        else:
-            flash(_("Complaint %(number)s recorded.", number=record.number), "success")
-            return redirect(url_for("supervision.view_complaint", record_id=record.id))
-    elif request.method == "POST":
-        status = 422
-    return _render("supervision/form.html", status, form=form, title=_("New complaint"),
-                   back=url_for("supervision.list_complaints"))
+        return services.create_complaint(validate(SupervisionComplaintIn, data), current_user)
+
+    return form_action(form, run, lambda record: url_for("supervision.view_complaint", record_id=record.id),
+                       lambda status: _render("supervision/form.html", status, form=form, title=_("New complaint"),
+                                              back=url_for("supervision.list_complaints")),
+                       success=lambda record: _("Complaint %(number)s recorded.", number=record.number))
 
 
 class StepForm(FlaskForm):
@@ -275,25 +267,21 @@ def new_job():
     from core.toolkit import validate
 
     form = JobForm()
-    status = 200
-    if form.validate_on_submit():
+
+    def run():
         data = {k: v for k, v in form.data.items() if k != "csrf_token" and v not in ("", None)}
-        try:
-            job = services.create_job(validate(SupervisionJobIn, data), current_user)
-            events.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            place_form_errors(form, exc, show_key=False)
-            status = 422
-        else:
-            flash(_("The job is in the follow-up queue."), "success")
-            if current_user.can("supervision.view"):
-                return redirect(url_for("supervision.view_job", record_id=job.id))
-            return redirect(url_for("supervision.new_job"))
-    elif request.method == "POST":
-        status = 422
-    return _render("supervision/form.html", status, form=form, title=_("Enter a completed job"),
-                   back=url_for("supervision.list_jobs") if current_user.can("supervision.view") else None)
+        return services.create_job(validate(SupervisionJobIn, data), current_user)
+
+    def after(job):
+        if current_user.can("supervision.view"):
+            return url_for("supervision.view_job", record_id=job.id)
+        return url_for("supervision.new_job")
+
+    return form_action(form, run, after,
+                       lambda status: _render("supervision/form.html", status, form=form, title=_("Enter a completed job"),
+                                              back=url_for("supervision.list_jobs") if current_user.can("supervision.view")
+                                              else None),
+                       success=_("The job is in the follow-up queue."))
 
 
 class FeedbackFormForm(FlaskForm):
@@ -542,25 +530,17 @@ def new_inspection():
                                                      ("customer_service", "technical", "order_dept")]
     form.template_id.choices = [("", "—")] + [(str(t.id), t.name) for t in db.session.scalars(
         select(ChecklistTemplate).where(ChecklistTemplate.active.is_(True)).order_by(ChecklistTemplate.name))]
-    status = 200
-    if form.validate_on_submit():
+
+    def run():
         data = {"subject_department": form.subject_department.data or None,
                 "dealer_code": (form.dealer_code.data or "").strip() or None, "visited_at": form.visited_at.data,
                 "place": (form.place.data or "").strip(), "observations": form.observations.data or "",
                 "template_id": int(form.template_id.data) if (form.template_id.data or "").isdigit() else None}
-        try:
-            record = services.create_inspection(data, current_user)
-            events.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            place_form_errors(form, exc, show_key=False)
-            status = 422
-        else:
-            return redirect(url_for("supervision.view_inspection", record_id=record.id))
-    elif request.method == "POST":
-        status = 422
-    return _render("supervision/form.html", status, form=form, title=_("New inspection"),
-                   back=url_for("supervision.list_inspections"))
+        return services.create_inspection(data, current_user)
+
+    return form_action(form, run, lambda record: url_for("supervision.view_inspection", record_id=record.id),
+                       lambda status: _render("supervision/form.html", status, form=form, title=_("New inspection"),
+                                              back=url_for("supervision.list_inspections")))
 
 
 class EvidenceForm(FlaskForm):
@@ -738,24 +718,13 @@ class InspectorForm(FlaskForm):
 @require("supervision.inspectors")
 def inspectors():
     form = InspectorForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                services.designate_inspector(form.username.data.strip(), current_user,
-                                             request.form.get("active", "1") == "1")
-                events.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                place_form_errors(form, exc, show_key=False)
-                status = exc.status if exc.status in (403, 422) else 422
-            else:
-                flash(_("Saved."), "success")
-                return redirect(url_for("supervision.inspectors"))
-        else:
-            status = 422
-    return _render("supervision/inspectors.html", status, form=form,
-                   items=services.list_inspectors(current_user), can_designate=current_user.can("supervision.manage"))
+    return form_action(form, lambda: services.designate_inspector(form.username.data.strip(), current_user,
+                                                                  request.form.get("active", "1") == "1"),
+                       url_for("supervision.inspectors"),
+                       lambda status: _render("supervision/inspectors.html", status, form=form,
+                                              items=services.list_inspectors(current_user),
+                                              can_designate=current_user.can("supervision.manage")),
+                       success=_("Saved."))
 
 
 # --- customer visits ------------------------------------------------------------------
@@ -797,30 +766,22 @@ class VisitForm(FlaskForm):
 def edit_visit(record_id=None):
     record = services.get_visit(record_id, current_user) if record_id else None
     form = VisitForm(obj=record) if request.method == "GET" and record else VisitForm()
-    status = 200
-    if request.method == "POST":
-        if not current_user.can("supervision.manage"):
-            abort(403)
-        if form.validate_on_submit():
-            data = {k: v for k, v in form.data.items() if k != "csrf_token"}
-            data["dealer_code"] = (data.get("dealer_code") or "").strip() or None
-            if record is not None:
-                data["version"] = request.form.get("version", type=int)
-            try:
-                record = services.save_visit(data, current_user, record)
-                events.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                place_form_errors(form, exc, show_key=False)
-                status = exc.status if exc.status in (409, 422) else 422
-            else:
-                flash(_("Saved."), "success")
-                return redirect(url_for("supervision.list_visits"))
-        else:
-            status = 422
-    return _render("supervision/form.html", status, form=form, record=record,
-                   title=record.customer_name if record else _("New customer visit"),
-                   back=url_for("supervision.list_visits"), readonly=not current_user.can("supervision.manage"))
+    if request.method == "POST" and not current_user.can("supervision.manage"):
+        abort(403)
+
+    def run():
+        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
+        data["dealer_code"] = (data.get("dealer_code") or "").strip() or None
+        if record is not None:
+            data["version"] = request.form.get("version", type=int)
+        return services.save_visit(data, current_user, record)
+
+    return form_action(form, run, url_for("supervision.list_visits"),
+                       lambda status: _render("supervision/form.html", status, form=form, record=record,
+                                              title=record.customer_name if record else _("New customer visit"),
+                                              back=url_for("supervision.list_visits"),
+                                              readonly=not current_user.can("supervision.manage")),
+                       success=_("Saved."))
 
 
 # --- suggestions ----------------------------------------------------------------------

@@ -152,3 +152,61 @@ def test_demo_data_loads_and_is_idempotent(app):
     assert db.session.scalar(db.select(db.func.count(LogisticsException.id))) == first == 6
     states = {r.state for r in db.session.scalars(db.select(LogisticsException))}
     assert states == {"draft", "filed", "accepted", "resolved"}
+
+
+def test_a_line_error_lands_on_its_line_and_an_unplaced_one_is_flashed(app, client, world, monkeypatch):
+    """One behaviour with every page (``toolkit.place_form_errors``): ``lines.1.damaged_quantity`` under
+    that line's cell, a refusal whose field the form does not have flashed with its message."""
+    import html
+
+    login_as(client, "dealer1")
+    r = client.post("/logistics/new", data=_form(**{
+        "kind": "damaged", "lines-1-sku": "DL-10W", "lines-1-expected_quantity": "4", "lines-1-actual_quantity": "4",
+        "lines-1-damaged_quantity": "9", "lines-1-description": "crushed"}))
+    page = html.unescape(r.get_data(as_text=True))
+    assert r.status_code == 422
+    cell = page[page.index('name="lines-1-damaged_quantity"'):]
+    cell = cell[:cell.index("</td>")]
+    assert "invalid-feedback" in cell
+    other = page[page.index('name="lines-0-damaged_quantity"'):]
+    assert "invalid-feedback" not in other[:other.index("</td>")]
+    from core.errors import ValidationError
+    from plugins.logistics import services
+
+    def refuse(data, actor):
+        raise ValidationError("the carrier is blocked", {"lines.0.sku": "not carried by this carrier",
+                                                         "carrier_account": "the account is closed"})
+
+    monkeypatch.setattr(services, "create_exception", refuse)
+    r = client.post("/logistics/new", data=_form())
+    page = html.unescape(r.get_data(as_text=True))
+    assert r.status_code == 422
+    cell = page[page.index('name="lines-0-sku"'):]
+    assert "not carried by this carrier" in cell[:cell.index("</td>")]
+    alerts = [part.split("<")[0] for part in page.split('role="alert">')[1:]]
+    assert "the carrier is blocked" in alerts and "the account is closed" in alerts
+    assert "carrier_account" not in page  # the API's key is not shown to a person
+
+
+def test_a_line_error_lands_on_the_row_it_came_from_when_a_row_above_is_blank(app, client, world):
+    """The service numbers the lines it was sent; a blank row in between used to shift its errors one row up."""
+    login_as(client, "dealer1")
+    blank = {f"lines-{i}-{name}": "" for i in range(1, 5) for name in ("sku", "expected_quantity", "actual_quantity",
+                                                                      "damaged_quantity", "production_date", "description")}
+    r = client.post("/logistics/new", data=_form(**{  # as a browser sends it: every row, the blank ones too
+        **blank, "kind": "damaged", "lines-0-damaged_quantity": "1",
+        "lines-2-sku": "DL-10W", "lines-2-expected_quantity": "4", "lines-2-actual_quantity": "4",
+        "lines-2-damaged_quantity": "9", "lines-2-description": "crushed"}))
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422
+
+    def cell(name):
+        text = page[page.index(f'name="{name}"'):]
+        return text[:text.index("</td>")]
+
+    assert "invalid-feedback" in cell("lines-2-damaged_quantity")
+    assert "invalid-feedback" not in cell("lines-1-damaged_quantity")
+    r = client.post("/logistics/new", data=_form(**{**blank, "lines-2-sku": "DL-10W"}))  # no quantities on row 3
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "invalid-feedback" in cell("lines-2-sku")
+    assert "invalid-feedback" not in cell("lines-1-sku")
