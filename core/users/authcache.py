@@ -37,6 +37,11 @@ AUTH_TABLES = frozenset({"core_user", "core_role", "core_permission", "core_role
                          "core_user_role", "core_api_token", "core_setting"})
 # inserting into these changes no cached entry (entries are keyed by existing tokens of existing users)
 NEW_ROWS_CACHED_NOWHERE = frozenset({"core_user", "core_api_token"})
+# Columns of a user that every login attempt (the failed-login counter, reset on success) or logout
+# (the session generation) writes and that no token check reads: changing only these raises no
+# version, so logins do not empty every process's cache. A cached user's copy of them is expired
+# when it is attached to a request, so a request that reads them reads the database.
+VOLATILE_USER_COLUMNS = frozenset({"failed_logins", "session_generation", "updated_at"})
 
 
 def _cache() -> dict:
@@ -105,6 +110,7 @@ def lookup(token_hash: str, now):
     if cached_user.locked_until is not None and cached_user.locked_until > now:
         return None  # a token stops working while its account is locked
     user = db.session.merge(cached_user, load=False)
+    db.session.expire(user, VOLATILE_USER_COLUMNS)  # possibly older than the row: read on use
     user.__dict__["_permission_cache"] = permissions
     return user
 
@@ -113,11 +119,30 @@ def _touches_auth(session: Session) -> bool:
     from core.settings import SettingValue
     from core.users.models import ApiToken, Permission, Role, User
 
-    kinds = (User, Role, Permission, ApiToken, SettingValue)
+    kinds = (Role, Permission, ApiToken, SettingValue)
     # a new token or user is in no cache entry yet: issuing tokens (every API login) keeps the caches
     new_kinds = (Role, Permission, SettingValue)
     return (any(isinstance(obj, new_kinds) for obj in session.new)
-            or any(isinstance(obj, kinds) for obj in (*session.dirty, *session.deleted)))
+            or any(isinstance(obj, kinds) for obj in (*session.dirty, *session.deleted))
+            or any(isinstance(obj, User) for obj in session.deleted)
+            or any(isinstance(obj, User) and _user_change_matters(obj) for obj in session.dirty))
+
+
+def _user_change_matters(user) -> bool:
+    """Whether a flushed user changed more than its login bookkeeping (``VOLATILE_USER_COLUMNS``)."""
+    from sqlalchemy import inspect
+
+    changed = {attr.key for attr in inspect(user).attrs if attr.history.has_changes()}
+    return bool(changed - VOLATILE_USER_COLUMNS)
+
+
+def _only_volatile(statement) -> bool:
+    """An UPDATE of ``core_user`` that sets only login bookkeeping (the failed-login counter of
+    every attempt, the session generation of every logout)."""
+    values = getattr(statement, "_values", None)
+    if not values or getattr(statement, "_where_criteria", None) is None:
+        return False
+    return {getattr(key, "key", key) for key in values} <= VOLATILE_USER_COLUMNS
 
 
 def _bump(connection) -> None:
@@ -149,7 +174,8 @@ def _install() -> None:
     def _on_execute(state):
         if state.is_insert or state.is_update or state.is_delete:
             name = getattr(getattr(state.statement, "table", None), "name", None)
-            if name in AUTH_TABLES and not (state.is_insert and name in NEW_ROWS_CACHED_NOWHERE):
+            if name in AUTH_TABLES and not (state.is_insert and name in NEW_ROWS_CACHED_NOWHERE) \
+                    and not (state.is_update and name == "core_user" and _only_volatile(state.statement)):
                 _bump(state.session.connection())
 
 _install()

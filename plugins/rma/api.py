@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.toolkit import Conflict, NotFound, db, events, get_scoped, paginate, route
 from core.toolkit import today as business_today
-from plugins.rma import bulk, services
+from plugins.rma import bulk, reads, services
 from plugins.rma.queries import claim_list_stmt, list_stmt, load, penalty_list_stmt, reload
 from plugins.rma.models import Rma, RmaFreightClaim, RmaLine, RmaPenalty
 from plugins.rma.schemas import (BoxesIn, ClaimIn, ClaimOut, ClaimQuery, DecisionIn, EligibilityIn,
@@ -45,8 +45,7 @@ def _commit_and_serialize(rma: Rma) -> dict:
 @route(bp, "/rmas", query=RmaQuery, response=RmaOut, many=True, permission="rma.view", tag="rma")
 def list_rmas(query: RmaQuery):
     """Returns the caller may see, newest first, with filters."""
-    rule_set, today = services.rules(), business_today()
-    return paginate(list_stmt(query), query, lambda r: services.serialize_rma(r, today=today, rule_set=rule_set))
+    return reads.list_page(query)
 
 
 @route(bp, "/rmas/bulk-approve", ["POST"], body=RmaBulkApproveIn, response=RmaBulkApproveOut,
@@ -100,7 +99,7 @@ def lookup():
 @route(bp, "/rmas/<int:rma_id>", response=RmaOut, permission="rma.view", tag="rma")
 def get_rma(rma_id: int):
     """One return with its lines, eligibility and cost roll-up."""
-    return services.serialize_rma(get_scoped(Rma, rma_id, options=services.read_options()), with_cost=True)
+    return reads.detail(rma_id)
 
 
 @route(bp, "/rmas/<int:rma_id>", ["PATCH"], body=RmaPatch, response=RmaOut, permission="rma.file", tag="rma")

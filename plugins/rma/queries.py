@@ -27,28 +27,33 @@ def reload(rma_id) -> Rma:
 
 def list_stmt(query):
     """Returns the caller may see, newest first, narrowed by the list filters (`RmaQuery`)."""
-    stmt = scoped(select(Rma), Rma).options(*services.read_options()).order_by(Rma.id.desc())
+    return (scoped(select(Rma), Rma).options(*services.read_options()).where(*list_filters(query))
+            .order_by(Rma.id.desc()))
+
+
+def list_filters(query) -> list:
+    """The WHERE clauses of the list filters (`RmaQuery`), for the ORM list and the column-level one."""
+    clauses = []
     if query.state:
-        stmt = stmt.where(Rma.state == query.state)
+        clauses.append(Rma.state == query.state)
     if query.dealer_code:
-        stmt = stmt.where(Rma.dealer_id.in_(select(Dealer.id).where(Dealer.code == query.dealer_code)))
+        clauses.append(Rma.dealer_id.in_(select(Dealer.id).where(Dealer.code == query.dealer_code)))
     if query.sku:
-        stmt = stmt.where(exists().where(RmaLine.rma_id == Rma.id, RmaLine.product_id.in_(
+        clauses.append(exists().where(RmaLine.rma_id == Rma.id, RmaLine.product_id.in_(
             select(Product.id).where(Product.sku == query.sku))))
     if query.overdue is True:
-        stmt = stmt.where(services.overdue_clause())
+        clauses.append(services.overdue_clause())
     elif query.overdue is False:
-        stmt = stmt.where(~services.overdue_clause())
+        clauses.append(~services.overdue_clause())
     if query.q:
         q = query.q.strip()
-        stmt = stmt.where(or_(Rma.number.ilike(f"%{q}%"),
-                              exists().where(RmaLine.rma_id == Rma.id, RmaLine.serial == q)))
+        clauses.append(or_(Rma.number.ilike(f"%{q}%"), exists().where(RmaLine.rma_id == Rma.id, RmaLine.serial == q)))
     if query.date_from:
-        stmt = stmt.where(Rma.created_at >= datetime.combine(query.date_from, time(0), tzinfo=timezone.utc))
+        clauses.append(Rma.created_at >= datetime.combine(query.date_from, time(0), tzinfo=timezone.utc))
     if query.date_to:
-        stmt = stmt.where(Rma.created_at < datetime.combine(query.date_to + timedelta(days=1), time(0),
-                                                             tzinfo=timezone.utc))
-    return stmt
+        clauses.append(Rma.created_at < datetime.combine(query.date_to + timedelta(days=1), time(0),
+                                                         tzinfo=timezone.utc))
+    return clauses
 
 
 def penalty_list_stmt(state: str | None = None):

@@ -124,18 +124,24 @@ def rules() -> elig.Rules:
 def facts(line: RmaLine) -> elig.LineFacts:
     product = line.product
     category = product.category
+    return line_facts(line, category.warranty_months, product.status, category.whole_unit_returns)
+
+
+def line_facts(line, warranty_months: int, product_status: str, whole_unit_returns) -> elig.LineFacts:
+    """The facts of a line (an ``RmaLine`` or a row with the same column names) and its product."""
     return elig.LineFacts(
-        issue=line.issue, warranty_months=category.warranty_months,
+        issue=line.issue, warranty_months=warranty_months,
         production_date=line.production_date, purchase_date=line.purchase_date, sale_date=line.sale_date,
         received_date=line.received_date, received_time=line.received_time,
-        discontinued=product.status == "discontinued", whole_unit_allowed=bool(category.whole_unit_returns),
+        discontinued=product_status == "discontinued", whole_unit_allowed=bool(whole_unit_returns),
         opened=bool(line.opened), installed=bool(line.installed), sample=bool(line.sample),
         special_order=bool(line.special_order), scrap=bool(line.scrap), mixed_brand=bool(line.mixed_brand),
         whole_unit=bool(line.whole_unit), label_intact=bool(line.label_intact))
 
 
-def evaluate_line(line: RmaLine, now: datetime, rule_set=None, extra: list[str] | None = None) -> elig.Eligibility:
-    result = elig.evaluate(facts(line), now, rule_set or rules())
+def evaluate_line(line: RmaLine, now: datetime, rule_set=None, extra: list[str] | None = None,
+                  line_facts: elig.LineFacts | None = None) -> elig.Eligibility:
+    result = elig.evaluate(line_facts or facts(line), now, rule_set or rules())
     for code in extra or ():
         if code not in result.reasons:
             result.reasons.append(code)
@@ -807,13 +813,23 @@ def cost(rma: Rma, penalties=None, claims=None) -> dict:
         penalties = list(db.session.scalars(select(RmaPenalty).where(RmaPenalty.rma_id == rma.id)))
     if claims is None:
         claims = list(db.session.scalars(select(RmaFreightClaim).where(RmaFreightClaim.rma_id == rma.id)))
-    replaced = sum((Decimal(l.counted_quantity) * l.product.unit_price for l in rma.lines
-                    if l.resolution in ("replace", "credit")), Decimal("0"))
-    fees = sum((l.fee or Decimal("0") for l in rma.lines if l.resolution == "paid_repair"), Decimal("0"))
     freight = sum((c.amount or Decimal("0") for c in claims if c.state == "confirmed"), Decimal("0"))
     penalty = sum((p.amount for p in penalties if p.state == "confirmed"), Decimal("0"))
-    return {"replaced_value": money(replaced), "repair_fees": money(fees), "freight": money(freight),
-            "penalties": money(penalty)}
+    return cost_of(((l, l.product.unit_price) for l in rma.lines), freight, penalty)
+
+
+def cost_of(lines, freight, penalties) -> dict:
+    """The cost roll-up from ``(line, unit price)`` pairs (``RmaLine`` or rows with its column names) and
+    the confirmed freight and penalty sums."""
+    replaced = fees = Decimal("0")
+    for line, unit_price in lines:
+        if line.resolution in ("replace", "credit"):
+            counted = line.received_quantity if line.received_quantity is not None else line.quantity
+            replaced += Decimal(counted) * unit_price
+        elif line.resolution == "paid_repair":
+            fees += line.fee or Decimal("0")
+    return {"replaced_value": money(replaced), "repair_fees": money(fees), "freight": money(freight or 0),
+            "penalties": money(penalties or 0)}
 
 
 def money(value) -> str | None:
@@ -825,15 +841,19 @@ def _iso(value):
 
 
 def serialize_line(line: RmaLine, result: elig.Eligibility, rule_set=None) -> dict:
-    rule_set = rule_set or rules()
     product = line.product
+    return line_dict(line, product.sku, product.name, product.unit_price, result, rule_set or rules())
+
+
+def line_dict(line, sku: str, product_name: str, unit_price, result: elig.Eligibility, rule_set) -> dict:
+    """A line of the API (an ``RmaLine`` or a row with its column names, and its product's values)."""
     data = {f: bool(getattr(line, f)) for f in FLAGS}
     data.update({
-        "id": line.id, "sku": product.sku, "product_name": product.name, "quantity": line.quantity,
+        "id": line.id, "sku": sku, "product_name": product_name, "quantity": line.quantity,
         "issue": line.issue, "serial": line.serial or "", "production_date": _iso(line.production_date),
         "purchase_date": _iso(line.purchase_date), "sale_date": _iso(line.sale_date),
         "received_date": _iso(line.received_time.astimezone(elig.CHINA)) if line.received_time else _iso(line.received_date),
-        "description": line.description or "", "unit_price": money(product.unit_price),
+        "description": line.description or "", "unit_price": money(unit_price),
         "received_quantity": line.received_quantity, "verdict": line.verdict, "serious": bool(line.serious),
         "worth_analysis": bool(line.worth_analysis), "findings": line.findings or "",
         "resolution": line.resolution, "fee": money(line.fee),
@@ -850,10 +870,18 @@ def serialize_rma(rma: Rma, with_cost: bool = False, extra: dict | None = None, 
     rule_set = rule_set or rules()
     at = eligibility_time(rma)
     lines = [serialize_line(l, evaluate_line(l, at, rule_set, (extra or {}).get(l.id)), rule_set) for l in rma.lines]
+    return rma_dict(rma, rma.dealer.code, rma.dealer.name,
+                    rma.receiving_dealer.code if rma.receiving_dealer_id else None, lines,
+                    cost(rma) if with_cost else None, today)
+
+
+def rma_dict(rma, dealer_code: str, dealer_name: str, receiving_code: str | None, lines: list[dict],
+             cost_data: dict | None, today: date | None = None) -> dict:
+    """A return of the API (an ``Rma`` or a row with its column names), its lines already serialized."""
     return {
         "id": rma.id, "number": rma.number, "filing_number": rma.filing_number, "state": rma.state, "version": rma.version,
-        "dealer_code": rma.dealer.code, "dealer_name": rma.dealer.name,
-        "receiving_unit": ({"kind": "agent", "dealer_code": rma.receiving_dealer.code}
+        "dealer_code": dealer_code, "dealer_name": dealer_name,
+        "receiving_unit": ({"kind": "agent", "dealer_code": receiving_code}
                            if rma.receiving_dealer_id else {"kind": "head_office", "dealer_code": None}),
         "due_date": _iso(rma.due_date), "overdue": is_overdue(rma, today),
         "boxes": rma.boxes, "carrier": rma.carrier or "", "tracking": rma.tracking or "",
@@ -866,7 +894,7 @@ def serialize_rma(rma: Rma, with_cost: bool = False, extra: dict | None = None, 
         "shipped_at": _iso(rma.shipped_at), "received_at": _iso(rma.received_at),
         "inspected_at": _iso(rma.inspected_at), "resolved_at": _iso(rma.resolved_at),
         "closed_at": _iso(rma.closed_at), "lines": lines,
-        "cost": cost(rma) if with_cost else None,
+        "cost": cost_data,
     }
 
 

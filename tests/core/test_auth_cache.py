@@ -76,3 +76,45 @@ def test_issuing_a_token_keeps_the_cache(app, client):
     statements = [s for s in q.statements if not s.startswith("BEGIN")]
     assert len(statements) == 1, q.statements
     assert _me(client, other).get_json()["username"] == "newcomer"
+
+
+def test_logins_and_logouts_keep_every_cache(app, client):
+    """A login (right or wrong password) or a logout writes only login bookkeeping: the auth
+    version stays, so other users' cached tokens cost no reload (it used to move on every login);
+    a lockout still moves it and the locked user's token stops at once."""
+    from datetime import timedelta
+
+    import pytest
+
+    from core.testing import TEST_PASSWORD
+    from core.users import authcache
+    from core.users.models import User
+
+    other = make_user("bystander", roles=("order_dept",))
+    other_headers = api_headers(other)
+    busy = make_user("busy", roles=("order_dept",))
+    busy_headers = api_headers(busy)
+    assert _me(client, other_headers).status_code == 200 and _me(client, busy_headers).status_code == 200
+    version = authcache.current_version()
+
+    services.authenticate("busy", TEST_PASSWORD)
+    db.session.commit()
+    with pytest.raises(services.AuthError):
+        services.authenticate("busy", "wrong password")
+    db.session.commit()
+    services.end_sessions(db.session.get(User, busy.id))
+    db.session.commit()
+    assert authcache.current_version() == version
+    with count_queries(app) as q:
+        assert _me(client, other_headers).status_code == 200
+    assert len([s for s in q.statements if not s.startswith("BEGIN")]) == 1, q.statements
+    # the bookkeeping a request reads is the database's, not the cached copy's
+    with app.test_request_context(headers=busy_headers):
+        me = services.user_for_token(busy_headers["Authorization"].split()[1])
+        assert me.failed_logins == 1 and me.session_generation == 1
+
+    services.lock_account(db.session.get(User, busy.id), timedelta(minutes=5))
+    db.session.commit()
+    assert authcache.current_version() > version
+    assert _me(client, busy_headers).status_code == 401
+    assert _me(client, other_headers).status_code == 200

@@ -1,6 +1,6 @@
 """The plugins' public API: time in the business zone, months, the acting dealer, notifications
 rendered in the reader's language at reading time, and exports that cannot run formulas."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -162,3 +162,15 @@ def test_rate_limited_counts_per_scope_and_address_in_the_database(app):
         assert [toolkit.rate_limited("demo.scope", 2, 60) for _ in range(3)] == [False, False, True]
         assert toolkit.rate_limited("demo.scope", 2, 60, address="10.1.1.2") is False  # another address
         assert toolkit.rate_limited("demo.other", 2, 60) is False  # another scope
+
+
+def test_add_months_is_relativedelta_on_every_day():
+    """The arithmetic gives what ``relativedelta(months=n)`` gave, on every day of four years
+    (leap and not) for -25..61 months."""
+    from dateutil.relativedelta import relativedelta
+
+    day = date(2023, 1, 1)
+    while day < date(2027, 1, 1):
+        for months in range(-25, 62, 3):
+            assert toolkit.add_months(day, months) == day + relativedelta(months=months), (day, months)
+        day += timedelta(days=1)
