@@ -89,11 +89,17 @@ def _lookup(labels: dict, key):
 
 
 def field_label(decl, key: str) -> str:
-    """A change's field as a person reads it; ``line 12 verdict`` reads "Line 12 · Verdict"."""
+    """A change's field as a person reads it; ``line 12 verdict`` reads "Line 12 · Verdict", an
+    item's ``A1.points`` "A1 · Points"."""
     labels = _all_field_labels(decl)
     found = _lookup(labels, key)
     if found is not None:
         return str(found)
+    if "." in key and " " not in key:  # one item's field: "A1.points" reads "A1 · Points"
+        head, tail = key.rsplit(".", 1)
+        found = _lookup(labels, tail)
+        if found is not None:
+            return f"{head} · {found}"
     parts = key.split(" ")
     if len(parts) >= 3 and parts[1].isdigit():
         head = _lookup(labels, parts[0])
@@ -112,7 +118,7 @@ def value_label(decl, key: str, value) -> str:
     of the value (``user_name`` for a user id)."""
     if value is None or value == "":
         return "—"
-    field = key.split(" ")[-1] if " " in key else key
+    field = key.split(" ")[-1] if " " in key else key.rsplit(".", 1)[-1]
     labels = _all_value_labels(decl).get(key) or _all_value_labels(decl).get(field) or {}
     if isinstance(value, list):
         return ", ".join(value_label(decl, key, v) for v in value) or "—"
