@@ -11,7 +11,7 @@ notifies that user, when they may see the record.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -89,11 +89,17 @@ def _lookup(labels: dict, key):
 
 
 def field_label(decl, key: str) -> str:
-    """A change's field as a person reads it; ``line 12 verdict`` reads "Line 12 · Verdict"."""
+    """A change's field as a person reads it; ``line 12 verdict`` reads "Line 12 · Verdict", an
+    item's ``A1.points`` "A1 · Points"."""
     labels = _all_field_labels(decl)
     found = _lookup(labels, key)
     if found is not None:
         return str(found)
+    if "." in key and " " not in key:  # one item's field: "A1.points" reads "A1 · Points"
+        head, tail = key.rsplit(".", 1)
+        found = _lookup(labels, tail)
+        if found is not None:
+            return f"{head} · {found}"
     parts = key.split(" ")
     if len(parts) >= 3 and parts[1].isdigit():
         head = _lookup(labels, parts[0])
@@ -103,22 +109,54 @@ def field_label(decl, key: str) -> str:
     return key.replace("_", " ")
 
 
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
 def value_label(decl, key: str, value) -> str:
-    """A changed value as a person reads it (value labels of its field, yes/no, —)."""
+    """A changed value as a person reads it (value labels of its field, yes/no, —, a moment in
+    the reader's time zone). A field's value labels are a ``{value: label}`` map or a function
+    of the value (``user_name`` for a user id)."""
     if value is None or value == "":
         return "—"
-    field = key.split(" ")[-1] if " " in key else key
+    field = key.split(" ")[-1] if " " in key else key.rsplit(".", 1)[-1]
     labels = _all_value_labels(decl).get(key) or _all_value_labels(decl).get(field) or {}
     if isinstance(value, list):
         return ", ".join(value_label(decl, key, v) for v in value) or "—"
     if isinstance(value, bool):
         return str(YES_NO[value])
+    if callable(labels):
+        return str(labels(value))
+    if isinstance(value, str) and ISO_MOMENT.match(value):
+        return _moment(value)
     if isinstance(value, dict):  # one item of a list of lines: "SKU: A1 · Quantity: 2"
         return " · ".join(f"{field_label(decl, str(k))}: {value_label(decl, str(k), v)}" for k, v in value.items()) or "—"
     found = _lookup(labels, value)
     if found is not None:
         return str(found)
     return str(value)
+
+
+def _moment(value: str) -> str:
+    from flask_babel import format_datetime
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return format_datetime(moment, "yyyy-MM-dd HH:mm")
+
+
+def user_name(user_id) -> str:
+    """A user id in a change as the user's name (value labels of a ``..._id`` field naming a user)."""
+    from core.users.models import User
+
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        user = None
+    return (user.display_name or user.username) if user is not None else str(user_id)
 
 
 def _all_field_labels(decl) -> dict:
@@ -177,6 +215,8 @@ def post(record, body: str, actor, files=()) -> ChatterMessage:
         raise NotFound(_("No such kind of record."))
     body = (body or "").strip()
     files = [f for f in files if f and f[1]]
+    if files and not decl.files:
+        raise ValidationError(_("This record takes no files."), {"files": _("This record takes no files.")})
     if not body and not files:
         raise ValidationError(_("Write a message or attach a file."), {"body": _("Write a message or attach a file.")})
     if len(body) > MAX_BODY:
@@ -194,9 +234,13 @@ def post(record, body: str, actor, files=()) -> ChatterMessage:
     message = ChatterMessage(model=model, record_id=record.id, author_id=actor.id, body=body,
                              mentions=[u.id for u in recipients] or None, attachment_ids=att_ids or None)
     db.session.add(message)
-    if recipients:
-        notify(recipients, N_("%(author)s mentioned you on %(record)s"), N_("%(text)s"), record_link(record),
-               author=actor.display_name or actor.username, record=record_title(record), text=body[:500])
+    # each recipient reads the author as the stream shows it to them (a secret inspector's alias)
+    by_author: dict[str, list] = {}
+    for user in recipients:
+        by_author.setdefault(author_name(decl, record, actor, user), []).append(user)
+    for author, users in by_author.items():
+        notify(users, N_("%(author)s mentioned you on %(record)s"), N_("%(text)s"), record_link(record),
+               author=author, record=record_title(record), text=body[:500])
     return message
 
 
@@ -214,10 +258,14 @@ def record_title(record) -> str:
 
 # --- reading --------------------------------------------------------------------------
 
-def stream(record, limit: int = 200) -> list[dict]:
-    """Comments and activity entries of ``record``, newest first, in the reader's language."""
+def stream(record, limit: int = 200, reader=None) -> list[dict]:
+    """Comments and activity entries of ``record``, newest first, in the reader's language
+    (``reader``: default the current user, who also decides how authors are named)."""
+    from flask_login import current_user
     from core.attachments import Attachment
     from sqlalchemy.orm import defer
+
+    reader = current_user if reader is None else reader
 
     model = activity.model_name(record)
     decl = declaration_for(record)
@@ -231,12 +279,12 @@ def stream(record, limit: int = 200) -> list[dict]:
                                                       .where(Attachment.id.in_(att_ids)))}
     items = []
     for m in messages:
-        items.append({"kind": "comment", "id": m.id, "at": m.created_at, "author": _author(m.author),
+        items.append({"kind": "comment", "id": m.id, "at": m.created_at, "author": author_name(decl, record, m.author, reader),
                       "body": m.body, "action": None, "changes": [], "comment": "",
                       "files": [{"id": a, "filename": files[a].filename, "content_type": files[a].content_type,
                                  "size": files[a].size} for a in (m.attachment_ids or []) if a in files]})
     for e in activity.entries_for(model, record.id, limit):
-        items.append({"kind": "activity", "id": e.id, "at": e.created_at, "author": _author(e.actor),
+        items.append({"kind": "activity", "id": e.id, "at": e.created_at, "author": author_name(decl, record, e.actor, reader),
                       "body": "", "action": action_label(e.action, decl), "changes": describe(e, decl),
                       "comment": e.comment or "", "files": []})
     items.sort(key=lambda i: (_aware(i["at"]), i["kind"] == "comment", i["id"]), reverse=True)
@@ -251,9 +299,15 @@ def _aware(moment):
     return moment
 
 
-def _author(user) -> str:
+def author_name(decl, record, user, reader) -> str:
+    """How ``reader`` reads ``user`` as an author on ``record``: the declared ``author`` rule
+    (a secret inspector's alias) or the user's name."""
     if user is None:
         return _("system")
+    if decl is not None and decl.author is not None:
+        label = decl.author(record, user, reader)
+        if label is not None:
+            return str(label)
     return user.display_name or user.username
 
 

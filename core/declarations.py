@@ -137,8 +137,11 @@ class Chatter:
     ``permission`` is needed (besides seeing the record) to read and post; ``field_labels``
     map a change's field to its label, ``value_labels`` a field to ``{value: label}``,
     ``action_labels`` an activity action id to its label; ``link(record)`` is the record's
-    page and ``title(record)`` how a notification names it. The page renders
-    ``{{ chatter(record) }}``.
+    page and ``title(record)`` how a notification names it. ``files=False`` for a record
+    that takes no files (the form offers none, a post with files is refused).
+    ``author(record, user, reader)`` names a comment's or change's author for ``reader``
+    when that identity is not for everyone (a secret inspector's alias); it returns None to
+    keep the user's name. The page renders ``{{ chatter(record) }}``.
     """
     model: type
     permission: str | None = None
@@ -147,6 +150,8 @@ class Chatter:
     action_labels: dict = field(default_factory=dict)
     link: Callable[[Any], str] | None = None
     title: Callable[[Any], Any] | None = None
+    files: bool = True
+    author: Callable[[Any, Any, Any], Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,7 @@ class RouteMeta:
     tag: str
     content_type: str | tuple = "application/json"  # a tuple: several documented types
     idempotent: bool = False  # a creating POST: accepts an Idempotency-Key header
+    extra_responses: dict | None = None  # {status: (schema, description)}: other answers the route gives
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
@@ -240,13 +241,15 @@ def _parse_query(model: type[BaseModel]):
 def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, response=None,
           many: bool = False, status: int = 200, summary: str = "", auth: bool = True,
           permission: str | None = None, tag: str | None = None, content_type: str | tuple = "application/json",
-          endpoint: str | None = None):
-    """Declare an API route; see the module docstring."""
+          endpoint: str | None = None, extra_responses: dict | None = None):
+    """Declare an API route; see the module docstring. ``extra_responses`` ``{status: (schema,
+    description)}`` documents (and, in tests, validates) another answer: the view returns
+    ``(body, status)`` for it (a check-only request answering 200 where saving answers 201)."""
     methods = list(methods)
 
     def decorator(view):
         meta = RouteMeta(methods, body, query, response, many, status, summary or (view.__doc__ or "").strip(),
-                         auth, permission, tag or bp.name, content_type)
+                         auth, permission, tag or bp.name, content_type, extra_responses=extra_responses)
         creates = methods == ["POST"] and status == 201 and auth
         meta.idempotent = creates
 
@@ -266,12 +269,16 @@ def route(bp: Blueprint, rule: str, methods=("GET",), *, body=None, query=None, 
             if query is not None:
                 kwargs["query"] = _parse_query(query)
             result = view(*args, **kwargs)
+            answer, schema, is_many = status, response, many
+            if isinstance(result, tuple) and extra_responses and result[1] in extra_responses:
+                result, answer = result
+                schema, is_many = extra_responses[answer][0], False
             if not isinstance(result, (dict, list)):
                 return result  # a ready Response (PDF, CSV, 204)
-            if response is not None and current_app.config.get("API_VALIDATE_RESPONSES"):
-                _validate_response(response, result, many)
+            if schema is not None and current_app.config.get("API_VALIDATE_RESPONSES"):
+                _validate_response(schema, result, is_many)
             resp = jsonify(result)
-            resp.status_code = status
+            resp.status_code = answer
             return resp
 
         wrapped._api_meta = meta
@@ -481,7 +488,7 @@ def openapi_document(app) -> dict:
         if meta is None:
             continue
         routes.append((rule, meta))
-        for m in (meta.body, meta.response):
+        for m in (meta.body, meta.response, *(m for m, _d in (meta.extra_responses or {}).values())):
             if isinstance(m, type) and issubclass(m, BaseModel):
                 models.add(m)
     ordered = sorted(models, key=lambda m: (m.__name__, m.__module__))
@@ -533,6 +540,9 @@ def openapi_document(app) -> dict:
                 op["responses"][str(meta.status)] = {"description": "OK", "content": {t: {} for t in types}}
             else:
                 op["responses"][str(meta.status)] = {"description": "OK"}
+            for code, (model, text) in (meta.extra_responses or {}).items():
+                op["responses"][str(code)] = {"description": text, "content": {"application/json": {
+                    "schema": {"$ref": ref_of[model]}}}}
             err = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
             for code, text in (("400", "malformed"), ("401", "unauthenticated"), ("403", "forbidden"),
                                ("404", "absent or outside your scope"), ("409", "illegal transition or stale version"),
@@ -594,4 +604,5 @@ def _unique_schema_names(defs: dict) -> tuple[dict, dict]:
 
 
 def _responses(routes):
-    return {meta.response for _, meta in routes if meta.response is not None}
+    return ({meta.response for _, meta in routes if meta.response is not None}
+            | {m for _, meta in routes for m, _d in (meta.extra_responses or {}).values()})

@@ -246,7 +246,8 @@ def render_chatter(record) -> Markup:
     model = activity.model_name(record)
     if model not in chatter.declarations():
         raise KeyError(f"model {model!r} declares no chatter (aftersales_chatter hook)")
-    return Markup(render_template("web/chatter.html", record=record, model=model, items=chatter.stream(record)))
+    return Markup(render_template("web/chatter.html", record=record, model=model, items=chatter.stream(record),
+                                  takes_files=chatter.declarations()[model].files))
 
 
 def _activity_changes(entry):

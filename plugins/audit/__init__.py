@@ -141,4 +141,46 @@ def aftersales_chatter():
     values = {"state": {k: LazyString(f) for k, f in services.NC_STATE_TEXT.items()},
               "verdict": {k: LazyString(f) for k, f in services.EFFECTIVENESS_LABELS.items()}}
     return [Chatter(Nonconformity, "audit.nc_view", fields, values,
-                    link=lambda r: f"/audit/nonconformities/{r.id}", title=lambda r: r.number)]
+                    link=lambda r: f"/audit/nonconformities/{r.id}", title=lambda r: r.number),
+            *_record_chatters()]
+
+
+def _record_chatters():
+    """Audits, improvements and management reviews: each its own states, the same field labels."""
+    from flask_babel import lazy_pgettext
+
+    from core.toolkit import Chatter, chatter
+    from plugins.audit import views
+    from plugins.audit.models import Audit, Improvement, ManagementReview
+
+    fields = {"title": _l("Title"), "scope": _l("Scope"), "criteria": _l("Audit criteria"),
+              "departments": _l("Departments"), "dealer_codes": _l("Dealers"), "planned_on": _l("Planned on"),
+              "lead_auditor_id": _l("Lead auditor"), "auditors": _l("Auditors"), "auditees": _l("Auditees"),
+              "report": _l("Report"), "cancel_reason": _l("Reason for cancelling"), "started_on": _l("Started on"),
+              "reported_on": _l("Reported on"), "closed_on": _l("Closed on"), "item": _l("Item"),
+              "result": _l("Result"), "note": _l("Note"), "origin": _l("Origin"), "link": _l("Link"),
+              "description": lazy_pgettext("audit", "Description"), "owner_id": _l("Owner"),
+              "indicator": _l("Indicator"), "baseline": _l("Baseline"), "target": _l("Target"),
+              "due_on": _l("Due on"), "effectiveness": _l("Effectiveness"), "evaluation_text": _l("Evaluation"),
+              "held_on": _l("Held on"), "decisions": _l("Decisions"), "period_from": _l("Period from"),
+              "period_to": _l("Period to"), "participants": _l("Participants"), "chair_id": _l("Chair")}
+    common = {"departments": views.DEPARTMENT_LABELS, "lead_auditor_id": chatter.user_name,
+              "owner_id": chatter.user_name, "chair_id": chatter.user_name, "origin": views.ORIGIN_LABELS,
+              "effectiveness": views.EFFECTIVENESS_LABELS}
+    # the transitions as done (the global map may give "start" another plugin's meaning)
+    actions = {"start": _l("started"), "report": _l("reported"), "close": _l("closed"), "cancel": _l("cancelled"),
+               "approve": _l("approved"), "implement": _l("Implemented"), "evaluate": _l("Evaluated"),
+               "hold": _l("Held")}
+    return [Chatter(Audit, "audit.view", fields, {**common, "state": views.AUDIT_STATES, "result": views.RESULT_LABELS},
+                    actions, link=lambda r: f"/audit/audits/{r.id}", title=lambda r: r.number),
+            Chatter(Improvement, "audit.view", fields, {**common, "state": views.IMP_STATE_LABELS}, actions,
+                    link=lambda r: f"/audit/improvements/{r.id}", title=lambda r: r.number),
+            Chatter(ManagementReview, "audit.view", fields, {**common, "state": views.REVIEW_STATE_LABELS}, actions,
+                    link=lambda r: f"/audit/reviews/{r.id}", title=lambda r: r.number)]
+
+
+@hookimpl
+def aftersales_model_labels():
+    return {"audit_audit": _l("Internal audit"), "audit_nonconformity": _l("Nonconformity"),
+            "audit_corrective_action": _l("Corrective action"), "audit_improvement": _l("Improvement"),
+            "audit_management_review": _l("Management review"), "audit_checklist_template": _l("Checklist template")}

@@ -249,7 +249,6 @@ def view_audit(record_id):
     return render_template("audit/audit_detail.html", record=audit, actions=actions,
                            ncs=serializers.nc_numbers_by_item([audit]), files=services.item_attachments([audit]),
                            form=FlaskForm(),
-                           entries=activity.entries_for("audit_audit", audit.id),
                            can_manage=current_user.can("audit.manage"),
                            can_raise=current_user.can("audit.nc_raise"))
 
@@ -391,7 +390,6 @@ def view_nonconformity(record_id):
     allowed = services.nc_allowed_actions(nc, current_user) if current_user.can("audit.nc_work") else []
     return render_template("audit/nc_detail.html", record=nc, allowed=allowed, form=FlaskForm(),
                            due=services.verification_due_on(nc), today=services.today(),
-                           entries=activity.entries_for("audit_nonconformity", nc.id),
                            is_overdue=services.is_overdue, user_id=current_user.id,
                            can_work=current_user.can("audit.nc_work"), is_auditor=services._is_auditor(current_user))
 
@@ -542,8 +540,7 @@ def view_improvement(record_id):
     record = services.get_improvement(record_id)
     return render_template("audit/improvement_detail.html", record=record, form=FlaskForm(),
                            allowed=services.improvement_allowed_actions(record, current_user),
-                           overdue=services.improvement_overdue(record),
-                           entries=activity.entries_for("audit_improvement", record.id))
+                           overdue=services.improvement_overdue(record))
 
 
 @bp.route("/improvements/<int:record_id>/act/<action>", methods=["POST"])
@@ -610,7 +607,7 @@ def view_review(record_id):
     review = services.get_review(record_id)
     return render_template("audit/review_detail.html", record=review, form=FlaskForm(),
                            allowed=[t.name for t in services.review_workflow.allowed(review, current_user)],
-                           today=services.today(), entries=activity.entries_for("audit_management_review", review.id))
+                           today=services.today())
 
 
 @bp.route("/reviews/<int:record_id>/act/<action>", methods=["POST"])

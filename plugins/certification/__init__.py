@@ -142,3 +142,42 @@ def aftersales_field_labels():
               "calibrated_on": _l("Calibrated on"), "not_applicable": _l("Not applicable"), "notes": _l("Notes")}
     values = {"state": STATE_LABELS, "level": LEVEL_LABELS}
     return [FieldLabels(fields, values)]
+
+
+@hookimpl
+def aftersales_chatter():
+    """The yearly self-assessment and each controlled document get the core chatter."""
+    from core.toolkit import Chatter
+    from plugins.certification.models import Document, SelfAssessment
+    from plugins.certification.views import KIND_LABELS, LEVEL_LABELS, STATE_LABELS
+
+    fields = {"evidence_links": _l("Evidence links"), "deduction": _l("Special deduction"),
+              "bonus": _l("Special bonus"), "status": _l("Status"), "review_due_on": _l("Review due on"),
+              "kind": _l("Kind of document")}
+    values = {"state": STATE_LABELS, "level": LEVEL_LABELS, "kind": KIND_LABELS,
+              "status": {"current": _l("Current"), "superseded": _l("Superseded")}}
+    return [Chatter(SelfAssessment, "certification.assess", fields, values,
+                    link=lambda r: f"/certification/assessments/{r.id}", title=lambda r: str(r.year)),
+            Chatter(Document, "certification.view", fields, values,
+                    link=lambda r: f"/certification/documents/{r.id}", title=lambda r: f"{r.code} {r.title}")]
+
+
+@hookimpl
+def aftersales_record_rules():
+    """Superseded versions of a document are for the document keepers only (as on its page)."""
+    from core.toolkit import RecordRule
+    from plugins.certification.models import Document
+    from plugins.certification.services import may_keep_documents
+
+    def current_unless_keeper(user):
+        keeper = getattr(user, "is_authenticated", False) and may_keep_documents(user)
+        return None if keeper else Document.status == "current"
+
+    return [RecordRule(Document, current_unless_keeper, mode="narrow")]
+
+
+@hookimpl
+def aftersales_model_labels():
+    return {"certification_assessment": _l("Self-assessment"), "certification_document": _l("Controlled document"),
+            "certification_training": _l("Training record"), "certification_equipment": _l("Equipment"),
+            "certification_calibration": _l("Calibration")}

@@ -147,8 +147,7 @@ def view_assessment(assessment_id: int):
         "certification/assessment.html", record=record, data=data, by_indicator=by_indicator, warnings=warnings,
         english=_english(), states=STATE_LABELS, badges=STATE_BADGES, levels=LEVEL_LABELS,
         editable=record.state == "draft" and current_user.can("certification.assess"),
-        action_form=ActionForm(), criterion_form=CriterionForm(), special_form=SpecialForm(),
-        entries=activity.entries_for("certification_assessment", record.id))
+        action_form=ActionForm(), criterion_form=CriterionForm(), special_form=SpecialForm())
 
 
 def _back(record):
@@ -373,8 +372,8 @@ def view_document(document_id: int):
     def page(status=200):
         history = [d for d in services.document_history(doc) if keeper or d.status == "current"]
         return render_template("certification/document.html", doc=doc, history=history, keeper=keeper,
-                               version_form=version_form, review_form=review_form, kinds=KIND_LABELS, today=today(),
-                               entries=activity.entries_for("certification_document", doc.id)), status
+                               version_form=version_form, review_form=review_form, kinds=KIND_LABELS,
+                               today=today()), status
 
     if request.method != "POST":
         return page()

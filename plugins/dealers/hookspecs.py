@@ -20,10 +20,13 @@ def dealers_portal_sections(dealer, user):
          "count": int,                  # how many open items in all
          "url": str | None,             # the full list, if the plugin has one
          "items": [{"label": str, "url": str | None, "due_on": date | None}],  # at most 10
-         "order": int}                  # position on the page, smaller first
+         "order": int,                  # position on the page, smaller first
+         "html": Markup | None,         # optional: the section's body rendered by the plugin
+                                        # (a table with buttons), shown instead of "items"
+         "empty": str | None}           # optional: shown when count is 0 (the section stays)
 
-    Return ``[]`` (or a section with ``count`` 0, which the page hides) when nothing is open.
-    Keep it to a few queries: the page calls every implementation.
+    Return ``[]`` (or a section with ``count`` 0 and no ``empty`` text, which the page hides)
+    when nothing is open. Keep it to a few queries: the page calls every implementation.
     """
 
 

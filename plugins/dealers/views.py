@@ -73,7 +73,8 @@ class EvidenceForm(FlaskForm):
 @require("dealers.portal")
 def portal():
     dealers = services.portal_dealers(current_user)
-    groups = [(d, [s for s in services.portal_sections(d, current_user) if s["count"]]) for d in dealers]
+    groups = [(d, [s for s in services.portal_sections(d, current_user) if s["count"] or s.get("empty")])
+              for d in dealers]
     return render_template("dealers/portal.html", groups=groups, dealer=current_user.dealer,
                            notifications=services.recent_notifications(current_user),
                            quick_actions=_quick_actions(), today=today())

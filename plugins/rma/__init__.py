@@ -60,6 +60,7 @@ def aftersales_api_blueprints():
 
 @hookimpl
 def aftersales_blueprints():
+    from plugins.rma import goods_back  # noqa: F401  (adds the portal's confirm-receipt route)
     from plugins.rma.views import bp
 
     return [bp]

@@ -23,7 +23,9 @@ def _rows(stmt):
 def dealers_portal_sections(dealer, user):
     if not user.can("rma.view"):
         return []
-    sections = []
+    from plugins.rma.goods_back import portal_section
+
+    sections = [s for s in (portal_section(dealer, user),) if s is not None]
     label = lambda r: r.number or _("Draft %(id)s", id=r.id)  # noqa: E731
     total, rows = _rows(select(Rma.id, Rma.number, Rma.state).where(Rma.dealer_id == dealer.id, Rma.state == "draft")
                         .order_by(Rma.id.desc()))

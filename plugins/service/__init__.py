@@ -140,3 +140,40 @@ def aftersales_field_labels():
               "problem": _l("Problem"), "serial": _l("Serial number")}
     values = {"state": STATE_LABELS, "channel": CHANNEL_LABELS}
     return [FieldLabels(fields, values)]
+
+
+@hookimpl
+def aftersales_chatter():
+    """A service request gets the core chatter (its field labels are the plugin's, above)."""
+    from core.toolkit import Chatter, chatter
+    from plugins.service.models import ServiceRequest
+    from plugins.service.views import CHANNEL_LABELS, STATE_LABELS
+
+    fields = {"technician_id": _l("Technician"), "replied_at": _l("Replied at"), "repairable": _l("Repairable")}
+    values = {"state": STATE_LABELS, "channel": CHANNEL_LABELS, "technician_id": chatter.user_name,
+              "visit": _visit_label}
+    return [Chatter(ServiceRequest, "service.view", fields, values, link=lambda r: f"/service/{r.id}",
+                    title=lambda r: r.number)]
+
+
+def _visit_label(visit_id) -> str:
+    """A visit in a request's activity log: when the technician arrived (not its id)."""
+    from flask_babel import format_datetime, gettext
+
+    from core.toolkit import db
+    from plugins.service.models import ServiceVisit
+
+    visit = db.session.get(ServiceVisit, int(visit_id)) if str(visit_id).isdigit() else None
+    if visit is None or visit.arrived_at is None:
+        return gettext("a visit")
+    return gettext("the visit of %(when)s", when=format_datetime(visit.arrived_at, "yyyy-MM-dd HH:mm"))
+
+
+@hookimpl
+def aftersales_record_rules():
+    """A technician sees only the requests assigned to it, on every page and in the chatter."""
+    from core.toolkit import RecordRule
+    from plugins.service.models import ServiceRequest
+    from plugins.service.services import technician_clause
+
+    return [RecordRule(ServiceRequest, technician_clause, mode="narrow", roles=("technician",))]

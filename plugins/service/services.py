@@ -134,15 +134,18 @@ def is_narrow_technician(user) -> bool:
     return user.has_role("technician") and not user.has_role(*WIDE_ROLES)
 
 
+def technician_clause(user):
+    """The narrowing record rule of ServiceRequest: a technician (and nothing wider) sees only
+    the requests assigned to it; it says nothing for anyone else."""
+    if user is None or not getattr(user, "is_authenticated", False) or not is_narrow_technician(user):
+        return None
+    return or_(ServiceRequest.technician_id == user.id, ServiceRequest.assignee_id == user.id)
+
+
 def visible_clause(user):
-    """Rows of ServiceRequest the user may see: the core dealer rule, narrowed for technicians."""
-    clauses = []
-    base = scope_clause(ServiceRequest, user)
-    if base is not None:
-        clauses.append(base)
-    if is_narrow_technician(user):
-        clauses.append(or_(ServiceRequest.technician_id == user.id, ServiceRequest.assignee_id == user.id))
-    return and_(*clauses) if clauses else None
+    """Rows of ServiceRequest the user may see: the core dealer rule and ``technician_clause``
+    (a record rule, so the chatter and every scoped query see the same rows)."""
+    return scope_clause(ServiceRequest, user)
 
 
 def visible(stmt, user):

@@ -194,7 +194,6 @@ def _render_detail(record, status=200, form=None):
         "service/detail.html", record=record, form=form, actions=actions, visits=visits, labels=_labels(),
         issued=services.parts_issued([v.id for v in visits]),
         badges=STATE_BADGES, overdue=services.reply_overdue(record), now=services.now(),
-        entries=activity.entries_for("service_request", record.id),
         can_visit=current_user.can("service.visit") and record.state == "on_site"), status
 
 

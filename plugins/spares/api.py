@@ -13,7 +13,8 @@ from plugins.spares.models import Application, Movement, Obligation, Stock, Stoc
 from plugins.spares.schemas import (ActionIn, ApplicationIn, ApplicationOut, ApplicationQuery, ComplianceOut,
                                     ComplianceQuery, MovementIn, MovementOut, MovementQuery, NonCompliantOut,
                                     ObligationIn, ObligationOut, ObligationPatch, ObligationQuery, RateOut, RatesQuery,
-                                    RetentionOut, RetentionQuery, StockOut, StockQuery, StockReportIn, StockReportOut,
+                                    RetentionOut, RetentionQuery, StockOut, StockQuery, StockReportCheckOut, StockReportIn,
+                                    StockReportOut,
                                     StockReportQuery)
 
 bp = Blueprint("spares_api", __name__)
@@ -133,14 +134,24 @@ def list_reports(query: StockReportQuery):
 
 
 @route(bp, "/spare-stock-reports", ["POST"], body=StockReportIn, response=StockReportOut, status=201,
-       permission="spares.report", tag="spares")
+       permission="spares.report", tag="spares",
+       extra_responses={200: (StockReportCheckOut, "check_only: the warnings saving would give; nothing saved")})
 def create_report(body: StockReportIn):
-    """Report on-hand spare parts (``dealer_code`` for staff only); all lines or none."""
+    """Report on-hand spare parts (``dealer_code`` for staff only); all lines or none.
+
+    The answer's ``warnings`` (code ``obliged_parts_omitted``) say when the report replaces one
+    of the same date and leaves out obliged parts; ``check_only: true`` asks first (200, nothing saved).
+    """
     dealer = services.acting_dealer(current_user, body.dealer_code)
-    report = services.create_stock_report(dealer, body.reported_on, [(l.sku, l.quantity) for l in body.lines],
-                                          actor=current_user)
+    lines = [(l.sku, l.quantity) for l in body.lines]
+    if body.check_only:
+        services.check_stock_report(dealer, body.reported_on, lines, actor=current_user)
+        warnings = services.stock_report_warnings(dealer, body.reported_on, [sku for sku, _q in lines])
+        return {"saved": False, "warnings": warnings}, 200
+    warnings = services.stock_report_warnings(dealer, body.reported_on, [sku for sku, _q in lines])
+    report = services.create_stock_report(dealer, body.reported_on, lines, actor=current_user)
     commit()
-    return services.serialize_report(report)
+    return {**services.serialize_report(report), "warnings": warnings}
 
 
 @route(bp, "/spare-stock-reports/<int:report_id>", response=StockReportOut, permission="spares.view", tag="spares")

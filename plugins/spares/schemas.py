@@ -117,6 +117,22 @@ class StockReportIn(Schema):
     dealer_code: str | None = Field(None, max_length=32)
     reported_on: date
     lines: list[LineIn] = Field(max_length=2000)
+    check_only: bool = Field(False, description="true: check the report and answer 200 with its `warnings`; "
+                                                "nothing is saved (ask before replacing a report of the same date)")
+
+
+class OmittedPartOut(OutSchema):
+    sku: str
+    name: str
+    required: int
+    before: int = Field(description="the quantity in the report of the same date this one replaces")
+
+
+class StockReportWarningOut(OutSchema):
+    code: str = Field(description="`obliged_parts_omitted`: the report replaces one of the same date and leaves "
+                                  "out obliged parts, which then count as none on hand")
+    message: str
+    parts: list[OmittedPartOut] = []
 
 
 class StockReportOut(OutSchema):
@@ -125,6 +141,13 @@ class StockReportOut(OutSchema):
     reported_on: str
     created_at: str
     lines: list[dict]
+    warnings: list[StockReportWarningOut] = []
+
+
+class StockReportCheckOut(OutSchema):
+    """The answer to ``check_only``: what saving would warn about; nothing saved."""
+    saved: bool = False
+    warnings: list[StockReportWarningOut] = []
 
 
 class StockReportQuery(ListQuery):

@@ -473,15 +473,20 @@ def send_report_reminders(today: date | None = None) -> list[str]:
 
 # --- stock reports ------------------------------------------------------------------------
 
-def create_stock_report(dealer: Dealer, reported_on: date, lines: list, actor=None, today: date | None = None) -> StockReport:
-    """``lines``: [(sku, quantity)]; every line is checked before anything is written."""
+def check_stock_report(dealer: Dealer, reported_on: date, lines: list, actor=None, today: date | None = None) -> dict:
+    """Every check of a stock report, nothing written: the parts by SKU (422/403 as on saving)."""
     today = today or date.today()
     if reported_on > today:
         raise ValidationError(_("date in the future"), {"reported_on": _("cannot be later than today")})
     if actor is not None and not actor.can("spares.report"):
         raise PermissionDenied(_("permission 'spares.report' required"))
     ensure_dealer_may_file(dealer)
-    parts = _parts_by_sku([sku for sku, _ in lines])
+    return _parts_by_sku([sku for sku, _ in lines])
+
+
+def create_stock_report(dealer: Dealer, reported_on: date, lines: list, actor=None, today: date | None = None) -> StockReport:
+    """``lines``: [(sku, quantity)]; every line is checked before anything is written."""
+    parts = check_stock_report(dealer, reported_on, lines, actor, today)
     report = StockReport(dealer_id=dealer.id, reported_on=reported_on, created_by_id=actor.id if actor else None)
     report.lines = [StockReportLine(part=parts[sku], quantity=qty) for sku, qty in lines]
     db.session.add(report)
@@ -605,6 +610,19 @@ def omitted_obliged(dealer: Dealer, reported_on: date, skus) -> list[dict]:
                     "before": before.get(pid, 0)}
                    for pid, (ob, _o) in rules.for_dealer(dealer).items()
                    if ob.quantity > 0 and rules.parts[pid].sku not in given), key=lambda o: o["sku"])
+
+
+def stock_report_warnings(dealer: Dealer, reported_on: date, skus) -> list[dict]:
+    """What a stock report should be told before (or when) it is saved, for API clients: today
+    one warning, ``obliged_parts_omitted``, when it replaces a report of the same date and leaves
+    out obliged parts (see ``omitted_obliged``; the web form asks for a confirmation instead)."""
+    omitted = omitted_obliged(dealer, reported_on, skus)
+    if not omitted:
+        return []
+    return [{"code": "obliged_parts_omitted",
+             "message": _("A report for %(date)s already exists. This one replaces it and leaves out parts the "
+                          "dealer must hold; they will count as none on hand:", date=reported_on.isoformat()),
+             "parts": omitted}]
 
 
 def serialize_report(r: StockReport) -> dict:

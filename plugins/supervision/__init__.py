@@ -174,3 +174,61 @@ def aftersales_field_labels():
               "subject": _l("Subject"), "text": _l("Text"), "note": _l("Note")}
     values = {"state": STATE_LABELS, "channel": CHANNEL_LABELS, "severity": SEVERITY_LABELS}
     return [FieldLabels(fields, values)]
+
+
+@hookimpl
+def aftersales_chatter():
+    """Complaints, follow-up jobs, monthly assessments and secret inspections get the core
+    chatter; an inspection's inspector is named by alias to everyone but supervision."""
+    from core.toolkit import Chatter
+    from plugins.supervision import visibility
+    from plugins.supervision.models import DEPARTMENT_LABELS, Assessment, Complaint, Inspection, ServiceJob
+    from plugins.supervision.views import (CHANNEL_LABELS, FEEDBACK_LABELS, OUTCOME_LABELS, SANCTION_LABELS,
+                                           SEVERITY_LABELS, SPECIAL_LABELS, STATE_LABELS, STEP_LABELS)
+
+    fields = {"step": _l("Step"), "jobs": _l("Jobs"), "total": _l("Total points"), "average": _l("Average"),
+              "previous_average": _l("Previous average"), "delta": _l("Change"), "outcome": _l("Outcome"),
+              "amount": _l("Amount (yuan)"), "special": _l("Special case"), "special_amount": _l("Special amount"),
+              "complaints": _l("Complaints"), "complaints_passed": _l("Complaints within the limit"),
+              "complaint_penalty": _l("Complaint penalty"), "sanction_proposed": _l("Sanction proposed"),
+              "net_amount": _l("Net amount (yuan)"), "observations": _l("Observations"), "evidence": _l("Evidence"),
+              "points": _l("Points")}
+    values = {"state": STATE_LABELS, "channel": CHANNEL_LABELS, "severity": SEVERITY_LABELS,
+              "step": STEP_LABELS, "department": DEPARTMENT_LABELS, "outcome": OUTCOME_LABELS,
+              "special": SPECIAL_LABELS, "sanction": SANCTION_LABELS, "sanction_proposed": SANCTION_LABELS,
+              "feedback": FEEDBACK_LABELS}
+    return [
+        Chatter(Complaint, "supervision.view", fields, values, link=lambda r: f"/supervision/complaints/{r.id}",
+                title=lambda r: r.number),
+        Chatter(ServiceJob, "supervision.view", fields, values, link=lambda r: f"/supervision/jobs/{r.id}",
+                title=lambda r: r.reference),
+        Chatter(Assessment, None, fields, values, link=lambda r: f"/supervision/assessments/{r.id}",
+                title=lambda r: f"{r.month} · {DEPARTMENT_LABELS[r.department]}", files=False),
+        # evidence has its own upload (the inspector's); the chatter takes comments only
+        Chatter(Inspection, None, fields, values, link=lambda r: f"/supervision/inspections/{r.id}",
+                title=lambda r: r.number, files=False, author=visibility.chatter_author),
+    ]
+
+
+@hookimpl
+def aftersales_record_rules():
+    """Supervision's records are seen as their pages show them (also through the chatter):
+    complaints and jobs by ``supervision.view`` holders, assessments by them and the assessed
+    department once confirmed, secret inspections by supervision, their inspector and, once
+    published, the subject; never by the inspected department before that."""
+    from core.toolkit import RecordRule
+    from plugins.supervision import visibility
+    from plugins.supervision.models import Assessment, Complaint, Inspection, ServiceJob
+
+    return [RecordRule(Complaint, visibility.viewer_clause, mode="narrow"),
+            RecordRule(ServiceJob, visibility.viewer_clause, mode="narrow"),
+            RecordRule(Assessment, visibility.assessment_clause, mode="narrow"),
+            RecordRule(Inspection, visibility.inspection_clause, mode="narrow")]
+
+
+@hookimpl
+def aftersales_model_labels():
+    return {"supervision_complaint": _l("Complaint"), "supervision_job": _l("Service job"),
+            "supervision_feedback_form": _l("Feedback form"), "supervision_assessment": _l("Monthly assessment"),
+            "supervision_inspection": _l("Secret inspection"), "supervision_customer_visit": _l("Customer visit"),
+            "supervision_suggestion": _l("Suggestion")}

@@ -184,8 +184,7 @@ def _complaint_page(record, status=200, form=None):
     return _render("supervision/complaint.html", status, record=record, form=form or StepForm(),
                    phone=services.mask_phone(record.customer_phone, current_user),
                    overdue=services.is_overdue(record), next_step=services.next_step(record),
-                   actions=services.complaint_actions(record, current_user),
-                   entries=activity.entries_for("supervision_complaint", record.id))
+                   actions=services.complaint_actions(record, current_user))
 
 
 @bp.route("/complaints/<int:record_id>/<action>", methods=["POST"])
@@ -418,7 +417,7 @@ def _assessment_page(record, status=200):
     return _render("supervision/assessment.html", status, record=record,
                    data=services.serialize_assessment(record, current_user),
                    actions=services.assessment_actions(record, current_user), sanctions=SANCTIONS,
-                   form=FlaskForm(), entries=activity.entries_for("supervision_assessment", record.id))
+                   form=FlaskForm())
 
 
 def _parse_lines(text: str) -> list[dict]:
@@ -580,10 +579,7 @@ def _inspection_page(record, status=200, upload=None):
     return _render("supervision/inspection.html", status, record=record,
                    inspector=_inspector(record),
                    actions=services.inspection_actions(record, current_user), form=FlaskForm(),
-                   upload=upload or EvidenceForm(), evidence=attachments.list_for(services.EVIDENCE, record.id),
-                   entries=activity.entries_for("supervision_inspection", record.id)
-                   if services.is_supervision(current_user) or "edit" in services.inspection_actions(record, current_user)
-                   else [])
+                   upload=upload or EvidenceForm(), evidence=attachments.list_for(services.EVIDENCE, record.id))
 
 
 @bp.route("/inspections/<int:record_id>/<action>", methods=["POST"])

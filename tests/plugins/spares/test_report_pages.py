@@ -114,3 +114,48 @@ def test_import_errors_read_in_the_users_language_with_row_numbers(app, client, 
     assert "第 4 行：COB：数量 '-2' 不是大于或等于 0 的整数" in page
     assert "第 5 行：DRV 重复列出（第 2 行）" in page and "第 6 行：缺少物料号" in page
     assert "row " not in page and "Row " not in page
+
+
+def test_the_api_warns_of_omitted_obliged_parts_and_can_check_first(app, client, world):
+    oblige(client, world)
+    today = date.today().isoformat()
+    url, h = "/api/v1/spare-stock-reports", api_headers(world.u1)
+    r = client.post(url, json={"reported_on": today, "lines": [{"sku": "DRV", "quantity": 2}, {"sku": "COB", "quantity": 1}]},
+                    headers=h)
+    assert r.status_code == 201 and r.json["warnings"] == []  # the day's first count: nothing to warn of
+    # check_only: 200 with the warning, nothing saved
+    r = client.post(url, json={"reported_on": today, "lines": [{"sku": "DRV", "quantity": 3}], "check_only": True},
+                    headers=h)
+    assert r.status_code == 200 and len(reports()) == 1
+    assert r.json["saved"] is False
+    [warning] = r.json["warnings"]
+    assert warning["code"] == "obliged_parts_omitted" and "already exists" in warning["message"]
+    assert warning["parts"] == [{"sku": "COB", "name": "Product COB", "required": 1, "before": 1}]
+    # every check of a save runs in a check too (a 422 is a 422), still nothing saved
+    r = client.post(url, json={"reported_on": today, "lines": [{"sku": "NOPE", "quantity": 1}], "check_only": True},
+                    headers=h)
+    assert r.status_code == 422 and len(reports()) == 1
+    r = client.post(url, json={"reported_on": today, "lines": [{"sku": "DRV", "quantity": 3}, {"sku": "COB", "quantity": 1}],
+                               "check_only": True}, headers=h)
+    assert r.status_code == 200 and r.json["warnings"] == []
+    # an existing client (no flag) still saves, and reads the same warning in the answer
+    r = client.post(url, json={"reported_on": today, "lines": [{"sku": "DRV", "quantity": 3}]}, headers=h)
+    assert r.status_code == 201 and len(reports()) == 2 and r.json["id"] == reports()[1].id
+    assert [w["code"] for w in r.json["warnings"]] == ["obliged_parts_omitted"]
+    assert [p["sku"] for p in r.json["warnings"][0]["parts"]] == ["COB"]
+    # in the caller's language
+    world.u1.language = "zh_CN"
+    db.session.commit()
+    r = client.post(url, json={"reported_on": today, "lines": [{"sku": "DRV", "quantity": 3}], "check_only": True},
+                    headers=h)
+    assert r.json["warnings"][0]["message"].startswith(f"{today} 已有库存报告。")
+    # the OpenAPI document says so
+    doc = client.get("/api/v1/openapi.json").json
+    op = doc["paths"]["/api/v1/spare-stock-reports"]["post"]
+    assert set(op["responses"]) >= {"200", "201"}
+    body = doc["components"]["schemas"][op["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]]
+    assert "check_only" in body["properties"]
+    created = doc["components"]["schemas"][op["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]]
+    assert "warnings" in created["properties"]
+    checked = doc["components"]["schemas"][op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]]
+    assert set(checked["properties"]) == {"saved", "warnings"}
