@@ -43,6 +43,10 @@ class Client:
             headers["X-CSRFToken"] = self.csrf
         try:
             self.conn.request(method, path, body=data, headers=headers)
+        except ConnectionError:  # closed by the server before it read this request: send it again
+            self.conn.close()
+            self.conn.request(method, path, body=data, headers=headers)
+        try:
             resp = self.conn.getresponse()
         except (http.client.HTTPException, ConnectionError):
             if method not in ("GET", "HEAD"):
@@ -174,7 +178,14 @@ def run_scenario(port: int, ctx: Context, s: Scenario, *, requests: int, seconds
                 i = next(counter)
             if i >= requests or time.perf_counter() > deadline[0]:
                 break
-            elapsed, error = send(stream, i)
+            try:
+                elapsed, error = send(stream, i)
+            except (http.client.HTTPException, OSError) as e:  # counted, and the connection made anew
+                stream.client.conn.close()
+                stream.answer(0, b"")
+                errors += 1
+                first_error = first_error or f"{type(e).__name__}: {e}"
+                continue
             local.append(elapsed)
             if error:
                 errors += 1
