@@ -18,6 +18,7 @@ from core.events import commit
 from core.extensions import db
 from core.plugin_system import hookimpl
 from core.security import require
+from core.web.forms import place_form_errors
 
 bp = Blueprint("core_web", __name__)
 
@@ -164,8 +165,7 @@ def change_password():
                 start_session(current_user)  # every other session of this user has ended
             except DomainError as exc:
                 db.session.rollback()
-                for key, message in exc.fields.items():
-                    getattr(form, key).errors.append(message)
+                place_form_errors(form, exc)
             else:
                 flash(_("Your password was changed."), "success")
                 return redirect(url_for("core_web.dashboard"))
