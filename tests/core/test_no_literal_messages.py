@@ -150,7 +150,8 @@ class _Module:
                 target = node.target
                 if isinstance(target, ast.Name) and target.id == name:
                     out.append(node.value)
-                elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id == name:
+                elif isinstance(target, ast.Subscript) and isinstance(target.value,
+                                                                      ast.Name) and target.value.id == name:
                     out.append(node.value)
             elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                   and isinstance(node.func.value, ast.Name) and node.func.value.id == name):
