@@ -272,7 +272,8 @@ def check_role_conflicts(role_ids) -> None:
     clashes = [f"{a} + {b}" for a, b in role_conflicts() if a in held and b in held]
     if clashes:
         raise ValidationError(_("segregation of duties: one user may not hold %(clashes)s", clashes='; '.join(clashes)),
-                              {"roles": _("these roles may not be held together: %(clashes)s", clashes='; '.join(clashes))},
+                              {"roles": _("these roles may not be held together: %(clashes)s",
+                                          clashes='; '.join(clashes))},
                               code="segregation_of_duties")
 
 

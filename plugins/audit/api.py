@@ -115,7 +115,8 @@ def upload_item_attachment(record_id: int, item_id: int):
     audit = services.get_audit(record_id)
     upload = request.files.get("file")
     if upload is None:
-        raise BadRequest(_("send the file as multipart/form-data field 'file'"), {"file": _("required")}, code="malformed")
+        raise BadRequest(_("send the file as multipart/form-data field 'file'"), {"file": _("required")},
+                         code="malformed")
     att = services.add_item_attachment(audit, item_id, upload.filename or "file", upload.read(), current_user)
     _commit()
     item = next(i for i in _audit_out(audit)["items"] if i["id"] == item_id)

@@ -35,7 +35,8 @@ def _dump(data) -> dict:
 
 def _check_version(record, version) -> None:
     if version is not None and int(version) != record.version:
-        raise Conflict(_("stale version %(version)s; current is %(current)s", version=version, current=record.version), code="stale_version")
+        raise Conflict(_("stale version %(version)s; current is %(current)s", version=version, current=record.version),
+                       code="stale_version")
 
 
 def users_by_name(usernames, field: str, staff_only: bool = True) -> dict[str, User]:
@@ -51,7 +52,8 @@ def users_by_name(usernames, field: str, staff_only: bool = True) -> dict[str, U
     if staff_only:
         dealers = [n for n, u in found.items() if u.scope == "dealer"]
         if dealers:
-            raise ValidationError(_("staff only"), {field: _("not a head-office user: %(dealers)s", dealers=', '.join(dealers))})
+            raise ValidationError(_("staff only"), {field: _("not a head-office user: %(dealers)s",
+                                                             dealers=', '.join(dealers))})
     return found
 
 
@@ -155,8 +157,10 @@ def check_auditor_independence(auditors: list[User], departments: list[str], dea
         clash = sorted(user.role_ids & set(departments))
         if clash:
             raise ValidationError(
-                _("%(username)s holds role %(clash)s, a department this audit covers", username=user.username, clash=clash[0]),
-                {"auditors": _("%(username)s holds role %(clash)s, a department this audit covers", username=user.username, clash=clash[0])},
+                _("%(username)s holds role %(clash)s, a department this audit covers", username=user.username,
+                  clash=clash[0]),
+                {"auditors": _("%(username)s holds role %(clash)s, a department this audit covers",
+                               username=user.username, clash=clash[0])},
                 code="auditor_not_independent")
         if user.dealer_id is not None and user.dealer_id in dealer_ids:
             raise ValidationError(
@@ -171,7 +175,8 @@ def _audit_members(values, audit: Audit | None = None):
     errors = {}
     bad = [d for d in departments if d not in DEPARTMENTS]
     if bad:
-        errors["departments"] = _("unknown department(s): %(bad)s; one of %(departments)s", bad=', '.join(bad), departments=', '.join(DEPARTMENTS))
+        errors["departments"] = _("unknown department(s): %(bad)s; one of %(departments)s", bad=', '.join(bad),
+                                  departments=', '.join(DEPARTMENTS))
     if dealer_codes:
         known = set(db.session.scalars(select(Dealer.code).where(Dealer.code.in_(dealer_codes))))
         unknown = [c for c in dealer_codes if c not in known]
@@ -227,7 +232,8 @@ def update_audit(audit: Audit, data, actor) -> Audit:
     values = _dump(data)
     _check_version(audit, values.pop("version", None))
     if audit.state != "planned":
-        raise Conflict(_("only a planned audit can be changed; this one is %(state)s", state=audit.state), code="not_planned")
+        raise Conflict(_("only a planned audit can be changed; this one is %(state)s", state=audit.state),
+                       code="not_planned")
     values = {k: v for k, v in values.items() if v is not None}
     lead, _deps, _codes = _audit_members(values, audit)
     if "lead_auditor" in values:
@@ -404,11 +410,13 @@ def _apply_source(values, actor) -> dict:
         return {}
     registered = nonconformity_sources().get(model)
     if registered is None:
-        raise ValidationError(_("unknown source"), {"source_model": _("no plugin offers nonconformities from %(model)r", model=model)})
+        raise ValidationError(_("unknown source"), {"source_model": _("no plugin offers nonconformities from %(model)r",
+                                                                      model=model)})
     if source_id is None:
         raise ValidationError(_("source id required"), {"source_id": _("required with source_model")})
     if values.get("source") and values["source"] != registered["source"]:
-        raise ValidationError(_("source mismatch"), {"source": _("records of %(model)s are source %(source)r", model=model, source=registered['source'])})
+        raise ValidationError(_("source mismatch"), {"source": _("records of %(model)s are source %(source)r",
+                                                                 model=model, source=registered['source'])})
     record = registered["load"](int(source_id), actor)
     if record is None:
         raise NotFound(_("%(model)s %(source_id)s not found", model=model, source_id=source_id))
@@ -450,13 +458,15 @@ def create_nonconformity(data, actor, check_source: bool = True, commit: bool = 
     if dealer_code:
         dealer = db.session.scalar(select(Dealer).where(Dealer.code == dealer_code))
         if dealer is None:
-            raise ValidationError(_("unknown dealer"), {"dealer_code": _("no dealer with code %(dealer_code)r", dealer_code=dealer_code)})
+            raise ValidationError(_("unknown dealer"), {"dealer_code": _("no dealer with code %(dealer_code)r",
+                                                                         dealer_code=dealer_code)})
         department = department or dealer.code
     elif department and department not in DEPARTMENTS:
         dealer = db.session.scalar(select(Dealer).where(Dealer.code == department))
         if dealer is None:
             raise ValidationError(_("unknown department"),
-                                  {"department": _("one of %(departments)s or a dealer code", departments=', '.join(DEPARTMENTS))})
+                                  {"department": _("one of %(departments)s or a dealer code",
+                                                   departments=', '.join(DEPARTMENTS))})
     if not department:
         raise ValidationError(_("department required"), {"department": _("required")})
     owner = user_by_name(values.get("owner"), "owner", required=False)
@@ -594,7 +604,8 @@ def check_verifier_independence(nc: Nonconformity, actor) -> None:
     owners = {a.owner_id for a in nc.actions}
     if actor.id == nc.owner_id or actor.id in owners:
         role = _("the nonconformity's owner") if actor.id == nc.owner_id else _("an owner of one of its actions")
-        raise ValidationError(_("%(username)s is %(role)s", username=actor.username, role=role), {"verifier": _("%(username)s is %(role)s", username=actor.username, role=role)},
+        raise ValidationError(_("%(username)s is %(role)s", username=actor.username, role=role),
+                              {"verifier": _("%(username)s is %(role)s", username=actor.username, role=role)},
                               code="verifier_not_independent")
 
 
@@ -610,7 +621,8 @@ def verify(nc: Nonconformity, actor, version, verdict: str, evidence: str, early
     early_reason = (early_reason or "").strip()
     if due is not None and today() < due:
         if not early_reason:
-            raise Conflict(_("verification is due on %(due)s; verifying early needs an auditor's reason", due=due.isoformat()),
+            raise Conflict(_("verification is due on %(due)s; verifying early needs an auditor's reason",
+                             due=due.isoformat()),
                            code="verification_early")
         if not actor.has_role("auditor"):
             raise Conflict(_("only an auditor may verify early"), code="verification_early")
@@ -664,7 +676,8 @@ def add_action(nc: Nonconformity, data, actor) -> CorrectiveAction:
     if nc.state not in ("analysed", "actions_planned"):
         raise Conflict(_("actions are added once the nonconformity is analysed"), code="not_analysed")
     if values.get("kind") not in ACTION_KINDS:
-        raise ValidationError(_("invalid kind"), {"kind": _("one of %(action_kinds)s", action_kinds=', '.join(ACTION_KINDS))})
+        raise ValidationError(_("invalid kind"), {"kind": _("one of %(action_kinds)s",
+                                                            action_kinds=', '.join(ACTION_KINDS))})
     owner = user_by_name(values.get("owner"), "owner")
     if values["due_on"] < today():
         raise ValidationError(_("due date in the past"), {"due_on": _("cannot be in the past")})
@@ -959,7 +972,8 @@ def create_review(data, actor) -> ManagementReview:
         raise ValidationError(_("invalid period"), {"period_to": _("must not be before period_from")})
     chair = user_by_name(values.get("chair"), "chair")
     if not chair.can("audit.review"):
-        raise ValidationError(_("chair"), {"chair": _("%(username)s may not chair a management review", username=chair.username)})
+        raise ValidationError(_("chair"), {"chair": _("%(username)s may not chair a management review",
+                                                      username=chair.username)})
     users_by_name(values.get("participants") or [], "participants")
     from core.toolkit import now
 

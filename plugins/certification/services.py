@@ -69,8 +69,10 @@ def update_criteria(changes: list[dict], actor) -> list[Criterion]:
     total = sum((r.max_points for r in rows.values() if r.active), Decimal("0"))
     target = Decimal(str(settings.get("certification.total_points")))
     if total != target:
-        raise ValidationError(_("the maxima of the applicable criteria add up to %(total)s, not %(target)s", total=total, target=target),
-                              {"items": _("total %(total)s must be %(target)s", total=total, target=target)}, code="total_not_100")
+        raise ValidationError(_("the maxima of the applicable criteria add up to %(total)s, not %(target)s",
+                                total=total, target=target),
+                              {"items": _("total %(total)s must be %(target)s", total=total,
+                                          target=target)}, code="total_not_100")
     db.session.flush()
     _refresh_open_assessments(rows, actor, log)
     return sorted(rows.values(), key=lambda r: (r.position, r.code))
@@ -163,12 +165,14 @@ def _assessors(raw, actor) -> list[str]:
 
 def _need_state(record: SelfAssessment, states, verb: str) -> None:
     if record.state not in states:
-        raise Conflict(_("a %(state)s self-assessment cannot be %(verb)s", state=record.state, verb=verb), code=f"not_{states[0]}")
+        raise Conflict(_("a %(state)s self-assessment cannot be %(verb)s", state=record.state, verb=verb),
+                       code=f"not_{states[0]}")
 
 
 def _check_version(record, version) -> None:
     if version is not None and int(version) != record.version:
-        raise Conflict(_("stale version %(version)s; current is %(current)s", version=version, current=record.version), code="stale_version")
+        raise Conflict(_("stale version %(version)s; current is %(current)s", version=version, current=record.version),
+                       code="stale_version")
 
 
 def update_assessment(record: SelfAssessment, data: dict, actor) -> SelfAssessment:
@@ -208,14 +212,16 @@ def score_criterion(record: SelfAssessment, code: str, data: dict, actor) -> Ass
     changes = {}
     if data.get("not_applicable") is not None:
         if data["not_applicable"] and data.get("points") is not None:
-            raise ValidationError(_("points or not applicable"), {"points": _("a criterion marked not applicable has no points")})
+            raise ValidationError(_("points or not applicable"),
+                                  {"points": _("a criterion marked not applicable has no points")})
         changes.update(activity.apply_changes(item, {"not_applicable": bool(data["not_applicable"])}))
         if item.not_applicable and item.points is not None:
             changes.update(activity.apply_changes(item, {"points": None}))
     if "points" in data and data["points"] is not None:
         points = Decimal(str(data["points"]))
         if points > item.max_points:
-            raise ValidationError(_("too many points"), {"points": _("at most %(max_points)s for %(code)s", max_points=item.max_points, code=code)})
+            raise ValidationError(_("too many points"), {"points": _("at most %(max_points)s for %(code)s",
+                                                                     max_points=item.max_points, code=code)})
         if item.not_applicable and data.get("not_applicable") is None:
             changes.update(activity.apply_changes(item, {"not_applicable": False}))
         changes.update(activity.apply_changes(item, {"points": points}))
@@ -224,7 +230,8 @@ def score_criterion(record: SelfAssessment, code: str, data: dict, actor) -> Ass
     if data.get("evidence_links") is not None:
         links = list(dict.fromkeys(str(x).strip() for x in data["evidence_links"] if str(x).strip()))
         if len(links) > MAX_EVIDENCE_LINKS:
-            raise ValidationError(_("too many links"), {"evidence_links": _("at most %(max_evidence_links)s", max_evidence_links=MAX_EVIDENCE_LINKS)})
+            raise ValidationError(_("too many links"), {"evidence_links": _("at most %(max_evidence_links)s",
+                                                                            max_evidence_links=MAX_EVIDENCE_LINKS)})
         bad = [x for x in links if len(x) > 500 or not x.startswith(("https://", "http://", "/"))
                or x.startswith("//")]
         if bad:
@@ -248,7 +255,8 @@ def add_special(record: SelfAssessment, data: dict, actor) -> AssessmentSpecial:
     kind = data["kind"]
     rectification = (data.get("rectification") or "").strip()
     if kind == "deduction" and not rectification:
-        raise ValidationError(_("rectification required"), {"rectification": _("a deduction must name its rectification")})
+        raise ValidationError(_("rectification required"),
+                              {"rectification": _("a deduction must name its rectification")})
     if kind == "bonus":
         if any(s.kind == "bonus" for s in record.specials):
             raise ValidationError(_("one bonus only"), {"kind": _("a self-assessment has at most one special bonus")},
@@ -561,9 +569,11 @@ def _check_dates(data: dict) -> None:
 def create_document(data: dict, filename: str, content: bytes, actor) -> Document:
     check(actor, "certification.documents")
     if data["kind"] not in DOCUMENT_KINDS:
-        raise ValidationError(_("unknown kind"), {"kind": _("one of %(document_kinds)s", document_kinds=', '.join(DOCUMENT_KINDS))})
+        raise ValidationError(_("unknown kind"), {"kind": _("one of %(document_kinds)s",
+                                                            document_kinds=', '.join(DOCUMENT_KINDS))})
     if db.session.scalar(select(func.count(Document.id)).where(Document.code == data["code"])):
-        raise Conflict(_("document %(code)s exists; upload a new version instead", code=data['code']), code="duplicate_code")
+        raise Conflict(_("document %(code)s exists; upload a new version instead", code=data['code']),
+                       code="duplicate_code")
     _check_dates(data)
     doc = Document(code=data["code"], title=data["title"], kind=data["kind"], revision=data["version"],
                    effective_on=data["effective_on"], approved_by=data["approved_by"],
@@ -583,7 +593,8 @@ def new_version(doc: Document, data: dict, filename: str, content: bytes, actor)
     revision = data["version"]
     if db.session.scalar(select(func.count(Document.id)).where(Document.code == doc.code,
                                                               Document.revision == revision)):
-        raise ValidationError(_("version exists"), {"version": _("%(code)s already has version %(revision)s", code=doc.code, revision=revision)})
+        raise ValidationError(_("version exists"), {"version": _("%(code)s already has version %(revision)s",
+                                                                 code=doc.code, revision=revision)})
     if data["effective_on"] < doc.effective_on:
         raise ValidationError(_("effective date"), {"effective_on": _("must not be before the current version's")})
     _check_dates(data)
@@ -814,7 +825,8 @@ def update_equipment(record: Equipment, data, actor) -> Equipment:
 def delete_equipment(record: Equipment, actor) -> None:
     check(actor, "certification.documents")
     if db.session.scalar(select(func.count(Calibration.id)).where(Calibration.equipment_id == record.id)):
-        raise Conflict(_("equipment with calibration records is kept; mark it inactive instead"), code="has_calibrations")
+        raise Conflict(_("equipment with calibration records is kept; mark it inactive instead"),
+                       code="has_calibrations")
     activity.log(record, "deleted", {"code": (record.code, None)}, actor=actor)
     db.session.delete(record)
     db.session.flush()

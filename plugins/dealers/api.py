@@ -163,7 +163,8 @@ def upload_evidence(change_id: int):
     record = services.get_status_change(change_id)
     upload = request.files.get("file")
     if upload is None:
-        raise BadRequest(_("send the file as multipart/form-data field 'file'"), {"file": _("required")}, code="malformed")
+        raise BadRequest(_("send the file as multipart/form-data field 'file'"), {"file": _("required")},
+                         code="malformed")
     att = services.add_evidence(record, upload.filename or "file", upload.read(), current_user)
     events.commit()
     return services.serialize_status_change(record, current_user, [att])["attachments"][0]

@@ -76,7 +76,8 @@ def classify(data, actor) -> Classification:
     body = _as(DealersClassificationIn, data)
     dealer = dealer_by_code(body.dealer_code, actor)
     if body.abc_class == dealer.abc_class:
-        raise ValidationError(_("same class"), {"abc_class": _("the dealer is already class %(abc_class)s", abc_class=body.abc_class)})
+        raise ValidationError(_("same class"), {"abc_class": _("the dealer is already class %(abc_class)s",
+                                                               abc_class=body.abc_class)})
     old = dealer.abc_class
     record = Classification(dealer_id=dealer.id, dealer=dealer, abc_class=body.abc_class, previous_class=old,
                             reason=body.reason, created_by_id=actor.id, created_at=utcnow())
@@ -313,13 +314,16 @@ def propose_status_change(data, actor) -> StatusChange:
     body = _as(DealersStatusChangeIn, data)
     dealer = dealer_by_code(body.dealer_code, actor)
     if body.to_status == dealer.status:
-        raise ValidationError(_("same status"), {"to_status": _("the dealer is already %(status)s", status=dealer.status)})
+        raise ValidationError(_("same status"), {"to_status": _("the dealer is already %(status)s",
+                                                                status=dealer.status)})
     if body.to_status != "active" and SEVERITY[body.to_status] < SEVERITY[dealer.status]:
         raise ValidationError(_("not an escalation"), {
-            "to_status": _("from %(status)s only a stricter status or reinstatement (active) can be proposed", status=dealer.status)})
+            "to_status": _("from %(status)s only a stricter status or reinstatement (active) can be proposed",
+                           status=dealer.status)})
     if db.session.scalar(select(func.count(StatusChange.id)).where(
             StatusChange.dealer_id == dealer.id, StatusChange.state.in_(("proposed", "decided")))):
-        raise Conflict(_("dealer %(code)s already has a status change in progress", code=dealer.code), code="change_in_progress")
+        raise Conflict(_("dealer %(code)s already has a status change in progress", code=dealer.code),
+                       code="change_in_progress")
     record = StatusChange(dealer_id=dealer.id, dealer=dealer, from_status=dealer.status, to_status=body.to_status,
                           reason=body.reason, state="proposed", proposed_by_id=actor.id)
     db.session.add(record)
@@ -345,7 +349,8 @@ def _change_link(record) -> str:
 def _take_effect(record: StatusChange, actor) -> None:
     dealer = record.dealer
     if dealer.status != record.from_status:
-        raise Conflict(_("the dealer's status changed to %(status)s since this was proposed; reject it and propose again", status=dealer.status), code="status_changed")
+        raise Conflict(_("the dealer's status changed to %(status)s since this was proposed; reject it and propose "
+                         "again", status=dealer.status), code="status_changed")
     change_dealer_status(dealer, record.to_status, record.reason, actor)
     record.effective_at = utcnow()
     users = list(db.session.scalars(select(User).where(User.dealer_id == dealer.id, User.active.is_(True))))

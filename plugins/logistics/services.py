@@ -395,7 +395,8 @@ def _validate_for_filing(record: LogisticsException) -> None:
     if not record.lines:
         errors["lines"] = gettext("at least one line is required")
     elif record.kind in ("lost", "short") and not any(ln.actual_quantity < ln.expected_quantity for ln in record.lines):
-        errors["lines"] = gettext("a lost or short delivery needs a line whose actual quantity is below the expected one")
+        errors["lines"] = gettext("a lost or short delivery needs a line whose actual quantity is below the "
+                                  "expected one")
     elif record.kind == "mass_breakage" and not any(ln.description for ln in record.lines):
         errors["lines"] = gettext("describe the damage on at least one line")
     elif record.kind == "damaged" and not any(ln.description and ln.damaged_quantity for ln in record.lines):
@@ -429,7 +430,8 @@ def file_exception(record: LogisticsException, actor, version, comment: str = ""
             reason = gettext("filed on %(on)s, after the deadline %(deadline)s (%(days)s working days after receipt on "
                              "%(received_on)s) with no responsible party identified: the report is not accepted and "
                              "the receiver bears the loss", on=on.isoformat(), deadline=deadline.isoformat(),
-                             days=settings.get('logistics.filing_working_days'), received_on=record.received_on.isoformat())
+                             days=settings.get('logistics.filing_working_days'),
+                             received_on=record.received_on.isoformat())
             activity.log(record, "filing_refused_late", changes, comment=reason, actor=actor)
             _notify(notifications.users_with_role("order_dept"), record,
                     N_("%(number)s: a late filing awaits your decision"),

@@ -101,7 +101,8 @@ def upload_signature(visit_id: int):
     visit = services.get_visit(visit_id, current_user)
     upload = request.files.get("file")
     if upload is None:
-        raise BadRequest(_("send the image as multipart/form-data field 'file'"), {"file": _("required")}, code="malformed")
+        raise BadRequest(_("send the image as multipart/form-data field 'file'"), {"file": _("required")},
+                         code="malformed")
     kind = request.form.get("kind", "drawn")
     if kind not in ("drawn", "paper"):
         raise BadRequest(_("unknown kind"), {"kind": _("drawn or paper")}, code="malformed")

@@ -662,8 +662,10 @@ def move_stock(part: Product, quantity: int, kind: str, actor=None, pool: str = 
             raise Conflict(_("%(part_sku)s: another stock change is in progress; try again", part_sku=part.sku), code="stock_busy") from exc
         if balance is None:
             have = db.session.scalar(select(col).where(table.c.part_id == part.id)) or 0
-            raise ValidationError(_("insufficient stock"), {"quantity": _("%(part_sku)s: only %(have)s on hand (%(pool)s)", part_sku=part.sku, have=have,
-                                                                pool=pgettext("stock pool", "New") if pool == "new" else _("Repaired"))},
+            raise ValidationError(_("insufficient stock"),
+                                  {"quantity": _("%(part_sku)s: only %(have)s on hand (%(pool)s)", part_sku=part.sku,
+                                                 have=have, pool=pgettext("stock pool", "New") if pool == "new"
+                                                 else _("Repaired"))},
                                   code="insufficient_stock")
     else:
         stmt = update(table).where(table.c.part_id == part.id).values({col.name: col + quantity}).returning(col)

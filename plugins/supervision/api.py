@@ -266,7 +266,8 @@ def upload_evidence(record_id: int):
     record = services.get_inspection(record_id, current_user)
     upload = request.files.get("file")
     if upload is None:
-        raise BadRequest(_("send the file as multipart/form-data field 'file'"), {"file": _("required")}, code="malformed")
+        raise BadRequest(_("send the file as multipart/form-data field 'file'"), {"file": _("required")},
+                         code="malformed")
     att = services.add_evidence(record, upload.filename or "file", upload.read(), current_user)
     events.commit()
     return {"id": att.id, "filename": att.filename, "content_type": att.content_type, "size": att.size,

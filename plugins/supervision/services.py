@@ -82,7 +82,8 @@ def _values(data) -> dict:
 
 def _version(record, version) -> None:
     if version is not None and int(version) != record.version:
-        raise Conflict(_("stale version %(version)s; current is %(current)s", version=version, current=record.version), code="stale_version")
+        raise Conflict(_("stale version %(version)s; current is %(current)s", version=version, current=record.version),
+                       code="stale_version")
 
 
 def _dealer_by_code(code: str | None, field: str = "dealer_code"):
@@ -278,7 +279,8 @@ def record_step(record: Complaint, step: str, actor, version=None, note: str = "
         raise ValidationError(_("unknown step"), {"step": _("one of %(steps)s", steps=', '.join(STEPS))})
     expected = next_step(record)
     if step != expected:
-        raise Conflict(_("steps are recorded in order: the next step is %(expected)r, not %(step)r", expected=expected, step=step),
+        raise Conflict(_("steps are recorded in order: the next step is %(expected)r, not %(step)r", expected=expected,
+                         step=step),
                        code="step_out_of_order")
     note = (note or "").strip()
     if step != "thanked" and not note:
@@ -371,7 +373,8 @@ def create_job(data, actor=None, source: str | None = None) -> ServiceJob:
     exists = db.session.scalar(select(ServiceJob.id).where(ServiceJob.source == source,
                                                            ServiceJob.reference == v["reference"]))
     if exists:
-        raise Conflict(_("a job %(reference)r from the same source is already in the queue", reference=v['reference']), code="duplicate_job")
+        raise Conflict(_("a job %(reference)r from the same source is already in the queue", reference=v['reference']),
+                       code="duplicate_job")
     job = ServiceJob(source=source, reference=v["reference"], department=v.get("department") or "customer_service",
                      completed_at=completed_at, customer_name=v.get("customer_name") or "",
                      customer_phone=v.get("customer_phone") or "", dealer_code=v.get("dealer_code") or None,
@@ -433,7 +436,8 @@ def create_form(data, actor) -> FeedbackForm:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise Conflict(_("job %(reference)s already has a feedback form", reference=job.reference), code="form_exists") from None
+        raise Conflict(_("job %(reference)s already has a feedback form", reference=job.reference),
+                       code="form_exists") from None
     activity.log(form, "created", {"points": (None, form.points)}, actor=actor)
     return form
 
@@ -584,9 +588,11 @@ def _distribute_ok(record, actor, **kw):
 
 def _sanction_ok(record, actor, sanction=None, **kw):
     if record.sanction_proposed and sanction not in SANCTIONS:
-        raise ValidationError(_("sanction required"), {"sanction": _("choose one of %(sanctions)s", sanctions=', '.join(SANCTIONS))})
+        raise ValidationError(_("sanction required"), {"sanction": _("choose one of %(sanctions)s",
+                                                                     sanctions=', '.join(SANCTIONS))})
     if not record.sanction_proposed and sanction:
-        raise ValidationError(_("no sanction proposed"), {"sanction": _("no administrative sanction is proposed this month")})
+        raise ValidationError(_("no sanction proposed"),
+                              {"sanction": _("no administrative sanction is proposed this month")})
 
 
 assessment_workflow = Workflow(
@@ -638,7 +644,8 @@ def create_assessment(month: str, department: str, actor) -> tuple[Assessment, b
     check(actor, "supervision.assess")
     parse_month(month)
     if department not in ASSESSED_DEPARTMENTS:
-        raise ValidationError(_("unknown department"), {"department": _("one of %(assessed_departments)s", assessed_departments=', '.join(ASSESSED_DEPARTMENTS))})
+        raise ValidationError(_("unknown department"),
+                              {"department": _("one of %(departments)s", departments=', '.join(ASSESSED_DEPARTMENTS))})
     start, _end = month_bounds(month)
     if start > utcnow():
         raise ValidationError(_("future month"), {"month": _("this month has not started")})
@@ -646,7 +653,8 @@ def create_assessment(month: str, department: str, actor) -> tuple[Assessment, b
                                                         Assessment.department == department))
     if record is not None:
         if record.state != "draft":
-            raise Conflict(_("the %(month)s assessment of %(department)s is %(state)s; its figures are frozen", month=month, department=DEPARTMENT_LABELS.get(department, department), state=record.state),
+            raise Conflict(_("the %(month)s assessment of %(department)s is %(state)s; its figures are frozen",
+                             month=month, department=DEPARTMENT_LABELS.get(department, department), state=record.state),
                            code="assessment_frozen")
         recompute(record, actor)
         return record, False
@@ -713,10 +721,12 @@ def distribute_assessment(record: Assessment, actor, version, lines: list, comme
             errors[f"lines.{i}.username"] = _("no active user %(username)r", username=x['username'])
         elif not user.has_role(record.department):
             errors[f"lines.{i}.username"] = _("%(username)s is not in the %(department)s", username=x['username'],
-                                                   department=DEPARTMENT_LABELS.get(record.department, record.department))
+                                                   department=DEPARTMENT_LABELS.get(record.department,
+                                                                                    record.department))
     total = sum((money(x["amount"]) for x in parsed), Decimal("0.00"))
     if total != record.net_amount:
-        errors["lines"] = _("the lines sum to %(total)s, not to the net amount %(net_amount)s", total=fmt(total), net_amount=fmt(record.net_amount))
+        errors["lines"] = _("the lines sum to %(total)s, not to the net amount %(net_amount)s", total=fmt(total),
+                            net_amount=fmt(record.net_amount))
     if not parsed and record.net_amount != 0:
         errors["lines"] = _("at least one line is required")
     if errors:
@@ -941,7 +951,8 @@ def serialize_inspection(r: Inspection, user, evidence=None) -> dict:
 def _subject(v: dict):
     department, dealer_code = v.get("subject_department"), v.get("dealer_code")
     if bool(department) == bool(dealer_code):
-        raise ValidationError(_("one subject"), {"subject_department": _("name a department or a dealer_code, not both")})
+        raise ValidationError(_("one subject"),
+                              {"subject_department": _("name a department or a dealer_code, not both")})
     return department or None, _dealer_by_code(dealer_code)
 
 
@@ -984,7 +995,8 @@ def create_inspection(data, actor) -> Inspection:
     if v.get("template_id"):
         template = db.session.get(ChecklistTemplate, v["template_id"])
         if template is None or not template.active:
-            raise ValidationError(_("unknown template"), {"template_id": _("no active checklist template with this id")})
+            raise ValidationError(_("unknown template"),
+                                  {"template_id": _("no active checklist template with this id")})
     record = Inspection(number=next_number("MJ", visited_at.astimezone(business_zone()).year, width=5),
                         inspector_id=mine.id, inspector=mine, subject_department=department,
                         dealer_id=dealer.id if dealer else None, dealer=dealer, visited_at=visited_at,
@@ -1022,7 +1034,8 @@ def _inspection_transition(record: Inspection, action: str, actor, version, targ
     if action not in inspection_actions(record, actor):
         verb = {"submit": _("submit"), "review": _("review"), "publish": _("publish")}[action]
         if record.state != {"submit": "draft", "review": "submitted", "publish": "reviewed"}[action]:
-            raise Conflict(_("cannot %(action)s a %(state)s inspection", action=verb, state=record.state), code="illegal_transition")
+            raise Conflict(_("cannot %(action)s a %(state)s inspection", action=verb, state=record.state),
+                           code="illegal_transition")
         raise PermissionDenied(_("you may not %(action)s this inspection", action=verb))
     _version(record, version)
     old = record.state
@@ -1311,7 +1324,8 @@ def _handle_suggestion(record: Suggestion, actor, version, state: str, note: str
     check(actor, "supervision.manage")
     _version(record, version)
     if record.state != "new":
-        raise Conflict(_("this suggestion was already handled (%(state)s)", state=record.state), code="illegal_transition")
+        raise Conflict(_("this suggestion was already handled (%(state)s)", state=record.state),
+                       code="illegal_transition")
     old = record.state
     record.state = state
     record.note = note or ""

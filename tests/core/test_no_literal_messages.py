@@ -150,7 +150,8 @@ class _Module:
                 target = node.target
                 if isinstance(target, ast.Name) and target.id == name:
                     out.append(node.value)
-                elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and target.value.id == name:
+                elif isinstance(target, ast.Subscript) and isinstance(target.value,
+                                                                      ast.Name) and target.value.id == name:
                     out.append(node.value)
             elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                   and isinstance(node.func.value, ast.Name) and node.func.value.id == name):
@@ -217,6 +218,8 @@ def literal_parts(module: _Module, node: ast.expr, seen: set | None = None) -> l
         return more(node.body) + more(node.orelse)
     if isinstance(node, ast.BoolOp):
         return [part for value in node.values for part in more(value)]
+    if isinstance(node, ast.Subscript):  # ``MESSAGES[key]``: the mapping's values
+        return more(node.value)
     if isinstance(node, ast.Dict):
         return [part for value in node.values for part in more(value)]
     if isinstance(node, ast.DictComp):
@@ -327,6 +330,9 @@ def guard(record, actor):
         return "a guard's words"
     return None
 T = Transition("go", ("a",), "b", "p", guards=(guard,), illegal="not now")
+REASONS = {"late": "a reason from a table", "ok": _l("fine")}
+def m(key):
+    raise ValidationError(_("refused"), {"reason": REASONS[key]})
 def k(what):
     raise ValidationError(_msg(), {"n": "" + _("ok"), "w": _("%(what)s gone", what=what)})
 def caller():
@@ -344,7 +350,7 @@ def quoted(action):
     assert flagged == {"'default words'", "'plain words'", "f'stale version {version}'", "'saved it'",
                        "'no such thing'", "_('gone %(x)s').format(x=x)", "'describe what was said'",
                        "'from a helper'", "'an English noun'",
-                       "\"a guard's words\"", "'not now'"}
+                       "\"a guard's words\"", "'not now'", "'a reason from a table'"}
 
 
 def test_the_checker_follows_a_helper_imported_from_the_tree():

@@ -31,4 +31,5 @@ def test_an_english_admin_reads_them_in_english(app, client):
     r = client.post("/api/v1/nonconformities", json=NC, headers=api_headers(admin))
     assert r.get_json()["error"]["fields"] == {"audit_id": "must be between -2147483648 and 2147483647"}
     r = client.patch(f"/api/v1/users/{admin.id}", json={"active": False}, headers=api_headers(admin))
-    assert r.get_json()["error"]["message"] == "the last active administrator cannot lose the admin role or be deactivated"
+    message = r.get_json()["error"]["message"]
+    assert message == "the last active administrator cannot lose the admin role or be deactivated"

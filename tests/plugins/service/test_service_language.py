@@ -13,7 +13,8 @@ def test_refusals_reach_a_chinese_user_in_chinese(client, world):
     db.session.commit()
     r = client.post(URL, json=body(customer_phone="12345"), headers=api_headers(cs))
     assert r.status_code == 422
-    assert english_words(r.json["error"]["message"]) == [] and english_words(r.json["error"]["fields"]["customer_phone"]) == []
+    assert english_words(r.json["error"]["message"]) == []
+    assert english_words(r.json["error"]["fields"]["customer_phone"]) == []
     rec = ok(client, cs, create(client, cs), "cancel", reason="客户撤回")
     r = act(client, cs, rec, "assign", assignee="technician1")
     assert r.status_code == 409 and r.json["error"]["message"] == "状态为 'cancelled' 的记录不能执行 分派"
