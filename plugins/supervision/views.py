@@ -480,12 +480,9 @@ INSPECTION_COLUMNS = [
 
 
 def _inspector(record) -> str:
-    """Supervision reads who it was; everyone else a translated alias ("inspector #7")."""
-    alias = _("inspector #%(n)s", n=record.inspector.alias_number)
-    if services.is_supervision(current_user):
-        user = record.inspector.user
-        return f"{alias} · {user.display_name or user.username} ({user.username})"
-    return alias
+    from plugins.supervision.visibility import inspector_name
+
+    return inspector_name(record, current_user)
 
 
 def _may_see_inspections():

@@ -28,16 +28,20 @@ def inspection_clause(user):
     return services.inspection_clause(user) if _signed_in(user) else false()
 
 
-def inspector_alias(inspector) -> str:
-    return _("Inspector #%(n)s", n=inspector.alias_number)
+def inspector_name(record, reader) -> str:
+    """How ``reader`` names an inspection's inspector: supervision reads who it was, everyone
+    else a translated alias ("inspector #7")."""
+    inspector = record.inspector
+    alias = _("inspector #%(n)s", n=inspector.alias_number)
+    if services.is_supervision(reader):
+        user = inspector.user
+        return f"{alias} · {user.display_name or user.username} ({user.username})"
+    return alias
 
 
 def chatter_author(record, user, reader):
-    """The inspection's own inspector reads as its alias for everyone but supervision (who also
-    read the name, as on the page); every other author keeps their name (None)."""
-    inspector = record.inspector
-    if inspector is None or user.id != inspector.user_id:
+    """The inspection's own inspector reads as ``inspector_name`` (the alias for everyone but
+    supervision); every other author keeps their name (None)."""
+    if record.inspector is None or user.id != record.inspector.user_id:
         return None
-    if services.is_supervision(reader):
-        return f"{inspector_alias(inspector)} · {user.display_name or user.username}"
-    return inspector_alias(inspector)
+    return inspector_name(record, reader)

@@ -83,7 +83,7 @@ def test_chatter_on_supervision_records_and_goods_back_on_the_portal(page, live_
     as_user(page, "service")
     page.goto(f"/supervision/inspections/{inspections['published']}")
     text = page.locator("main").inner_text()
-    assert "检查员 #1" in text and "钱进" not in text and "service2" not in text
+    assert "监察员 #1" in text and "钱进" not in text and "service2" not in text
     page.fill("#chatter textarea[name=body]", "已整改")
     page.click("#chatter button[type=submit]")
     page.wait_for_load_state()

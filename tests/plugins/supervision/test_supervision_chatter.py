@@ -103,21 +103,21 @@ def test_secret_inspection_chatter_hides_it_and_its_inspector(app, world):
     assert _browser(app, "cshead").post(url, data={"body": "x"}).status_code == 404
     assert _browser(app, "cshead").get(page).status_code == 404
     # supervision reads alias and name
-    assert world.get("sup", url, 200).get_json()["items"][0]["author"] == "Inspector #1 · spy"
+    assert world.get("sup", url, 200).get_json()["items"][0]["author"] == "inspector #1 · spy (spy)"
     for step in ("submit", "review", "publish"):
         who = "spy" if step == "submit" else "sup"
         i = world.post(who, f"/inspections/{i['id']}/{step}", {"version": i["version"]}, 200).get_json()
     world.post("spy", url, {"body": "请改进 @cshead"}, 201)
     told = _mentions(world.users["cs"])
-    assert len(told) == 1 and "spy" not in str(told[0].message) and "Inspector #1" in str(told[0].message)
+    assert len(told) == 1 and "spy" not in str(told[0].message) and "inspector #1" in str(told[0].message)
     world.get("tech", url, 404)  # another department: still nothing
     # the inspected department (and HR, auditors) see the published inspection by alias only
     _zh(world, "cs")
     items = world.get("cs", url, 200).get_json()["items"]
     authors = {it["author"] for it in items if it["kind"] == "comment"}
-    assert authors == {"检查员 #1"}
+    assert authors == {"监察员 #1"}
     assert "spy" not in str(items)
-    assert {it["author"] for it in items if it["kind"] == "activity" and it["action"] in ("创建", "已提交")} <= {"检查员 #1"}
+    assert {it["author"] for it in items if it["kind"] == "activity" and it["action"] in ("创建", "已提交")} <= {"监察员 #1"}
     html = _browser(app, "cshead").get(page).get_data(as_text=True)
-    assert "柜台无人" in html and "检查员 #1" in html and "spy" not in html
+    assert "柜台无人" in html and "监察员 #1" in html and "spy" not in html
     assert "spy" not in str(world.get("auditor", url, 200).get_json())
