@@ -474,6 +474,9 @@ class OutPage(OutSchema):
     page: int
     per_page: int
     pages: int
+    total_is_estimate: bool = Field(False, description=(
+        "a list that stops counting at a limit (GET /rmas: the setting rma.list_count_limit) says true when more "
+        "rows match: `total` (and `pages`) is then a lower bound; lists without it count exactly"))
 
 
 def openapi_document(app) -> dict:

@@ -40,6 +40,8 @@ def aftersales_settings():
                 Decimal, minimum=Decimal("0")),
         Setting("rma.order_mismatch_hours", 24, _l("Hours after receipt to report an order mismatch"), int, minimum=0),
         Setting("rma.company_error_days", 2, _l("Days after receipt to report a company error"), int, minimum=0),
+        Setting("rma.list_count_limit", 1000, _l("Returns an API list counts exactly; beyond, its total is an estimate"),
+                int, minimum=1),
     ]
 
 

@@ -36,8 +36,12 @@ CLAIM_STATES = ("open", "claimed", "confirmed", "waived")
 class Rma(Timestamped, Versioned, db.Model):
     __tablename__ = "rma_rma"
     __activity_model__ = "rma"
+    # the lists (newest first): a dealer's or an agent's (dealer_id, id), a queue (state, id),
+    # a date range (created_at); the migration rma_0004_list_indexes says why each one
     __table_args__ = (Index("ix_rma_rma_dealer_state", "dealer_id", "state", "id"),
-                      Index("ix_rma_rma_state_id", "state", "id"))
+                      Index("ix_rma_rma_state_id", "state", "id"),
+                      Index("ix_rma_rma_dealer_id_id", "dealer_id", "id"),
+                      Index("ix_rma_rma_created_at", "created_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(32), unique=True)
     filing_number: Mapped[str | None] = mapped_column(String(32), unique=True)  # from the moment it is filed

@@ -143,6 +143,9 @@ class RmaQuery(ListQuery):
     q: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    after: int | None = Field(None, ge=1, description=(
+        "keyset pagination (GET /rmas): only returns older than this id, i.e. the `id` of the last item of the "
+        "previous page; `page` then counts from there. As fast on the thousandth page as on the first"))
 
 
 class PenaltyQuery(ListQuery):
