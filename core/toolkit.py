@@ -49,8 +49,9 @@ Workflow, activity, events
     ``Workflow``, ``Transition`` (``message``: the page's success message; ``role_guards``: who may,
     checked with the permission), ``checking_once()``; ``TransitionRoutes`` and ``Action``: a
     workflow's actions declared once, generating ``POST /api/v1/<resource>/<id>/<action-with-dashes>``
-    and the page's form handler (``form_view`` / ``handle_form``), with one check per request (see
-    ``docs/plugins.md``); modules ``activity``, ``events`` (``emit``, ``commit``),
+    and the page's form handler (``form_route`` / ``handle_form``), with one check per request (see
+    ``docs/plugins.md``); ``refresh_references(record)`` (a flushed record's many-to-one references
+    set through their ids, refreshed before serializing without a reload); modules ``activity``, ``events`` (``emit``, ``commit``),
     ``settings``, ``attachments``, ``sequences`` (``next_number``). Files:
     ``attachments.add(model, record_id, filename, data, actor, field=..., accept=...)`` stores
     one (``accept=attachments.PDF_AND_PHOTOS`` for documents); ``attachments.check_type(data,
@@ -139,7 +140,7 @@ from core.web import place_form_errors, state_tone  # noqa: F401
 from core.web.charts import series_chart  # noqa: F401
 from core.web.listing import Column, Filter, Page, custom, paginate_page, with_badge  # noqa: F401
 from core.workflow import Transition, Workflow, checking_once  # noqa: F401
-from core.workflow_routes import Action, TransitionRoutes  # noqa: F401
+from core.workflow_routes import Action, TransitionRoutes, refresh_references  # noqa: F401
 
 # --- role groups (declared once; plugins never copy their own tuples) ------------------
 HEAD_OFFICE_ROLES = ("admin", "order_dept", "technical", "customer_service", "supervision", "hr", "auditor")

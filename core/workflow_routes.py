@@ -15,7 +15,8 @@ the same steps, in this order:
 4. ``Action.run(record, actor, body)``, the service call, inside :func:`checking_once`, so the
    service's own ``check``/``apply`` do not check the transition again;
 5. one commit: the API answers from the session's state (flushed, serialized, then committed:
-   no reload); the page flashes the transition's translated ``message`` and redirects to the record.
+   no reload; :func:`refresh_references` first); the page flashes the transition's translated
+   ``message`` and redirects to the record.
 
 On a refusal the page rolls back, answers 403 with ``abort(403)``, and otherwise flashes the
 message (a field map through ``place_form_errors``) and redirects, or calls ``on_form_error``.
@@ -47,6 +48,30 @@ class Action:
     path: str | None = None  # the API path's last segment; default ``name`` with dashes
     message: object = None  # the page's success message; default the transition's ``message``
     form: Callable | None = None  # form(request.form, record) -> the body's fields (version excluded)
+
+
+def refresh_references(record) -> None:
+    """Expire the loaded many-to-one references whose foreign key a service changed through its id
+    (``record.owner_id = ...``): a flushed record then serializes what the commit makes durable."""
+    from sqlalchemy import inspect
+    from sqlalchemy.orm import MANYTOONE
+
+    state = inspect(record)
+    stale = []
+    for rel in state.mapper.relationships:
+        if rel.direction is not MANYTOONE or rel.key not in state.dict:
+            continue
+        target = state.dict[rel.key]
+        for local, remote in rel.local_remote_pairs:
+            value = getattr(record, state.mapper.get_property_by_column(local).key)
+            current = getattr(target, inspect(target).mapper.get_property_by_column(remote).key) if target else None
+            if value != current:
+                stale.append(rel.key)
+                break
+    if stale:
+        from core.extensions import db
+
+        db.session.expire(record, stale)
 
 
 def raw_version():
@@ -172,6 +197,7 @@ class TransitionRoutes:
             body = _parse_body(action.body)
             self._run(record, action, current_user, body)
         self._commit(flush_only=True)
+        refresh_references(record)
         data = self.serialize(record)
         self._commit()
         return data

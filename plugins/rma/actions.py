@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, url_for
 
-from core.toolkit import Action, TransitionRoutes, db, get_scoped
+from core.toolkit import Action, TransitionRoutes, get_scoped, refresh_references
 from plugins.rma import services
 from plugins.rma.models import Rma, RmaFreightClaim, RmaPenalty
 from plugins.rma.queries import load
@@ -13,12 +13,9 @@ from plugins.rma.schemas import (ClaimIn, ClaimOut, DecisionIn, InspectIn, Penal
 
 
 def serialize_flushed(rma: Rma) -> dict:
-    """A flushed return as the API answers it (before the commit: no reload)."""
-    # a reference set through its id (the route to an agent) still holds the old object: reload it
-    for name in ("dealer", "receiving_dealer"):
-        ref_id, ref = getattr(rma, name + "_id"), getattr(rma, name)
-        if (ref.id if ref is not None else None) != ref_id:
-            db.session.expire(rma, [name])
+    """A flushed return as the API answers it (before the commit: no reload); a reference set through
+    its id (the route to an agent) still holds the old object: refreshed."""
+    refresh_references(rma)
     return services.serialize_rma(rma)
 
 
