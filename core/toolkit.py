@@ -52,7 +52,12 @@ Users
     ``create_user(data, actor)`` and ``update_user(user, data, actor)``: the core user services
     (validation, password policy, the dealer link, activity log), for plugins that manage logins.
 Workflow, activity, events
-    ``Workflow``, ``Transition``; modules ``activity``, ``events`` (``emit``, ``commit``),
+    ``Workflow``, ``Transition`` (``message``: the page's success message; ``role_guards``: who may,
+    checked with the permission), ``checking_once()``; ``TransitionRoutes`` and ``Action``: a
+    workflow's actions declared once, generating ``POST /api/v1/<resource>/<id>/<action-with-dashes>``
+    and the page's form handler (``form_route`` / ``handle_form``), with one check per request (see
+    ``docs/plugins.md``); ``refresh_references(record)`` (a flushed record's many-to-one references
+    set through their ids, refreshed before serializing without a reload); modules ``activity``, ``events`` (``emit``, ``commit``),
     ``settings``, ``attachments``, ``sequences`` (``next_number``). Files:
     ``attachments.add(model, record_id, filename, data, actor, field=..., accept=...)`` stores
     one (``accept=attachments.PDF_AND_PHOTOS`` for documents); ``attachments.check_type(data,
@@ -143,7 +148,8 @@ from core.web import state_tone  # noqa: F401
 from core.web.forms import form_action, place_form_errors  # noqa: F401
 from core.web.charts import series_chart  # noqa: F401
 from core.web.listing import Column, Filter, Page, custom, paginate_page, with_badge  # noqa: F401
-from core.workflow import Transition, Workflow  # noqa: F401
+from core.workflow import Transition, Workflow, checking_once  # noqa: F401
+from core.workflow_routes import Action, TransitionRoutes, refresh_references  # noqa: F401
 
 # --- role groups (declared once; plugins never copy their own tuples) ------------------
 HEAD_OFFICE_ROLES = ("admin", "order_dept", "technical", "customer_service", "supervision", "hr", "auditor")

@@ -4,9 +4,15 @@ A workflow is data: states, and transitions naming their source states, target s
 the permission they need and optional guards. :meth:`Workflow.apply` checks all of it,
 checks the caller's ``version`` (optimistic locking: a stale one is a 409), moves the
 state, appends the activity entry and queues the after-commit event.
+
+A transition is checked once per request: inside :func:`checking_once` (which the generated
+routes of :mod:`core.workflow_routes` open), a check that passed for a record is not run again
+by the service's own ``check`` or by ``apply`` while the record's state and version are unchanged.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -27,6 +33,22 @@ class Transition:
     label: object = None
     activity: str | None = None  # the activity entry's action id (default: the transition's name)
     illegal: object = None  # the (translatable) message when the record's state does not allow it
+    message: object = None  # the (translatable) message a page flashes once it is done (default: "Done: <label>.")
+    # role_guards(record, actor) decide who may (403), checked with the permission, before the version and state
+    role_guards: tuple[Callable, ...] = ()
+
+
+_CHECKED: ContextVar[dict | None] = ContextVar("workflow_checked", default=None)
+
+
+@contextmanager
+def checking_once():
+    """Within this block each transition is checked once per record (see the module docstring)."""
+    token = _CHECKED.set({})
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
 
 
 @dataclass
@@ -37,6 +59,10 @@ class Workflow:
     state_attr: str = "state"
     event: str | None = None  # hook fired after commit: event(record, old_state, new_state, actor)
     event_arg: str | None = None  # the record's argument name in ``event`` (default: the hook's prefix)
+    # the workflow's own (translatable) words for a refused role, a stale version and a wrong state
+    forbidden: object = None
+    stale: object = None
+    illegal: object = None
     _by_name: dict = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -57,21 +83,49 @@ class Workflow:
         state = getattr(record, self.state_attr)
         return [t for t in self.transitions if state in t.sources and user.can(t.permission)]
 
-    def check(self, record, name: str, actor, version: int | None = None, **kwargs) -> Transition:
+    def _stamps(self, record, name: str) -> dict | None:
+        memo = _CHECKED.get()
+        return None if memo is None else memo.setdefault((id(self), id(record), name), {})
+
+    def check_access(self, record, name: str, actor, version: int | None = None) -> Transition:
+        """Permission and role guards (403), then version (409 ``stale_version``) and state (409
+        ``illegal_transition``): what is known before a request's body is read."""
         t = self.transition(name)
-        if not actor.can(t.permission):
-            raise PermissionDenied(_("you may not %(name)s this record", name=name), code="forbidden")
-        if version is not None and int(version) != record.version:
-            raise Conflict(_("stale version %(version)s; current is %(record_version)s", version=version, record_version=record.version), code="stale_version")
+        stamps = self._stamps(record, name)
         state = getattr(record, self.state_attr)
+        mark = (state, record.version, version, getattr(actor, "id", None))
+        if stamps is not None and stamps.get("access") == mark:
+            return t
+        if not actor.can(t.permission):
+            raise PermissionDenied(str(self.forbidden) if self.forbidden else
+                                   _("you may not %(name)s this record", name=name), code="forbidden")
+        for guard in t.role_guards:
+            guard(record, actor)
+        if version is not None and int(version) != record.version:
+            raise Conflict(str(self.stale) if self.stale else
+                           _("stale version %(version)s; current is %(record_version)s", version=version,
+                             record_version=record.version), code="stale_version")
         if state not in t.sources:
-            raise Conflict(str(t.illegal) if t.illegal else
+            illegal = t.illegal or self.illegal
+            raise Conflict(str(illegal) if illegal else
                            _("cannot %(name)s a record in state %(state)r", name=name, state=state),
                            code="illegal_transition")
+        if stamps is not None:
+            stamps["access"] = mark
+        return t
+
+    def check(self, record, name: str, actor, version: int | None = None, **kwargs) -> Transition:
+        t = self.check_access(record, name, actor, version)
+        stamps = self._stamps(record, name)
+        mark = (getattr(record, self.state_attr), record.version, getattr(actor, "id", None), kwargs)
+        if stamps is not None and stamps.get("guards") == mark:
+            return t
         for guard in t.guards:
             message = guard(record, actor, **kwargs)
             if message:
                 raise Conflict(str(message), code="guard_failed")
+        if stamps is not None:
+            stamps["guards"] = mark
         return t
 
     def apply(self, record, name: str, actor, version: int | None = None, comment: str = "",

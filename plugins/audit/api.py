@@ -9,9 +9,10 @@ from flask_login import current_user
 from core.toolkit import detail_route, list_route, route
 from plugins.audit import serializers as out
 from plugins.audit import services
+from plugins.audit.actions import IMPROVEMENT_ACTIONS
 from plugins.audit.schemas import (AuditActionDoneIn, AuditActionIn, AuditAttachmentOut, AuditAnalyseIn, AuditCancelIn,
                                    AuditCorrectiveActionIn, AuditCorrectiveActionOut, AuditCorrectiveActionQuery,
-                                   AuditEvaluateIn, AuditHoldIn, AuditImplementIn, AuditImprovementExportQuery,
+                                   AuditHoldIn, AuditImprovementExportQuery,
                                    AuditImprovementIn, AuditImprovementOut, AuditImprovementPatch,
                                    AuditImprovementQuery, AuditIn, AuditItemOut, AuditItemPatch,
                                    AuditNonconformityIn, AuditNonconformityOut, AuditNonconformityQuery, AuditOut,
@@ -315,40 +316,7 @@ def update_improvement(record_id: int, body: AuditImprovementPatch):
     return _imp_out(record)
 
 
-def _imp_action(record_id, action, body):
-    record = services.get_improvement(record_id)
-    services.improvement_action(record, action, current_user, body.version, result=getattr(body, "result", None),
-                                effectiveness=getattr(body, "effectiveness", None), text=getattr(body, "text", None))
-    _commit()
-    return _imp_out(record)
-
-
-@route(bp, I + "/<int:record_id>/approve", ["POST"], body=AuditActionIn, response=AuditImprovementOut,
-       permission="audit.improvement_approve", tag=TAG)
-def approve_improvement(record_id: int, body: AuditActionIn):
-    """proposed → approved."""
-    return _imp_action(record_id, "approve", body)
-
-
-@route(bp, I + "/<int:record_id>/implement", ["POST"], body=AuditImplementIn, response=AuditImprovementOut,
-       permission="audit.improvement_propose", tag=TAG)
-def implement_improvement(record_id: int, body: AuditImplementIn):
-    """approved → implemented with the measured result."""
-    return _imp_action(record_id, "implement", body)
-
-
-@route(bp, I + "/<int:record_id>/evaluate", ["POST"], body=AuditEvaluateIn, response=AuditImprovementOut,
-       permission="audit.improvement_evaluate", tag=TAG)
-def evaluate_improvement(record_id: int, body: AuditEvaluateIn):
-    """implemented → evaluated (by someone other than the owner: 422 ``evaluator_not_independent``)."""
-    return _imp_action(record_id, "evaluate", body)
-
-
-@route(bp, I + "/<int:record_id>/close", ["POST"], body=AuditActionIn, response=AuditImprovementOut,
-       permission="audit.improvement_approve", tag=TAG)
-def close_improvement(record_id: int, body: AuditActionIn):
-    """evaluated → closed."""
-    return _imp_action(record_id, "close", body)
+IMPROVEMENT_ACTIONS.api_routes(bp, I, permission="audit.view", tag=TAG)
 
 
 # --- management reviews ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from core.toolkit import (Column, form_action, DomainError, Filter, activity, db, events, paginate_page, require, with_badge)
 from plugins.audit import serializers, services
+from plugins.audit.actions import IMPROVEMENT_ACTIONS
 from plugins.audit.models import (ACTION_KINDS, DEPARTMENTS, EFFECTIVENESS, NC_STATES, ORIGINS, RESULTS,
                                   SEVERITIES, SOURCES, Audit, AuditChecklistTemplate, CorrectiveAction,
                                   Improvement, ManagementReview, Nonconformity)
@@ -103,6 +104,18 @@ def _choices(labels: dict):
 YES_NO = lambda: [("1", _("Yes")), ("0", _("No"))]  # noqa: E731
 
 
+def _flash_refusal(exc: DomainError) -> None:
+    flash(exc.message, "danger")
+    for key, message in exc.fields.items():
+        flash(f"{key}: {message}", "danger")
+
+
+def _refused(record_id, exc: DomainError):
+    """A refused improvement action: its messages flashed, back to the record."""
+    _flash_refusal(exc)
+    return redirect(url_for("audit.view_improvement", record_id=record_id))
+
+
 def _act(fn, endpoint, record_id):
     """Run one action, commit, and go back to the record page (errors flashed)."""
     try:
@@ -110,9 +123,7 @@ def _act(fn, endpoint, record_id):
         events.commit()
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "danger")
-        for key, message in exc.fields.items():
-            flash(f"{key}: {message}", "danger")
+        _flash_refusal(exc)
     else:
         flash(_("Saved."), "success")
     return redirect(url_for(endpoint, record_id=record_id))
@@ -546,14 +557,7 @@ def view_improvement(record_id):
 @bp.route("/improvements/<int:record_id>/act/<action>", methods=["POST"])
 @require("audit.view")
 def act_improvement(record_id, action):
-    if action not in ("approve", "implement", "evaluate", "close"):
-        abort(404)
-    record = services.get_improvement(record_id)
-    f = request.form
-    return _act(lambda: services.improvement_action(record, action, current_user, _version(),
-                                                    result=f.get("result", "")[:5000],
-                                                    effectiveness=f.get("effectiveness"), text=f.get("text", "")[:5000]),
-                "audit.view_improvement", record_id)
+    return IMPROVEMENT_ACTIONS.handle_form(record_id, action, on_error=_refused)
 
 
 # --- management reviews ---------------------------------------------------------------------

@@ -8,12 +8,13 @@ from flask_login import current_user
 
 from core.toolkit import BadRequest, CrudApi, ValidationError, detail_route, events, list_route, route, validate
 from plugins.certification import pack, services
+from plugins.certification.actions import ACTIONS
 from plugins.certification.files import file_response
 from plugins.certification.schemas import (CalibrationIn, CalibrationOut, CalibrationPatch, CalibrationQuery,
                                            CertificationCriteriaOut, CertificationCriteriaPatch, DocumentIn,
                                            DocumentOut, DocumentPatch, DocumentQuery, DocumentVersionIn, EquipmentIn,
                                            EquipmentOut, EquipmentPatch, EquipmentQuery, EvidencePackOut,
-                                           EvidencePackQuery, SelfAssessmentActionIn, SelfAssessmentCriterionPatch,
+                                           EvidencePackQuery, SelfAssessmentCriterionPatch,
                                            SelfAssessmentIn, SelfAssessmentOut, SelfAssessmentPatch,
                                            SelfAssessmentQuery, SelfAssessmentRowOut, SelfAssessmentSpecialIn,
                                            TrainingRecordIn, TrainingRecordOut, TrainingRecordPatch,
@@ -125,32 +126,7 @@ def delete_special(assessment_id: int, special_id: int):
     return _assessment(record)
 
 
-def _action(assessment_id: int, action: str, body: SelfAssessmentActionIn):
-    record = services.get_assessment(assessment_id)
-    services.run_action(record, action, body.version, current_user, body.comment)
-    commit()
-    return _assessment(record)
-
-
-@route(bp, SA + "/<int:assessment_id>/submit", ["POST"], body=SelfAssessmentActionIn, response=SelfAssessmentOut,
-       permission="certification.assess", tag=TAG)
-def submit_assessment(assessment_id: int, body: SelfAssessmentActionIn):
-    """Submit for approval (every applicable criterion scored)."""
-    return _action(assessment_id, "submit", body)
-
-
-@route(bp, SA + "/<int:assessment_id>/reopen", ["POST"], body=SelfAssessmentActionIn, response=SelfAssessmentOut,
-       permission="certification.assess", tag=TAG)
-def reopen_assessment(assessment_id: int, body: SelfAssessmentActionIn):
-    """Return a submitted assessment to draft."""
-    return _action(assessment_id, "reopen", body)
-
-
-@route(bp, SA + "/<int:assessment_id>/approve", ["POST"], body=SelfAssessmentActionIn, response=SelfAssessmentOut,
-       permission="certification.assess", tag=TAG)
-def approve_assessment(assessment_id: int, body: SelfAssessmentActionIn):
-    """Approve: deductions become nonconformities, criteria below their maximum improvement proposals (audit)."""
-    return _action(assessment_id, "approve", body)
+ACTIONS.api_routes(bp, SA, permission="certification.assess", tag=TAG, id_arg="assessment_id")
 
 
 # --- documents ---------------------------------------------------------------------------------

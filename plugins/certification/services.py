@@ -104,9 +104,12 @@ workflow = Workflow(
     model=SelfAssessment,
     states=STATES,
     transitions=(
-        Transition("submit", ("draft",), "submitted", "certification.assess", label=_l("Submit")),
-        Transition("reopen", ("submitted",), "draft", "certification.assess", label=_l("Return to draft")),
-        Transition("approve", ("submitted",), "approved", "certification.approve", label=_l("Approve")),
+        Transition("submit", ("draft",), "submitted", "certification.assess", label=_l("Submit"),
+                   message=_l("Submitted for approval.")),
+        Transition("reopen", ("submitted",), "draft", "certification.assess", label=_l("Return to draft"),
+                   message=_l("Returned to draft.")),
+        Transition("approve", ("submitted",), "approved", "certification.approve", label=_l("Approve"),
+                   message=_l("Approved.")),
     ),
 )
 

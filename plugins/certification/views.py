@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from core.toolkit import (Column, form_action, Crud, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
                           today)
 from plugins.certification import pack, services
+from plugins.certification.actions import ACTIONS
 from plugins.certification.files import file_response
 from plugins.certification.models import (AUDIENCES, CALIBRATION_RESULTS, DOCUMENT_KINDS, Calibration, Document,
                                           Equipment, TrainingRecord)
@@ -213,21 +214,12 @@ def delete_special(assessment_id: int, special_id: int):
 @bp.route("/assessments/<int:assessment_id>/act/<action>", methods=["POST"])
 @require("certification.assess")
 def act(assessment_id: int, action: str):
-    if action not in ("submit", "reopen", "approve"):
-        abort(404)
-    record = services.get_assessment(assessment_id)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        services.run_action(record, action, form.version.data, current_user, form.comment.data or "")
-        commit()
-    except DomainError as exc:
-        _flash_error(exc)
-    else:
-        flash({"submit": _("Submitted for approval."), "reopen": _("Returned to draft."),
-               "approve": _("Approved.")}[action], "success")
-    return _back(record)
+    return ACTIONS.handle_form(assessment_id, action, on_error=_refused)
+
+
+def _refused(assessment_id: int, exc: DomainError):
+    _flash_error(exc)
+    return redirect(url_for("certification.view_assessment", assessment_id=assessment_id))
 
 
 @bp.route("/assessments/<int:assessment_id>/delete", methods=["POST"])

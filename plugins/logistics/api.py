@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from core.toolkit import BadRequest, NotFound, attachment_response, commit, detail_route, list_route, route
 from plugins.logistics import services
-from plugins.logistics.schemas import (AcceptIn, ActionIn, AttachmentOut, ExceptionIn, ExceptionOut, ExceptionPatch,
-                                       ExceptionQuery, ResolveIn, SettleClaimIn)
+from plugins.logistics.actions import ACTIONS
+from plugins.logistics.schemas import AttachmentOut, ExceptionIn, ExceptionOut, ExceptionPatch, ExceptionQuery
 
 bp = Blueprint("logistics_api", __name__)
 TAG = "logistics"
@@ -56,49 +56,7 @@ def delete_exception(record_id: int):
     return "", 204
 
 
-ACTION_BODIES = {"file": ActionIn, "accept": AcceptIn, "refuse": ActionIn, "resolve": ResolveIn,
-                 "settle-claim": SettleClaimIn}
-
-
-def _action(record_id: int, action: str, body):
-    record = services.get_exception(record_id)
-    try:
-        services.run_action(record, action.replace("-", "_"), body, current_user)
-    except services.LateFiling:
-        commit()  # keep the late flag and the refused attempt in the log
-        raise
-    commit()
-    return _out(record)
-
-
-@route(bp, BASE + "/<int:record_id>/file", ["POST"], body=ActionIn, response=ExceptionOut, permission="logistics.view", tag=TAG)
-def file_exception(record_id: int, body: ActionIn):
-    """File with the order department; 422 ``filing_late`` past the deadline when no party is identified."""
-    return _action(record_id, "file", body)
-
-
-@route(bp, BASE + "/<int:record_id>/accept", ["POST"], body=AcceptIn, response=ExceptionOut, permission="logistics.view", tag=TAG)
-def accept_exception(record_id: int, body: AcceptIn):
-    """Accept a filed record, or a late filing with ``late_reason``."""
-    return _action(record_id, "accept", body)
-
-
-@route(bp, BASE + "/<int:record_id>/refuse", ["POST"], body=ActionIn, response=ExceptionOut, permission="logistics.view", tag=TAG)
-def refuse_exception(record_id: int, body: ActionIn):
-    """Refuse a filed record (or a late filing)."""
-    return _action(record_id, "refuse", body)
-
-
-@route(bp, BASE + "/<int:record_id>/resolve", ["POST"], body=ResolveIn, response=ExceptionOut, permission="logistics.view", tag=TAG)
-def resolve_exception(record_id: int, body: ResolveIn):
-    """Resolve with ``outcome`` credit, exchange, carrier_claim (with ``claim_amount``) or rejected."""
-    return _action(record_id, "resolve", body)
-
-
-@route(bp, BASE + "/<int:record_id>/settle-claim", ["POST"], body=SettleClaimIn, response=ExceptionOut, permission="logistics.view", tag=TAG)
-def settle_claim(record_id: int, body: SettleClaimIn):
-    """Record that the carrier claim was settled (open -> settled)."""
-    return _action(record_id, "settle-claim", body)
+ACTIONS.api_routes(bp, BASE, permission="logistics.view", tag=TAG)
 
 
 @route(bp, BASE + "/<int:record_id>/attachments", ["POST"], response=AttachmentOut, status=201, permission="logistics.view",

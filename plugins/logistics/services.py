@@ -72,12 +72,15 @@ workflow = Workflow(
     states=STATES,
     transitions=(
         Transition("file", ("draft",), "filed", "logistics.file", guards=(_own_dealer,),
-                   label=_l("File with the order department")),
-        Transition("accept", ("filed",), "accepted", "logistics.decide", label=_l("Accept")),
-        Transition("accept_late", ("draft",), "accepted", "logistics.accept_late", label=_l("Accept late")),
+                   label=_l("File with the order department"), message=_l("Filed with the order department.")),
+        Transition("accept", ("filed",), "accepted", "logistics.decide", label=_l("Accept"),
+                   message=_l("Record accepted.")),
+        Transition("accept_late", ("draft",), "accepted", "logistics.accept_late", label=_l("Accept late"),
+                   message=_l("Late filing accepted.")),
         Transition("refuse", ("filed", "draft"), "refused", "logistics.decide",
-                   guards=(_not_unconditional, _draft_only_if_late), label=_l("Refuse")),
-        Transition("resolve", ("accepted", "refused"), "resolved", "logistics.decide", label=_l("Resolve")),
+                   guards=(_not_unconditional, _draft_only_if_late), label=_l("Refuse"), message=_l("Record refused.")),
+        Transition("resolve", ("accepted", "refused"), "resolved", "logistics.decide", label=_l("Resolve"),
+                   message=_l("Record resolved.")),
     ),
     event="logistics_exception_state_changed",
 )
@@ -86,7 +89,7 @@ claim_workflow = Workflow(
     model=LogisticsException,
     states=CLAIM_STATES,
     transitions=(Transition("settle_claim", ("open",), "settled", "logistics.settle_claim",
-                            label=_l("Carrier claim settled")),),
+                            label=_l("Carrier claim settled"), message=_l("Carrier claim settled.")),),
     state_attr="claim_status",
 )
 

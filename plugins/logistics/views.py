@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -18,6 +18,7 @@ from core.toolkit import (Column, attachment_response, Dealer, DomainError, Filt
                           place_form_errors, require, with_badge,
                          scoped)
 from plugins.logistics import services
+from plugins.logistics.actions import ACTIONS
 from plugins.logistics.models import KINDS, OUTCOMES, PARTIES, STATES, LogisticsException
 
 bp = Blueprint("logistics", __name__, template_folder="templates", url_prefix="/logistics")
@@ -317,34 +318,19 @@ def _render_detail(record, status=200, decision=None, upload=None):
 @bp.route("/<int:record_id>/<action>", methods=["POST"])
 @login_required
 def act(record_id, action):
-    if action not in services.ACTIONS:
-        abort(404)
-    record = services.get_exception(record_id)
-    form = DecisionForm()
-    form.outcome.choices = [(o, o) for o in OUTCOMES]
-    if not form.validate_on_submit():
-        return _render_detail(record, 422, decision=form)
-    body = SimpleNamespace(version=int(request.form.get("version") or 0), comment=(form.comment.data or "").strip(),
-                           late_reason=form.late_reason.data, outcome=form.outcome.data,
-                           responsible_party=form.responsible_party.data if action == "accept" else None,
-                           claim_amount=form.claim_amount.data if action == "resolve" else None,
-                           settled_amount=form.settled_amount.data, settled_on=form.settled_on.data)
-    try:
-        services.run_action(record, action, body, current_user)
-        commit()
-    except services.LateFiling as exc:
-        commit()
+    return ACTIONS.handle_form(record_id, action, on_error=_refused)
+
+
+def _refused(record_id, exc: DomainError):
+    """A refused action: a late filing back to the record (its flag kept); otherwise the page again, with the form."""
+    if isinstance(exc, services.LateFiling):
         flash(exc.message, "danger")
         return redirect(url_for("logistics.view_exception", record_id=record_id))
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 403:
-            abort(403)
-        flash(exc.message + ("" if not exc.fields else ": " + "; ".join(exc.fields.values())), "danger")
-        return _render_detail(services.get_exception(record_id), exc.status if exc.status in (409, 422) else 422,
-                              decision=form)
-    flash(_("Done."), "success")
-    return redirect(url_for("logistics.view_exception", record_id=record_id))
+    flash(exc.message + ("" if not exc.fields else ": " + "; ".join(exc.fields.values())), "danger")
+    form = DecisionForm()
+    form.outcome.choices = [(o, o) for o in OUTCOMES]
+    return _render_detail(services.get_exception(record_id), exc.status if exc.status in (409, 422) else 422,
+                          decision=form)
 
 
 @bp.route("/<int:record_id>/attachments", methods=["POST"])

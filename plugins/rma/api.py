@@ -6,15 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.toolkit import Conflict, NotFound, db, events, get_scoped, paginate, route
-from core.toolkit import today as business_today
+from core.toolkit import Conflict, db, events, get_scoped, paginate, route
 from plugins.rma import bulk, reads, services
-from plugins.rma.queries import claim_list_stmt, list_stmt, load, penalty_list_stmt, reload
-from plugins.rma.models import Rma, RmaFreightClaim, RmaLine, RmaPenalty
-from plugins.rma.schemas import (BoxesIn, ClaimIn, ClaimOut, ClaimQuery, DecisionIn, EligibilityIn,
-                                 EligibilityResultOut, HistoryOut, InspectIn, PenaltyOut, PenaltyQuery, ReceiveIn,
-                                 RejectIn, ResolveIn, ReturnShipIn, RmaBulkApproveIn, RmaBulkApproveOut, RmaCommentIn,
-                                 RmaIn, RmaOut, RmaPatch, RmaQuery, ShipIn, VersionIn)
+from plugins.rma.actions import ACTIONS, CLAIM_ACTIONS, PENALTY_ACTIONS, serialize_flushed
+from plugins.rma.queries import claim_list_stmt, load, penalty_list_stmt
+from plugins.rma.models import Rma, RmaFreightClaim
+from plugins.rma.schemas import (BoxesIn, ClaimOut, ClaimQuery, EligibilityIn, EligibilityResultOut, HistoryOut,
+                                 PenaltyOut, PenaltyQuery, RmaBulkApproveIn, RmaBulkApproveOut, RmaIn, RmaOut, RmaPatch,
+                                 RmaQuery)
 
 bp = Blueprint("rma_api", __name__)
 
@@ -32,12 +31,7 @@ def _commit_and_serialize(rma: Rma) -> dict:
     """The response from the session's own state once flushed (what the commit makes durable),
     instead of reloading the record after the commit: two statements fewer per write."""
     commit(flush_only=True)
-    # a reference set through its id (the route to an agent) still holds the old object: reload it
-    for name in ("dealer", "receiving_dealer"):
-        ref_id, ref = getattr(rma, name + "_id"), getattr(rma, name)
-        if (ref.id if ref is not None else None) != ref_id:
-            db.session.expire(rma, [name])
-    data = services.serialize_rma(rma)
+    data = serialize_flushed(rma)
     commit()
     return data
 
@@ -105,59 +99,10 @@ def get_rma(rma_id: int):
 @route(bp, "/rmas/<int:rma_id>", ["PATCH"], body=RmaPatch, response=RmaOut, permission="rma.file", tag="rma")
 def update_rma(rma_id: int, body: RmaPatch):
     """Replace the lines of a draft."""
-    services.update_draft(load(rma_id), body, current_user)
-    commit()
-    return services.serialize_rma(reload(rma_id))
+    return _commit_and_serialize(services.update_draft(load(rma_id), body, current_user))
 
 
-def _raw_version():
-    """The `version` of a transition body, read before the body is validated (None when absent or not an int)."""
-    from flask import request
-
-    payload = request.get_json(silent=True) if request.is_json else None
-    version = payload.get("version") if isinstance(payload, dict) else None
-    return version if isinstance(version, int) and not isinstance(version, bool) else None
-
-
-def _transition(rma_id: int, action: str, schema):
-    """Errors come in this order: 404 outside scope, 403 role, 409 stale version or state, then 400/422 body."""
-    from core.toolkit import parse_body
-
-    rma = load(rma_id)
-    services.precheck(rma, action, current_user, _raw_version())
-    body = parse_body(schema)
-    payload = body.model_dump(exclude={"version"})
-    services.apply_action(rma, action, current_user, body.version, **payload)
-    return _commit_and_serialize(rma)
-
-
-def _declare(action: str, schema, doc: str):
-    def view(rma_id: int):
-        return _transition(rma_id, action, schema)
-    view.__name__ = f"rma_{action}"
-    view.__doc__ = doc
-    # The body is parsed inside the view (after the scope, role, version and state checks),
-    # but still documented in the OpenAPI description.
-    wrapped = route(bp, f"/rmas/<int:rma_id>/{action.replace('_', '-')}", ["POST"], response=RmaOut,
-                    permission="rma.view", tag="rma")(view)
-    wrapped._api_meta.body = schema
-
-
-for _action, _schema, _doc in (
-        ("submit", VersionIn, "Submit a draft (every line must be accepted)."),
-        ("review", RmaCommentIn, "Review (regional manager); a distributor's return is approved to its agent."),
-        ("approve", RmaCommentIn, "Approve (order department): the number and labels are issued."),
-        ("reject", RejectIn, "Reject with a reason (reviewer or approver)."),
-        ("cancel", VersionIn, "Cancel before approval (the returning dealer)."),
-        ("ship", ShipIn, "Mark shipped with boxes, carrier and tracking number."),
-        ("receive", ReceiveIn, "Count the goods received (the receiving unit's count stands)."),
-        ("inspect", InspectIn, "Give the technical verdict of each line."),
-        ("resolve", ResolveIn, "Resolve each line."),
-        ("return_ship", ReturnShipIn, "Send repaired, replaced or no-fault goods back to the returning unit "
-                                      "(the receiving unit: boxes, carrier, tracking number, contents)."),
-        ("confirm_return", VersionIn, "The returning dealer confirms it received the goods sent back."),
-        ("close", VersionIn, "Close a resolved return (after the dealer confirmed the goods sent back, if any).")):
-    _declare(_action, _schema, _doc)
+ACTIONS.api_routes(bp, "/rmas", permission="rma.view", tag="rma", id_arg="rma_id")
 
 
 @route(bp, "/rmas/<int:rma_id>/labels.pdf", permission="rma.view", tag="rma", content_type="application/pdf")
@@ -177,9 +122,7 @@ def labels(rma_id: int):
 @route(bp, "/rmas/<int:rma_id>/boxes", ["POST"], body=BoxesIn, response=RmaOut, permission="rma.file", tag="rma")
 def set_boxes(rma_id: int, body: BoxesIn):
     """The returning dealer gives the box count before printing the labels; shipping keeps it."""
-    services.set_boxes(load(rma_id), current_user, body)
-    commit()
-    return services.serialize_rma(reload(rma_id))
+    return _commit_and_serialize(services.set_boxes(load(rma_id), current_user, body))
 
 
 @route(bp, "/rmas/<int:rma_id>/return-labels.pdf", permission="rma.view", tag="rma", content_type="application/pdf")
@@ -212,44 +155,7 @@ def list_penalties(query: PenaltyQuery):
     return paginate(penalty_list_stmt(query.state), query, services.serialize_penalty)
 
 
-def _penalty(penalty_id):
-    return get_scoped(RmaPenalty, penalty_id)
-
-
-@route(bp, "/rma-penalties/<int:penalty_id>/confirm", ["POST"], body=DecisionIn, response=PenaltyOut,
-       permission="rma.view", tag="rma")
-def confirm_penalty(penalty_id: int, body: DecisionIn):
-    """Confirm a proposed penalty (order department)."""
-    p = services.decide_penalty(_penalty(penalty_id), "confirm", current_user, body)
-    commit()
-    return services.serialize_penalty(p)
-
-
-@route(bp, "/rma-penalties/<int:penalty_id>/waive", ["POST"], body=DecisionIn, response=PenaltyOut,
-       permission="rma.view", tag="rma")
-def waive_penalty(penalty_id: int, body: DecisionIn):
-    """Waive a proposed penalty with a reason (order department)."""
-    p = services.decide_penalty(_penalty(penalty_id), "waive", current_user, body)
-    commit()
-    return services.serialize_penalty(p)
-
-
-@route(bp, "/rma-penalties/<int:penalty_id>/disqualify", ["POST"], body=DecisionIn, response=PenaltyOut,
-       permission="rma.view", tag="rma")
-def disqualify(penalty_id: int, body: DecisionIn):
-    """Confirm the proposed disqualification of the dealer (admin); it can no longer file returns."""
-    p = services.decide_disqualification(_penalty(penalty_id), True, current_user, body)
-    commit()
-    return services.serialize_penalty(p)
-
-
-@route(bp, "/rma-penalties/<int:penalty_id>/keep-qualification", ["POST"], body=DecisionIn, response=PenaltyOut,
-       permission="rma.view", tag="rma")
-def keep_qualification(penalty_id: int, body: DecisionIn):
-    """Decline the proposed disqualification (admin), with a reason."""
-    p = services.decide_disqualification(_penalty(penalty_id), False, current_user, body)
-    commit()
-    return services.serialize_penalty(p)
+PENALTY_ACTIONS.api_routes(bp, "/rma-penalties", permission="rma.view", tag="rma", id_arg="penalty_id")
 
 
 @route(bp, "/rma-freight-claims", query=ClaimQuery, response=ClaimOut, many=True, permission="rma.view", tag="rma")
@@ -258,31 +164,7 @@ def list_claims(query: ClaimQuery):
     return paginate(claim_list_stmt(query.state), query, services.serialize_claim)
 
 
-@route(bp, "/rma-freight-claims/<int:claim_id>/claim", ["POST"], body=ClaimIn, response=ClaimOut,
-       permission="rma.file", tag="rma")
-def file_claim(claim_id: int, body: ClaimIn):
-    """The returning dealer gives the freight amount and its receipt number."""
-    c = services.file_claim(get_scoped(RmaFreightClaim, claim_id), current_user, body)
-    commit()
-    return services.serialize_claim(c)
-
-
-@route(bp, "/rma-freight-claims/<int:claim_id>/confirm", ["POST"], body=DecisionIn, response=ClaimOut,
-       permission="rma.view", tag="rma")
-def confirm_claim(claim_id: int, body: DecisionIn):
-    """Approve the reimbursement (order department)."""
-    c = services.decide_claim(get_scoped(RmaFreightClaim, claim_id), "confirm", current_user, body)
-    commit()
-    return services.serialize_claim(c)
-
-
-@route(bp, "/rma-freight-claims/<int:claim_id>/waive", ["POST"], body=DecisionIn, response=ClaimOut,
-       permission="rma.view", tag="rma")
-def waive_claim(claim_id: int, body: DecisionIn):
-    """Refuse the reimbursement with a reason (order department)."""
-    c = services.decide_claim(get_scoped(RmaFreightClaim, claim_id), "waive", current_user, body)
-    commit()
-    return services.serialize_claim(c)
+CLAIM_ACTIONS.api_routes(bp, "/rma-freight-claims", permission="rma.view", tag="rma", id_arg="claim_id")
 
 
 # --- photos and receipts (attachments: images and PDF, size-limited, content-checked) --

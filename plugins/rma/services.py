@@ -78,20 +78,33 @@ def _rejecter(rma, actor, **kw):
 
 WORKFLOW = Workflow(
     model=Rma, states=STATES, event="rma_state_changed",
+    forbidden=_l("Your role may not do this."), stale=_l("The return was changed by someone else; reload it."),
+    illegal=_l("This cannot be done in the return's current state."),
     transitions=(
-        Transition("submit", ("draft",), "submitted", "rma.file", (_own_dealer,)),
-        Transition("cancel", ("draft", "submitted", "reviewed"), "cancelled", "rma.file", (_own_dealer,)),
-        Transition("review", ("submitted",), "reviewed", "rma.review", (_not_distributor,)),
-        Transition("review_to_agent", ("submitted",), "approved", "rma.review", (_is_distributor,)),
-        Transition("approve", ("reviewed",), "approved", "rma.approve"),
-        Transition("reject", ("submitted", "reviewed"), "rejected", "rma.reject", (_rejecter,)),
-        Transition("ship", ("approved",), "shipped", "rma.file", (_own_dealer,)),
-        Transition("receive", ("shipped",), "received", "rma.receive", (_receiving_unit,)),
-        Transition("inspect", ("received",), "inspected", "rma.inspect"),
-        Transition("resolve", ("inspected",), "resolved", "rma.resolve", (_receiving_unit,)),
-        Transition("return_ship", ("resolved",), "returning", "rma.resolve", (_receiving_unit, _sends_back)),
-        Transition("confirm_return", ("returning",), "returned", "rma.file", (_own_dealer,)),
-        Transition("close", ("resolved", "returned"), "closed", "rma.close", (_nothing_to_send_back,)),
+        Transition("submit", ("draft",), "submitted", "rma.file", (_own_dealer,),
+                   message=_l("Return submitted for review.")),
+        Transition("cancel", ("draft", "submitted", "reviewed"), "cancelled", "rma.file", (_own_dealer,),
+                   message=_l("Return cancelled.")),
+        Transition("review", ("submitted",), "reviewed", "rma.review", (_not_distributor,),
+                   message=_l("Return reviewed: it goes to the order department for approval.")),
+        Transition("review_to_agent", ("submitted",), "approved", "rma.review", (_is_distributor,),
+                   message=_l("Return approved: the distributor sends it to its agent.")),
+        Transition("approve", ("reviewed",), "approved", "rma.approve",
+                   message=_l("Return approved: its number and box labels are issued.")),
+        Transition("reject", ("submitted", "reviewed"), "rejected", "rma.reject", role_guards=(_rejecter,),
+                   message=_l("Return rejected.")),
+        Transition("ship", ("approved",), "shipped", "rma.file", (_own_dealer,), message=_l("Return marked shipped.")),
+        Transition("receive", ("shipped",), "received", "rma.receive", (_receiving_unit,),
+                   message=_l("Receipt recorded.")),
+        Transition("inspect", ("received",), "inspected", "rma.inspect", message=_l("Inspection recorded.")),
+        Transition("resolve", ("inspected",), "resolved", "rma.resolve", (_receiving_unit,),
+                   message=_l("Return resolved.")),
+        Transition("return_ship", ("resolved",), "returning", "rma.resolve", (_receiving_unit, _sends_back),
+                   message=_l("Return shipment recorded.")),
+        Transition("confirm_return", ("returning",), "returned", "rma.file", (_own_dealer,),
+                   message=_l("Receipt of the goods sent back confirmed.")),
+        Transition("close", ("resolved", "returned"), "closed", "rma.close", (_nothing_to_send_back,),
+                   message=_l("Return closed.")),
     ),
 )
 ACTIONS = ("submit", "cancel", "review", "approve", "reject", "ship", "receive", "inspect", "resolve", "return_ship",
@@ -104,7 +117,7 @@ def allowed_actions(rma, user) -> list[str]:
     for t in WORKFLOW.allowed(rma, user):
         name = "review" if t.name == "review_to_agent" else t.name
         try:
-            for guard in t.guards:
+            for guard in t.role_guards + t.guards:
                 if guard(rma, user):
                     raise Conflict("")
         except (PermissionDenied, Conflict):
@@ -317,22 +330,18 @@ def apply_action(rma: Rma, action: str, actor, version, **payload) -> Rma:
     return rma
 
 
+def transition_for(rma: Rma, action: str) -> str:
+    """The transition an action runs: a distributor's return is reviewed straight to its agent."""
+    if action == "review" and rma.dealer.kind == "distributor" and rma.dealer.parent_id is not None:
+        return "review_to_agent"
+    return action
+
+
 def precheck(rma: Rma, action: str, actor, version) -> None:
     """Role (403), then version and state (409) of ``action``, before its body is looked at."""
     if action not in ACTIONS:
         raise NotFound(_("unknown action %(action)r", action=action))
-    name = action
-    if action == "review" and rma.dealer.kind == "distributor" and rma.dealer.parent_id is not None:
-        name = "review_to_agent"
-    t = WORKFLOW.transition(name)
-    if not actor.can(t.permission):
-        raise PermissionDenied(_("Your role may not do this."), code="forbidden")
-    if action == "reject":
-        _rejecter(rma, actor)
-    if version is not None and int(version) != rma.version:
-        raise Conflict(_("The return was changed by someone else; reload it."), code="stale_version")
-    if rma.state not in t.sources:
-        raise Conflict(_("This cannot be done in the return's current state."), code="illegal_transition")
+    WORKFLOW.check_access(rma, transition_for(rma, action), actor, version)
 
 
 def _payload(schema, version, payload):

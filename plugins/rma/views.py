@@ -12,6 +12,7 @@ from core.toolkit import (Column, DomainError, Product, activity, commit, db, ex
                           paginate_page, require, scoped, settings, state_tone)
 from core.toolkit import today as business_today
 from plugins.rma import bulk, services
+from plugins.rma.actions import ACTIONS, CLAIM_ACTIONS, PENALTY_ACTIONS
 from plugins.rma.queries import claim_list_stmt, list_stmt, load, penalty_list_stmt
 from plugins.rma.models import FLAGS, ISSUES, RESOLUTIONS, STATES, VERDICTS, Rma, RmaFreightClaim, RmaPenalty
 from plugins.rma.schemas import RmaQuery
@@ -307,51 +308,7 @@ def photo(rma_id, photo_id):
     return files.send_file(files.get_file("rma", rma.id, photo_id))
 
 
-def _action_payload(action, form, rma) -> dict:
-    def num(value):
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return value
-    if action == "reject":
-        return {"reason": form.get("reason", "").strip()}
-    if action in ("review", "approve"):
-        return {"comment": form.get("comment", "").strip()}
-    if action in ("ship", "return_ship"):
-        payload = {"boxes": num(form.get("boxes")) if form.get("boxes") else None,
-                   "carrier": form.get("carrier", "").strip(), "tracking": form.get("tracking", "").strip()}
-        if action == "return_ship":
-            payload["contents"] = form.get("contents", "").strip()
-        return payload
-    if action == "receive":
-        return {"boxes_received": num(form.get("boxes_received")),
-                "lines": [{"line_id": l.id, "received_quantity": num(form.get(f"qty-{l.id}"))} for l in rma.lines]}
-    if action == "inspect":
-        return {"lines": [{"line_id": l.id, "verdict": form.get(f"verdict-{l.id}"),
-                           "serious": form.get(f"serious-{l.id}") == "on",
-                           "worth_analysis": form.get(f"worth-{l.id}") == "on",
-                           "findings": form.get(f"findings-{l.id}", "")} for l in rma.lines]}
-    if action == "resolve":
-        return {"lines": [{"line_id": l.id, "resolution": form.get(f"resolution-{l.id}"),
-                           "fee": form.get(f"fee-{l.id}") or None} for l in rma.lines]}
-    return {}
-
-
-@bp.route("/<int:rma_id>/do/<action>", methods=["POST"])
-@require("rma.view")
-def do_action(rma_id, action):
-    rma = load(rma_id)
-    version = request.form.get("version", type=int)
-    try:
-        services.precheck(rma, action, current_user, version)  # role, stale form, state: in the user's words
-        services.apply_action(rma, action, current_user, version, **_action_payload(action, request.form, rma))
-        commit()
-        flash(_("Done: %(action)s.", action=ACTION_LABELS.get(action, action)), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        messages = [v for k, v in exc.fields.items() if not k.endswith(".reasons")]
-        flash("; ".join(messages) if messages else exc.message, "danger")
-    return redirect(url_for("rma.detail", rma_id=rma_id))
+ACTIONS.form_route(bp, "/<int:rma_id>/do/<action>", endpoint="do_action", permission="rma.view", id_arg="rma_id")
 
 
 @bp.route("/<int:rma_id>/copy", methods=["POST"])
@@ -462,20 +419,8 @@ CLAIM_COLUMNS = [
 @require("rma.view")
 def penalties():
     if request.method == "POST":
-        p = get_scoped(RmaPenalty, request.form.get("id"))
         decision = request.form.get("decision")
-        data = {"version": request.form.get("version", type=int), "reason": request.form.get("reason", "").strip()}
-        try:
-            if decision in ("confirm", "waive"):
-                services.decide_penalty(p, decision, current_user, data)
-            elif decision in ("disqualify", "keep"):
-                services.decide_disqualification(p, decision == "disqualify", current_user, data)
-            commit()
-            flash(_("Saved."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(f"{exc.message} {'; '.join(exc.fields.values())}".strip(), "danger")
-        return redirect(url_for("rma.penalties"))
+        return PENALTY_ACTIONS.handle_form(request.form.get("id"), {"keep": "keep_qualification"}.get(decision, decision))
     stmt = penalty_list_stmt().order_by(None)
     dealer_code = (request.args.get("dealer_code") or "").strip()[:40]
     if dealer_code:  # a dealer's smart button: its penalties only (still within the reader's scope)
@@ -487,32 +432,21 @@ def penalties():
 @bp.route("/claims", methods=["GET", "POST"])
 @require("rma.view")
 def claims():
+    if request.method == "POST":
+        if request.form.get("decision") not in CLAIM_ACTIONS.actions:
+            return Response(status=400)
+        return CLAIM_ACTIONS.handle_form(request.form.get("id"), request.form.get("decision"), on_error=_claims_page)
+    return _claims_page()
+
+
+def _claims_page(claim_id=None, exc: DomainError | None = None):
+    """The claims list; after a refused action, its messages on the claim's form (422) with what was typed."""
     from plugins.rma import files
 
     errors = {}
-    if request.method == "POST":
-        c = get_scoped(RmaFreightClaim, request.form.get("id"))
-        decision = request.form.get("decision")
-        data = {"version": request.form.get("version", type=int), "reason": request.form.get("reason", "").strip()}
-        try:
-            if decision == "claim":
-                upload = request.files.get("file")
-                if upload is not None and upload.filename:  # before the claim, which needs a receipt file
-                    files.add_receipt(c, current_user, upload.filename, upload.read())
-                services.file_claim(c, current_user, {"version": data["version"],
-                                                      "amount": request.form.get("amount") or "0",
-                                                      "receipt": request.form.get("receipt", "").strip()})
-            elif decision in ("confirm", "waive"):
-                services.decide_claim(c, decision, current_user, data)
-            else:
-                return Response(status=400)
-            commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("rma.claims"))
-        except DomainError as exc:
-            db.session.rollback()
-            errors = {"id": c.id, **exc.fields}
-            flash(exc.message if not exc.fields else _("Please correct the errors below."), "danger")
+    if exc is not None:
+        errors = {"id": int(claim_id), **exc.fields}
+        flash(exc.message if not exc.fields else _("Please correct the errors below."), "danger")
     page = paginate_page(claim_list_stmt().order_by(None), CLAIM_COLUMNS, "-id")
     return render_template("rma/claims.html", **_ctx(
         page=page, columns=CLAIM_COLUMNS, receipts=files.receipts_by_claim([c.id for c in page.items]), errors=errors,

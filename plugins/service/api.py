@@ -7,10 +7,9 @@ from flask_login import current_user
 
 from core.toolkit import BadRequest, detail_route, events, list_route, route
 from plugins.service import reports, services
-from plugins.service.schemas import (ServiceActionIn, ServiceAssignIn, ServiceCancelIn, ServiceCloseIn,
-                                     ServiceQuoteIn, ServiceReplyIn, ServiceRequestIn, ServiceRequestOut,
-                                     ServiceRequestQuery, ServiceScheduleIn, ServiceVisitCompleteIn, ServiceVisitIn,
-                                     ServiceVisitOut)
+from plugins.service.actions import ACTIONS
+from plugins.service.schemas import (ServiceRequestIn, ServiceRequestOut, ServiceRequestQuery, ServiceVisitCompleteIn,
+                                     ServiceVisitIn, ServiceVisitOut)
 
 bp = Blueprint("service_api", __name__)
 TAG = "service"
@@ -50,34 +49,7 @@ detail_route(bp, BASE + "/<int:record_id>", lambda record_id: services.get_reque
              summary="One request with its visits (404 outside the caller's scope).")
 
 
-def _action(record_id: int, action: str, body):
-    record = services.get_request(record_id, current_user)
-    services.run_action(record, action, body, current_user)
-    events.commit()
-    return _out(record)
-
-
-def _declare(action: str, schema, doc: str):
-    def view(record_id: int, body):
-        return _action(record_id, action, body)
-    view.__name__ = f"{action}_request"
-    view.__doc__ = doc
-    route(bp, f"{BASE}/<int:record_id>/{action}", ["POST"], body=schema, response=ServiceRequestOut,
-          permission="service.view", tag=TAG)(view)
-
-
-for _name, _schema, _doc in (
-        ("reply", ServiceReplyIn, "Answer the customer (due within service.reply_hours clock hours); on_site: a visit is needed."),
-        ("schedule", ServiceScheduleIn, "Send a technician within an appointment window."),
-        ("quote", ServiceQuoteIn, "Out of warranty: judge repairable and quote the fee."),
-        ("accept_quote", ServiceActionIn, "Record the customer's acceptance of the quoted fee."),
-        ("start_visit", ServiceActionIn, "The technician starts the on-site visit."),
-        ("resolve", ServiceActionIn, "Resolved (by phone after the reply, or on site)."),
-        ("take_back", ServiceActionIn, "The unit is taken back for repair."),
-        ("close", ServiceCloseIn, "Close: needs a co-signed visit, or customer_confirmed for a phone-only resolution."),
-        ("cancel", ServiceCancelIn, "Cancel with a reason."),
-        ("assign", ServiceAssignIn, "Assign the request to a customer-service user.")):
-    _declare(_name, _schema, _doc)
+ACTIONS.api_routes(bp, BASE, permission="service.view", tag=TAG)
 
 
 @route(bp, BASE + "/<int:record_id>/visits", ["POST"], body=ServiceVisitIn, response=ServiceVisitOut, status=201,

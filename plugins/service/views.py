@@ -14,9 +14,10 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.toolkit import (Column, form_action, Dealer, DomainError, Filter, User, activity, business_zone, db, events,
-                          paginate_page, require, scoped, settings, custom, with_badge)
+from core.toolkit import (Column, form_action, place_form_errors, Dealer, DomainError, Filter, User, activity, business_zone,
+                          db, events, paginate_page, require, scoped, settings, custom, with_badge, ValidationError)
 from plugins.service import reports, services
+from plugins.service.actions import ACTIONS
 from plugins.service.models import CHANNELS, STATES, VISIT_RESULTS, ServiceRequest
 
 bp = Blueprint("service", __name__, template_folder="templates", url_prefix="/service")
@@ -210,37 +211,30 @@ def _local(value):
 @bp.route("/<int:record_id>/<action>", methods=["POST"])
 @require("service.view")
 def act(record_id, action):
-    if action not in services.ACTIONS:
-        abort(404)
-    record = services.get_request(record_id, current_user)
+    return ACTIONS.handle_form(record_id, action, read_form=_read_action_form, on_error=_refused)
+
+
+def _read_action_form(action, record) -> dict:
+    """The detail page's action form, as the action's API body fields."""
     form = ActionForm()
-    if not form.validate_on_submit():
-        return _render_detail(record, 422, form)
-    body = SimpleNamespace(version=int(request.form.get("version") or 0), comment=(form.comment.data or "").strip(),
-                           answer=form.answer.data, on_site=bool(form.on_site.data), technician=form.technician.data,
-                           window_from=_local(form.window_from.data), window_to=_local(form.window_to.data),
-                           fee=form.fee.data, repairable=bool(form.repairable.data),
-                           customer_confirmed=bool(form.customer_confirmed.data), reason=form.reason.data,
-                           assignee=form.assignee.data)
-    if action == "schedule" and (body.window_from is None or body.window_to is None):
-        form.window_from.errors = list(form.window_from.errors) + [_("Enter the appointment window.")]
-        return _render_detail(record, 422, form)
-    try:
-        services.run_action(record, action, body, current_user)
-        events.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 403:
-            abort(403)
-        for key, message in (exc.fields or {}).items():
-            target = getattr(form, key, None)
-            if target is not None and hasattr(target, "errors"):
-                target.errors = list(target.errors) + [message]
-        flash(exc.message, "danger")
-        return _render_detail(services.get_request(record_id, current_user),
-                              exc.status if exc.status in (409, 422) else 422, form)
-    flash(_("Done."), "success")
-    return redirect(url_for("service.view_request", record_id=record_id))
+    if not form.validate():
+        raise ValidationError(_("invalid input"), {key: errors[0] for key, errors in form.errors.items()})
+    values = dict(comment=(form.comment.data or "").strip(), answer=form.answer.data or "", on_site=bool(form.on_site.data),
+                  technician=form.technician.data, window_from=_local(form.window_from.data),
+                  window_to=_local(form.window_to.data), fee=form.fee.data, repairable=bool(form.repairable.data),
+                  customer_confirmed=bool(form.customer_confirmed.data), reason=form.reason.data or "",
+                  assignee=form.assignee.data)
+    if action.name == "schedule" and (values["window_from"] is None or values["window_to"] is None):
+        raise ValidationError(_("invalid input"), {"window_from": _("Enter the appointment window.")})
+    return {key: value for key, value in values.items() if key in action.body.model_fields}
+
+
+def _refused(record_id, exc: DomainError):
+    """The page again with the refusal's messages on the form's fields (409 or 422)."""
+    form = ActionForm()
+    place_form_errors(form, exc, show_key=False)
+    return _render_detail(services.get_request(record_id, current_user), exc.status if exc.status in (409, 422) else 422,
+                          form)
 
 
 # --- the visit page (a technician's phone) ------------------------------------------------------

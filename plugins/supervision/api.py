@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from core.toolkit import BadRequest, NotFound, attachment_response, db, detail_route, events, list_route, route
 from plugins.supervision import services
+from plugins.supervision.actions import ASSESSMENT_ACTIONS
 from plugins.supervision.models import ChecklistTemplate
 from plugins.supervision.schemas import (SupervisionActionIn, SupervisionAssessmentIn, SupervisionAssessmentOut,
                                          SupervisionAssessmentQuery, SupervisionCloseIn, SupervisionComplaintIn,
-                                         SupervisionComplaintOut, SupervisionComplaintQuery, SupervisionConfirmIn,
-                                         SupervisionDistributeIn, SupervisionEvidenceOut, SupervisionFormIn,
+                                         SupervisionComplaintOut, SupervisionComplaintQuery, SupervisionEvidenceOut, SupervisionFormIn,
                                          SupervisionFormOut, SupervisionFormQuery, SupervisionInspectionIn,
                                          SupervisionInspectionOut, SupervisionInspectionPatch,
                                          SupervisionInspectionQuery, SupervisionInspectorIn, SupervisionInspectorOut,
@@ -161,31 +161,7 @@ def recompute_monthly_assessment(record_id: int, body: SupervisionVersionIn):
     return _done(services.serialize_assessment, record)
 
 
-@route(bp, "/monthly-assessments/<int:record_id>/submit", ["POST"], body=SupervisionActionIn,
-       response=SupervisionAssessmentOut, tag=TAG)
-def submit_monthly_assessment(record_id: int, body: SupervisionActionIn):
-    """draft → submitted (supervision): the figures are frozen."""
-    record = services.get_assessment(record_id, current_user)
-    services.submit_assessment(record, current_user, body.version, body.comment)
-    return _done(services.serialize_assessment, record)
-
-
-@route(bp, "/monthly-assessments/<int:record_id>/confirm", ["POST"], body=SupervisionConfirmIn,
-       response=SupervisionAssessmentOut, tag=TAG)
-def confirm_monthly_assessment(record_id: int, body: SupervisionConfirmIn):
-    """submitted → confirmed (HR): amounts final; ``sanction`` required when one is proposed."""
-    record = services.get_assessment(record_id, current_user)
-    services.confirm_assessment(record, current_user, body.version, body.sanction, body.comment)
-    return _done(services.serialize_assessment, record)
-
-
-@route(bp, "/monthly-assessments/<int:record_id>/distribute", ["POST"], body=SupervisionDistributeIn,
-       response=SupervisionAssessmentOut, tag=TAG)
-def distribute_monthly_assessment(record_id: int, body: SupervisionDistributeIn):
-    """confirmed → distributed (department head): lines summing exactly to the net amount, else 422."""
-    record = services.get_assessment(record_id, current_user)
-    services.distribute_assessment(record, current_user, body.version, body.lines, body.comment)
-    return _done(services.serialize_assessment, record)
+ASSESSMENT_ACTIONS.api_routes(bp, "/monthly-assessments", permission=None, tag=TAG)
 
 
 # --- inspections ----------------------------------------------------------------------

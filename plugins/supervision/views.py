@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from core.toolkit import (Column, form_action, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
                           with_badge)
 from plugins.supervision import services
+from plugins.supervision.actions import ASSESSMENT_ACTIONS
 from plugins.supervision.models import (ASSESSED_DEPARTMENTS, CHANNELS, COMPLAINT_STATES, DEPARTMENT_LABELS,
                                         DEPARTMENTS, FORM_CHANNELS, GRADES, SANCTIONS, SEVERITIES, Assessment,
                                         ChecklistTemplate, Complaint, CustomerVisit, Inspection, ServiceJob, Suggestion)
@@ -440,31 +441,35 @@ def _parse_lines(text: str) -> list[dict]:
 @bp.route("/assessments/<int:record_id>/<action>", methods=["POST"])
 @login_required
 def assessment_act(record_id, action):
-    if action not in ("recompute", "submit", "confirm", "distribute"):
+    if action in ASSESSMENT_ACTIONS.actions:
+        return ASSESSMENT_ACTIONS.handle_form(record_id, action, read_form=_read_assessment_form,
+                                              on_error=_assessment_refused)
+    if action != "recompute":
         abort(404)
     record = services.get_assessment(record_id, current_user)
-    form = FlaskForm()
-    if not form.validate_on_submit():
+    if not FlaskForm().validate_on_submit():
         return _assessment_page(record, 422)
-    version = request.form.get("version", type=int)
-    comment = (request.form.get("comment") or "").strip()[:2000]
     try:
-        if action == "recompute":
-            services.recompute(record, current_user, version)
-        elif action == "submit":
-            services.submit_assessment(record, current_user, version, comment)
-        elif action == "confirm":
-            services.confirm_assessment(record, current_user, version, request.form.get("sanction") or None, comment)
-        else:
-            services.distribute_assessment(record, current_user, version,
-                                           _parse_lines(request.form.get("lines", "")), comment)
+        services.recompute(record, current_user, request.form.get("version", type=int))
         events.commit()
     except DomainError as exc:
-        _fail(exc)
-        return _assessment_page(services.get_assessment(record_id, current_user),
-                                exc.status if exc.status in (409, 422) else 422)
+        return _assessment_refused(record_id, exc)
     flash(_("Done."), "success")
     return redirect(url_for("supervision.view_assessment", record_id=record_id))
+
+
+def _read_assessment_form(action, record) -> dict:
+    fields = {"comment": (request.form.get("comment") or "").strip()[:2000]}
+    if action.name == "confirm":
+        fields["sanction"] = request.form.get("sanction") or None
+    if action.name == "distribute":
+        fields["lines"] = _parse_lines(request.form.get("lines", ""))
+    return fields
+
+
+def _assessment_refused(record_id, exc: DomainError):
+    _fail(exc)
+    return _assessment_page(services.get_assessment(record_id, current_user), exc.status if exc.status in (409, 422) else 422)
 
 
 # --- inspections ----------------------------------------------------------------------

@@ -44,6 +44,24 @@ def test_detail_actions_through_the_page(app, client, world):
     assert r.status_code == 302 and "#print-labels" in r.headers["Location"]
 
 
+def test_page_actions_flash_the_transitions_message_in_the_users_language(app, client, world):
+    """The transition declares its message once; the page flashes it translated (before: "Done: Approve")."""
+    rma = walk_to(client, world, "reviewed")
+    world.users["order"].language = "zh_CN"
+    db.session.commit()
+    login_as(client, "order")
+    page = client.post(f"/rma/{rma['id']}/do/approve", data={"version": rma["version"], "comment": "好"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "退货单已批准,已生成退货单号和箱标签。" in page
+    page = client.post(f"/rma/{rma['id']}/do/approve", data={"version": rma["version"]},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "该退货单已被他人修改,请刷新后重试。" in page
+    dealer = app.test_client()
+    login_as(dealer, "d1")  # a role refusal on the page is a 403, nothing changed
+    assert dealer.post(f"/rma/{rma['id']}/do/close", data={"version": rma["version"] + 1}).status_code == 403
+    assert db.session.get(Rma, rma["id"]).state == "approved"
+
+
 def test_bulk_approve_and_queues(app, client, world):
     a = walk_to(client, world, "reviewed")
     b = walk_to(client, world, "reviewed")

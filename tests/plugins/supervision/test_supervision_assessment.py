@@ -210,3 +210,24 @@ def test_list_and_detail_query_counts_are_constant(app, world):
     with count_queries(app) as q:
         r = world.client.get("/api/v1/service-jobs?month=2026-05", headers=h)
     assert r.get_json()["total"] == 6 and q.count == small
+
+
+def test_assessment_actions_through_the_page(app, world):
+    """The page runs the same declared actions as the API: stale 409 on the page, HR refused 403, success flashed."""
+    from core.testing import session_login
+
+    world.job("MAY-1", "2026-05-03T09:30:00", grades=("A", "A", "C"))
+    a = world.assess("2026-05")
+    hr, sup = app.test_client(), app.test_client()
+    session_login(hr, world.users["hr"])
+    session_login(sup, world.users["sup"])
+    url = f"/supervision/assessments/{a['id']}/submit"
+    assert hr.post(url, data={"version": a["version"]}).status_code == 403
+    r = sup.post(url, data={"version": a["version"] + 5})
+    assert r.status_code == 409
+    r = sup.post(url, data={"version": a["version"], "comment": "ok"})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/supervision/assessments/{a['id']}")
+    assert "Done." in sup.get(r.headers["Location"]).get_data(as_text=True)
+    assert world.get("sup", f"/monthly-assessments/{a['id']}", 200).get_json()["state"] == "submitted"
+    r = sup.post(f"/supervision/assessments/{a['id']}/recompute", data={"version": a["version"] + 1})
+    assert r.status_code == 409  # recompute stays the page's own (a draft only)

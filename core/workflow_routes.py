@@ -1,0 +1,247 @@
+"""A workflow's actions declared once: the JSON route and the page's form handler.
+
+``ACTIONS = TransitionRoutes(workflow=..., loader=load, actions=[Action(...)], serialize=...,
+response=RmaOut, record_url=...)`` is declared once (in a module the API and the views both import);
+``ACTIONS.api_routes(api_bp, "/rmas", permission="rma.view")`` adds ``POST
+/api/v1/<resource>/<id>/<action-with-dashes>`` for each action through :func:`core.api.route`
+(OpenAPI, permission metadata, the authorisation matrix), and ``ACTIONS.form_route(bp, rule, ...)``
+or :meth:`TransitionRoutes.handle_form` (from a view of its own) serve the page's POST. Both run
+the same steps, in this order:
+
+1. ``loader(id)``: the record within the caller's scope (404 outside it);
+2. ``workflow.check_access``: permission and role guards (403), version and state (409);
+3. the body: the JSON body (400/422), or the form read by ``Action.form`` and validated
+   with the same schema (422 with a field map);
+4. ``Action.run(record, actor, body)``, the service call, inside :func:`checking_once`, so the
+   service's own ``check``/``apply`` do not check the transition again;
+5. one commit: the API answers from the session's state (flushed, serialized, then committed:
+   no reload; :func:`refresh_references` first); the page flashes the transition's translated
+   ``message`` and redirects to the record.
+
+On a refusal the page rolls back, answers 403 with ``abort(403)``, and otherwise flashes the
+message (a field map through ``place_form_errors``) and redirects, or calls ``on_form_error``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pydantic
+from flask_babel import gettext as _
+
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
+from core.workflow import Workflow, checking_once
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str  # the transition's name; the API path uses it with dashes (return_ship -> return-ship)
+    body: type  # the pydantic schema of the JSON body (and of the form once read), with ``version``
+    run: Callable  # run(record, actor, body): the service call
+    doc: str = ""  # the OpenAPI summary
+    # the transition checked before the body (or transition(record)); default ``name``; False: the service checks
+    # everything itself (an action that is no transition of the workflow, e.g. recording a quote)
+    transition: str | Callable | bool | None = None
+    workflow: Workflow | None = None  # default: the declaration's workflow
+    endpoint: str | None = None  # the API endpoint name; default ``<prefix>_<name>``
+    permission: str | None = None  # the API route's declared permission; default the declaration's
+    path: str | None = None  # the API path's last segment; default ``name`` with dashes
+    message: object = None  # the page's success message; default the transition's ``message``
+    form: Callable | None = None  # form(request.form, record) -> the body's fields (version excluded)
+
+
+def refresh_references(record) -> None:
+    """Expire the loaded many-to-one references whose foreign key a service changed through its id
+    (``record.owner_id = ...``): a flushed record then serializes what the commit makes durable."""
+    from sqlalchemy import inspect
+    from sqlalchemy.orm import MANYTOONE
+
+    state = inspect(record)
+    stale = []
+    for rel in state.mapper.relationships:
+        if rel.direction is not MANYTOONE or rel.key not in state.dict:
+            continue
+        target = state.dict[rel.key]
+        for local, remote in rel.local_remote_pairs:
+            value = getattr(record, state.mapper.get_property_by_column(local).key)
+            current = getattr(target, inspect(target).mapper.get_property_by_column(remote).key) if target else None
+            if value != current:
+                stale.append(rel.key)
+                break
+    if stale:
+        from core.extensions import db
+
+        db.session.expire(record, stale)
+
+
+def raw_version():
+    """A JSON body's ``version``, read before the body is validated (None when absent or not an int)."""
+    from flask import request
+
+    payload = request.get_json(silent=True) if request.is_json else None
+    version = payload.get("version") if isinstance(payload, dict) else None
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
+
+
+def _form_version():
+    from flask import request
+
+    value = request.form.get("version", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _default_form(form, record) -> dict:
+    return {k: v.strip() for k, v in form.items() if k not in ("version", "csrf_token", "id", "decision")}
+
+
+class TransitionRoutes:
+    """See the module docstring."""
+
+    def __init__(self, *, workflow: Workflow, loader: Callable, actions, serialize: Callable, response: type,
+                 record_url: Callable | None = None, keep_on: tuple = (), on_form_error: Callable | None = None):
+        self.workflow, self.loader, self.serialize, self.response = workflow, loader, serialize, response
+        self.actions = {a.name: a for a in actions}
+        self.record_url, self.keep_on, self.on_form_error = record_url, keep_on, on_form_error
+
+    def api_routes(self, api_bp, resource: str, *, permission: str, tag: str | None = None, id_arg: str = "record_id",
+                   prefix: str | None = None) -> None:
+        """``POST /api/v1/<resource>/<id>/<action-with-dashes>`` for each action, named ``<prefix>_<action>``
+        (prefix: the blueprint's plugin id) unless the action names its endpoint."""
+        prefix = prefix or api_bp.name.removesuffix("_api")
+        for action in self.actions.values():
+            segment = action.path or action.name.replace("_", "-")
+            self._api_route(api_bp, action, f"{resource}/<int:{id_arg}>/{segment}",
+                            id_arg, action.permission or permission, tag, action.endpoint or f"{prefix}_{action.name}")
+
+    def form_route(self, bp, rule: str, *, endpoint: str, permission: str, id_arg: str = "record_id") -> None:
+        """The page's POST at ``rule`` (with ``<int:id_arg>`` and ``<action>``), behind ``require(permission)``."""
+        from core.security import require
+
+        def view(**kwargs):
+            return self.handle_form(kwargs[id_arg], kwargs["action"])
+        view.__name__ = endpoint
+        bp.add_url_rule(rule, endpoint=endpoint, view_func=require(permission)(view), methods=["POST"])
+
+    # --- the steps both routes share -------------------------------------------------
+
+    def action(self, name: str) -> Action:
+        try:
+            return self.actions[name]
+        except KeyError:
+            raise NotFound(_("unknown action %(action)r", action=name)) from None
+
+    @staticmethod
+    def _transition(record, action: Action) -> str | None:
+        if action.transition is False:
+            return None
+        return action.transition(record) if callable(action.transition) else (action.transition or action.name)
+
+    def check(self, record, action: Action, actor, version) -> None:
+        """Step 2: permission, role, version and state, before the body is looked at."""
+        name = self._transition(record, action)
+        if name is not None:
+            (action.workflow or self.workflow).check_access(record, name, actor, version)
+
+    def message(self, record, action: Action) -> str:
+        name = self._transition(record, action)
+        t = (action.workflow or self.workflow).transition(name) if name is not None else None
+        if action.message or (t is not None and t.message):
+            return str(action.message or t.message)
+        return _("Done: %(action)s.", action=str(t.label if t is not None and t.label else action.name))
+
+    def _commit(self, flush_only: bool = False) -> None:
+        """One commit per action; a concurrent writer that won first turns ours into a 409."""
+        from sqlalchemy.orm.exc import StaleDataError
+
+        from core import events
+        from core.extensions import db
+
+        try:
+            db.session.flush() if flush_only else events.commit()
+        except StaleDataError:
+            db.session.rollback()
+            raise Conflict(_("the record was changed by someone else; reload it"), code="stale_version") from None
+
+    def _run(self, record, action: Action, actor, body) -> None:
+        try:
+            action.run(record, actor, body)
+        except self.keep_on or ():
+            self._commit()  # what the refused attempt recorded is kept (e.g. a late filing's flag)
+            raise
+
+    # --- the JSON route ---------------------------------------------------------------
+
+    def _api_route(self, bp, action: Action, rule: str, id_arg: str, permission: str, tag, endpoint: str):
+        from core.api import route
+
+        def view(**kwargs):
+            return self.api(kwargs[id_arg], action.name)
+        view.__name__ = endpoint
+        view.__doc__ = action.doc
+        # the body is parsed inside the view (after the scope, role, version and state checks),
+        # and still documented in the OpenAPI description
+        wrapped = route(bp, rule, ["POST"], response=self.response, permission=permission, tag=tag,
+                        endpoint=endpoint)(view)
+        wrapped._api_meta.body = action.body
+        return wrapped
+
+    def api(self, record_id: int, name: str):
+        from flask_login import current_user
+
+        from core.api import _parse_body
+
+        action = self.action(name)
+        record = self.loader(record_id)
+        with checking_once():
+            self.check(record, action, current_user, raw_version())
+            body = _parse_body(action.body)
+            self._run(record, action, current_user, body)
+        self._commit(flush_only=True)
+        refresh_references(record)
+        data = self.serialize(record)
+        self._commit()
+        return data
+
+    # --- the page's form ----------------------------------------------------------------
+
+    def handle_form(self, record_id, name: str, *, redirect_to: str | None = None, on_error: Callable | None = None,
+                    read_form: Callable | None = None):
+        """Run action ``name`` on the record from the submitted form; see the module docstring.
+        ``read_form(action, record)`` (a view's own WTForms reading) replaces ``Action.form``."""
+        from flask import abort, flash, redirect, request
+        from flask_login import current_user
+
+        from core.api import pydantic_fields
+        from core.extensions import db
+
+        if name not in self.actions:
+            abort(404)
+        action = self.actions[name]
+        record = self.loader(record_id)
+        target = redirect_to or (self.record_url(record) if self.record_url else request.referrer or "/")
+        try:
+            with checking_once():
+                self.check(record, action, current_user, _form_version())
+                fields = (read_form(action, record) if read_form is not None else
+                          (action.form or _default_form)(request.form, record))
+                try:
+                    body = action.body.model_validate({"version": _form_version(), **fields})
+                except pydantic.ValidationError as exc:
+                    raise ValidationError(_("invalid input"), pydantic_fields(exc)) from None
+                self._run(record, action, current_user, body)
+            message = self.message(record, action)
+            self._commit()
+        except DomainError as exc:
+            if not isinstance(exc, self.keep_on or ()):
+                db.session.rollback()
+            if isinstance(exc, PermissionDenied):
+                abort(403)
+            handler = on_error or self.on_form_error
+            if handler is not None:
+                return handler(record_id, exc)
+            from core.web import place_form_errors
+
+            place_form_errors(None, exc, show_key=False)
+            return redirect(target)
+        flash(message, "success")
+        return redirect(target)
