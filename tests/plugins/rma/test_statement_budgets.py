@@ -20,11 +20,10 @@ from .test_queries import seed
 # per transition for every group told (review told two groups with 2 SELECTs + 2 INSERTs).
 BUDGET = {"list dealer": 3, "list agent": 3, "list order": 2, "detail": 2, "detail dealer": 3, "file 5 lines": 10,
           "submit": 8, "review": 6, "approve": 7, "ship": 7, "receive": 7, "inspect": 7,
-          "resolve": 7, "return-ship": 6, "confirm-return": 7, "close": 6, "patch draft": 12, "boxes": 8}
-POSTGRESQL = {"file 5 lines": 6, "patch draft": 11}
-# PATCH of a draft and POST /boxes still reload the record after the commit (2 statements): answered
-# from the flushed session like the other writes (api.py `_commit_and_serialize`) they would be
-# patch 10 (PostgreSQL 9) and boxes 6.
+          "resolve": 7, "return-ship": 6, "confirm-return": 7, "close": 6, "patch draft": 10, "boxes": 6}
+POSTGRESQL = {"file 5 lines": 6, "patch draft": 9}
+# PATCH of a draft and POST /boxes answer from the flushed session like the other writes (they
+# reloaded the record after the commit: 12 (PostgreSQL 11) and 8).
 
 
 def budget(name):
