@@ -239,9 +239,9 @@ class TransitionRoutes:
             handler = on_error or self.on_form_error
             if handler is not None:
                 return handler(record_id, exc)
-            from core.web import place_form_errors
+            from core.web.forms import place_form_errors
 
-            place_form_errors(None, exc, show_key=False)
+            place_form_errors(None, exc)
             return redirect(target)
         flash(message, "success")
         return redirect(target)

@@ -232,7 +232,7 @@ def _read_action_form(action, record) -> dict:
 def _refused(record_id, exc: DomainError):
     """The page again with the refusal's messages on the form's fields (409 or 422)."""
     form = ActionForm()
-    place_form_errors(form, exc, show_key=False)
+    place_form_errors(form, exc)
     return _render_detail(services.get_request(record_id, current_user), exc.status if exc.status in (409, 422) else 422,
                           form)
 
