@@ -43,6 +43,10 @@ class Client:
             headers["X-CSRFToken"] = self.csrf
         try:
             self.conn.request(method, path, body=data, headers=headers)
+        except ConnectionError:  # closed by the server before it read this request: send it again
+            self.conn.close()
+            self.conn.request(method, path, body=data, headers=headers)
+        try:
             resp = self.conn.getresponse()
         except (http.client.HTTPException, ConnectionError):
             if method not in ("GET", "HEAD"):
@@ -115,22 +119,57 @@ class Result:
                 "first_error": self.first_error}
 
 
+class _Requests:
+    """The requests of one connection: ``(method, path, body, token, expect)`` for request ``i``,
+    then ``answer(status, payload)``. A plain scenario repeats its request; a flow scenario
+    asks its generator for the next step, sending it the previous answer."""
+
+    def __init__(self, ctx: Context, s: Scenario, n: int, client: Client):
+        self.ctx, self.s, self.client = ctx, s, client
+        self.flow = s.flow(ctx, n) if s.flow is not None else None
+        self.last = None
+        self.started = False
+
+    def next(self, i: int):
+        s = self.s
+        if self.flow is None:
+            return s.method, s.path_for(self.ctx, i), s.body_for(self.ctx, i), self.client.token, s.expect
+        step = self.flow.send(self.last) if self.started else next(self.flow)
+        self.started = True
+        return step.method, step.path, step.body, step.token, step.expect
+
+    def answer(self, status: int, payload: bytes) -> None:
+        self.last = (status, payload)
+
+
 def run_scenario(port: int, ctx: Context, s: Scenario, *, requests: int, seconds: float,
                  concurrency: int, warmup: int) -> Result:
     """``requests`` requests (or fewer if ``seconds`` run out) over ``concurrency`` connections."""
     requests = s.requests or requests
     seconds = s.seconds or seconds
     clients = [authenticated_client(port, ctx, s.auth, n) for n in range(concurrency)]
+    streams = [_Requests(ctx, s, n, c) for n, c in enumerate(clients)]
     result = Result(s.name)
     lock = threading.Lock()
     counter = iter(range(10**12))
-    for c in clients:  # warm the connection, the worker's caches and the database's
-        for _ in range(warmup):
-            c.request(s.method, s.path_for(ctx, 0), s.body_for(ctx, 0))
+
+    def send(stream: _Requests, i: int):
+        method, path, body, token, expect = stream.next(i)
+        stream.client.token = token
+        t0 = time.perf_counter()
+        status, payload = stream.client.request(method, path, body)
+        elapsed = (time.perf_counter() - t0) * 1000
+        stream.answer(status, payload)
+        error = "" if status in expect else f"{method} {path}: HTTP {status} {payload[:200]!r}"
+        return elapsed, error
+
+    for stream in streams:  # warm the connection, the worker's caches and the database's
+        for _ in range(warmup * (8 if s.flow is not None else 1)):
+            send(stream, 0)
     start_gate = threading.Barrier(concurrency + 1)
     deadline = [0.0]
 
-    def worker(client: Client):
+    def worker(stream: _Requests):
         local: list[float] = []
         errors, first_error = 0, ""
         start_gate.wait()
@@ -139,19 +178,24 @@ def run_scenario(port: int, ctx: Context, s: Scenario, *, requests: int, seconds
                 i = next(counter)
             if i >= requests or time.perf_counter() > deadline[0]:
                 break
-            path, body = s.path_for(ctx, i), s.body_for(ctx, i)
-            t0 = time.perf_counter()
-            status, payload = client.request(s.method, path, body)
-            local.append((time.perf_counter() - t0) * 1000)
-            if status not in s.expect:
+            try:
+                elapsed, error = send(stream, i)
+            except (http.client.HTTPException, OSError) as e:  # counted, and the connection made anew
+                stream.client.conn.close()
+                stream.answer(0, b"")
                 errors += 1
-                first_error = first_error or f"{s.method} {path}: HTTP {status} {payload[:200]!r}"
+                first_error = first_error or f"{type(e).__name__}: {e}"
+                continue
+            local.append(elapsed)
+            if error:
+                errors += 1
+                first_error = first_error or error
         with lock:
             result.latencies_ms.extend(local)
             result.errors += errors
             result.first_error = result.first_error or first_error
 
-    threads = [threading.Thread(target=worker, args=(c,), daemon=True) for c in clients]
+    threads = [threading.Thread(target=worker, args=(st,), daemon=True) for st in streams]
     for t in threads:
         t.start()
     deadline[0] = time.perf_counter() + seconds

@@ -2,8 +2,9 @@
 
 For each database (SQLite in a temporary folder; PostgreSQL when
 ``AFTERSALES_BENCH_POSTGRES_URL`` or ``AFTERSALES_TEST_POSTGRES_URL`` is set, in a throwaway
-database created and dropped here): migrate, generate data, start gunicorn on a free
-127.0.0.1 port, run every registered scenario, stop gunicorn. Prints one table per database
+database created and dropped here): migrate, generate data, start the WSGI server
+(``--server``, gunicorn sync workers by default) on a free 127.0.0.1 port, run every
+registered scenario, stop the server. Prints one table per database
 and writes everything to ``bench/results/<timestamp>.json``.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ import platform
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,7 +44,7 @@ def env_int(name: str, default):
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description="aftersales benchmark (gunicorn + SQLite/PostgreSQL)")
+    p = argparse.ArgumentParser(description="aftersales benchmark (a WSGI server + SQLite/PostgreSQL)")
     p.add_argument("--quick", action="store_true", help="small data, few requests: under a minute")
     p.add_argument("--dealers", type=int, help="default 2000 (quick 200); env AFTERSALES_BENCH_DEALERS")
     p.add_argument("--products", type=int, help="default 20000 (quick 2000); env AFTERSALES_BENCH_PRODUCTS")
@@ -50,7 +52,14 @@ def parse_args(argv=None):
     p.add_argument("--seconds", type=float, help="time limit per scenario, default 30 (quick 5); env AFTERSALES_BENCH_SECONDS")
     p.add_argument("--concurrency", type=int, default=env_int("concurrency", 0),
                    help="connections (threads), default = workers: every worker busy, no queueing in the latencies")
-    p.add_argument("--workers", type=int, default=env_int("workers", 2), help="gunicorn workers, default 2")
+    p.add_argument("--workers", type=int, default=env_int("workers", 2), help="server processes, default 2")
+    p.add_argument("--server", default=os.environ.get("AFTERSALES_BENCH_SERVER", "gunicorn-sync"),
+                   help=f"WSGI server(s), comma-separated, measured in turn on the same data: {', '.join(SERVERS)}; "
+                        "default gunicorn-sync; env AFTERSALES_BENCH_SERVER")
+    p.add_argument("--rounds", type=int, default=env_int("rounds", 1),
+                   help="with several servers: rounds, the order reversed every other round (default 1)")
+    p.add_argument("--threads", type=int, default=env_int("threads", 2),
+                   help="threads per process (gunicorn-gthread, granian, waitress), default 2")
     p.add_argument("--db", default=os.environ.get("AFTERSALES_BENCH_DBS", "sqlite,postgresql"),
                    help="comma-separated: sqlite, postgresql (default both; PostgreSQL only if a URL is set)")
     p.add_argument("--only", default="", help="run only scenarios whose name contains this text")
@@ -61,6 +70,10 @@ def parse_args(argv=None):
         if getattr(args, key) is None:
             setattr(args, key, env_int(key, base[key]))
     args.warmup = base["warmup"]
+    args.servers = [name.strip() for name in args.server.split(",") if name.strip()]
+    unknown = [name for name in args.servers if name not in SERVERS]
+    if unknown or not args.servers:
+        p.error(f"--server: unknown {', '.join(unknown) or '(none)'}; one or more of {', '.join(SERVERS)}")
     args.concurrency = args.concurrency or args.workers
     return args
 
@@ -99,12 +112,37 @@ def cli(env: dict, *args: str) -> str:
     return proc.stdout
 
 
-class Gunicorn:
-    def __init__(self, env: dict, workers: int, log: Path):
+# The WSGI servers the benchmark can start (issue 8: pick the server by measurement). Each serves
+# ``core:create_app()`` with ``workers`` processes on 127.0.0.1:<port>; ``threads`` is the
+# threads per process where the server has them. granian, waitress and bjoern are not
+# dependencies of the project: install the one to compare (bench/README.md).
+SERVERS = ("gunicorn-sync", "gunicorn-gthread", "granian", "waitress", "bjoern")
+APP = "core:create_app()"
+
+
+def server_command(server: str, workers: int, port: int, threads: int = 2, python: str = sys.executable) -> list[str]:
+    """The command line that serves the app with ``server`` (one of ``SERVERS``)."""
+    bind = f"127.0.0.1:{port}"
+    if server in ("gunicorn-sync", "gunicorn-gthread"):
+        kind = ["-k", "gthread", "--threads", str(threads)] if server == "gunicorn-gthread" else []
+        return [python, "-m", "gunicorn", "-w", str(workers), *kind, "-b", bind, "--chdir", str(ROOT), APP]
+    if server == "granian":
+        return [python, "-m", "granian", "--interface", "wsgi", "--workers", str(workers),
+                "--blocking-threads", str(threads), "--host", "127.0.0.1", "--port", str(port),
+                "--no-access-log", "--working-dir", str(ROOT), "--factory", APP.removesuffix("()")]
+    if server == "waitress":  # one process (no workers): its threads share the GIL
+        return [python, "-m", "waitress", "--listen", bind, "--threads", str(threads), "--call", APP.removesuffix("()")]
+    if server == "bjoern":  # no command line of its own: bench/bjoern_serve.py forks the workers
+        return [python, str(ROOT / "bench" / "bjoern_serve.py"), "--workers", str(workers), "--port", str(port), APP]
+    raise ValueError(f"unknown server {server!r}; one of {', '.join(SERVERS)}")
+
+
+class Server:
+    def __init__(self, env: dict, server: str, workers: int, threads: int, log: Path):
         self.port = free_port()
         self.log = log
-        cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-               "--chdir", str(ROOT), "core:create_app()"]
+        self.name = server
+        cmd = server_command(server, workers, self.port, threads)
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                                      start_new_session=True)
 
@@ -112,7 +150,7 @@ class Gunicorn:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise SystemExit(f"gunicorn exited ({self.proc.returncode}); log:\n{self.log.read_text()[-3000:]}")
+                raise SystemExit(f"{self.name} exited ({self.proc.returncode}); log:\n{self.log.read_text()[-3000:]}")
             try:
                 c = Client(self.port, timeout=5)
                 status, _ = c.request("GET", "/login")
@@ -122,7 +160,7 @@ class Gunicorn:
             except OSError:
                 pass
             time.sleep(0.2)
-        raise SystemExit(f"gunicorn not ready after {timeout} s; log:\n{self.log.read_text()[-3000:]}")
+        raise SystemExit(f"{self.name} not ready after {timeout} s; log:\n{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -164,7 +202,8 @@ class ThrowawayPostgres:
 
 def bench_database(kind: str, url: str, args, tmp: Path) -> dict:
     env = {**os.environ, "AFTERSALES_DATABASE_URL": url, "AFTERSALES_INSTANCE_PATH": str(tmp / f"instance-{kind}"),
-           "AFTERSALES_SECRET_KEY": secrets.token_hex(32), "PYTHONPATH": str(ROOT)}
+           "AFTERSALES_SECRET_KEY": secrets.token_hex(32),
+           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
     env.pop("AFTERSALES_TEST_DATABASE_URL", None)
     sizes = {"dealers": args.dealers, "products": args.products}
     sizes.update({k[len("AFTERSALES_BENCH_"):].lower(): v for k, v in os.environ.items()
@@ -185,36 +224,55 @@ def bench_database(kind: str, url: str, args, tmp: Path) -> dict:
     for step in registry.DATA_STEPS:
         if step.prepare is not None:
             step.prepare(ctx)
-    server = Gunicorn(env, args.workers, tmp / f"gunicorn-{kind}.log")
     results = []
-    try:
-        server.wait_ready()
-        for s in registry.SCENARIOS:
-            if args.only and args.only not in s.name:
-                continue
-            r = run_scenario(server.port, ctx, s, requests=args.requests, seconds=args.seconds,
-                             concurrency=args.concurrency, warmup=args.warmup)
-            row = r.as_dict()
-            row.update(group=s.group, method=s.method, auth=s.auth)
-            results.append(row)
-            print(f"    {s.name:<28} {row['requests']:>6} req  {row['rps']:>8.1f} rps  p50 {row['p50_ms']:>7.2f} ms"
-                  f"  p99 {row['p99_ms']:>7.2f} ms" + (f"  {row['errors']} ERRORS: {row['first_error']}" if row["errors"] else ""),
-                  flush=True)
-    finally:
-        server.stop()
+    for round_no, server_name in server_rounds(args.servers, args.rounds):
+        server = Server(env, server_name, args.workers, args.threads, tmp / f"{server_name}-{kind}-{round_no}.log")
+        try:
+            server.wait_ready()
+            for s in registry.SCENARIOS:
+                if args.only and args.only not in s.name:
+                    continue
+                r = run_scenario(server.port, ctx, s, requests=args.requests, seconds=args.seconds,
+                                 concurrency=args.concurrency, warmup=args.warmup)
+                row = r.as_dict()
+                row.update(group=s.group, method=s.method, auth=s.auth, server=server_name, round=round_no,
+                           load_average=os.getloadavg()[0])
+                results.append(row)
+                label = f"{server_name} #{round_no + 1} " if len(args.servers) > 1 or args.rounds > 1 else ""
+                print(f"    {label}{s.name:<28} {row['requests']:>6} req  {row['rps']:>8.1f} rps  p50 {row['p50_ms']:>7.2f} ms"
+                      f"  p99 {row['p99_ms']:>7.2f} ms  load {row['load_average']:.2f}"
+                      + (f"  {row['errors']} ERRORS: {row['first_error']}" if row["errors"] else ""), flush=True)
+        finally:
+            server.stop()
     return {"database": kind, "migrate_seconds": round(migrate_s, 2), "data_seconds": round(data_s, 2),
             "counts": ctx.credentials.get("counts", {}), "scenarios": results}
 
 
+def server_rounds(servers: list[str], rounds: int) -> list[tuple[int, str]]:
+    """(round, server) in the order they run: the servers in turn, the order reversed every other
+    round so that none always runs first (or last) while the machine's load drifts."""
+    return [(r, name) for r in range(rounds) for name in (servers if r % 2 == 0 else servers[::-1])]
+
+
 def print_table(runs: list[dict]) -> None:
     print()
-    header = f"{'database':<11}{'scenario':<30}{'requests':>9}{'rps':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+    header = (f"{'database':<11}{'server':<17}{'scenario':<30}{'requests':>9}{'rps':>9}{'p50 ms':>9}{'p99 ms':>9}"
+              f"{'errors':>8}{'load':>7}")
     print(header)
     print("-" * len(header))
     for run in runs:
         for r in run["scenarios"]:
-            print(f"{run['database']:<11}{r['scenario']:<30}{r['requests']:>9}{r['rps']:>9.1f}"
-                  f"{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['errors']:>8}")
+            print(f"{run['database']:<11}{r['server']:<17}{r['scenario']:<30}{r['requests']:>9}{r['rps']:>9.1f}"
+                  f"{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['errors']:>8}{r['load_average']:>7.2f}")
+    servers = list(dict.fromkeys(r["server"] for run in runs for r in run["scenarios"]))  # as given
+    if len(servers) > 1:  # the servers side by side: median requests per second over the rounds
+        print(f"\nmedian rps over the rounds ({', '.join(servers)}; ratio to {servers[0]}):")
+        for run in runs:
+            for name in dict.fromkeys(r["scenario"] for r in run["scenarios"]):
+                rps = {sv: statistics.median([r["rps"] for r in run["scenarios"] if r["scenario"] == name and r["server"] == sv] or [0])
+                       for sv in servers}
+                base = rps[servers[0]] or 1
+                print(f"  {run['database']:<11}{name:<28}" + "  ".join(f"{sv} {v:.1f} ({v / base:.2f}x)" for sv, v in rps.items()))
 
 
 def git_revision() -> str:
@@ -230,7 +288,8 @@ def main(argv=None) -> int:
     wanted = {d.strip() for d in args.db.split(",") if d.strip()}
     started = datetime.now(timezone.utc)
     print(f"aftersales benchmark: {args.dealers} dealers, {args.products} products, {args.requests} requests per "
-          f"scenario (at most {args.seconds:g} s), {args.concurrency} connections, gunicorn -w {args.workers}, "
+          f"scenario (at most {args.seconds:g} s), {args.concurrency} connections, {', '.join(args.servers)} with "
+          f"{args.workers} workers ({args.threads} threads where threaded), {args.rounds} round(s), "
           f"{os.cpu_count()} CPUs" + (f"; plugin scenarios from {', '.join(plugins)}" if plugins else ""))
     runs = []
     with tempfile.TemporaryDirectory(prefix="aftersales-bench-") as tmpdir:

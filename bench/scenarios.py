@@ -32,6 +32,19 @@ class Context:
 
 
 @dataclass
+class Step:
+    """One request of a flow: ``token`` is the raw API token to send (``None``: none)."""
+    method: str
+    path: str
+    body: Any = None
+    token: str | None = None
+    expect: tuple[int, ...] = (200,)
+
+
+Flow = Callable[["Context", int], Any]  # generator function (ctx, connection number) -> yields Step
+
+
+@dataclass
 class Scenario:
     """One measured request.
 
@@ -42,7 +55,12 @@ class Scenario:
     ``(ctx, i) -> value`` where ``i`` is the request's number (0, 1, ...), for varying ids or
     fresh bodies (a POST that files a new document each time). ``body`` is sent as JSON for
     token auth and as JSON with ``X-CSRFToken`` for session auth. ``requests``/``seconds``
-    override the run's defaults (a write scenario may want fewer)."""
+    override the run's defaults (a write scenario may want fewer).
+
+    ``flow`` (instead of one request): a generator function ``(ctx, n)`` for connection ``n``
+    that yields :class:`Step` requests, as several users, without end, and is sent each
+    answer ``(status, body bytes)`` back: a cycle of mixed operations (file, transitions,
+    lists, details). ``path`` is then only a label."""
     name: str
     path: PathSpec
     method: str = "GET"
@@ -53,6 +71,7 @@ class Scenario:
     requests: int | None = None
     seconds: float | None = None
     description: str = ""
+    flow: Flow | None = None
 
     def path_for(self, ctx: Context, i: int) -> str:
         return self.path(ctx, i) if callable(self.path) else self.path

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from contextlib import contextmanager
 from datetime import datetime
 from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, func, select, update
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, and_, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import Mapped, lazyload, mapped_column
 
 from core.extensions import db
@@ -98,8 +99,112 @@ def render(message: dict | None, part: str, fallback: str = "") -> str:
     return _interpolate(translated, args)
 
 
+class Recipients:
+    """Who a notification goes to, as SQL: the active users matching any of the criteria.
+
+    ``notify(Recipients.role("order_dept") | Recipients.dealer(dealer_id), ...)`` writes the
+    notifications with one ``INSERT .. SELECT``: the recipients are never loaded (unless e-mail
+    is configured, which needs their addresses). A user matching several criteria of one
+    ``Recipients`` gets one notification."""
+
+    def __init__(self, *criteria):
+        self.criteria = tuple(criteria)
+
+    def __or__(self, other: "Recipients") -> "Recipients":
+        return Recipients(*self.criteria, *other.criteria)
+
+    def __bool__(self) -> bool:
+        return bool(self.criteria)
+
+    @staticmethod
+    def role(role_id: str) -> "Recipients":
+        from core.users.models import User, user_roles
+
+        return Recipients(User.id.in_(select(user_roles.c.user_id).where(user_roles.c.role_id == role_id)))
+
+    @staticmethod
+    def dealer(dealer_id) -> "Recipients":
+        """The users of one dealer (none for ``None``)."""
+        from core.users.models import User
+
+        return Recipients() if dealer_id is None else Recipients(User.dealer_id == dealer_id)
+
+    @staticmethod
+    def region_managers(region_id) -> "Recipients":
+        """The managers of one region (none for ``None``)."""
+        from core.dealers.models import region_managers
+        from core.users.models import User
+
+        if region_id is None:
+            return Recipients()
+        return Recipients(User.id.in_(select(region_managers.c.user_id).where(region_managers.c.region_id == region_id)))
+
+    @staticmethod
+    def users(ids) -> "Recipients":
+        from core.users.models import User
+
+        ids = [i for i in ids if i is not None]
+        return Recipients(User.id.in_(ids)) if ids else Recipients()
+
+    def clause(self):
+        from core.users.models import User
+
+        return and_(User.active.is_(True), or_(*self.criteria))
+
+    def load(self) -> list:
+        """The recipients as users (only e-mail needs them)."""
+        from core.users.models import User
+
+        if not self.criteria:
+            return []
+        return list(db.session.scalars(select(User).where(self.clause()).order_by(User.id)
+                                       .options(lazyload(User.roles))))
+
+
+_PENDING = "core.notifications.pending"
+_SELECTS_PER_INSERT = 100
+
+
+@contextmanager
+def batched():
+    """Notifications to :class:`Recipients` made inside the block are written at its end by one
+    ``INSERT .. SELECT`` for all of them (one statement per request however many groups are
+    told). Nested blocks join the outer one; nothing is written if the block raises."""
+    info = db.session.info
+    if _PENDING in info:
+        yield
+        return
+    info[_PENDING] = []
+    try:
+        yield
+        pending = info[_PENDING]
+    finally:
+        info.pop(_PENDING, None)
+    _insert_selected(pending)
+
+
+def _insert_selected(pending: list) -> None:
+    """One ``INSERT INTO core_notification .. SELECT`` (``UNION ALL`` of one select per message)."""
+    from core.users.models import User
+
+    if not pending:
+        return
+    t = Notification.__table__
+    columns = ("title", "body", "link", "created_at", "message")
+    selects = [select(User.id, *(literal(values[c], t.c[c].type).label(c) for c in columns)).where(recipients.clause())
+               for recipients, values in pending]
+    for i in range(0, len(selects), _SELECTS_PER_INSERT):  # SQLite allows 500 terms in a compound select
+        chunk = selects[i:i + _SELECTS_PER_INSERT]
+        source = chunk[0] if len(chunk) == 1 else union_all(*chunk)
+        db.session.execute(t.insert().from_select(["user_id", *columns], source))
+
+
 def notify(users, title, body="", link: str = "", **args) -> list[Notification]:
     """Queue a notification for each active user (in the caller's transaction).
+
+    ``users``: users, or a :class:`Recipients` (SQL criteria: written by one ``INSERT .. SELECT``
+    without loading the users; inside :func:`batched`, at the end of the block together with
+    the other notifications of the block). The rows are returned for a list of users only.
 
     ``title`` and ``body`` are message ids (``N_("Return %(number)s approved")``) filled with
     ``args`` when read, in the reader's language. E-mail, when configured, goes out in
@@ -110,6 +215,19 @@ def notify(users, title, body="", link: str = "", **args) -> list[Notification]:
     message = {"title": title_id, "body": body_id, "args": plain_args}
     fallback_title = _interpolate(title_id, plain_args)[:200]
     fallback_body = _interpolate(body_id, plain_args)
+    if isinstance(users, Recipients):
+        if not users:
+            return []
+        if not current_app.config.get("SMTP_HOST"):
+            values = {"title": fallback_title, "body": fallback_body, "link": link, "created_at": utcnow(),
+                      "message": message}
+            pending = db.session.info.get(_PENDING)
+            if pending is not None:
+                pending.append((users, values))
+            else:
+                _insert_selected([(users, values)])
+            return []
+        users = users.load()  # e-mail needs each recipient's address and language
     rows, recipients, seen = [], [], set()
     for user in users:
         if user is None or user.id in seen or not user.active:

@@ -53,7 +53,9 @@ Workflow, activity, events
     accept, field)`` the type sniffed from the first bytes, or 422 with a field map.
 Messages
     ``notify(users, N_("…%(x)s"), N_("…"), link, x=...)``: rendered in each reader's
-    language when read; ``N_`` marks a message id; ``users_with_role(role_id)``; the inbox model
+    language when read; ``N_`` marks a message id; ``users_with_role(role_id)``;
+    ``notifications.Recipients`` (groups as SQL, one ``INSERT .. SELECT``) and
+    ``notifications.batched()`` (every group of a request in one statement); the inbox model
     ``Notification`` and ``unread_count(user)``.
 Queries
     ``in_ids(column, ids)``: ``column IN ids`` for a list of any length (None = no restriction

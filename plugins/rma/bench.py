@@ -192,6 +192,65 @@ def prepare(ctx) -> None:
         engine.dispose()
     ctx.extra["rma_pool"] = itertools.count()
     ctx.extra["rma_local"] = threading.local()
+    ctx.extra["rma_mixed"] = _mixed_users(ctx)
+
+
+def _mixed_users(ctx) -> list[tuple[str, str]]:
+    """(dealer user's token, token of a manager of that dealer's region) for the bench users of
+    active plain dealers: the ones whose returns go submit -> review -> approve."""
+    from sqlalchemy import column, create_engine, select, table
+
+    dealer_users = [u for u in ctx.users("dealer") if u.get("dealer_id")]
+    managers = {u["id"]: u["token"] for u in ctx.users("regional_manager")}
+    dealer = table("core_dealer", column("id"), column("kind"), column("status"), column("region_id"))
+    link = table("core_region_manager", column("region_id"), column("user_id"))
+    engine = create_engine(ctx.database_url)
+    try:
+        with engine.connect() as conn:
+            region_of = dict(conn.execute(select(dealer.c.id, dealer.c.region_id).where(
+                dealer.c.id.in_([u["dealer_id"] for u in dealer_users]), dealer.c.kind == "dealer",
+                dealer.c.status == "active")).all())
+            manager_of = {}
+            for region_id, user_id in conn.execute(select(link.c.region_id, link.c.user_id).order_by(link.c.user_id)):
+                if user_id in managers:
+                    manager_of.setdefault(region_id, managers[user_id])
+    finally:
+        engine.dispose()
+    return [(u["token"], manager_of[region_of[u["dealer_id"]]]) for u in dealer_users
+            if u["dealer_id"] in region_of and region_of[u["dealer_id"]] in manager_of]
+
+
+def _mixed_flow(ctx, n):
+    """The peer benchmark's cycle (8 requests, three users): a dealer files a 1-line return and
+    submits it, the region's manager reviews it, the order department approves it; then the
+    dealer's list of 50, the detail as the order department and as the dealer, the list again."""
+    import json
+
+    from bench.scenarios import Step
+
+    pairs = ctx.extra["rma_mixed"]
+    if not pairs:
+        raise LookupError("no bench user of an active plain dealer with a regional manager")
+    dealer, manager = pairs[n % len(pairs)]
+    order = ctx.user("order_dept", n)["token"]
+    skus, bought = ctx.extra["rma_skus"], (date.today() - timedelta(days=60)).isoformat()
+    for i in itertools.count():
+        line = {"sku": skus[(n * 7919 + i) % len(skus)], "quantity": 1, "issue": "quality_defect",
+                "serial": f"MIX{n}x{i}x{_time.time_ns()}", "purchase_date": bought, "production_date": bought,
+                "description": "flickers after a week"}
+        status, body = yield Step("POST", "/api/v1/rmas", {"lines": [line]}, dealer, expect=(201,))
+        if status != 201:
+            continue
+        rma = json.loads(body)
+        for action, token in (("submit", dealer), ("review", manager), ("approve", order)):
+            status, body = yield Step("POST", f"/api/v1/rmas/{rma['id']}/{action}", {"version": rma["version"]}, token)
+            if status != 200:
+                break
+            rma = json.loads(body)
+        yield Step("GET", "/api/v1/rmas?per_page=50", token=dealer)
+        yield Step("GET", f"/api/v1/rmas/{rma['id']}", token=order)
+        yield Step("GET", f"/api/v1/rmas/{rma['id']}", token=dealer)
+        yield Step("GET", "/api/v1/rmas?per_page=50", token=dealer)
 
 
 def _approve_path(ctx, i):
@@ -228,5 +287,7 @@ def register(bench):
                    auth="token:order_dept", group="rma", description="one return with lines, eligibility and cost")
     bench.scenario("rma file 5 lines", "/api/v1/rmas", method="POST", auth="token:dealer", expect=(201,),
                    body=_file_body, requests=1000, group="rma", description="file and submit a return of 5 lines")
+    bench.scenario("rma mixed", "file, submit, review, approve, list, detail x2, list", auth=None, flow=_mixed_flow,
+                   group="rma", description="the peer benchmark's throughput cycle; run it with --concurrency 4")
     bench.scenario("rma approve", _approve_path, method="POST", auth="token:order_dept", body=_approve_body,
                    requests=1000, group="rma", description="approve a reviewed return (number issued)")

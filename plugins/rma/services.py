@@ -311,7 +311,8 @@ def apply_action(rma: Rma, action: str, actor, version, **payload) -> Rma:
         raise NotFound(_("unknown action %(action)r", action=action))
     handler = _HANDLERS[action]
     # No flush until the transition is applied: a flush bumps the version the workflow checks.
-    with db.session.no_autoflush:
+    # Every group told about it in one INSERT .. SELECT at the end (no recipient is loaded).
+    with db.session.no_autoflush, notifications.batched():
         handler(rma, actor, version, payload)
     return rma
 
@@ -381,7 +382,7 @@ def _review(rma, actor, version, payload):
     WORKFLOW.check(rma, "review", actor, version=version)
     rma.reviewed_at = utcnow()
     WORKFLOW.apply(rma, "review", actor, version=version, comment=comment)
-    _tell(notifications.users_with_role("order_dept"), rma, N_("Return to approve: %(dealer)s"))
+    _tell(notifications.Recipients.role("order_dept"), rma, N_("Return to approve: %(dealer)s"))
     _tell(dealer_users(rma.dealer_id), rma, N_("Return %(number)s reviewed by the regional manager"))
 
 
@@ -407,7 +408,7 @@ def _reject(rma, actor, version, payload):
 def _cancel(rma, actor, version, payload):
     old, _new = WORKFLOW.apply(rma, "cancel", actor, version=version, comment=str(payload.get("reason") or ""))
     waiting = {"submitted": lambda: region_managers(rma.dealer.region_id),
-               "reviewed": lambda: notifications.users_with_role("order_dept")}.get(old)
+               "reviewed": lambda: notifications.Recipients.role("order_dept")}.get(old)
     if waiting:
         _tell(waiting(), rma, N_("Return %(number)s was withdrawn by the dealer"))
 
@@ -469,7 +470,7 @@ def _receive(rma, actor, version, payload):
     changes["due_date"] = (None, rma.due_date)
     WORKFLOW.apply(rma, "receive", actor, version=version, changes=changes,
                    comment="; ".join(differences))
-    _tell(notifications.users_with_role("technical"), rma, N_("Return %(number)s received: inspect it"))
+    _tell(notifications.Recipients.role("technical"), rma, N_("Return %(number)s received: inspect it"))
     _tell(dealer_users(rma.dealer_id), rma, N_("Return %(number)s received"),
           N_("%(boxes)s box(es) counted by the receiving unit."), boxes=body.boxes_received)
 
@@ -537,7 +538,7 @@ def _resolve(rma, actor, version, payload):
     else:
         _tell(dealer_users(rma.dealer_id), rma, N_("Return %(number)s resolved"))
         if rma.receiving_dealer_id is not None:  # the agent resolved it: head office closes it
-            _tell(notifications.users_with_role("order_dept"), rma, N_("Return %(number)s resolved: close it"))
+            _tell(notifications.Recipients.role("order_dept"), rma, N_("Return %(number)s resolved: close it"))
 
 
 def return_contents(rma) -> str:
@@ -564,9 +565,9 @@ def _confirm_return(rma, actor, version, payload):
     WORKFLOW.check(rma, "confirm_return", actor, version=version)
     rma.return_received_at = utcnow()
     WORKFLOW.apply(rma, "confirm_return", actor, version=version)
-    recipients = list(receiving_users(rma))
+    recipients = receiving_users(rma)
     if rma.receiving_dealer_id is not None:  # head office closes the agent's returns
-        recipients += list(notifications.users_with_role("order_dept"))
+        recipients |= notifications.Recipients.role("order_dept")
     _tell(recipients, rma, N_("Return %(number)s: the dealer confirmed receipt of the goods sent back; close it"))
 
 
@@ -582,14 +583,9 @@ _HANDLERS = {"submit": _submit, "review": _review, "approve": _approve, "reject"
              "return_ship": _return_ship, "confirm_return": _confirm_return, "close": _close}
 
 
-def region_managers(region_id):
-    from core.toolkit import User, region_managers as link
-
-    if region_id is None:
-        return []
-    return db.session.scalars(select(User).join(link, link.c.user_id == User.id)
-                              .where(link.c.region_id == region_id, User.active.is_(True))
-                              .options(lazyload(User.roles)))
+def region_managers(region_id) -> notifications.Recipients:
+    """The managers of the region (as notification recipients)."""
+    return notifications.Recipients.region_managers(region_id)
 
 
 def reference(rma) -> str:
@@ -603,20 +599,15 @@ def _tell(users, rma, title, body="", link: str | None = None, **args) -> None:
                          dealer=rma.dealer.name, **args)
 
 
-def dealer_users(dealer_id):
-    """The active users of one dealer (the returning unit, or a receiving agent)."""
-    from core.toolkit import User
-
-    if dealer_id is None:
-        return []
-    return db.session.scalars(select(User).where(User.dealer_id == dealer_id, User.active.is_(True))
-                              .options(lazyload(User.roles)))
+def dealer_users(dealer_id) -> notifications.Recipients:
+    """The active users of one dealer (the returning unit, or a receiving agent), as recipients."""
+    return notifications.Recipients.dealer(dealer_id)
 
 
 def receiving_users(rma):
     """Who receives and resolves the goods: the order department, or the distributor's agent."""
     if rma.receiving_dealer_id is None:
-        return notifications.users_with_role("order_dept")
+        return notifications.Recipients.role("order_dept")
     return dealer_users(rma.receiving_dealer_id)
 
 
@@ -670,7 +661,7 @@ def _propose_penalty(rma: Rma, serious: bool, actor) -> RmaPenalty:
     db.session.add(penalty)
     db.session.flush()
     activity.log(penalty, "proposed", {"amount": (None, amount), "serious": (None, serious)}, actor=actor)
-    _tell(notifications.users_with_role("order_dept"), rma, N_("Penalty proposed for return %(number)s"),
+    _tell(notifications.Recipients.role("order_dept"), rma, N_("Penalty proposed for return %(number)s"),
           N_("%(amount)s"), link="/rma/penalties", amount=str(amount))
     return penalty
 
@@ -960,13 +951,10 @@ def overdue_rmas(today: date | None = None) -> list[Rma]:
 
 def remind_overdue(today: date | None = None) -> int:
     """Notify the order department, and each receiving agent, of every overdue return."""
-    from core.toolkit import User
-
     rmas = overdue_rmas(today)
-    staff = list(notifications.users_with_role("order_dept")) + list(notifications.users_with_role("technical"))
-    for rma in rmas:
-        recipients = list(staff)
-        if rma.receiving_dealer_id:
-            recipients += list(db.session.scalars(select(User).where(User.dealer_id == rma.receiving_dealer_id)))
-        _tell(recipients, rma, N_("Return %(number)s is overdue (due %(due)s)"), due=rma.due_date.isoformat())
+    staff = notifications.Recipients.role("order_dept") | notifications.Recipients.role("technical")
+    with notifications.batched():
+        for rma in rmas:
+            _tell(staff | dealer_users(rma.receiving_dealer_id), rma, N_("Return %(number)s is overdue (due %(due)s)"),
+                  due=rma.due_date.isoformat())
     return len(rmas)
