@@ -206,6 +206,20 @@ def _build_lines(raw_lines) -> list[RmaLine]:
     return lines
 
 
+def _number_lines(lines: list[RmaLine]) -> None:
+    """Give new lines their ids so that SQLite inserts them in one statement (it has no ordered
+    RETURNING for a multi-row INSERT, so the ORM inserted them one by one to learn the ids). The
+    return is inserted first: its INSERT takes SQLite's write lock, so no other connection adds
+    lines before this transaction ends, and the next ids are what SQLite itself would give."""
+    db.session.flush()
+    last = db.session.connection().execute(_LAST_LINE_ID).scalar() or 0
+    for offset, line in enumerate(lines, 1):
+        line.id = last + offset
+
+
+_LAST_LINE_ID = select(func.max(RmaLine.__table__.c.id))
+
+
 def check_dealer_may_file(dealer: Dealer) -> None:
     """A disqualified dealer keeps its 403 ``dealer_disqualified``; a suspended one gets the core's 409."""
     from core.toolkit import ensure_dealer_may_file
@@ -241,8 +255,12 @@ def create_rma(dealer, lines: list, actor, submit: bool = False) -> Rma:
     check_dealer_may_file(dealer)
     if not lines:
         raise ValidationError(_("invalid input"), {"lines": _("Add at least one line.")})
-    rma = Rma(dealer=dealer, created_by_id=actor.id, state="draft", lines=_build_lines(lines))
+    built = _build_lines(lines)
+    rma = Rma(dealer=dealer, created_by_id=actor.id, state="draft", lines=[])
     db.session.add(rma)
+    if len(built) > 1 and db.session.get_bind().dialect.name == "sqlite":
+        _number_lines(built)
+    rma.lines.extend(built)  # the collection is known (empty): no load after the flush
     db.session.flush()
     if submit:  # the submission entry records the filing
         apply_action(rma, "submit", actor, rma.version)
