@@ -61,6 +61,9 @@ def _flatten(results):
 def create_app(config: dict | None = None, plugins: list[str] | None = None) -> Flask:
     app = Flask(__name__, instance_path=config_module.instance_path().as_posix(),
                 static_folder="web/static", template_folder="web/templates")
+    from core.jsonenc import OrjsonProvider
+
+    app.json = OrjsonProvider(app)
     app.config.update(config_module.DEFAULTS)
     app.config.update(config_module.from_environment())
     if config:

@@ -58,11 +58,26 @@ def current_version() -> int:
 
     if has_request_context() and "_aftersales_auth_version" in g:
         return g._aftersales_auth_version
-    value = db.session.scalar(select(Sequence.value).where(Sequence.name == VERSION_NAME,
-                                                           Sequence.year == VERSION_YEAR)) or 0
+    session = db.session()
+    if session.new or session.deleted or session.dirty:
+        session.flush()  # what session.scalar's autoflush did: a change in this transaction raises it first
+    # a Core statement built once, on the session's connection (its transaction): building the
+    # select and the ORM result layer cost more than the primary-key lookup on every request
+    value = session.connection().execute(_version_statement(Sequence)).scalar() or 0
     if has_request_context():
         g._aftersales_auth_version = value
     return value
+
+
+_VERSION_STATEMENT = []
+
+
+def _version_statement(sequence):
+    if not _VERSION_STATEMENT:
+        table = sequence.__table__
+        _VERSION_STATEMENT.append(select(table.c.value).where(table.c.name == VERSION_NAME,
+                                                              table.c.year == VERSION_YEAR))
+    return _VERSION_STATEMENT[0]
 
 
 def stored_settings(load) -> dict:

@@ -99,6 +99,12 @@ def _statement(kind: str, clauses: list, build):
     return stmt, {p.key: v.effective_value for p, v in zip(params, values)}
 
 
+def _run(stmt, params):
+    """A Core statement on the session's connection (same transaction): no ORM result layer for
+    rows that are plain columns."""
+    return db.session.connection().execute(stmt, params)
+
+
 def _serialize(rows, today, with_cost: bool) -> list[dict]:
     """Rows (one per line, grouped by return in order) to API dicts."""
     rule_set = services.rules()
@@ -159,12 +165,12 @@ def list_page(query) -> dict:
                                        lambda where: _build_list(where, after, family))
     limit = settings.get("rma.list_count_limit")
     params["count_limit"] = limit + 1
-    rows = db.session.execute(page, {**params, "page_limit": query.per_page, "after": query.after,
+    rows = _run(page, {**params, "page_limit": query.per_page, "after": query.after,
                                      "page_offset": (query.page - 1) * query.per_page}).all()
     if rows:
         total = rows[0][RMA_WIDTH - 2]
     else:  # past the last page (or nothing to show): the total on its own
-        total = db.session.execute(count, params).scalar() or 0
+        total = _run(count, params).scalar() or 0
     estimate = total > limit
     total = min(total, limit)
     items = _serialize(rows, business_today(), with_cost=False)
@@ -188,7 +194,7 @@ def _build_detail(scope):
 def detail(rma_id: int) -> dict:
     """``GET /rmas/<id>``: one return the caller may see with its lines and cost (404 otherwise)."""
     stmt, params = _statement("detail", _scope(), _build_detail)
-    rows = db.session.execute(stmt, {**params, "rma_id": rma_id}).all()
+    rows = _run(stmt, {**params, "rma_id": rma_id}).all()
     if not rows:
         get_scoped(Rma, rma_id)  # raises the usual 404
     return _serialize(rows, None, with_cost=True)[0]

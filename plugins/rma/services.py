@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from operator import attrgetter
 
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -219,6 +220,20 @@ def _build_lines(raw_lines) -> list[RmaLine]:
     return lines
 
 
+def _number_lines(lines: list[RmaLine]) -> None:
+    """Give new lines their ids so that SQLite inserts them in one statement (it has no ordered
+    RETURNING for a multi-row INSERT, so the ORM inserted them one by one to learn the ids). The
+    return is inserted first: its INSERT takes SQLite's write lock, so no other connection adds
+    lines before this transaction ends, and the next ids are what SQLite itself would give."""
+    db.session.flush()
+    last = db.session.connection().execute(_LAST_LINE_ID).scalar() or 0
+    for offset, line in enumerate(lines, 1):
+        line.id = last + offset
+
+
+_LAST_LINE_ID = select(func.max(RmaLine.__table__.c.id))
+
+
 def check_dealer_may_file(dealer: Dealer) -> None:
     """A disqualified dealer keeps its 403 ``dealer_disqualified``; a suspended one gets the core's 409."""
     from core.toolkit import ensure_dealer_may_file
@@ -254,8 +269,12 @@ def create_rma(dealer, lines: list, actor, submit: bool = False) -> Rma:
     check_dealer_may_file(dealer)
     if not lines:
         raise ValidationError(_("invalid input"), {"lines": _("Add at least one line.")})
-    rma = Rma(dealer=dealer, created_by_id=actor.id, state="draft", lines=_build_lines(lines))
+    built = _build_lines(lines)
+    rma = Rma(dealer=dealer, created_by_id=actor.id, state="draft", lines=[])
     db.session.add(rma)
+    if len(built) > 1 and db.session.get_bind().dialect.name == "sqlite":
+        _number_lines(built)
+    rma.lines.extend(built)  # the collection is known (empty): no load after the flush
     db.session.flush()
     if submit:  # the submission entry records the filing
         apply_action(rma, "submit", actor, rma.version)
@@ -845,9 +864,13 @@ def serialize_line(line: RmaLine, result: elig.Eligibility, rule_set=None) -> di
     return line_dict(line, product.sku, product.name, product.unit_price, result, rule_set or rules())
 
 
+_FLAG_NAMES = tuple(FLAGS)  # a tuple and a C getter: every line of a list page reads them
+_flag_values = attrgetter(*_FLAG_NAMES)
+
+
 def line_dict(line, sku: str, product_name: str, unit_price, result: elig.Eligibility, rule_set) -> dict:
     """A line of the API (an ``RmaLine`` or a row with its column names, and its product's values)."""
-    data = {f: bool(getattr(line, f)) for f in FLAGS}
+    data = dict(zip(_FLAG_NAMES, map(bool, _flag_values(line))))
     data.update({
         "id": line.id, "sku": sku, "product_name": product_name, "quantity": line.quantity,
         "issue": line.issue, "serial": line.serial or "", "production_date": _iso(line.production_date),

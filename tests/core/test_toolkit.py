@@ -174,3 +174,17 @@ def test_add_months_is_relativedelta_on_every_day():
         for months in range(-25, 62, 3):
             assert toolkit.add_months(day, months) == day + relativedelta(months=months), (day, months)
         day += timedelta(days=1)
+
+
+def test_add_months_century_leap_years_and_remembered_warranty():
+    """Month lengths by table: 2000 is a leap year, 1900 and 2100 are not; the remembered
+    warranty periods are the computed ones, whatever the argument order."""
+    from dateutil.relativedelta import relativedelta
+
+    for day in (date(1899, 2, 28), date(1999, 2, 28), date(2099, 1, 31), date(2000, 1, 31), date(1900, 1, 29)):
+        for months in (1, 12, 13, 24):
+            assert toolkit.add_months(day, months) == day + relativedelta(months=months), (day, months)
+    first = toolkit.warranty_period(24, production_date=date(2024, 2, 29))
+    assert first == (date(2024, 2, 29), date(2026, 2, 27), "production")
+    assert toolkit.warranty_period(24, None, None, date(2024, 2, 29)) == first
+    assert toolkit.warranty_period(12, sale_date=date(2024, 2, 29)).end == date(2025, 2, 27)
