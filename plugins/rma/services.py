@@ -718,8 +718,8 @@ PENALTY_WORKFLOW = Workflow(
     event_arg="penalty",
     transitions=(
         Transition("confirm", ("proposed",), "confirmed", "rma.penalty", label=_l("Confirm"),
-                   illegal=_l("This penalty was already decided.")),
-        Transition("waive", ("proposed",), "waived", "rma.penalty", label=_l("Waive"),
+                   message=_l("Penalty confirmed."), illegal=_l("This penalty was already decided.")),
+        Transition("waive", ("proposed",), "waived", "rma.penalty", label=_l("Waive"), message=_l("Penalty waived."),
                    guards=(_reason_required(_l("Give the reason for waiving.")),),
                    illegal=_l("This penalty was already decided.")),
     ),
@@ -729,20 +729,23 @@ DISQUALIFICATION_WORKFLOW = Workflow(
     event="rma_penalty_disqualification_changed", event_arg="penalty",
     transitions=tuple(
         Transition(name, ("proposed",), target, "rma.disqualify", label=label, activity="disqualification_" + target,
-                   guards=(_reason_required(_l("A reason is required.")),),
+                   message=message, guards=(_reason_required(_l("A reason is required.")),),
                    illegal=_l("No disqualification is proposed here."))
-        for name, target, label in (("disqualify", "confirmed", _l("Disqualify dealer")),
-                                    ("keep_qualification", "declined", _l("Keep qualification")))),
+        for name, target, label, message in (
+            ("disqualify", "confirmed", _l("Disqualify dealer"), _l("The dealer's qualification is withdrawn.")),
+            ("keep_qualification", "declined", _l("Keep qualification"), _l("The dealer keeps its qualification.")))),
 )
 CLAIM_WORKFLOW = Workflow(
     model=RmaFreightClaim, states=("open", "claimed", "confirmed", "waived"),
     event="rma_freight_claim_state_changed", event_arg="claim",
     transitions=(
         Transition("claim", ("open", "claimed"), "claimed", "rma.file", guards=(_claimant, _receipt_attached),
-                   label=_l("Claim"), activity="claimed", illegal=_l("This claim was already decided.")),
+                   label=_l("Claim"), activity="claimed", message=_l("Freight claim filed."), illegal=_l("This claim was already decided.")),
         Transition("confirm", ("claimed",), "confirmed", "rma.freight", label=_l("Approve"),
+                   message=_l("Freight claim approved."),
                    illegal=_l("Only a filed claim (amount and receipt) can be decided.")),
         Transition("waive", ("claimed",), "waived", "rma.freight", label=_l("Refuse"),
+                   message=_l("Freight claim refused."),
                    guards=(_reason_required(_l("Give the reason for refusing.")),),
                    illegal=_l("Only a filed claim (amount and receipt) can be decided.")),
     ),
