@@ -19,7 +19,7 @@ the same steps, in this order:
    ``message`` and redirects to the record.
 
 On a refusal the page rolls back, answers 403 with ``abort(403)``, and otherwise flashes the
-message (a field map through ``place_form_errors``) and redirects, or calls ``on_form_error``.
+message (the field map's messages first, without their keys) and redirects, or calls ``on_form_error``.
 """
 from __future__ import annotations
 
@@ -239,9 +239,9 @@ class TransitionRoutes:
             handler = on_error or self.on_form_error
             if handler is not None:
                 return handler(record_id, exc)
-            from core.web import place_form_errors
-
-            place_form_errors(None, exc, show_key=False)
+            # the field map's messages (in the user's language, without the API's keys), then the error's own
+            for text in dict.fromkeys([str(m) for m in (exc.fields or {}).values()] + [str(exc.message)]):
+                flash(text, "danger")
             return redirect(target)
         flash(message, "success")
         return redirect(target)
