@@ -11,7 +11,8 @@ from plugins.supervision import services
 from plugins.supervision.schemas import (SupervisionActionIn, SupervisionAssessmentOut, SupervisionCloseIn,
                                          SupervisionComplaintOut, SupervisionConfirmIn, SupervisionDistributeIn,
                                          SupervisionFormOut, SupervisionInspectionOut, SupervisionStepIn,
-                                         SupervisionSuggestionOut, SupervisionVersionIn)
+                                         SupervisionSuggestionOut, SupervisionToComplaintIn,
+                                         SupervisionVersionIn)
 
 
 def _declare(workflow, get, response, serialize, page: str | None, actions, **kw) -> TransitionRoutes:
@@ -80,6 +81,13 @@ INSPECTION_ACTIONS = _declare(
 SUGGESTION_ACTIONS = _declare(
     services.suggestion_workflow, services.get_suggestion, SupervisionSuggestionOut, services.serialize_suggestion,
     None, [
+        # the answer is the new complaint (201), and the page goes to it
+        Action("to_complaint", SupervisionToComplaintIn, lambda r, actor, body: services.suggestion_to_complaint(
+            r, actor, body.version, body.department, body.severity, body.customer_name, body.customer_phone,
+            body.dealer_code), "Turn a suggestion into a complaint (channel suggestion_form).",
+            endpoint="suggestion_to_complaint", result=lambda c: services.serialize_complaint(c, current_user),
+            response=SupervisionComplaintOut, status=201,
+            redirect=lambda c: url_for("supervision.view_complaint", record_id=c.id)),
         Action("improvement", SupervisionActionIn, lambda r, actor, body: services.suggestion_improvement(
             r, actor, body.version, body.comment), "Take a suggestion as an improvement (the comment says what).",
             endpoint="suggestion_improvement"),

@@ -22,7 +22,6 @@ from plugins.supervision.schemas import (SupervisionAssessmentIn, SupervisionAss
                                          SupervisionJobIn, SupervisionJobOut, SupervisionJobQuery,
                                          SupervisionSuggestionOut, SupervisionSuggestionQuery,
                                          SupervisionTemplateIn, SupervisionTemplateOut, SupervisionTemplatePatch,
-                                         SupervisionToComplaintIn,
                                          SupervisionVersionIn, SupervisionVisitIn, SupervisionVisitOut,
                                          SupervisionVisitPatch, SupervisionVisitQuery)
 
@@ -303,16 +302,6 @@ list_route(bp, "/suggestions", lambda query: services.suggestion_stmt(current_us
 detail_route(bp, "/suggestions/<int:record_id>", lambda record_id: services.get_suggestion(record_id, current_user),
              lambda r: services.serialize_suggestion(r, current_user), response=SupervisionSuggestionOut,
              permission="supervision.view", tag=TAG, endpoint="get_suggestion", summary="One suggestion.")
-
-
-@route(bp, "/suggestions/<int:record_id>/to-complaint", ["POST"], body=SupervisionToComplaintIn,
-       response=SupervisionComplaintOut, status=201, permission="supervision.manage", tag=TAG)
-def suggestion_to_complaint(record_id: int, body: SupervisionToComplaintIn):
-    """Turn a suggestion into a complaint (channel suggestion_form)."""
-    record = services.get_suggestion(record_id, current_user)
-    complaint = services.suggestion_to_complaint(record, current_user, body.version, body.department, body.severity,
-                                                 body.customer_name, body.customer_phone, body.dealer_code)
-    return _done(services.serialize_complaint, complaint)
 
 
 SUGGESTION_ACTIONS.api_routes(bp, "/suggestions", permission="supervision.manage", tag=TAG)

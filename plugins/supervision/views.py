@@ -806,25 +806,17 @@ def suggestion_act(record_id, action):
         _fail(exc)
         return redirect(back)
 
-    if action in SUGGESTION_ACTIONS.actions:
-        return SUGGESTION_ACTIONS.handle_form(
-            record_id, action, redirect_to=back, on_error=refused,
-            read_form=lambda act, record: {"comment": (request.form.get("note") or "").strip()[:2000]})
-    if action != "to_complaint":
-        abort(404)
-    record = services.get_suggestion(record_id, current_user)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
-    try:
-        department = request.form.get("department")
-        if department not in DEPARTMENTS:
-            raise DomainError(_("Choose the department complained about."), {"department": _("required")})
-        complaint = services.suggestion_to_complaint(record, current_user, request.form.get("version", type=int),
-                                                     department)
-        events.commit()
-    except DomainError as exc:
-        return refused(record_id, exc)
-    return redirect(url_for("supervision.view_complaint", record_id=complaint.id))
+    return SUGGESTION_ACTIONS.handle_form(record_id, action, redirect_to=back, on_error=refused,
+                                          read_form=_read_suggestion_form)
+
+
+def _read_suggestion_form(action, record) -> dict:
+    if action.name != "to_complaint":
+        return {"comment": (request.form.get("note") or "").strip()[:2000]}
+    department = request.form.get("department")
+    if department not in DEPARTMENTS:
+        raise DomainError(_("Choose the department complained about."), {"department": _("required")})
+    return {"department": department}
 
 
 @bp.route("/suggest/poster.pdf")

@@ -53,6 +53,17 @@ def test_each_page_action_flashes_its_own_chinese_message(app, world):
                                   data={"version": s["version"], "note": "重复"}))
     assert "该建议已驳回。" in page
     assert world.get("sup", f"/suggestions/{s['id']}", 200).get_json()["note"] == "重复"
+    assert anon.post("/suggest", data={"text": "前台无人接待", "contact": "13812341234"}).status_code == 200
+    s = world.get("sup", "/suggestions?state=new", 200).get_json()["items"][0]
+    r = sup.post(f"/supervision/suggestions/{s['id']}/to_complaint", data={"version": s["version"]})
+    page = _flashed(sup, r)  # back to the list, the reason in Chinese, nothing changed
+    assert "请选择被投诉部门。" in page
+    assert world.get("sup", f"/suggestions/{s['id']}", 200).get_json()["state"] == "new"
+    r = sup.post(f"/supervision/suggestions/{s['id']}/to_complaint",
+                 data={"version": s["version"], "department": "customer_service"})
+    complaint = world.get("sup", "/complaints?per_page=5", 200).get_json()["items"][0]
+    assert r.headers["Location"].endswith(f"/supervision/complaints/{complaint['id']}")
+    assert "该建议已转为投诉。" in _flashed(sup, r) and complaint["channel"] == "suggestion_form"
 
 
 def test_an_inspection_transition_checks_scope_role_version_state_then_body(world):
