@@ -27,7 +27,7 @@ class Transition:
     name: str
     sources: tuple[str, ...]
     target: str
-    permission: str
+    permission: str | None  # None: no permission of its own, its role_guards decide who may (403)
     # guard(record, actor, **kwargs) raises a DomainError (or returns a message) to refuse
     guards: tuple[Callable, ...] = ()
     label: object = None
@@ -81,7 +81,7 @@ class Workflow:
     def allowed(self, record, user) -> list[Transition]:
         """Transitions open from the record's state that ``user`` holds the permission for."""
         state = getattr(record, self.state_attr)
-        return [t for t in self.transitions if state in t.sources and user.can(t.permission)]
+        return [t for t in self.transitions if state in t.sources and (t.permission is None or user.can(t.permission))]
 
     def _stamps(self, record, name: str) -> dict | None:
         memo = _CHECKED.get()
@@ -96,7 +96,7 @@ class Workflow:
         mark = (state, record.version, version, getattr(actor, "id", None))
         if stamps is not None and stamps.get("access") == mark:
             return t
-        if not actor.can(t.permission):
+        if t.permission is not None and not actor.can(t.permission):
             raise PermissionDenied(str(self.forbidden) if self.forbidden else
                                    _("you may not %(name)s this record", name=name), code="forbidden")
         for guard in t.role_guards:

@@ -19,7 +19,7 @@ the same steps, in this order:
    ``message`` and redirects to the record.
 
 On a refusal the page rolls back, answers 403 with ``abort(403)``, and otherwise flashes the
-message (a field map through ``place_form_errors``) and redirects, or calls ``on_form_error``.
+message (the field map's messages first, without their keys) and redirects, or calls ``on_form_error``.
 """
 from __future__ import annotations
 
@@ -48,6 +48,12 @@ class Action:
     path: str | None = None  # the API path's last segment; default ``name`` with dashes
     message: object = None  # the page's success message; default the transition's ``message``
     form: Callable | None = None  # form(request.form, record) -> the body's fields (version excluded)
+    # an action whose answer is another record (e.g. a suggestion turned into a complaint): the API answers
+    # ``result(what run returned)`` as ``response`` with ``status``; the page redirects to ``redirect(returned)``
+    result: Callable | None = None
+    response: type | None = None
+    status: int = 200
+    redirect: Callable | None = None
 
 
 def refresh_references(record) -> None:
@@ -162,9 +168,9 @@ class TransitionRoutes:
             db.session.rollback()
             raise Conflict(_("the record was changed by someone else; reload it"), code="stale_version") from None
 
-    def _run(self, record, action: Action, actor, body) -> None:
+    def _run(self, record, action: Action, actor, body):
         try:
-            action.run(record, actor, body)
+            return action.run(record, actor, body)
         except self.keep_on or ():
             self._commit()  # what the refused attempt recorded is kept (e.g. a late filing's flag)
             raise
@@ -180,8 +186,8 @@ class TransitionRoutes:
         view.__doc__ = action.doc
         # the body is parsed inside the view (after the scope, role, version and state checks),
         # and still documented in the OpenAPI description
-        wrapped = route(bp, rule, ["POST"], response=self.response, permission=permission, tag=tag,
-                        endpoint=endpoint)(view)
+        wrapped = route(bp, rule, ["POST"], response=action.response or self.response, permission=permission, tag=tag,
+                        endpoint=endpoint, status=action.status)(view)
         wrapped._api_meta.body = action.body
         return wrapped
 
@@ -195,10 +201,11 @@ class TransitionRoutes:
         with checking_once():
             self.check(record, action, current_user, raw_version())
             body = _parse_body(action.body)
-            self._run(record, action, current_user, body)
+            returned = self._run(record, action, current_user, body)
         self._commit(flush_only=True)
-        refresh_references(record)
-        data = self.serialize(record)
+        answer = returned if action.result is not None else record
+        refresh_references(answer)
+        data = action.result(returned) if action.result is not None else self.serialize(record)
         self._commit()
         return data
 
@@ -228,8 +235,10 @@ class TransitionRoutes:
                     body = action.body.model_validate({"version": _form_version(), **fields})
                 except pydantic.ValidationError as exc:
                     raise ValidationError(_("invalid input"), pydantic_fields(exc)) from None
-                self._run(record, action, current_user, body)
+                returned = self._run(record, action, current_user, body)
             message = self.message(record, action)
+            if action.redirect is not None:
+                target = action.redirect(returned)
             self._commit()
         except DomainError as exc:
             if not isinstance(exc, self.keep_on or ()):

@@ -9,16 +9,14 @@ from flask_login import current_user
 from core.toolkit import detail_route, list_route, route
 from plugins.audit import serializers as out
 from plugins.audit import services
-from plugins.audit.actions import IMPROVEMENT_ACTIONS
-from plugins.audit.schemas import (AuditActionDoneIn, AuditActionIn, AuditAttachmentOut, AuditAnalyseIn, AuditCancelIn,
-                                   AuditCorrectiveActionIn, AuditCorrectiveActionOut, AuditCorrectiveActionQuery,
-                                   AuditHoldIn, AuditImprovementExportQuery,
-                                   AuditImprovementIn, AuditImprovementOut, AuditImprovementPatch,
-                                   AuditImprovementQuery, AuditIn, AuditItemOut, AuditItemPatch,
-                                   AuditNonconformityIn, AuditNonconformityOut, AuditNonconformityQuery, AuditOut,
-                                   AuditPatch, AuditProgrammeOut, AuditProgrammeQuery, AuditQuery, AuditReportIn,
-                                   AuditReviewIn, AuditReviewOut, AuditReviewQuery, AuditTemplateIn,
-                                   AuditTemplateOut, AuditTemplatePatch, AuditTemplateQuery, AuditVerifyIn)
+from plugins.audit.actions import AUDIT_ACTIONS, CORRECTIVE_ACTIONS, IMPROVEMENT_ACTIONS, NC_ACTIONS, REVIEW_ACTIONS
+from plugins.audit.schemas import (AuditAttachmentOut, AuditCorrectiveActionIn, AuditCorrectiveActionOut,
+                                   AuditCorrectiveActionQuery, AuditImprovementExportQuery, AuditImprovementIn,
+                                   AuditImprovementOut, AuditImprovementPatch, AuditImprovementQuery, AuditIn,
+                                   AuditItemOut, AuditItemPatch, AuditNonconformityIn, AuditNonconformityOut,
+                                   AuditNonconformityQuery, AuditOut, AuditPatch, AuditProgrammeOut,
+                                   AuditProgrammeQuery, AuditQuery, AuditReviewIn, AuditReviewOut, AuditReviewQuery,
+                                   AuditTemplateIn, AuditTemplateOut, AuditTemplatePatch, AuditTemplateQuery)
 
 bp = Blueprint("audit_api", __name__)
 TAG = "audit"
@@ -133,36 +131,7 @@ def get_item_attachment(record_id: int, item_id: int, attachment_id: int):
     return attachment_response(services.get_item_attachment(services.get_audit(record_id), item_id, attachment_id))
 
 
-def _audit_action(record_id, action, body):
-    audit = services.get_audit(record_id)
-    services.audit_action(audit, action, current_user, body.version, report=getattr(body, "report", None),
-                          reason=getattr(body, "reason", None))
-    _commit()
-    return _audit_out(audit)
-
-
-@route(bp, A + "/<int:record_id>/start", ["POST"], body=AuditActionIn, response=AuditOut, permission="audit.manage", tag=TAG)
-def start_audit(record_id: int, body: AuditActionIn):
-    """planned → in_progress."""
-    return _audit_action(record_id, "start", body)
-
-
-@route(bp, A + "/<int:record_id>/report", ["POST"], body=AuditReportIn, response=AuditOut, permission="audit.manage", tag=TAG)
-def report_audit(record_id: int, body: AuditReportIn):
-    """in_progress → reported: every item answered, every nonconforming item has a nonconformity."""
-    return _audit_action(record_id, "report", body)
-
-
-@route(bp, A + "/<int:record_id>/close", ["POST"], body=AuditActionIn, response=AuditOut, permission="audit.manage", tag=TAG)
-def close_audit(record_id: int, body: AuditActionIn):
-    """reported → closed."""
-    return _audit_action(record_id, "close", body)
-
-
-@route(bp, A + "/<int:record_id>/cancel", ["POST"], body=AuditCancelIn, response=AuditOut, permission="audit.manage", tag=TAG)
-def cancel_audit(record_id: int, body: AuditCancelIn):
-    """Cancel a planned or running audit with a reason."""
-    return _audit_action(record_id, "cancel", body)
+AUDIT_ACTIONS.api_routes(bp, A, permission="audit.manage", tag=TAG)
 
 
 @route(bp, "/audit-programme", query=AuditProgrammeQuery, response=AuditProgrammeOut, permission="audit.view", tag=TAG)
@@ -199,42 +168,7 @@ detail_route(bp, N + "/<int:record_id>", services.get_nonconformity, _nc_out, re
              summary="One nonconformity with its actions and effectiveness checks (404 outside the caller's scope).")
 
 
-@route(bp, N + "/<int:record_id>/analyse", ["POST"], body=AuditAnalyseIn, response=AuditNonconformityOut,
-       permission="audit.nc_work", tag=TAG)
-def analyse(record_id: int, body: AuditAnalyseIn):
-    """open → analysed with root cause and containment."""
-    nc = services.analyse(services.get_nonconformity(record_id), current_user, body.version, body.root_cause,
-                          body.containment)
-    _commit()
-    return _nc_out(nc)
-
-
-@route(bp, N + "/<int:record_id>/plan", ["POST"], body=AuditActionIn, response=AuditNonconformityOut,
-       permission="audit.nc_work", tag=TAG)
-def plan(record_id: int, body: AuditActionIn):
-    """analysed → actions_planned (needs at least one open corrective action)."""
-    nc = services.plan(services.get_nonconformity(record_id), current_user, body.version)
-    _commit()
-    return _nc_out(nc)
-
-
-@route(bp, N + "/<int:record_id>/verify", ["POST"], body=AuditVerifyIn, response=AuditNonconformityOut,
-       permission="audit.nc_verify", tag=TAG)
-def verify(record_id: int, body: AuditVerifyIn):
-    """Effectiveness check by an independent verifier; early is 409 unless an auditor gives early_reason."""
-    nc = services.verify(services.get_nonconformity(record_id), current_user, body.version, body.verdict,
-                         body.evidence, body.early_reason)
-    _commit()
-    return _nc_out(nc)
-
-
-@route(bp, N + "/<int:record_id>/cancel", ["POST"], body=AuditCancelIn, response=AuditNonconformityOut,
-       permission="audit.nc_raise", tag=TAG)
-def cancel_nonconformity(record_id: int, body: AuditCancelIn):
-    """Cancel an unfounded nonconformity with a reason."""
-    nc = services.cancel_nonconformity(services.get_nonconformity(record_id), current_user, body.version, body.reason)
-    _commit()
-    return _nc_out(nc)
+NC_ACTIONS.api_routes(bp, N, permission="audit.nc_work", tag=TAG)
 
 
 # --- corrective actions ---------------------------------------------------------------------
@@ -261,14 +195,7 @@ detail_route(bp, C + "/<int:record_id>", services.get_action, out.action, respon
              permission="audit.nc_view", tag=TAG, endpoint="get_action", summary="One corrective action.")
 
 
-@route(bp, C + "/<int:record_id>/done", ["POST"], body=AuditActionDoneIn, response=AuditCorrectiveActionOut,
-       permission="audit.nc_work", tag=TAG)
-def action_done(record_id: int, body: AuditActionDoneIn):
-    """open → done with a completion note and evidence; the last one moves its nonconformity to verifying."""
-    action = services.action_done(services.get_action(record_id), current_user, body.version, body.note,
-                                  body.evidence)
-    _commit()
-    return out.action(action)
+CORRECTIVE_ACTIONS.api_routes(bp, C, permission="audit.nc_work", tag=TAG)
 
 
 # --- improvements ---------------------------------------------------------------------------
@@ -346,23 +273,7 @@ detail_route(bp, R + "/<int:record_id>", services.get_review, _review_out, respo
              summary="One management review with its frozen inputs.")
 
 
-@route(bp, R + "/<int:record_id>/hold", ["POST"], body=AuditHoldIn, response=AuditReviewOut, permission="audit.review",
-       tag=TAG)
-def hold_review(record_id: int, body: AuditHoldIn):
-    """draft → held with the date and the decisions (text, owner, due_on, kind)."""
-    review = services.hold_review(services.get_review(record_id), current_user, body.version, body.held_on,
-                                  body.decisions)
-    _commit()
-    return _review_out(review)
-
-
-@route(bp, R + "/<int:record_id>/close", ["POST"], body=AuditActionIn, response=AuditReviewOut,
-       permission="audit.review", tag=TAG)
-def close_review(record_id: int, body: AuditActionIn):
-    """held → closed: each decision becomes an improvement or a nonconformity with its corrective action."""
-    review = services.close_review(services.get_review(record_id), current_user, body.version)
-    _commit()
-    return _review_out(review)
+REVIEW_ACTIONS.api_routes(bp, R, permission="audit.review", tag=TAG)
 
 
 @route(bp, R + "/<int:record_id>/minutes.pdf", permission="audit.view", tag=TAG, content_type="application/pdf")

@@ -286,11 +286,16 @@ audit_workflow = Workflow(
     model=Audit,
     states=("planned", "in_progress", "reported", "closed", "cancelled"),
     transitions=(
-        Transition("start", ("planned",), "in_progress", "audit.manage", label=_l("Start")),
+        Transition("start", ("planned",), "in_progress", "audit.manage", label=_l("Start"),
+                   illegal=_l("Only a planned audit can be started."), message=_l("The audit has started.")),
         Transition("report", ("in_progress",), "reported", "audit.manage",
-                   guards=(_all_answered, _nonconform_items_raised), label=_l("Report")),
-        Transition("close", ("reported",), "closed", "audit.manage", label=_l("Close")),
-        Transition("cancel", ("planned", "in_progress"), "cancelled", "audit.manage", label=_l("Cancel")),
+                   guards=(_all_answered, _nonconform_items_raised), label=_l("Report"),
+                   illegal=_l("Only an audit in progress can be reported."), message=_l("The audit is reported.")),
+        Transition("close", ("reported",), "closed", "audit.manage", label=_l("Close"),
+                   illegal=_l("Only a reported audit can be closed."), message=_l("The audit is closed.")),
+        Transition("cancel", ("planned", "in_progress"), "cancelled", "audit.manage", label=_l("Cancel"),
+                   illegal=_l("Only a planned or running audit can be cancelled."),
+                   message=_l("The audit is cancelled.")),
     ),
 )
 
@@ -534,22 +539,35 @@ def nonconformities_stmt(query=None, user=None):
     return stmt.order_by(column.desc() if sort.startswith("-") else column.asc(), Nonconformity.id.desc())
 
 
-def _may_work(nc: Nonconformity, actor) -> None:
-    check(actor, "audit.nc_work")
+def _owner_or_auditor(nc: Nonconformity, actor) -> None:
     if nc.owner_id != actor.id and not _is_auditor(actor):
         raise PermissionDenied(_("only the owner or an auditor may do this"), code="forbidden")
+
+
+def _may_work(nc: Nonconformity, actor) -> None:
+    check(actor, "audit.nc_work")
+    _owner_or_auditor(nc, actor)
 
 
 nc_workflow = Workflow(
     model=Nonconformity,
     states=("open", "analysed", "actions_planned", "verifying", "closed", "cancelled"),
     transitions=(
-        Transition("analyse", ("open",), "analysed", "audit.nc_work", label=_l("Analyse")),
-        Transition("plan", ("analysed",), "actions_planned", "audit.nc_work", label=_l("Plan actions")),
-        Transition("verify_effective", ("verifying",), "closed", "audit.nc_verify", label=_l("Effective")),
-        Transition("verify_not_effective", ("verifying",), "analysed", "audit.nc_verify", label=_l("Not effective")),
+        Transition("analyse", ("open",), "analysed", "audit.nc_work", label=_l("Analyse"),
+                   role_guards=(_owner_or_auditor,), illegal=_l("Only an open nonconformity can be analysed."),
+                   message=_l("The analysis is recorded.")),
+        Transition("plan", ("analysed",), "actions_planned", "audit.nc_work", label=_l("Plan actions"),
+                   role_guards=(_owner_or_auditor,), illegal=_l("Only an analysed nonconformity can be planned."),
+                   message=_l("The corrective actions are planned.")),
+        Transition("verify_effective", ("verifying",), "closed", "audit.nc_verify", label=_l("Effective"),
+                   illegal=_l("Only a nonconformity awaiting verification can be verified."),
+                   message=_l("Verified effective: the nonconformity is closed.")),
+        Transition("verify_not_effective", ("verifying",), "analysed", "audit.nc_verify", label=_l("Not effective"),
+                   illegal=_l("Only a nonconformity awaiting verification can be verified."),
+                   message=_l("Not effective: the nonconformity is to be analysed again.")),
         Transition("cancel", ("open", "analysed", "actions_planned", "verifying"), "cancelled", "audit.nc_raise",
-                   label=_l("Cancel")),
+                   label=_l("Cancel"), illegal=_l("This nonconformity is already closed or cancelled."),
+                   message=_l("The nonconformity is cancelled.")),
     ),
 )
 
@@ -723,20 +741,30 @@ def is_overdue(action: CorrectiveAction) -> bool:
     return action.state == "open" and action.due_on < today()
 
 
+def _action_owner(action: CorrectiveAction, actor) -> None:
+    if actor.id not in (action.owner_id, action.nonconformity.owner_id) and not _is_auditor(actor):
+        raise PermissionDenied(_("only the action's owner, the nonconformity's owner or an auditor"), code="forbidden")
+
+
+action_workflow = Workflow(
+    model=CorrectiveAction,
+    states=("open", "done"),
+    transitions=(
+        Transition("done", ("open",), "done", "audit.nc_work", label=_l("Done"), role_guards=(_action_owner,),
+                   illegal=_l("this action is already done"), message=_l("The corrective action is done.")),
+    ),
+)
+
+
 def action_done(action: CorrectiveAction, actor, version, note: str, evidence: str = ""):
     """Mark an action done; when it was the last open one of a planned nonconformity, that moves to verifying."""
-    check(actor, "audit.nc_work")
-    _check_version(action, version)
+    action_workflow.check_access(action, "done", actor, version=version)
     nc = action.nonconformity
-    if actor.id not in (action.owner_id, nc.owner_id) and not _is_auditor(actor):
-        raise PermissionDenied(_("only the action's owner, the nonconformity's owner or an auditor"), code="forbidden")
-    if action.state != "open":
-        raise Conflict(_("this action is already done"), code="illegal_transition")
     if not (note or "").strip():
         raise ValidationError(_("note required"), {"note": _("required")})
-    action.state, action.done_on = "done", today()
+    action.done_on = today()
     action.note, action.evidence = note.strip(), (evidence or "").strip()
-    activity.log(action, "done", {"state": ("open", "done")}, comment=action.note, actor=actor)
+    action_workflow.apply(action, "done", actor, version=version, comment=action.note)
     if nc.state == "actions_planned" and not any(a.state == "open" for a in current_actions(nc) if a is not action):
         nc.state, nc.verifying_since = "verifying", today()
         activity.log(nc, "to_verifying", {"state": ("actions_planned", "verifying"),
@@ -822,10 +850,14 @@ improvement_workflow = Workflow(
     model=Improvement,
     states=("proposed", "approved", "implemented", "evaluated", "closed"),
     transitions=(
-        Transition("approve", ("proposed",), "approved", "audit.improvement_approve", label=_p("audit", "Approve")),
-        Transition("implement", ("approved",), "implemented", "audit.improvement_propose", label=_l("Implemented")),
-        Transition("evaluate", ("implemented",), "evaluated", "audit.improvement_evaluate", label=_l("Evaluate")),
-        Transition("close", ("evaluated",), "closed", "audit.improvement_approve", label=_l("Close")),
+        Transition("approve", ("proposed",), "approved", "audit.improvement_approve", label=_p("audit", "Approve"),
+                   message=_l("The improvement is approved.")),
+        Transition("implement", ("approved",), "implemented", "audit.improvement_propose", label=_l("Implemented"),
+                   message=_l("The improvement is implemented.")),
+        Transition("evaluate", ("implemented",), "evaluated", "audit.improvement_evaluate", label=_l("Evaluate"),
+                   message=_l("The improvement is evaluated.")),
+        Transition("close", ("evaluated",), "closed", "audit.improvement_approve", label=_l("Close"),
+                   message=_l("The improvement is closed.")),
     ),
 )
 
@@ -1012,8 +1044,11 @@ review_workflow = Workflow(
     model=ManagementReview,
     states=("draft", "held", "closed"),
     transitions=(
-        Transition("hold", ("draft",), "held", "audit.review", label=_l("Hold")),
-        Transition("close", ("held",), "closed", "audit.review", label=_l("Close")),
+        Transition("hold", ("draft",), "held", "audit.review", label=_l("Hold"),
+                   illegal=_l("Only a draft review can be held."), message=_l("The management review is held.")),
+        Transition("close", ("held",), "closed", "audit.review", label=_l("Close"),
+                   illegal=_l("Only a held review can be closed."),
+                   message=_l("The management review is closed; its decisions are recorded.")),
     ),
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from core.toolkit import (Column, form_action, DomainError, Filter, activity, db, events, paginate_page, require, with_badge)
 from plugins.audit import serializers, services
-from plugins.audit.actions import IMPROVEMENT_ACTIONS
+from plugins.audit.actions import (AUDIT_ACTIONS, CORRECTIVE_ACTIONS, IMPROVEMENT_ACTIONS, NC_ACTIONS, REVIEW_ACTIONS)
 from plugins.audit.models import (ACTION_KINDS, DEPARTMENTS, EFFECTIVENESS, NC_STATES, ORIGINS, RESULTS,
                                   SEVERITIES, SOURCES, Audit, AuditChecklistTemplate, CorrectiveAction,
                                   Improvement, ManagementReview, Nonconformity)
@@ -110,12 +110,6 @@ def _flash_refusal(exc: DomainError) -> None:
         flash(f"{key}: {message}", "danger")
 
 
-def _refused(record_id, exc: DomainError):
-    """A refused improvement action: its messages flashed, back to the record."""
-    _flash_refusal(exc)
-    return redirect(url_for("audit.view_improvement", record_id=record_id))
-
-
 def _act(fn, endpoint, record_id):
     """Run one action, commit, and go back to the record page (errors flashed)."""
     try:
@@ -127,13 +121,6 @@ def _act(fn, endpoint, record_id):
     else:
         flash(_("Saved."), "success")
     return redirect(url_for(endpoint, record_id=record_id))
-
-
-def _version():
-    try:
-        return int(request.form.get("version", ""))
-    except ValueError:
-        return None
 
 
 # --- checklist templates --------------------------------------------------------------------
@@ -297,12 +284,7 @@ def evidence(record_id, item_id, attachment_id):
 @bp.route("/audits/<int:record_id>/act/<action>", methods=["POST"])
 @require("audit.manage")
 def act_audit(record_id, action):
-    if action not in ("start", "report", "close", "cancel"):
-        abort(404)
-    audit = services.get_audit(record_id)
-    return _act(lambda: services.audit_action(audit, action, current_user, _version(),
-                                              report=request.form.get("report"), reason=request.form.get("reason")),
-                "audit.view_audit", record_id)
+    return AUDIT_ACTIONS.handle_form(record_id, action)
 
 
 @bp.route("/programme")
@@ -408,20 +390,11 @@ def view_nonconformity(record_id):
 @bp.route("/nonconformities/<int:record_id>/act/<action>", methods=["POST"])
 @require("audit.nc_work")
 def act_nonconformity(record_id, action):
+    if action != "add_action":
+        return NC_ACTIONS.handle_form(record_id, action)
     nc = services.get_nonconformity(record_id)
-    f, v = request.form, _version()
-    runs = {
-        "analyse": lambda: services.analyse(nc, current_user, v, f.get("root_cause", "")[:5000],
-                                            f.get("containment", "")[:5000]),
-        "plan": lambda: services.plan(nc, current_user, v),
-        "verify": lambda: services.verify(nc, current_user, v, f.get("verdict", ""), f.get("evidence", "")[:5000],
-                                          f.get("early_reason", "")[:2000] or None),
-        "cancel": lambda: services.cancel_nonconformity(nc, current_user, v, f.get("reason", "")[:2000]),
-        "add_action": lambda: services.add_action(nc, _action_data(f), current_user),
-    }
-    if action not in runs:
-        abort(404)
-    return _act(runs[action], "audit.view_nonconformity", record_id)
+    return _act(lambda: services.add_action(nc, _action_data(request.form), current_user),
+                "audit.view_nonconformity", record_id)
 
 
 def _action_data(f) -> dict:
@@ -438,10 +411,7 @@ def _action_data(f) -> dict:
 @bp.route("/actions/<int:action_id>/done", methods=["POST"])
 @require("audit.nc_work")
 def action_done(action_id):
-    action = services.get_action(action_id)
-    return _act(lambda: services.action_done(action, current_user, _version(), request.form.get("note", "")[:5000],
-                                             request.form.get("evidence", "")[:5000]),
-                "audit.view_nonconformity", action.nonconformity_id)
+    return CORRECTIVE_ACTIONS.handle_form(action_id, "done")
 
 
 ACTION_COLUMNS = [
@@ -557,7 +527,7 @@ def view_improvement(record_id):
 @bp.route("/improvements/<int:record_id>/act/<action>", methods=["POST"])
 @require("audit.view")
 def act_improvement(record_id, action):
-    return IMPROVEMENT_ACTIONS.handle_form(record_id, action, on_error=_refused)
+    return IMPROVEMENT_ACTIONS.handle_form(record_id, action)
 
 
 # --- management reviews ---------------------------------------------------------------------
@@ -617,35 +587,7 @@ def view_review(record_id):
 @bp.route("/reviews/<int:record_id>/act/<action>", methods=["POST"])
 @require("audit.review")
 def act_review(record_id, action):
-    review = services.get_review(record_id)
-    if action == "hold":
-        def run():
-            from datetime import date
-
-            f = request.form
-            try:
-                held_on = date.fromisoformat(f.get("held_on", ""))
-            except ValueError:
-                raise DomainError(_("Please correct the errors below."), {"held_on": _("Enter a date.")}) from None
-            decisions = []
-            for i in range(int(f.get("rows", "5") or 5) if str(f.get("rows", "5")).isdigit() else 5):
-                text = (f.get(f"text_{i}") or "").strip()
-                if not text:
-                    continue
-                try:
-                    due = date.fromisoformat(f.get(f"due_on_{i}", ""))
-                except ValueError:
-                    raise DomainError(_("Please correct the errors below."),
-                                      {f"decisions.{i}.due_on": _("Enter a date.")}) from None
-                decisions.append({"text": text[:2000], "owner": (f.get(f"owner_{i}") or "").strip(),
-                                  "due_on": due, "kind": f.get(f"kind_{i}") or "improvement"})
-            services.hold_review(review, current_user, _version(), held_on, decisions[:50])
-    elif action == "close":
-        def run():
-            services.close_review(review, current_user, _version())
-    else:
-        abort(404)
-    return _act(run, "audit.view_review", record_id)
+    return REVIEW_ACTIONS.handle_form(record_id, action)
 
 
 @bp.route("/reviews/<int:record_id>/minutes.pdf")

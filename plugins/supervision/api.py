@@ -10,18 +10,18 @@ from sqlalchemy import select
 
 from core.toolkit import BadRequest, NotFound, attachment_response, db, detail_route, events, list_route, route
 from plugins.supervision import services
-from plugins.supervision.actions import ASSESSMENT_ACTIONS
+from plugins.supervision.actions import (ASSESSMENT_ACTIONS, COMPLAINT_ACTIONS, FORM_ACTIONS, INSPECTION_ACTIONS,
+                                         SUGGESTION_ACTIONS)
 from plugins.supervision.models import ChecklistTemplate
-from plugins.supervision.schemas import (SupervisionActionIn, SupervisionAssessmentIn, SupervisionAssessmentOut,
-                                         SupervisionAssessmentQuery, SupervisionCloseIn, SupervisionComplaintIn,
+from plugins.supervision.schemas import (SupervisionAssessmentIn, SupervisionAssessmentOut,
+                                         SupervisionAssessmentQuery, SupervisionComplaintIn,
                                          SupervisionComplaintOut, SupervisionComplaintQuery, SupervisionEvidenceOut, SupervisionFormIn,
                                          SupervisionFormOut, SupervisionFormQuery, SupervisionInspectionIn,
                                          SupervisionInspectionOut, SupervisionInspectionPatch,
                                          SupervisionInspectionQuery, SupervisionInspectorIn, SupervisionInspectorOut,
-                                         SupervisionJobIn, SupervisionJobOut, SupervisionJobQuery, SupervisionStepIn,
+                                         SupervisionJobIn, SupervisionJobOut, SupervisionJobQuery,
                                          SupervisionSuggestionOut, SupervisionSuggestionQuery,
                                          SupervisionTemplateIn, SupervisionTemplateOut, SupervisionTemplatePatch,
-                                         SupervisionToComplaintIn,
                                          SupervisionVersionIn, SupervisionVisitIn, SupervisionVisitOut,
                                          SupervisionVisitPatch, SupervisionVisitQuery)
 
@@ -54,31 +54,7 @@ detail_route(bp, "/complaints/<int:record_id>", lambda record_id: services.get_c
              permission="supervision.view", tag=TAG, endpoint="get_complaint", summary="One complaint.")
 
 
-@route(bp, "/complaints/<int:record_id>/steps", ["POST"], body=SupervisionStepIn, response=SupervisionComplaintOut,
-       permission="supervision.view", tag=TAG)
-def record_step(record_id: int, body: SupervisionStepIn):
-    """Record the next handling step (thanked, listened, facts, wish, compensated); out of order is 409."""
-    record = services.get_complaint(record_id, current_user)
-    services.record_step(record, body.step, current_user, body.version, body.note, body.amount)
-    return _done(services.serialize_complaint, record)
-
-
-@route(bp, "/complaints/<int:record_id>/resolve", ["POST"], body=SupervisionActionIn,
-       response=SupervisionComplaintOut, permission="supervision.view", tag=TAG)
-def resolve_complaint(record_id: int, body: SupervisionActionIn):
-    """in_progress → resolved, once all five steps are recorded."""
-    record = services.get_complaint(record_id, current_user)
-    services.resolve_complaint(record, current_user, body.version, body.comment)
-    return _done(services.serialize_complaint, record)
-
-
-@route(bp, "/complaints/<int:record_id>/close", ["POST"], body=SupervisionCloseIn, response=SupervisionComplaintOut,
-       permission="supervision.view", tag=TAG)
-def close_complaint(record_id: int, body: SupervisionCloseIn):
-    """resolved → closed with the customer's feedback (satisfied/unsatisfied)."""
-    record = services.get_complaint(record_id, current_user)
-    services.close_complaint(record, current_user, body.version, body.feedback, body.comment)
-    return _done(services.serialize_complaint, record)
+COMPLAINT_ACTIONS.api_routes(bp, "/complaints", permission="supervision.view", tag=TAG)
 
 
 # --- service jobs ---------------------------------------------------------------------
@@ -121,13 +97,7 @@ detail_route(bp, "/feedback-forms/<int:record_id>", lambda record_id: services.g
              permission="supervision.view", tag=TAG, endpoint="get_feedback_form", summary="One form.")
 
 
-@route(bp, "/feedback-forms/<int:record_id>/verify", ["POST"], body=SupervisionVersionIn,
-       response=SupervisionFormOut, permission="supervision.manage", tag=TAG)
-def verify_feedback_form(record_id: int, body: SupervisionVersionIn):
-    """Supervision verified the form: from now on it counts in its month."""
-    form = services.get_form(record_id, current_user)
-    services.verify_form(form, current_user, body.version)
-    return _done(services.serialize_form, form)
+FORM_ACTIONS.api_routes(bp, "/feedback-forms", permission="supervision.manage", tag=TAG)
 
 
 # --- monthly assessments --------------------------------------------------------------
@@ -209,31 +179,7 @@ def update_inspection(record_id: int, body: SupervisionInspectionPatch):
     return _done(services.serialize_inspection, record)
 
 
-def _inspection_action(record_id, body, fn):
-    record = services.get_inspection(record_id, current_user)
-    fn(record, current_user, body.version, body.comment)
-    return _done(services.serialize_inspection, record)
-
-
-@route(bp, "/inspections/<int:record_id>/submit", ["POST"], body=SupervisionActionIn,
-       response=SupervisionInspectionOut, tag=TAG)
-def submit_inspection(record_id: int, body: SupervisionActionIn):
-    """draft → submitted (the inspector)."""
-    return _inspection_action(record_id, body, services.submit_inspection)
-
-
-@route(bp, "/inspections/<int:record_id>/review", ["POST"], body=SupervisionActionIn,
-       response=SupervisionInspectionOut, tag=TAG)
-def review_inspection(record_id: int, body: SupervisionActionIn):
-    """submitted → reviewed (supervision checked it)."""
-    return _inspection_action(record_id, body, services.review_inspection)
-
-
-@route(bp, "/inspections/<int:record_id>/publish", ["POST"], body=SupervisionActionIn,
-       response=SupervisionInspectionOut, tag=TAG)
-def publish_inspection(record_id: int, body: SupervisionActionIn):
-    """reviewed → published: the subject sees the findings and score, never the inspector."""
-    return _inspection_action(record_id, body, services.publish_inspection)
+INSPECTION_ACTIONS.api_routes(bp, "/inspections", permission=None, tag=TAG)
 
 
 @route(bp, "/inspections/<int:record_id>/evidence", ["POST"], response=SupervisionEvidenceOut, status=201, tag=TAG,
@@ -358,29 +304,4 @@ detail_route(bp, "/suggestions/<int:record_id>", lambda record_id: services.get_
              permission="supervision.view", tag=TAG, endpoint="get_suggestion", summary="One suggestion.")
 
 
-@route(bp, "/suggestions/<int:record_id>/to-complaint", ["POST"], body=SupervisionToComplaintIn,
-       response=SupervisionComplaintOut, status=201, permission="supervision.manage", tag=TAG)
-def suggestion_to_complaint(record_id: int, body: SupervisionToComplaintIn):
-    """Turn a suggestion into a complaint (channel suggestion_form)."""
-    record = services.get_suggestion(record_id, current_user)
-    complaint = services.suggestion_to_complaint(record, current_user, body.version, body.department, body.severity,
-                                                 body.customer_name, body.customer_phone, body.dealer_code)
-    return _done(services.serialize_complaint, complaint)
-
-
-@route(bp, "/suggestions/<int:record_id>/improvement", ["POST"], body=SupervisionActionIn,
-       response=SupervisionSuggestionOut, permission="supervision.manage", tag=TAG)
-def suggestion_improvement(record_id: int, body: SupervisionActionIn):
-    """Take a suggestion as an improvement (the comment says what)."""
-    record = services.get_suggestion(record_id, current_user)
-    services.suggestion_improvement(record, current_user, body.version, body.comment)
-    return _done(services.serialize_suggestion, record)
-
-
-@route(bp, "/suggestions/<int:record_id>/dismiss", ["POST"], body=SupervisionActionIn,
-       response=SupervisionSuggestionOut, permission="supervision.manage", tag=TAG)
-def suggestion_dismiss(record_id: int, body: SupervisionActionIn):
-    """Dismiss a suggestion (spam, nothing to do)."""
-    record = services.get_suggestion(record_id, current_user)
-    services.suggestion_dismiss(record, current_user, body.version, body.comment)
-    return _done(services.serialize_suggestion, record)
+SUGGESTION_ACTIONS.api_routes(bp, "/suggestions", permission="supervision.manage", tag=TAG)

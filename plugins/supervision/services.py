@@ -18,13 +18,14 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from core.toolkit import (N_, Conflict, Dealer, NotFound, PermissionDenied, Transition, User, ValidationError,
                           Workflow, activity, attachments, business_zone, check, db, next_number, notify, plugin_hook,
                           rate_limited, settings, users_with_role, utcnow, visible_dealers_clause)
-from plugins.supervision.models import (ASSESSED_DEPARTMENTS, ASSESSMENT_STATES, COMPLAINT_STATES,
+from plugins.supervision.models import (ASSESSED_DEPARTMENTS, ASSESSMENT_STATES, COMPLAINT_STATES, INSPECTION_STATES, SUGGESTION_STATES,
                                         DEPARTMENT_LABELS,
                                         GRADE_POINTS, SANCTIONS, STEPS, Assessment,
                                         AssessmentLine, ChecklistTemplate, Complaint, ComplaintStep, CustomerVisit,
@@ -148,8 +149,12 @@ complaint_workflow = Workflow(
     model=Complaint, states=COMPLAINT_STATES, event="supervision_complaint_state_changed",
     transitions=(
         Transition("start", ("received",), "in_progress", "supervision.manage"),
-        Transition("resolve", ("in_progress",), "resolved", "supervision.manage", guards=(_all_steps_done,)),
-        Transition("close", ("resolved",), "closed", "supervision.manage"),
+        Transition("resolve", ("in_progress",), "resolved", "supervision.manage", guards=(_all_steps_done,),
+                   illegal=_l("Only a complaint in progress can be resolved."),
+                   message=_l("The complaint is resolved.")),
+        Transition("close", ("resolved",), "closed", "supervision.manage",
+                   illegal=_l("Only a resolved complaint can be closed."),
+                   message=_l("The complaint is closed with the customer's feedback.")),
     ),
 )
 
@@ -598,9 +603,12 @@ def _sanction_ok(record, actor, sanction=None, **kw):
 assessment_workflow = Workflow(
     model=Assessment, states=ASSESSMENT_STATES, event="supervision_assessment_state_changed",
     transitions=(
-        Transition("submit", ("draft",), "submitted", "supervision.assess"),
-        Transition("confirm", ("submitted",), "confirmed", "supervision.confirm", guards=(_sanction_ok,)),
-        Transition("distribute", ("confirmed",), "distributed", "supervision.distribute", guards=(_distribute_ok,)),
+        Transition("submit", ("draft",), "submitted", "supervision.assess",
+                   message=_l("The assessment is submitted; its figures are frozen.")),
+        Transition("confirm", ("submitted",), "confirmed", "supervision.confirm", guards=(_sanction_ok,),
+                   message=_l("The assessment is confirmed.")),
+        Transition("distribute", ("confirmed",), "distributed", "supervision.distribute", guards=(_distribute_ok,),
+                   message=_l("The amount is distributed.")),
     ),
 )
 
@@ -1030,36 +1038,62 @@ def update_inspection(record: Inspection, data, actor) -> Inspection:
     return record
 
 
-def _inspection_transition(record: Inspection, action: str, actor, version, target: str, comment: str = ""):
-    if action not in inspection_actions(record, actor):
-        verb = {"submit": _("submit"), "review": _("review"), "publish": _("publish")}[action]
-        if record.state != {"submit": "draft", "review": "submitted", "publish": "reviewed"}[action]:
-            raise Conflict(_("cannot %(action)s a %(state)s inspection", action=verb, state=record.state),
-                           code="illegal_transition")
-        raise PermissionDenied(_("you may not %(action)s this inspection", action=verb))
-    _version(record, version)
-    old = record.state
-    record.state = target
-    if target == "published":
+def _own_inspection(record: Inspection, actor) -> None:
+    mine = inspector_for(actor)
+    if mine is None or mine.id != record.inspector_id:
+        raise PermissionDenied(_("you may not %(action)s this inspection", action=_("submit")))
+
+
+def _supervision_reviews(verb):
+    def guard(record: Inspection, actor) -> None:
+        if not is_supervision(actor):
+            raise PermissionDenied(_("you may not %(action)s this inspection", action=verb()))
+    return guard
+
+
+# the inspector submits their own draft (no permission of its own); supervision reviews and publishes
+inspection_workflow = Workflow(
+    model=Inspection, states=INSPECTION_STATES,
+    transitions=(
+        Transition("submit", ("draft",), "submitted", None, role_guards=(_own_inspection,),
+                   illegal=_l("Only a draft inspection can be submitted."),
+                   message=_l("The inspection is submitted for review.")),
+        Transition("review", ("submitted",), "reviewed", "supervision.manage",
+                   role_guards=(_supervision_reviews(lambda: _("review")),),
+                   illegal=_l("Only a submitted inspection can be reviewed."),
+                   message=_l("The inspection is reviewed.")),
+        Transition("publish", ("reviewed",), "published", "supervision.manage",
+                   role_guards=(_supervision_reviews(lambda: _("publish")),),
+                   illegal=_l("Only a reviewed inspection can be published."),
+                   message=_l("The inspection is published to its subject.")),
+    ),
+)
+
+
+def _inspection_transition(record: Inspection, action: str, actor, version, comment: str = ""):
+    inspection_workflow.check(record, action, actor, version=version)
+    changes = {}
+    if action == "publish":
         record.published_at = utcnow()
+        changes["published_at"] = (None, record.published_at)
     record.updated_at = utcnow()
-    activity.log(record, action, {"state": (old, target)}, comment=comment, actor=actor)
+    inspection_workflow.apply(record, action, actor, version=version, comment=comment, changes=changes)
 
 
 def submit_inspection(record, actor, version, comment=""):
-    _inspection_transition(record, "submit", actor, version, "submitted", comment)
+    _inspection_transition(record, "submit", actor, version, comment)
     notify(users_with_role("supervision"), N_("Inspection %(number)s submitted"), N_("Review it before publishing."),
            _link("supervision.view_inspection", record_id=record.id), number=record.number)
     return record
 
 
 def review_inspection(record, actor, version, comment=""):
-    _inspection_transition(record, "review", actor, version, "reviewed", comment)
+    _inspection_transition(record, "review", actor, version, comment)
     return record
 
 
 def publish_inspection(record, actor, version, comment=""):
-    _inspection_transition(record, "publish", actor, version, "published", comment)
+    _inspection_transition(record, "publish", actor, version, comment)
     if record.dealer_id is not None:
         subject = db.session.scalars(select(User).where(User.dealer_id == record.dealer_id, User.active.is_(True)))
     else:
@@ -1320,23 +1354,30 @@ def serialize_suggestion(r: Suggestion, user) -> dict:
             if r.state == "new" and user.can("supervision.manage") else []}
 
 
-def _handle_suggestion(record: Suggestion, actor, version, state: str, note: str = "") -> None:
-    check(actor, "supervision.manage")
-    _version(record, version)
-    if record.state != "new":
-        raise Conflict(_("this suggestion was already handled (%(state)s)", state=record.state),
-                       code="illegal_transition")
-    old = record.state
-    record.state = state
+suggestion_workflow = Workflow(
+    model=Suggestion, states=SUGGESTION_STATES, illegal=_l("This suggestion was already handled."),
+    transitions=(
+        Transition("to_complaint", ("new",), "complaint", "supervision.manage", activity="complaint",
+                   message=_l("The suggestion is now a complaint.")),
+        Transition("improvement", ("new",), "improvement", "supervision.manage", activity="improvement",
+                   message=_l("The suggestion is taken as an improvement.")),
+        Transition("dismiss", ("new",), "dismissed", "supervision.manage", activity="dismissed",
+                   message=_l("The suggestion is dismissed.")),
+    ),
+)
+
+
+def _handle_suggestion(record: Suggestion, actor, version, action: str, note: str = "") -> None:
+    suggestion_workflow.check(record, action, actor, version=version)
     record.note = note or ""
     record.updated_at = utcnow()
-    activity.log(record, state, {"state": (old, state)}, comment=note, actor=actor)
+    suggestion_workflow.apply(record, action, actor, version=version, comment=note)
 
 
 def suggestion_to_complaint(record: Suggestion, actor, version, department: str, severity: str = "medium",
                             customer_name: str | None = None, customer_phone: str | None = None,
                             dealer_code: str | None = None) -> Complaint:
-    _handle_suggestion(record, actor, version, "complaint")
+    _handle_suggestion(record, actor, version, "to_complaint")
     complaint = create_complaint({"channel": "suggestion_form", "received_at": record.created_at,
                                   "customer_name": customer_name or record.name or "—",
                                   "customer_phone": customer_phone or (record.contact if record.contact.replace(
@@ -1360,7 +1401,7 @@ def suggestion_improvement(record: Suggestion, actor, version, note: str = "") -
 
 
 def suggestion_dismiss(record: Suggestion, actor, version, note: str = "") -> Suggestion:
-    _handle_suggestion(record, actor, version, "dismissed", note)
+    _handle_suggestion(record, actor, version, "dismiss", note)
     return record
 
 

@@ -15,10 +15,11 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.toolkit import (Column, form_action, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
+from core.toolkit import (Column, form_action, DomainError, Filter, ValidationError, activity, db, events, paginate_page, require, series_chart,
                           with_badge)
 from plugins.supervision import services
-from plugins.supervision.actions import ASSESSMENT_ACTIONS
+from plugins.supervision.actions import (ASSESSMENT_ACTIONS, COMPLAINT_ACTIONS, FORM_ACTIONS, INSPECTION_ACTIONS,
+                                         SUGGESTION_ACTIONS)
 from plugins.supervision.models import (ASSESSED_DEPARTMENTS, CHANNELS, COMPLAINT_STATES, DEPARTMENT_LABELS,
                                         DEPARTMENTS, FORM_CHANNELS, GRADES, SANCTIONS, SEVERITIES, Assessment,
                                         ChecklistTemplate, Complaint, CustomerVisit, Inspection, ServiceJob, Suggestion)
@@ -191,28 +192,21 @@ def _complaint_page(record, status=200, form=None):
 @bp.route("/complaints/<int:record_id>/<action>", methods=["POST"])
 @require("supervision.view")
 def complaint_act(record_id, action):
-    if action not in ("step", "resolve", "close"):
-        abort(404)
-    record = services.get_complaint(record_id, current_user)
     form = StepForm()
-    if not form.validate_on_submit():
-        return _complaint_page(record, 422, form)
-    version = request.form.get("version", type=int)
-    try:
-        if action == "step":
-            services.record_step(record, request.form.get("step", ""), current_user, version,
-                                 form.note.data or "", form.amount.data)
-        elif action == "resolve":
-            services.resolve_complaint(record, current_user, version)
-        else:
-            services.close_complaint(record, current_user, version, form.feedback.data)
-        events.commit()
-    except DomainError as exc:
+
+    def read(act, record) -> dict:
+        if not form.validate_on_submit():
+            raise ValidationError(_("Please correct the errors below."), {})
+        if act.name == "step":
+            return {"step": request.form.get("step", ""), "note": form.note.data or "", "amount": form.amount.data}
+        return {"feedback": form.feedback.data} if act.name == "close" else {}
+
+    def refused(record_id, exc: DomainError):
         _fail(exc)
         return _complaint_page(services.get_complaint(record_id, current_user),
                                exc.status if exc.status in (409, 422) else 422, form)
-    flash(_("Done."), "success")
-    return redirect(url_for("supervision.view_complaint", record_id=record_id))
+
+    return COMPLAINT_ACTIONS.handle_form(record_id, action, read_form=read, on_error=refused)
 
 
 # --- the follow-up queue and feedback forms -------------------------------------------
@@ -304,21 +298,31 @@ def view_job(record_id):
         if form.validate_on_submit():
             data = {k: v for k, v in form.data.items() if k != "csrf_token"}
             data["service_job_id"] = job.id
+            if request.form.get("verify"):
+                if job.form is None:
+                    abort(404)
+                return FORM_ACTIONS.handle_form(job.form.id, "verify",
+                                                redirect_to=url_for("supervision.view_job", record_id=job.id),
+                                                on_error=lambda _id, exc: _job_refused(record_id, form, exc))
             try:
-                if request.form.get("verify"):
-                    services.verify_form(job.form, current_user, request.form.get("version", type=int))
-                else:
-                    services.create_form(data, current_user)
+                services.create_form(data, current_user)
                 events.commit()
             except DomainError as exc:
-                _fail(exc)
-                status = exc.status if exc.status in (409, 422) else 422
-                job = services.get_job(record_id, current_user)
+                return _job_refused(record_id, form, exc)
             else:
                 flash(_("Saved."), "success")
                 return redirect(url_for("supervision.view_job", record_id=job.id))
         else:
             status = 422
+    return _job_page(job, form, status)
+
+
+def _job_refused(record_id, form, exc: DomainError):
+    _fail(exc)
+    return _job_page(services.get_job(record_id, current_user), form, exc.status if exc.status in (409, 422) else 422)
+
+
+def _job_page(job, form, status=200):
     return _render("supervision/job.html", status, job=job, form=form,
                    phone=services.mask_phone(job.customer_phone, current_user),
                    entries=activity.entries_for("supervision_feedback_form", job.form.id) if job.form else [])
@@ -587,22 +591,17 @@ def _inspection_page(record, status=200, upload=None):
 @bp.route("/inspections/<int:record_id>/<action>", methods=["POST"])
 @login_required
 def inspection_act(record_id, action):
-    fns = {"submit": services.submit_inspection, "review": services.review_inspection,
-           "publish": services.publish_inspection}
-    if action not in fns:
-        abort(404)
-    record = services.get_inspection(record_id, current_user)
-    if not FlaskForm().validate_on_submit():
-        return _inspection_page(record, 422)
-    try:
-        fns[action](record, current_user, request.form.get("version", type=int))
-        events.commit()
-    except DomainError as exc:
+    def read(act, record) -> dict:
+        if not FlaskForm().validate_on_submit():
+            raise ValidationError(_("Please correct the errors below."), {})
+        return {}
+
+    def refused(record_id, exc: DomainError):
         _fail(exc)
         return _inspection_page(services.get_inspection(record_id, current_user),
                                 exc.status if exc.status in (409, 422) else 422)
-    flash(_("Done."), "success")
-    return redirect(url_for("supervision.view_inspection", record_id=record_id))
+
+    return INSPECTION_ACTIONS.handle_form(record_id, action, read_form=read, on_error=refused)
 
 
 @bp.route("/inspections/<int:record_id>/evidence", methods=["POST"])
@@ -801,31 +800,23 @@ def list_suggestions():
 @bp.route("/suggestions/<int:record_id>/<action>", methods=["POST"])
 @require("supervision.manage")
 def suggestion_act(record_id, action):
-    if action not in ("to_complaint", "improvement", "dismiss"):
-        abort(404)
-    record = services.get_suggestion(record_id, current_user)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
-    version = request.form.get("version", type=int)
-    note = (request.form.get("note") or "").strip()[:2000]
-    try:
-        if action == "to_complaint":
-            department = request.form.get("department")
-            if department not in DEPARTMENTS:
-                raise DomainError(_("Choose the department complained about."), {"department": _("required")})
-            complaint = services.suggestion_to_complaint(record, current_user, version, department)
-        elif action == "improvement":
-            services.suggestion_improvement(record, current_user, version, note)
-        else:
-            services.suggestion_dismiss(record, current_user, version, note)
-        events.commit()
-    except DomainError as exc:
+    back = url_for("supervision.list_suggestions")
+
+    def refused(_id, exc: DomainError):
         _fail(exc)
-        return redirect(url_for("supervision.list_suggestions"))
-    if action == "to_complaint":
-        return redirect(url_for("supervision.view_complaint", record_id=complaint.id))
-    flash(_("Done."), "success")
-    return redirect(url_for("supervision.list_suggestions"))
+        return redirect(back)
+
+    return SUGGESTION_ACTIONS.handle_form(record_id, action, redirect_to=back, on_error=refused,
+                                          read_form=_read_suggestion_form)
+
+
+def _read_suggestion_form(action, record) -> dict:
+    if action.name != "to_complaint":
+        return {"comment": (request.form.get("note") or "").strip()[:2000]}
+    department = request.form.get("department")
+    if department not in DEPARTMENTS:
+        raise DomainError(_("Choose the department complained about."), {"department": _("required")})
+    return {"department": department}
 
 
 @bp.route("/suggest/poster.pdf")

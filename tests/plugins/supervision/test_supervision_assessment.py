@@ -227,7 +227,7 @@ def test_assessment_actions_through_the_page(app, world):
     assert r.status_code == 409
     r = sup.post(url, data={"version": a["version"], "comment": "ok"})
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/supervision/assessments/{a['id']}")
-    assert "Done." in sup.get(r.headers["Location"]).get_data(as_text=True)
+    assert "The assessment is submitted; its figures are frozen." in sup.get(r.headers["Location"]).get_data(as_text=True)
     assert world.get("sup", f"/monthly-assessments/{a['id']}", 200).get_json()["state"] == "submitted"
     r = sup.post(f"/supervision/assessments/{a['id']}/recompute", data={"version": a["version"] + 1})
     assert r.status_code == 409  # recompute stays the page's own (a draft only)
