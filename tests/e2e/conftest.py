@@ -79,6 +79,20 @@ def page(browser, live_app):
     assert not errors, f"JavaScript errors: {errors}"
 
 
+SHOTS = os.environ.get("AFTERSALES_E2E_SHOTS")  # a folder: the walks save their screenshots there
+
+
+def shot(page, name):
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+def as_user(page, username):
+    """Log out whoever is in the browser and log in as ``username``."""
+    page.context.clear_cookies()
+    login(page, username)
+
+
 def login(page, username, password="demo12345"):
     page.goto("/login")
     page.fill("input[name=username]", username)

@@ -5,14 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import as_user
 
 pytestmark = pytest.mark.e2e
 
-
-def as_user(page, username):
-    page.context.clear_cookies()
-    login(page, username)
 
 
 def press(page, label):

@@ -5,26 +5,16 @@ back: confirm receipt" section (confirmation dialog, the return then received), 
 
 Set AFTERSALES_E2E_SHOTS=/some/dir to keep a screenshot of each step.
 """
-import os
 from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import as_user, login, shot
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = os.environ.get("AFTERSALES_E2E_SHOTS")
 
 
-def shot(page, name):
-    if SHOTS:
-        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
-
-
-def as_user(page, username):
-    page.context.clear_cookies()
-    login(page, username)
 
 
 def _prepare(app):

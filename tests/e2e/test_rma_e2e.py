@@ -2,30 +2,19 @@
 
 Set AFTERSALES_E2E_SHOTS=/some/dir to keep a screenshot of each step.
 """
-import os
 import re
 from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import as_user, login, shot
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = os.environ.get("AFTERSALES_E2E_SHOTS")
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
-def shot(page, name):
-    if SHOTS:
-        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
-
-
-def as_user(page, username):
-    """Log out whoever is in the browser and log in as ``username``."""
-    page.context.clear_cookies()
-    login(page, username)
 
 
 # what the page says once an action was done: each transition's own message (plugins/rma/services.py)
