@@ -63,6 +63,11 @@ def department_label(code: str) -> str:
     return str(DEPARTMENT_LABELS.get(code, code))
 
 
+def _action_labels(workflow, **extra) -> dict:
+    """The status bar's button labels: each transition's own label, and ``extra`` for a page's other actions."""
+    return {**{t.name: t.label for t in workflow.transitions}, **extra}
+
+
 @bp.app_context_processor
 def _labels():
     return {"audit_labels": LABELS}
@@ -245,6 +250,7 @@ def view_audit(record_id):
     audit = services.get_audit(record_id)
     actions = [t.name for t in services.audit_workflow.allowed(audit, current_user)]
     return render_template("audit/audit_detail.html", record=audit, actions=actions,
+                           action_labels=_action_labels(services.audit_workflow),
                            ncs=serializers.nc_numbers_by_item([audit]), files=services.item_attachments([audit]),
                            form=FlaskForm(),
                            can_manage=current_user.can("audit.manage"),
@@ -382,6 +388,8 @@ def view_nonconformity(record_id):
     nc = services.get_nonconformity(record_id)
     allowed = services.nc_allowed_actions(nc, current_user) if current_user.can("audit.nc_work") else []
     return render_template("audit/nc_detail.html", record=nc, allowed=allowed, form=FlaskForm(),
+                           action_labels=_action_labels(services.nc_workflow, add_action=_l("Add corrective action"),
+                                                        verify=_l("Record the effectiveness check")),
                            due=services.verification_due_on(nc), today=services.today(),
                            is_overdue=services.is_overdue, user_id=current_user.id,
                            can_work=current_user.can("audit.nc_work"), is_auditor=services._is_auditor(current_user))
@@ -520,6 +528,7 @@ def new_improvement():
 def view_improvement(record_id):
     record = services.get_improvement(record_id)
     return render_template("audit/improvement_detail.html", record=record, form=FlaskForm(),
+                           action_labels=_action_labels(services.improvement_workflow),
                            allowed=services.improvement_allowed_actions(record, current_user),
                            overdue=services.improvement_overdue(record))
 
@@ -580,6 +589,7 @@ def new_review():
 def view_review(record_id):
     review = services.get_review(record_id)
     return render_template("audit/review_detail.html", record=review, form=FlaskForm(),
+                           action_labels=_action_labels(services.review_workflow),
                            allowed=[t.name for t in services.review_workflow.allowed(review, current_user)],
                            today=services.today())
 
