@@ -211,3 +211,34 @@ def chart_specs(html: str) -> dict:
     for match in re.finditer(r'<div class="chart[^"]*" id="([^"]+)"[^>]*data-chart="([^"]*)"', html):
         found[match.group(1)] = json.loads(html_module.unescape(match.group(2)))
     return found
+
+
+def status_bar(page: str, prefix: str = "act-") -> tuple[str, list[tuple[str, str, str]]]:
+    """A record page's status bar (web/macros.html): the current step's label and its buttons as
+    (class, action, label); asserts the bar is there and each button's form (``<prefix><action>``) is on the page."""
+    import re
+
+    found = re.search(r'<div class="status-bar.*?</ol>', page, re.S)
+    assert found, "no status bar"
+    html = found.group(0)
+    step = re.search(r'<li class="status-step current[^"]*" aria-current="step">([^<]*)</li>', html)
+    assert step, "no current step"
+    buttons = re.findall(r'<(?:a|button) class="btn btn-sm ([\w-]+)"[^>]*?(?:href="#|form=")' + re.escape(prefix)
+                         + r'(\w+)"[^>]*>([^<]*)<', html)
+    for _, name, _ in buttons:
+        assert f'id="{prefix}{name}"' in page, name
+    return step.group(1), buttons
+
+
+def record_status_bar(app, username: str, path: str, prefix: str = "act-") -> tuple[str, list[tuple[str, str]]]:
+    """``status_bar`` of the page at ``path`` as ``username`` (a fresh logged-in client, whose language is
+    Chinese: each button's label is): the current step's label and the buttons as (class, action)."""
+    import re
+
+    client = app.test_client()
+    login_as(client, username)
+    r = client.get(path)
+    assert r.status_code == 200, (path, r.status_code)
+    step, buttons = status_bar(r.get_data(as_text=True), prefix)
+    assert all(re.search(r"[\u4e00-\u9fff]", label) for _, _, label in buttons), buttons
+    return step, [(cls, name) for cls, name, _ in buttons]

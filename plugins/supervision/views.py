@@ -63,6 +63,20 @@ def _dt(value) -> str:
     return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
 
 
+# the status bar's buttons, each page's own words (those of its action forms)
+COMPLAINT_ACTION_LABELS = {"step": _l("Record this step"), "resolve": _l("Resolved"),
+                           "close": _l("Close with the customer feedback")}
+ASSESSMENT_ACTION_LABELS = {"recompute": _l("Recompute"), "submit": _l("Submit to HR"), "confirm": _l("Confirm"),
+                            "distribute": _l("Distribute")}
+INSPECTION_ACTION_LABELS = {"edit": _l("Fill in the checklist"), "submit": _l("Submit"),
+                            "review": _l("Mark as reviewed"), "publish": _l("Publish to the subject")}
+
+
+def _bar(actions: list[str], aside: str) -> list[str]:
+    """The status bar's actions: the page's own, ``aside`` (no move of state) after the moves."""
+    return sorted(actions, key=lambda name: name == aside)
+
+
 def _render(template, status=200, **ctx):
     return render_template(template, labels=LABELS, **ctx), status
 
@@ -186,7 +200,8 @@ def _complaint_page(record, status=200, form=None):
     return _render("supervision/complaint.html", status, record=record, form=form or StepForm(),
                    phone=services.mask_phone(record.customer_phone, current_user),
                    overdue=services.is_overdue(record), next_step=services.next_step(record),
-                   actions=services.complaint_actions(record, current_user))
+                   actions=(actions := services.complaint_actions(record, current_user)), bar_actions=actions,
+                   action_labels=COMPLAINT_ACTION_LABELS)
 
 
 @bp.route("/complaints/<int:record_id>/<action>", methods=["POST"])
@@ -421,7 +436,8 @@ def view_assessment(record_id):
 def _assessment_page(record, status=200):
     return _render("supervision/assessment.html", status, record=record,
                    data=services.serialize_assessment(record, current_user),
-                   actions=services.assessment_actions(record, current_user), sanctions=SANCTIONS,
+                   actions=(actions := services.assessment_actions(record, current_user)), sanctions=SANCTIONS,
+                   bar_actions=_bar(actions, "recompute"), action_labels=ASSESSMENT_ACTION_LABELS,
                    form=FlaskForm())
 
 
@@ -584,7 +600,8 @@ def _inspection_page(record, status=200, upload=None):
 
     return _render("supervision/inspection.html", status, record=record,
                    inspector=_inspector(record),
-                   actions=services.inspection_actions(record, current_user), form=FlaskForm(),
+                   actions=(actions := services.inspection_actions(record, current_user)), form=FlaskForm(),
+                   bar_actions=_bar(actions, "edit"), action_labels=INSPECTION_ACTION_LABELS,
                    upload=upload or EvidenceForm(), evidence=attachments.list_for(services.EVIDENCE, record.id))
 
 
