@@ -148,7 +148,10 @@ def view_assessment(assessment_id: int):
         "certification/assessment.html", record=record, data=data, by_indicator=by_indicator, warnings=warnings,
         english=_english(), states=STATE_LABELS, badges=STATE_BADGES, levels=LEVEL_LABELS,
         editable=record.state == "draft" and current_user.can("certification.assess"),
-        action_form=ActionForm(), criterion_form=CriterionForm(), special_form=SpecialForm())
+        action_form=ActionForm(), criterion_form=CriterionForm(), special_form=SpecialForm(),
+        # the status bar: forward moves first, each labelled as its transition
+        bar_actions=sorted(data["actions"], key=lambda name: name == "reopen"),
+        action_labels={t.name: t.label for t in services.workflow.transitions})
 
 
 def _back(record):
