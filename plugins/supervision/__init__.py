@@ -171,7 +171,8 @@ def aftersales_field_labels():
               "feedback": _l("Customer feedback"), "verified": _l("Verified"), "score": _l("Score"),
               "sanction": _l("Sanction"), "resolved_at": _l("Resolved"), "closed_at": _l("Closed"),
               "reference": _l("Reference"), "month": _l("Month"), "visited_at": _l("Visited"), "place": _l("Place"),
-              "subject": _l("Subject"), "text": _l("Text"), "note": _l("Note")}
+              "subject": _l("Subject"), "text": _l("Text"), "note": _l("Note"),
+              "published_at": _l("Published on")}
     values = {"state": STATE_LABELS, "channel": CHANNEL_LABELS, "severity": SEVERITY_LABELS}
     return [FieldLabels(fields, values)]
 
