@@ -57,7 +57,9 @@ Workflow, activity, events
     workflow's actions declared once, generating ``POST /api/v1/<resource>/<id>/<action-with-dashes>``
     and the page's form handler (``form_route`` / ``handle_form``), with one check per request (see
     ``docs/plugins.md``); ``refresh_references(record)`` (a flushed record's many-to-one references
-    set through their ids, refreshed before serializing without a reload); modules ``activity``, ``events`` (``emit``, ``commit``),
+    set through their ids, refreshed before serializing without a reload); ``commit_or_conflict(flush_only=False)``
+    (one commit per action, a concurrent writer's win a 409 ``stale_version``) and
+    ``flushed_answer(record, serialize)`` (a write's response from the flushed session, then the commit); modules ``activity``, ``events`` (``emit``, ``commit``),
     ``settings``, ``attachments``, ``sequences`` (``next_number``). Files:
     ``attachments.add(model, record_id, filename, data, actor, field=..., accept=...)`` stores
     one (``accept=attachments.PDF_AND_PHOTOS`` for documents); ``attachments.check_type(data,
@@ -150,7 +152,8 @@ from core.web.forms import form_action, place_form_errors  # noqa: F401
 from core.web.charts import series_chart  # noqa: F401
 from core.web.listing import Column, Filter, Page, custom, paginate_page, with_badge  # noqa: F401
 from core.workflow import Transition, Workflow, checking_once  # noqa: F401
-from core.workflow_routes import Action, TransitionRoutes, refresh_references  # noqa: F401
+from core.workflow_routes import (Action, TransitionRoutes, commit_or_conflict, flushed_answer,  # noqa: F401
+                                  refresh_references)
 
 # --- role groups (declared once; plugins never copy their own tuples) ------------------
 HEAD_OFFICE_ROLES = ("admin", "order_dept", "technical", "customer_service", "supervision", "hr", "auditor")

@@ -100,6 +100,30 @@ def _default_form(form, record) -> dict:
     return {k: v.strip() for k, v in form.items() if k not in ("version", "csrf_token", "id", "decision")}
 
 
+def commit_or_conflict(flush_only: bool = False) -> None:
+    """One commit per action (or only the flush); a concurrent writer that won first turns ours into a 409."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from core import events
+    from core.extensions import db
+
+    try:
+        db.session.flush() if flush_only else events.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("the record was changed by someone else; reload it"), code="stale_version") from None
+
+
+def flushed_answer(record, serialize: Callable):
+    """The response of a write from the session's own state once flushed (what the commit makes
+    durable; references set through their ids refreshed), then the commit: no reload after it."""
+    commit_or_conflict(flush_only=True)
+    refresh_references(record)
+    data = serialize(record)
+    commit_or_conflict()
+    return data
+
+
 class TransitionRoutes:
     """See the module docstring."""
 
@@ -155,24 +179,11 @@ class TransitionRoutes:
             return str(action.message or t.message)
         return _("Done: %(action)s.", action=str(t.label if t is not None and t.label else action.name))
 
-    def _commit(self, flush_only: bool = False) -> None:
-        """One commit per action; a concurrent writer that won first turns ours into a 409."""
-        from sqlalchemy.orm.exc import StaleDataError
-
-        from core import events
-        from core.extensions import db
-
-        try:
-            db.session.flush() if flush_only else events.commit()
-        except StaleDataError:
-            db.session.rollback()
-            raise Conflict(_("the record was changed by someone else; reload it"), code="stale_version") from None
-
     def _run(self, record, action: Action, actor, body):
         try:
             return action.run(record, actor, body)
         except self.keep_on or ():
-            self._commit()  # what the refused attempt recorded is kept (e.g. a late filing's flag)
+            commit_or_conflict()  # what the refused attempt recorded is kept (e.g. a late filing's flag)
             raise
 
     # --- the JSON route ---------------------------------------------------------------
@@ -202,12 +213,9 @@ class TransitionRoutes:
             self.check(record, action, current_user, raw_version())
             body = _parse_body(action.body)
             returned = self._run(record, action, current_user, body)
-        self._commit(flush_only=True)
-        answer = returned if action.result is not None else record
-        refresh_references(answer)
-        data = action.result(returned) if action.result is not None else self.serialize(record)
-        self._commit()
-        return data
+        if action.result is not None:
+            return flushed_answer(returned, action.result)
+        return flushed_answer(record, self.serialize)
 
     # --- the page's form ----------------------------------------------------------------
 
@@ -239,7 +247,7 @@ class TransitionRoutes:
             message = self.message(record, action)
             if action.redirect is not None:
                 target = action.redirect(returned)
-            self._commit()
+            commit_or_conflict()
         except DomainError as exc:
             if not isinstance(exc, self.keep_on or ()):
                 db.session.rollback()

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from flask import flash, redirect, url_for
 
-from core.toolkit import Action, TransitionRoutes, get_scoped, refresh_references
+from core.toolkit import Action, TransitionRoutes, get_scoped
 from plugins.rma import services
-from plugins.rma.models import Rma, RmaFreightClaim, RmaPenalty
+from plugins.rma.models import RmaFreightClaim, RmaPenalty
 from plugins.rma.queries import load
 from plugins.rma.schemas import (ClaimIn, ClaimOut, DecisionIn, InspectIn, PenaltyOut, ReceiveIn, RejectIn,
                                  ResolveIn, ReturnShipIn, RmaCommentIn, RmaOut, ShipIn, VersionIn)
-
-
-def serialize_flushed(rma: Rma) -> dict:
-    """A flushed return as the API answers it (before the commit: no reload); a reference set through
-    its id (the route to an agent) still holds the old object: refreshed."""
-    refresh_references(rma)
-    return services.serialize_rma(rma)
 
 
 def _flash_refusal(rma_id, exc):
@@ -82,7 +75,7 @@ _ACTIONS = [_action(*spec) for spec in (
                                   "(the receiving unit: boxes, carrier, tracking number, contents)."),
     ("confirm_return", VersionIn, "The returning dealer confirms it received the goods sent back."),
     ("close", VersionIn, "Close a resolved return (after the dealer confirmed the goods sent back, if any)."))]
-ACTIONS = TransitionRoutes(workflow=services.WORKFLOW, loader=load, actions=_ACTIONS, serialize=serialize_flushed,
+ACTIONS = TransitionRoutes(workflow=services.WORKFLOW, loader=load, actions=_ACTIONS, serialize=services.serialize_rma,
                            response=RmaOut, record_url=lambda rma: url_for("rma.detail", rma_id=rma.id),
                            on_form_error=_flash_refusal)
 

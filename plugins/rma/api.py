@@ -4,11 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from core.toolkit import Conflict, db, events, get_scoped, paginate, route
+from core.toolkit import Conflict, commit_or_conflict, db, flushed_answer, get_scoped, paginate, route
 from plugins.rma import bulk, reads, services
-from plugins.rma.actions import ACTIONS, CLAIM_ACTIONS, PENALTY_ACTIONS, serialize_flushed
+from plugins.rma.actions import ACTIONS, CLAIM_ACTIONS, PENALTY_ACTIONS
 from plugins.rma.queries import claim_list_stmt, load, penalty_list_stmt
 from plugins.rma.models import Rma, RmaFreightClaim
 from plugins.rma.schemas import (BoxesIn, ClaimOut, ClaimQuery, EligibilityIn, EligibilityResultOut, HistoryOut,
@@ -18,22 +17,13 @@ from plugins.rma.schemas import (BoxesIn, ClaimOut, ClaimQuery, EligibilityIn, E
 bp = Blueprint("rma_api", __name__)
 
 
-def commit(flush_only: bool = False):
-    """One commit per action; a concurrent writer that won first turns ours into a 409."""
-    try:
-        db.session.flush() if flush_only else events.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(_("the record was changed by someone else; reload it"), code="stale_version")
+commit = commit_or_conflict  # bulk approval commits each record through it
 
 
 def _commit_and_serialize(rma: Rma) -> dict:
-    """The response from the session's own state once flushed (what the commit makes durable),
-    instead of reloading the record after the commit: two statements fewer per write."""
-    commit(flush_only=True)
-    data = serialize_flushed(rma)
-    commit()
-    return data
+    """The response from the session's own state once flushed, instead of reloading the record after
+    the commit: two statements fewer per write."""
+    return flushed_answer(rma, services.serialize_rma)
 
 
 @route(bp, "/rmas", query=RmaQuery, response=RmaOut, many=True, permission="rma.view", tag="rma")
