@@ -220,9 +220,10 @@ class TransitionRoutes:
     # --- the page's form ----------------------------------------------------------------
 
     def handle_form(self, record_id, name: str, *, redirect_to: str | None = None, on_error: Callable | None = None,
-                    read_form: Callable | None = None):
+                    read_form: Callable | None = None, message: Callable | None = None):
         """Run action ``name`` on the record from the submitted form; see the module docstring.
-        ``read_form(action, record)`` (a view's own WTForms reading) replaces ``Action.form``."""
+        ``read_form(action, record)`` (a view's own WTForms reading) replaces ``Action.form``;
+        ``message(record)`` the transition's success message (a page that names the record)."""
         from flask import abort, flash, redirect, request
         from flask_login import current_user
 
@@ -244,7 +245,7 @@ class TransitionRoutes:
                 except pydantic.ValidationError as exc:
                     raise ValidationError(_("invalid input"), pydantic_fields(exc)) from None
                 returned = self._run(record, action, current_user, body)
-            message = self.message(record, action)
+            message = message(record) if message is not None else self.message(record, action)
             if action.redirect is not None:
                 target = action.redirect(returned)
             commit_or_conflict()

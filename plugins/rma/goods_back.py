@@ -6,16 +6,15 @@ boxes, sent on); the button runs the same ``confirm_return`` action as the retur
 """
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from core.toolkit import DomainError, commit, db, require
+from core.toolkit import db, require
 from plugins.rma import services
 from plugins.rma.models import Rma
-from plugins.rma.queries import load
+from plugins.rma.actions import ACTIONS
 from plugins.rma.views import bp
 
 ITEMS = 10
@@ -41,17 +40,14 @@ def portal_section(dealer, user) -> dict | None:
 @bp.route("/<int:rma_id>/goods-back/confirm", methods=["POST"])
 @require("rma.file")
 def confirm_goods_back(rma_id):
-    """The portal's button: confirm receipt of the goods sent back, then back to the portal."""
-    rma = load(rma_id)
-    version = request.form.get("version", type=int)
-    try:
-        services.precheck(rma, "confirm_return", current_user, version)
-        services.apply_action(rma, "confirm_return", current_user, version)
-        commit()
-        flash(_("Receipt of return %(number)s confirmed.", number=services.reference(rma)), "success")
-    except DomainError as exc:
-        db.session.rollback()
+    """The portal's button: confirm receipt of the goods sent back (the return page's declared
+    action, checked and committed the same way), then back to the portal."""
+    target = (url_for("dealers.portal") if "dealers.portal" in current_app.view_functions
+              else url_for("rma.detail", rma_id=rma_id))
+
+    def refused(_rma_id, exc):
         flash(exc.message, "danger")
-    if "dealers.portal" in current_app.view_functions:
-        return redirect(url_for("dealers.portal"))
-    return redirect(url_for("rma.detail", rma_id=rma_id))
+        return redirect(target)
+
+    return ACTIONS.handle_form(rma_id, "confirm_return", redirect_to=target, on_error=refused, message=lambda rma: _(
+        "Receipt of return %(number)s confirmed.", number=services.reference(rma)))
