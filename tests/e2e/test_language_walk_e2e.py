@@ -19,6 +19,7 @@ OPENED = {"zh_CN": set(), "en": set()}  # menu entries already opened in each la
 @pytest.fixture(scope="module")
 def walk_server(tmp_path_factory):
     """One server with the demo data for the whole walk (every test only reads)."""
+    from core import settings
     from core.cli import load_demo_data
     from core.extensions import db
     from core.testing import make_app
@@ -29,6 +30,9 @@ def walk_server(tmp_path_factory):
         ctx = load_demo_data()
         for user in ctx.users.values():
             user.language = "zh_CN" if user.username in ("admin", "dealer1") else "en"  # each test switches
+        # 28 logins from one address in well under a minute: above the login throttle (20/min),
+        # which tests/core/test_hardening_auth.py covers; this walk checks words, not throttling.
+        settings.set_value("core.login_throttle_per_minute", 1000)
         db.session.commit()
         data = stored_data_pattern(ctx.users)
     with LiveServer(app) as server:
