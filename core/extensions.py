@@ -1,4 +1,7 @@
 """Flask extensions and the plugin manager, created unbound and wired in create_app."""
+import re
+from functools import lru_cache
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -73,6 +76,58 @@ def _writing_request() -> bool:
     return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
+def _reading_request() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+
+
+READ_AUTOCOMMIT = "aftersales_read_autocommit"  # pooled connection info: autocommit switched on for a read request
+_LOCKING = re.compile(r"\bFOR\s+(UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _plain_read(statement: str) -> bool:
+    """A SELECT that takes no row lock (statements are built once, so this is looked up, not parsed)."""
+    return statement.lstrip()[:6].upper() == "SELECT" and not _LOCKING.search(statement)
+
+
+def _configure_postgresql_reads():
+    """A read request (GET, HEAD, OPTIONS) on PostgreSQL runs its SELECTs in autocommit until it writes.
+
+    At READ COMMITTED (PostgreSQL's default, which we keep) each statement takes its own snapshot
+    inside a transaction too, so the reads see the same rows; they are spared the BEGIN and the
+    ROLLBACK, two of a detail read's four round trips. The first statement that is not a plain
+    SELECT (INSERT, UPDATE, DELETE, a locking SELECT .. FOR UPDATE) turns the transaction back on
+    before it runs: what a read request writes is still one transaction, committed or rolled back
+    as a whole. The connection goes back to the pool in its transactional mode."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.pool import Pool
+
+    @event.listens_for(Engine, "begin")
+    def _read_begin(conn):
+        if conn.dialect.name != "postgresql" or not _reading_request():
+            return
+        fairy = conn.connection
+        dbapi_connection = fairy.dbapi_connection
+        if dbapi_connection.autocommit is False and dbapi_connection.info.transaction_status == 0:  # IDLE
+            dbapi_connection.autocommit = True
+            fairy.info[READ_AUTOCOMMIT] = True
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _write_begins(conn, cursor, statement, parameters, context, executemany):
+        info = conn.connection.info
+        if info.get(READ_AUTOCOMMIT) and not _plain_read(statement):
+            conn.connection.dbapi_connection.autocommit = False  # this statement opens the transaction
+            info.pop(READ_AUTOCOMMIT)
+
+    @event.listens_for(Pool, "checkin")
+    def _back_to_transactions(dbapi_connection, record):
+        if record is not None and record.info.pop(READ_AUTOCOMMIT, None) and dbapi_connection is not None:
+            dbapi_connection.autocommit = False
+
+
 def _configure_pool():
     """Dead pooled connections without ``pool_pre_ping``'s round trip on every checkout.
 
@@ -112,4 +167,5 @@ def _configure_pool():
 
 
 _configure_sqlite()
+_configure_postgresql_reads()
 _configure_pool()

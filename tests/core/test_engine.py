@@ -60,3 +60,63 @@ if os.environ.get("AFTERSALES_TEST_DATABASE_URL", "").startswith("postgresql"):
         engine.dispose()
 
     test_dead_idle_connection_is_replaced = _dead_idle_connection_is_replaced
+
+
+def _sequence_routes(app):
+    """Two throwaway read-request routes that write (a GET should not, but one that does must stay atomic)."""
+    from flask import abort
+
+    def insert(name):
+        db.session.execute(text("INSERT INTO core_sequence (name, year, value) VALUES (:n, 2026, 1)"), {"n": name})
+
+    def write_twice_then_refuse():
+        insert("get-a")
+        insert("get-b")
+        abort(400)  # no commit: the request's teardown rolls back
+
+    def write_and_commit():
+        insert("get-c")
+        db.session.commit()
+        return "ok"
+
+    app.add_url_rule("/_t/write-twice", view_func=write_twice_then_refuse)
+    app.add_url_rule("/_t/write-commit", view_func=write_and_commit)
+
+
+def _sequences():
+    return set(db.session.scalars(text("SELECT name FROM core_sequence WHERE name LIKE 'get-%'")))
+
+
+def test_what_a_read_request_writes_is_one_transaction(app, client):
+    """On PostgreSQL a GET reads in autocommit (below); its first write turns the transaction back on,
+    so a GET that writes twice and fails keeps neither row, and one that commits keeps its row."""
+    _sequence_routes(app)
+    assert client.get("/_t/write-twice").status_code == 400
+    db.session.rollback()
+    assert _sequences() == set()
+    assert client.get("/_t/write-commit").data == b"ok"
+    db.session.rollback()
+    assert _sequences() == {"get-c"}
+
+
+if os.environ.get("AFTERSALES_TEST_DATABASE_URL", "").startswith("postgresql"):
+    def test_a_read_request_sends_no_begin_or_rollback(app, client):
+        """A GET's SELECTs run in autocommit (no transaction open on the server: no BEGIN, no ROLLBACK
+        round trip); a POST's run in a transaction; the pooled connection goes back transactional."""
+        seen = []
+
+        def status():
+            conn = db.session.connection()
+            conn.execute(text("SELECT 1"))
+            dbapi_connection = conn.connection.dbapi_connection
+            seen.append((int(dbapi_connection.info.transaction_status), dbapi_connection.autocommit))
+            return "ok"
+
+        app.add_url_rule("/_t/status", view_func=status, methods=["GET", "POST"])
+        client.get("/_t/status")
+        client.post("/_t/status")
+        assert seen == [(0, True), (2, False)]  # 0: idle (no transaction), 2: in a transaction
+        with db.engine.connect() as conn:  # the same pooled connection, outside a request: transactional
+            conn.execute(text("SELECT 1"))
+            assert conn.connection.dbapi_connection.autocommit is False
+            assert int(conn.connection.dbapi_connection.info.transaction_status) == 2
