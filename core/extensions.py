@@ -128,6 +128,14 @@ def _configure_postgresql_reads():
             dbapi_connection.autocommit = False
 
 
+def sqlite_write_locked(session=None) -> bool:
+    """Whether the session's transaction holds SQLite's write lock from its BEGIN (a writing
+    request begins IMMEDIATE): values read in it (e.g. the next free id) stay valid until the
+    commit. False on other databases and outside a writing request."""
+    session = session or db.session
+    return session.get_bind().dialect.name == "sqlite" and _writing_request()
+
+
 def _configure_pool():
     """Dead pooled connections without ``pool_pre_ping``'s round trip on every checkout.
 

@@ -72,7 +72,7 @@ def visible_dealers_clause(column, user):
         region_ids = select(region_managers.c.region_id).where(region_managers.c.user_id == user.id)
         return column.in_(select(Dealer.id).where(Dealer.region_id.in_(region_ids)))
     if scope == "dealer" and user.dealer_id is not None:
-        if user.dealer is not None and user.dealer.kind == "agent":
+        if user.dealer_kind == "agent":  # cached with a token: no dealer loaded
             return column.in_(select(Dealer.id).where(or_(Dealer.id == user.dealer_id,
                                                            Dealer.parent_id == user.dealer_id)))
         return column == user.dealer_id

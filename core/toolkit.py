@@ -60,7 +60,8 @@ Workflow, activity, events
     set through their ids, refreshed before serializing without a reload); ``commit_or_conflict(flush_only=False)``
     (one commit per action, a concurrent writer's win a 409 ``stale_version``) and
     ``flushed_answer(record, serialize)`` (a write's response from the flushed session, then the commit); modules ``activity``, ``events`` (``emit``, ``commit``),
-    ``settings``, ``attachments``, ``sequences`` (``next_number``). Files:
+    ``settings``, ``attachments``, ``sequences`` (``next_number``); ``sqlite_write_locked()`` (a writing
+    request's SQLite transaction holds the write lock from BEGIN: a next free id read in it stays valid). Files:
     ``attachments.add(model, record_id, filename, data, actor, field=..., accept=...)`` stores
     one (``accept=attachments.PDF_AND_PHOTOS`` for documents); ``attachments.check_type(data,
     accept, field)`` the type sniffed from the first bytes, or 422 with a field map.
@@ -131,7 +132,7 @@ from core.declarations import Role as RoleDecl  # noqa: F401
 from core.errors import (BadRequest, Conflict, DomainError, NotFound, PermissionDenied,  # noqa: F401
                          ValidationError)
 from core.events import commit  # noqa: F401
-from core.extensions import db  # noqa: F401
+from core.extensions import db, sqlite_write_locked  # noqa: F401
 from core.model_utils import Timestamped, UTCDateTime, Versioned, utcnow  # noqa: F401
 from core.dealers.services import change_status as change_dealer_status  # noqa: F401
 from core.notifications import N_, Notification, notify, unread_count, users_with_role  # noqa: F401

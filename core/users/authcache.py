@@ -22,7 +22,9 @@ tokens (every API login) does not empty the caches; updating or deleting them do
 
 Time-dependent conditions (token expiry, ``locked_until``) are checked on every hit. The dealer
 is not cached (a dealer's rows change without raising the counter): ``user.dealer`` loads on
-first use. Unknown tokens are never cached.
+first use. Only its kind is (``User.dealer_kind``, what the record rules read for a dealer user:
+an agent also sees its distributors'), and changing a dealer's kind raises the version too, so a
+dealer user's scoped query loads no dealer. Unknown tokens are never cached.
 """
 from __future__ import annotations
 
@@ -102,24 +104,30 @@ def lookup(token_hash: str, now):
         cache.clear()
         entry = None
     if entry is None:
-        # token, user and roles in one statement, then the permissions: 3 with the version check
+        # token, user, roles and the dealer's kind in one statement, then the permissions: 3 with
+        # the version check
+        from core.dealers.models import Dealer
+
         user_path = joinedload(ApiToken.user)
-        token = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)
+        dealer_kind = (select(Dealer.kind).join(User, User.dealer_id == Dealer.id)
+                       .where(User.id == ApiToken.user_id).scalar_subquery())
+        found = db.session.execute(select(ApiToken, dealer_kind).where(ApiToken.token_hash == token_hash)
                                    .options(user_path.lazyload(User.dealer), user_path.joinedload(User.roles))
                                    ).unique().first()
+        token, kind = found if found is not None else (None, None)
         if token is None or token.revoked_at is not None:
             return None
         user = token.user
         permissions = user.permissions  # loads roles and permissions
         if len(cache) >= MAX_ENTRIES:
             cache.clear()
-        entry = (version, token.expires_at, user, permissions)
+        entry = (version, token.expires_at, user, permissions, (user.dealer_id, kind))
         db.session.expunge(user)  # the cached copy stays detached; requests get merged copies
         for role in user.roles:
             if role in db.session:
                 db.session.expunge(role)
         cache[token_hash] = entry
-    _, expires_at, cached_user, permissions = entry
+    _, expires_at, cached_user, permissions, dealer_kind = entry
     if expires_at <= now or not cached_user.active:
         return None
     if cached_user.locked_until is not None and cached_user.locked_until > now:
@@ -127,10 +135,12 @@ def lookup(token_hash: str, now):
     user = db.session.merge(cached_user, load=False)
     db.session.expire(user, VOLATILE_USER_COLUMNS)  # possibly older than the row: read on use
     user.__dict__["_permission_cache"] = permissions
+    user.__dict__["_dealer_kind"] = dealer_kind
     return user
 
 
 def _touches_auth(session: Session) -> bool:
+    from core.dealers.models import Dealer
     from core.settings import SettingValue
     from core.users.models import ApiToken, Permission, Role, User
 
@@ -139,8 +149,22 @@ def _touches_auth(session: Session) -> bool:
     new_kinds = (Role, Permission, SettingValue)
     return (any(isinstance(obj, new_kinds) for obj in session.new)
             or any(isinstance(obj, kinds) for obj in (*session.dirty, *session.deleted))
-            or any(isinstance(obj, User) for obj in session.deleted)
-            or any(isinstance(obj, User) and _user_change_matters(obj) for obj in session.dirty))
+            or any(isinstance(obj, (User, Dealer)) for obj in session.deleted)
+            or any(isinstance(obj, User) and _user_change_matters(obj) for obj in session.dirty)
+            or any(isinstance(obj, Dealer) and _dealer_kind_changed(obj) for obj in session.dirty))
+
+
+def _dealer_kind_changed(dealer) -> bool:
+    """A dealer's kind is cached with its users' tokens (``User.dealer_kind``)."""
+    from sqlalchemy import inspect
+
+    return inspect(dealer).attrs.kind.history.has_changes()
+
+
+def _sets_dealer_kind(statement) -> bool:
+    """An UPDATE of ``core_dealer`` that may set ``kind`` (values not known: assume it does)."""
+    values = getattr(statement, "_values", None)
+    return not values or "kind" in {getattr(key, "key", key) for key in values}
 
 
 def _user_change_matters(user) -> bool:
@@ -191,6 +215,8 @@ def _install() -> None:
             name = getattr(getattr(state.statement, "table", None), "name", None)
             if name in AUTH_TABLES and not (state.is_insert and name in NEW_ROWS_CACHED_NOWHERE) \
                     and not (state.is_update and name == "core_user" and _only_volatile(state.statement)):
+                _bump(state.session.connection())
+            elif name == "core_dealer" and (state.is_delete or (state.is_update and _sets_dealer_kind(state.statement))):
                 _bump(state.session.connection())
 
 _install()

@@ -97,6 +97,15 @@ class User(UserMixin, Timestamped, db.Model):
         return bool(self.role_ids.intersection(role_ids))
 
     @property
+    def dealer_kind(self) -> str | None:
+        """The kind of the user's dealer (None without one): a token request has it from the auth
+        cache (``core.users.authcache``) without loading the dealer, otherwise ``dealer.kind``."""
+        cached = self.__dict__.get("_dealer_kind")
+        if cached is not None and cached[0] == self.dealer_id:
+            return cached[1]
+        return self.dealer.kind if self.dealer is not None else None
+
+    @property
     def scope(self) -> str:
         """The widest scope among the user's roles: all > region > dealer > none."""
         scopes = {r.scope for r in self.roles}

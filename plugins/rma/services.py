@@ -14,10 +14,12 @@ from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import defaultload, lazyload, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product, Transition, ValidationError,
                          Workflow, N_, activity, add_working_days, check, db, get_scoped, notifications,
-                         local_date, sequences, settings, utcnow, validate, working_days_between)
+                         local_date, sequences, settings, sqlite_write_locked, utcnow, validate,
+                         working_days_between)
 from plugins.rma import eligibility as elig, files
 from plugins.rma.models import (FLAGS, OPEN_STATES, SENT_BACK, SLA_STATES, STATES, Rma, RmaFreightClaim,
                                 RmaLine, RmaPenalty)
@@ -196,11 +198,21 @@ def _dealer_for(actor, dealer_code: str | None) -> Dealer:
     return dealer
 
 
-def _build_lines(raw_lines) -> list[RmaLine]:
+def _build_lines(raw_lines, number: bool = False) -> list[RmaLine]:
+    """The lines of a filing or a draft edit, their products looked up in one statement. ``number``:
+    on SQLite, in a writing request (the write lock held since BEGIN), the same statement reads
+    the last line id and the lines get the next ids, so that they are inserted in one statement
+    without a ``SELECT max(id)`` of their own (see :func:`_number_lines`)."""
     items = [l if isinstance(l, LineIn) else validate(LineIn, l) for l in raw_lines]
     skus = {item.sku for item in items}
-    products = {p.sku: p for p in db.session.scalars(
-        select(Product).where(Product.sku.in_(skus)).options(lazyload(Product.parts)))}
+    stmt = select(Product).where(Product.sku.in_(skus)).options(lazyload(Product.parts))
+    last = None
+    if number and len(items) > 1 and sqlite_write_locked():
+        rows = db.session.execute(stmt.add_columns(_LAST_LINE_ID.scalar_subquery())).all()
+        products = {p.sku: p for p, _last in rows}
+        last = (rows[0][1] or 0) if rows else 0
+    else:
+        products = {p.sku: p for p in db.session.scalars(stmt)}
     errors = {f"lines.{i}.sku": _("Unknown SKU %(sku)s.", sku=item.sku)
               for i, item in enumerate(items) if item.sku not in products}
     if errors:
@@ -217,6 +229,9 @@ def _build_lines(raw_lines) -> list[RmaLine]:
             received = received.astimezone(elig.CHINA).date()
         line = RmaLine(product=products[item.sku], received_date=received, received_time=received_time, **data)
         lines.append(line)
+    if last is not None:
+        for offset, line in enumerate(lines, 1):
+            line.id = last + offset
     return lines
 
 
@@ -269,11 +284,11 @@ def create_rma(dealer, lines: list, actor, submit: bool = False) -> Rma:
     check_dealer_may_file(dealer)
     if not lines:
         raise ValidationError(_("invalid input"), {"lines": _("Add at least one line.")})
-    built = _build_lines(lines)
+    built = _build_lines(lines, number=True)
     rma = Rma(dealer=dealer, created_by_id=actor.id, state="draft", lines=[])
     db.session.add(rma)
-    if len(built) > 1 and db.session.get_bind().dialect.name == "sqlite":
-        _number_lines(built)
+    if len(built) > 1 and built[0].id is None and db.session.get_bind().dialect.name == "sqlite":
+        _number_lines(built)  # outside a writing request (CLI, imports): after the return's INSERT
     rma.lines.extend(built)  # the collection is known (empty): no load after the flush
     db.session.flush()
     if submit:  # the submission entry records the filing
@@ -311,7 +326,7 @@ def update_draft(rma: Rma, data, actor) -> Rma:
     if rma.state != "draft":
         raise Conflict(_("Only a draft can be changed."), code="illegal_transition")
     old = len(rma.lines)
-    rma.lines = _build_lines(body.lines)
+    rma.lines = _build_lines(body.lines, number=True)
     rma.updated_at = utcnow()  # bumps the version even when only lines change
     activity.log(rma, "updated", {"lines": (old, len(rma.lines))}, actor=actor)
     return rma
@@ -335,6 +350,15 @@ def _lines_by_id(rma: Rma, items, field_name: str = "lines") -> dict:
     if errors:
         raise ValidationError(_("invalid input"), errors)
     return seen
+
+
+def _write_line(line: RmaLine, **values) -> None:
+    """Set these columns of a line, each marked written even where its value stays: every line of
+    the return then carries the same SET list, so the flush updates them all in ONE executemany
+    UPDATE (lines changing different fields would otherwise each get their own statement)."""
+    for key, value in values.items():
+        setattr(line, key, value)
+        flag_modified(line, key)
 
 
 def apply_action(rma: Rma, action: str, actor, version, **payload) -> Rma:
@@ -487,7 +511,7 @@ def _receive(rma, actor, version, payload):
     differences = []
     for line in rma.lines:
         qty = items[line.id].received_quantity
-        line.received_quantity = qty
+        _write_line(line, received_quantity=qty)
         if qty != line.quantity:
             differences.append(f"{line.product.sku}: {line.quantity} -> {qty}")
             changes[f"line {line.id} quantity"] = (line.quantity, qty)
@@ -510,10 +534,8 @@ def _inspect(rma, actor, version, payload):
     changes = {}
     for line in rma.lines:
         item = items[line.id]
-        line.verdict = item.verdict
-        line.serious = item.serious and item.verdict == "human_damage"
-        line.worth_analysis = item.worth_analysis
-        line.findings = item.findings.strip()
+        _write_line(line, verdict=item.verdict, serious=item.serious and item.verdict == "human_damage",
+                    worth_analysis=item.worth_analysis, findings=item.findings.strip())
         changes[f"line {line.id} verdict"] = (None, item.verdict)
     rma.inspected_at = utcnow()
     WORKFLOW.apply(rma, "inspect", actor, version=version, changes=changes)
@@ -556,8 +578,7 @@ def _resolve(rma, actor, version, payload):
     changes = {}
     for line in rma.lines:
         item = items[line.id]
-        line.resolution = item.resolution
-        line.fee = item.fee.quantize(CENT) if item.fee is not None else None
+        _write_line(line, resolution=item.resolution, fee=item.fee.quantize(CENT) if item.fee is not None else None)
         changes[f"line {line.id} resolution"] = (None, item.resolution)
     rma.resolved_at = utcnow()
     WORKFLOW.apply(rma, "resolve", actor, version=version, changes=changes)
@@ -939,12 +960,21 @@ def serialize_claim(c: RmaFreightClaim) -> dict:
 # --- queries --------------------------------------------------------------------------
 
 def load_options():
-    """Eager loads for RMA pages and lists: a constant number of queries, nothing unused."""
-    from core.toolkit import Region
+    """Eager loads of one return for its actions (``queries.load``): the return, its lines with their
+    products and its dealers in ONE statement (the lines joined, not selected in a second one).
+    Built once: the options are immutable, and building them cost as much as running the load."""
+    if not _LOAD_OPTIONS:
+        from sqlalchemy.orm import joinedload
 
-    return (selectinload(Rma.lines).defaultload(RmaLine.product).lazyload(Product.parts),
-            defaultload(Rma.dealer).defaultload(Dealer.region).lazyload(Region.managers),
-            defaultload(Rma.receiving_dealer).defaultload(Dealer.region).lazyload(Region.managers))
+        from core.toolkit import Region
+
+        _LOAD_OPTIONS.extend((joinedload(Rma.lines).defaultload(RmaLine.product).lazyload(Product.parts),
+                              defaultload(Rma.dealer).defaultload(Dealer.region).lazyload(Region.managers),
+                              defaultload(Rma.receiving_dealer).defaultload(Dealer.region).lazyload(Region.managers)))
+    return tuple(_LOAD_OPTIONS)
+
+
+_LOAD_OPTIONS: list = []
 
 
 def read_options():

@@ -69,7 +69,7 @@ def test_profile(app, client, world):
         filed.append((r.json["id"], r.json["version"]))
 
     prof("file5", file, n=10, batches=2)
-    for _ in range(20):
+    for _ in range(60):
         file()
     reviewed = []
     for rma_id, version in filed:
@@ -85,3 +85,28 @@ def test_profile(app, client, world):
         assert r.status_code == 200, r.json
 
     prof("approve", approve, n=9, batches=2)
+    shipping = iter(in_state(client, order, filed, "approved"))
+
+    def ship():  # a dealer user's transition (its acting dealer and scope)
+        rma = next(shipping)
+        r = client.post(f"/api/v1/rmas/{rma['id']}/ship", headers=d1,
+                        json={"version": rma["version"], "boxes": 2, "carrier": "SF", "tracking": "SF1"})
+        assert r.status_code == 200, r.json
+
+    prof("ship", ship, n=9, batches=2)
+    receiving = iter(in_state(client, order, filed, "shipped"))
+
+    def receive():  # 5 lines updated
+        rma = next(receiving)
+        r = client.post(f"/api/v1/rmas/{rma['id']}/receive", headers=order, json={
+            "version": rma["version"], "boxes_received": 2,
+            "lines": [{"line_id": l["id"], "received_quantity": l["quantity"]} for l in rma["lines"]]})
+        assert r.status_code == 200, r.json
+
+    prof("receive5", receive, n=9, batches=2)
+
+
+def in_state(client, headers, filed, state):
+    """The filed returns now in ``state``, as the API shows them."""
+    returns = (client.get(f"/api/v1/rmas/{rma_id}", headers=headers).json for rma_id, _version in filed)
+    return [rma for rma in returns if rma["state"] == state]

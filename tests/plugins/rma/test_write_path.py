@@ -1,0 +1,93 @@
+"""The write path of returns (issue 8): an agent's scope from its cached token, and line updates in
+one statement whatever the number of lines and whatever each line changes."""
+from sqlalchemy import update
+
+from core.extensions import db
+from core.testing import count_queries
+from core.toolkit import Dealer
+from plugins.rma.models import Rma
+
+from .conftest import line
+from .test_queries import seed
+
+
+def _statements(q):
+    return [s for s in q.statements if not s.lstrip().upper().startswith("BEGIN")]
+
+
+def test_dealer_users_scope_loads_no_dealer(app, client, world):
+    """A dealer user's scoped read takes its dealer's kind from the token cache: no core_dealer SELECT."""
+    seed(world, 1, dealer=world.dist)
+    rma_id = db.session.scalar(db.select(Rma.id))
+    url = f"/api/v1/rmas/{rma_id}"
+    assert client.get(url, headers=world.h["a1"]).status_code == 200  # the agent sees its distributor's
+    with count_queries(app) as q:
+        assert client.get(url, headers=world.h["a1"]).status_code == 200
+    assert not [s for s in _statements(q) if s.lstrip().startswith("SELECT core_dealer")], q.statements
+
+
+def test_a_dealer_kind_change_reaches_cached_tokens(app, client, world):
+    """The kind cached with a token follows the dealer: an ORM change and an UPDATE statement both
+    raise the auth version, so the agent's scope changes on its next request."""
+    seed(world, 1, dealer=world.dist)
+    rma_id = db.session.scalar(db.select(Rma.id))
+    url = f"/api/v1/rmas/{rma_id}"
+    assert client.get(url, headers=world.h["a1"]).status_code == 200
+    agent = db.session.get(Dealer, world.agent.id)
+    agent.kind = "dealer"  # no longer an agent: its distributors' returns are not its own
+    db.session.commit()
+    assert client.get(url, headers=world.h["a1"]).status_code == 404
+    db.session.execute(update(Dealer).where(Dealer.id == world.agent.id).values(kind="agent"))
+    db.session.commit()
+    assert client.get(url, headers=world.h["a1"]).status_code == 200
+
+
+def test_other_dealer_changes_keep_the_token_cache(app, client, world):
+    """Renaming a dealer or changing its status does not empty every process's token cache."""
+    from core.users import authcache
+
+    client.get("/api/v1/rmas?per_page=1", headers=world.h["a1"])
+    with app.test_request_context():
+        version = authcache.current_version()
+    db.session.execute(update(Dealer).where(Dealer.id == world.agent.id).values(name="改名代理"))
+    agent = db.session.get(Dealer, world.agent.id)
+    agent.status = "suspended"
+    db.session.commit()
+    with app.test_request_context():
+        assert authcache.current_version() == version
+
+
+def test_line_updates_are_one_statement_for_five_mixed_lines(app, client, world):
+    """Receive, inspect and resolve write every line in ONE UPDATE (executemany), also when the
+    lines change different fields (a serious finding on one, a fee on another)."""
+    h = world.h
+    rma = client.post("/api/v1/rmas", headers=h["d1"], json={"lines": [line(serial=f"M{i}") for i in range(5)]}).json
+    for who, action, body in (("d1", "submit", {}), ("rm_east", "review", {}), ("order", "approve", {}),
+                              ("d1", "ship", {"boxes": 2, "carrier": "顺丰", "tracking": "SF9"})):
+        rma = client.post(f"/api/v1/rmas/{rma['id']}/{action}", headers=h[who],
+                          json={"version": rma["version"], **body}).json
+    ids = [l["id"] for l in rma["lines"]]
+    verdicts = ["quality_fault", "human_damage", "no_fault_found", "quality_fault", "human_damage"]
+    resolutions = ["repair", "paid_repair", "return_to_sender", "credit", "return_to_sender"]
+    steps = [
+        ("receive", {"boxes_received": 2, "lines": [{"line_id": i, "received_quantity": n % 2}
+                                                     for n, i in enumerate(ids)]}),
+        ("inspect", {"lines": [{"line_id": i, "verdict": v, "serious": n == 1, "worth_analysis": n == 3,
+                                "findings": "裂纹" if n == 0 else ""} for n, (i, v) in enumerate(zip(ids, verdicts))]}),
+        ("resolve", {"lines": [{"line_id": i, "resolution": r, **({"fee": "12.50"} if r == "paid_repair" else {})}
+                               for i, r in zip(ids, resolutions)]}),
+    ]
+    for action, body in steps:
+        with count_queries(app) as q:
+            r = client.post(f"/api/v1/rmas/{rma['id']}/{action}", headers=h["order" if action != "inspect" else "tech"],
+                            json={"version": rma["version"], **body})
+        assert r.status_code == 200, (action, r.json)
+        rma = r.json
+        updates = [s for s in _statements(q) if s.lstrip().startswith("UPDATE rma_line")]
+        assert len(updates) == 1, (action, updates)
+    lines = client.get(f"/api/v1/rmas/{rma['id']}", headers=h["order"]).json["lines"]
+    assert [l["received_quantity"] for l in lines] == [0, 1, 0, 1, 0]
+    assert [l["verdict"] for l in lines] == verdicts and [l["serious"] for l in lines] == [False, True] + [False] * 3
+    assert [l["worth_analysis"] for l in lines] == [False, False, False, True, False]
+    assert [l["findings"] for l in lines] == ["裂纹", "", "", "", ""]
+    assert [l["resolution"] for l in lines] == resolutions and [l["fee"] for l in lines] == [None, "12.50", None, None, None]
