@@ -120,7 +120,6 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_web(app):
-    from core.users.models import User
 
     app.session_interface = SessionInterface()
     hops = int(app.config.get("PROXY_HOPS") or 0)
@@ -134,14 +133,13 @@ def init_web(app):
 
     @login_manager.user_loader
     def load_user(user_id):
-        from core.extensions import db
-
         from flask import session
 
+        from core.users.authcache import session_user
         from core.web.plugin import session_is_current
 
         try:
-            user = db.session.get(User, int(user_id))
+            user = session_user(int(user_id))  # one statement once cached (core.users.authcache)
         except (TypeError, ValueError, OverflowError):
             return None
         if user is None or not user.active or not session_is_current(user):
@@ -189,8 +187,13 @@ def init_web(app):
 
         ctx = {"hook": render_slot, "enabled_plugins": app.extensions["aftersales"].enabled_ids}
         if current_user.is_authenticated:
-            ctx["menu"] = menu_for(current_user)
-            ctx["unread_notifications"] = notifications.unread_count(current_user)
+            # once per request and user: a page rendering templates inside itself (the chatter)
+            # runs the context processors again, and the menu and unread count are the page's
+            shell = g.get("_aftersales_shell")
+            if shell is None or shell[0] is not current_user._get_current_object():
+                shell = g._aftersales_shell = (current_user._get_current_object(), menu_for(current_user),
+                                               notifications.unread_count(current_user))
+            ctx["menu"], ctx["unread_notifications"] = shell[1], shell[2]
         return ctx
 
     app.jinja_env.filters["local_dt"] = local_dt
