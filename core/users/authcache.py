@@ -20,6 +20,10 @@ so an entry can only be labelled older than its data, never newer.
 Inserting a token or a user does not raise the version (no entry can hold them), so issuing
 tokens (every API login) does not empty the caches; updating or deleting them does.
 
+Browser sessions use the same cache, keyed by user id (``session_user``): one statement reads the
+version and the user's session generation together, the generation being login bookkeeping that
+a logout raises without raising the version.
+
 Time-dependent conditions (token expiry, ``locked_until``) are checked on every hit. The dealer
 is not cached (a dealer's rows change without raising the counter): ``user.dealer`` loads on
 first use. Unknown tokens are never cached.

@@ -25,6 +25,9 @@ class SlotArgumentsError(TypeError):
     """A page passed a slot arguments its declaration does not list (raised in tests and debug)."""
 
 
+_SECURITY_HEADER_ITEMS = tuple((key.lower(), key, value) for key, value in SECURITY_HEADERS.items())
+
+
 class UnknownSlot(KeyError):
     pass
 
@@ -118,6 +121,15 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app):
         return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
 
+    def get_signing_serializer(self, app):
+        """Built once per secret key (Flask built it on every request, for reading and for writing
+        the cookie); a changed key or fallback list builds it again."""
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = self.__dict__.get("_serializer")
+        if cached is None or cached[0] != keys:
+            cached = self._serializer = (keys, super().get_signing_serializer(app))
+        return cached[1]
+
 
 def init_web(app):
 
@@ -169,8 +181,11 @@ def init_web(app):
 
     @app.after_request
     def security_headers(response):
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
+        headers = response.headers
+        present = {key.lower() for key, _value in headers}  # one pass (setdefault scanned them per header)
+        for lowered, key, value in _SECURITY_HEADER_ITEMS:
+            if lowered not in present:
+                headers.add(key, value)
         if app.config.get("SESSION_COOKIE_SECURE") or request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if request.path.startswith("/api/") or (request.endpoint != "static" and current_user.is_authenticated):
