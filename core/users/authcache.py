@@ -17,12 +17,12 @@ raised in the transaction of the change (correct by construction). A TTL would l
 token work for up to N seconds on other hosts. The counter is read before anything is loaded,
 so an entry can only be labelled older than its data, never newer.
 
-Inserting a token or a user does not raise the version (no entry can hold them), so issuing
-tokens (every API login) does not empty the caches; updating or deleting them does.
-
 Browser sessions use the same cache, keyed by user id (``session_user``): one statement reads the
 version and the user's session generation together, the generation being login bookkeeping that
 a logout raises without raising the version.
+
+Inserting a token or a user does not raise the version (no entry can hold them), so issuing
+tokens (every API login) does not empty the caches; updating or deleting them does.
 
 Time-dependent conditions (token expiry, ``locked_until``) are checked on every hit. The dealer
 is not cached (a dealer's rows change without raising the counter): ``user.dealer`` loads on
@@ -95,50 +95,6 @@ def stored_settings(load) -> dict:
     return cached[1]
 
 
-def lookup(token_hash: str, now):
-    """The user of a valid token (attached to this request's session), or None."""
-    from core.users.models import ApiToken, User
-
-    version = current_version()
-    cache = _cache()
-    entry = cache.get(token_hash)
-    if entry is not None and entry[0] != version:
-        cache.clear()
-        entry = None
-    if entry is None:
-        # token, user and roles in one statement, then the permissions: 3 with the version check
-        user_path = joinedload(ApiToken.user)
-        token = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)
-                                   .options(user_path.lazyload(User.dealer), user_path.joinedload(User.roles))
-                                   ).unique().first()
-        if token is None or token.revoked_at is not None:
-            return None
-        user = token.user
-        permissions = user.permissions  # loads roles and permissions
-        if len(cache) >= MAX_ENTRIES:
-            cache.clear()
-        entry = (version, token.expires_at, user, permissions)
-        db.session.expunge(user)  # the cached copy stays detached; requests get merged copies
-        for role in user.roles:
-            if role in db.session:
-                db.session.expunge(role)
-        cache[token_hash] = entry
-    _, expires_at, cached_user, permissions = entry
-    if expires_at <= now or not cached_user.active:
-        return None
-    if cached_user.locked_until is not None and cached_user.locked_until > now:
-        return None  # a token stops working while its account is locked
-    return _attach(cached_user, permissions)
-
-
-def _attach(cached_user, permissions):
-    """A request's own copy of a cached (detached) user, in this request's session."""
-    user = db.session.merge(cached_user, load=False)
-    db.session.expire(user, VOLATILE_USER_COLUMNS)  # possibly older than the row: read on use
-    user.__dict__["_permission_cache"] = permissions
-    return user
-
-
 _SESSION_STATEMENT = []
 
 
@@ -197,8 +153,49 @@ def session_user(user_id: int):
             cache.clear()
         entry = cache[key] = (version, user, permissions)
     _, cached_user, permissions = entry
-    user = _attach(cached_user, permissions)
+    user = session.merge(cached_user, load=False)  # as lookup: the request's own copy
+    session.expire(user, VOLATILE_USER_COLUMNS - {"session_generation"})
     set_committed_value(user, "session_generation", generation)
+    user.__dict__["_permission_cache"] = permissions
+    return user
+
+
+def lookup(token_hash: str, now):
+    """The user of a valid token (attached to this request's session), or None."""
+    from core.users.models import ApiToken, User
+
+    version = current_version()
+    cache = _cache()
+    entry = cache.get(token_hash)
+    if entry is not None and entry[0] != version:
+        cache.clear()
+        entry = None
+    if entry is None:
+        # token, user and roles in one statement, then the permissions: 3 with the version check
+        user_path = joinedload(ApiToken.user)
+        token = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)
+                                   .options(user_path.lazyload(User.dealer), user_path.joinedload(User.roles))
+                                   ).unique().first()
+        if token is None or token.revoked_at is not None:
+            return None
+        user = token.user
+        permissions = user.permissions  # loads roles and permissions
+        if len(cache) >= MAX_ENTRIES:
+            cache.clear()
+        entry = (version, token.expires_at, user, permissions)
+        db.session.expunge(user)  # the cached copy stays detached; requests get merged copies
+        for role in user.roles:
+            if role in db.session:
+                db.session.expunge(role)
+        cache[token_hash] = entry
+    _, expires_at, cached_user, permissions = entry
+    if expires_at <= now or not cached_user.active:
+        return None
+    if cached_user.locked_until is not None and cached_user.locked_until > now:
+        return None  # a token stops working while its account is locked
+    user = db.session.merge(cached_user, load=False)
+    db.session.expire(user, VOLATILE_USER_COLUMNS)  # possibly older than the row: read on use
+    user.__dict__["_permission_cache"] = permissions
     return user
 
 
