@@ -204,10 +204,10 @@ def init_web(app):
         if current_user.is_authenticated:
             # once per request and user: a page rendering templates inside itself (the chatter)
             # runs the context processors again, and the menu and unread count are the page's
+            user = current_user._get_current_object()  # the menu asks it a dozen times: not through the proxy
             shell = g.get("_aftersales_shell")
-            if shell is None or shell[0] is not current_user._get_current_object():
-                shell = g._aftersales_shell = (current_user._get_current_object(), menu_for(current_user),
-                                               notifications.unread_count(current_user))
+            if shell is None or shell[0] is not user:
+                shell = g._aftersales_shell = (user, menu_for(user), notifications.unread_count(user))
             ctx["menu"], ctx["unread_notifications"] = shell[1], shell[2]
         return ctx
 

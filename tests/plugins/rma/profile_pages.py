@@ -35,6 +35,7 @@ def test_profile_fixed_cost(app, client, world):
     session_login(client, w.users["order"])
     prof("html_detail", get(f"/rma/{rid}"))
     prof("html_empty_list", get("/rma/?state=closed"))
+    prof("html_notifications", get("/notifications"))  # the shell around an empty core list
     for path in (f"/rma/{rid}", "/rma/?state=closed"):
         with count_queries(app) as q:
             get(path)()
