@@ -12,7 +12,6 @@ from pathlib import Path
 from flask import Flask
 
 from core import config as config_module
-from flask_babel import Babel
 
 from core.extensions import csrf, db, login_manager, migrate
 from core.plugin_system import Manifest, create_plugin_manager, discover, load, resolve
@@ -261,10 +260,10 @@ def _configure_alembic(alembic_config):
 
 
 def _init_babel(app: Flask, manifests) -> None:
-    from core.web.i18n import select_locale, select_timezone
+    from core.web.i18n import RequestBabel, select_locale, select_timezone
 
     dirs = [str(CORE_DIR / "translations")] + [str(m.translations_path) for m in manifests if m.translations_path.is_dir()]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(dirs)
     # One Babel per app: Flask-Babel caches merged catalogs on its instance, keyed by locale only,
     # so apps with different plugin sets in one process (tests) must not share it.
-    Babel().init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    RequestBabel().init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

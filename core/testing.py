@@ -197,6 +197,17 @@ def count_queries(app):
         event.remove(engine, "before_cursor_execute", before)
 
 
+# what authenticating a request reads: the auth version, the user, its roles, their permissions
+# (other statements may join core_user for names, so statements are told apart by how they begin)
+AUTH_READS = ("SELECT core_user.", "SELECT core_user_role.", "SELECT core_role", "SELECT core_sequence",
+              "SELECT (SELECT core_sequence")
+
+
+def auth_statements(statements) -> list:
+    """The statements (of ``count_queries``) that authenticated the request."""
+    return [s for s in statements if s.lstrip().startswith(AUTH_READS)]
+
+
 def today() -> date:
     return date.today()
 

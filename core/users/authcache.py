@@ -17,6 +17,10 @@ raised in the transaction of the change (correct by construction). A TTL would l
 token work for up to N seconds on other hosts. The counter is read before anything is loaded,
 so an entry can only be labelled older than its data, never newer.
 
+Browser sessions use the same cache, keyed by user id (``session_user``): one statement reads the
+version and the user's session generation together, the generation being login bookkeeping that
+a logout raises without raising the version.
+
 Inserting a token or a user does not raise the version (no entry can hold them), so issuing
 tokens (every API login) does not empty the caches; updating or deleting them does.
 
@@ -91,6 +95,71 @@ def stored_settings(load) -> dict:
     if cached is None or cached[0] != version:
         cached = current_app.extensions["aftersales_settings_cache"] = (version, load())
     return cached[1]
+
+
+_SESSION_STATEMENT = []
+
+
+def _session_statement():
+    """The auth version and a user's session generation, in one statement built once."""
+    if not _SESSION_STATEMENT:
+        from sqlalchemy import bindparam
+
+        from core.sequences import Sequence
+        from core.users.models import User
+
+        sequence, users = Sequence.__table__, User.__table__
+        version = select(sequence.c.value).where(sequence.c.name == VERSION_NAME,
+                                                 sequence.c.year == VERSION_YEAR).scalar_subquery()
+        _SESSION_STATEMENT.append(select(version, users.c.session_generation)
+                                  .where(users.c.id == bindparam("user_id")))
+    return _SESSION_STATEMENT[0]
+
+
+def session_user(user_id: int):
+    """The user of a browser session (attached to this request's session), or None if the row is
+    gone: one statement per request once cached, reading the auth version and the user's session
+    generation together. The generation is a login-bookkeeping column (``VOLATILE_USER_COLUMNS``:
+    a logout raises no version), so it is read from the row on every request and a logout on
+    another host ends the session at once; everything else comes from the entry of this version.
+    The version read here is the request's (``current_version``), so settings reads cost nothing more."""
+    from flask import g
+    from sqlalchemy.orm import lazyload
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from core.users.models import User
+
+    session = db.session()
+    if session.new or session.deleted or session.dirty:
+        session.flush()  # as current_version: a change in this transaction raises the version first
+    row = session.connection().execute(_session_statement(), {"user_id": user_id}).first()
+    if row is None:
+        return None
+    version, generation = row[0] or 0, row[1]
+    g.setdefault("_aftersales_auth_version", version)
+    cache = _cache()
+    key = ("session", user_id)
+    entry = cache.get(key)
+    if entry is not None and entry[0] != version:
+        cache.clear()
+        entry = None
+    if entry is None:
+        # loaded apart from the request's session, so an instance the caller holds stays attached
+        with Session(bind=session.connection()) as loader:
+            user = loader.scalars(select(User).where(User.id == user_id)
+                                  .options(lazyload(User.dealer), joinedload(User.roles))).unique().first()
+            if user is None:
+                return None
+            permissions = user.permissions  # one statement (the role ids are loaded)
+        if len(cache) >= MAX_ENTRIES:
+            cache.clear()
+        entry = cache[key] = (version, user, permissions)
+    _, cached_user, permissions = entry
+    user = session.merge(cached_user, load=False)  # as lookup: the request's own copy
+    session.expire(user, VOLATILE_USER_COLUMNS - {"session_generation"})
+    set_committed_value(user, "session_generation", generation)
+    user.__dict__["_permission_cache"] = permissions
+    return user
 
 
 def lookup(token_hash: str, now):

@@ -25,6 +25,9 @@ class SlotArgumentsError(TypeError):
     """A page passed a slot arguments its declaration does not list (raised in tests and debug)."""
 
 
+_SECURITY_HEADER_ITEMS = tuple((key.lower(), key, value) for key, value in SECURITY_HEADERS.items())
+
+
 class UnknownSlot(KeyError):
     pass
 
@@ -118,9 +121,17 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app):
         return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
 
+    def get_signing_serializer(self, app):
+        """Built once per secret key (Flask built it on every request, for reading and for writing
+        the cookie); a changed key or fallback list builds it again."""
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = self.__dict__.get("_serializer")
+        if cached is None or cached[0] != keys:
+            cached = self._serializer = (keys, super().get_signing_serializer(app))
+        return cached[1]
+
 
 def init_web(app):
-    from core.users.models import User
 
     app.session_interface = SessionInterface()
     hops = int(app.config.get("PROXY_HOPS") or 0)
@@ -134,14 +145,13 @@ def init_web(app):
 
     @login_manager.user_loader
     def load_user(user_id):
-        from core.extensions import db
-
         from flask import session
 
+        from core.users.authcache import session_user
         from core.web.plugin import session_is_current
 
         try:
-            user = db.session.get(User, int(user_id))
+            user = session_user(int(user_id))  # one statement once cached (core.users.authcache)
         except (TypeError, ValueError, OverflowError):
             return None
         if user is None or not user.active or not session_is_current(user):
@@ -171,8 +181,11 @@ def init_web(app):
 
     @app.after_request
     def security_headers(response):
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
+        headers = response.headers
+        present = {key.lower() for key, _value in headers}  # one pass (setdefault scanned them per header)
+        for lowered, key, value in _SECURITY_HEADER_ITEMS:
+            if lowered not in present:
+                headers.add(key, value)
         if app.config.get("SESSION_COOKIE_SECURE") or request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if request.path.startswith("/api/") or (request.endpoint != "static" and current_user.is_authenticated):
@@ -189,8 +202,13 @@ def init_web(app):
 
         ctx = {"hook": render_slot, "enabled_plugins": app.extensions["aftersales"].enabled_ids}
         if current_user.is_authenticated:
-            ctx["menu"] = menu_for(current_user)
-            ctx["unread_notifications"] = notifications.unread_count(current_user)
+            # once per request and user: a page rendering templates inside itself (the chatter)
+            # runs the context processors again, and the menu and unread count are the page's
+            user = current_user._get_current_object()  # the menu asks it a dozen times: not through the proxy
+            shell = g.get("_aftersales_shell")
+            if shell is None or shell[0] is not user:
+                shell = g._aftersales_shell = (user, menu_for(user), notifications.unread_count(user))
+            ctx["menu"], ctx["unread_notifications"] = shell[1], shell[2]
         return ctx
 
     app.jinja_env.filters["local_dt"] = local_dt

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
+from flask_babel import Babel, Domain, _get_current_context, get_locale
 from flask_login import current_user
+from werkzeug.utils import cached_property
 
 
 def select_locale() -> str:
@@ -22,3 +24,33 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's domain with the request's translations kept on the request: every ``_()`` (and
+    lazy string, and template ``_``) found them again by re-reading the locale three context
+    lookups deep and formatting its name as a cache key, several times the cost of translating.
+    Kept with the locale they belong to, so ``force_locale`` (a notification in its recipient's
+    language) gets its own, and the request's again afterwards."""
+
+    def get_translations(self):
+        ctx = _get_current_context()
+        if ctx is None:
+            return super().get_translations()
+        locale = getattr(ctx, "babel_locale", None)
+        if locale is None:
+            locale = get_locale()
+        cached = getattr(ctx, "aftersales_translations", None)
+        if cached is not None and cached[0] is locale:
+            return cached[1]
+        translations = super().get_translations()
+        ctx.aftersales_translations = (locale, translations)
+        return translations
+
+
+class RequestBabel(Babel):
+    """Babel whose default domain is a :class:`RequestDomain`."""
+
+    @cached_property
+    def domain_instance(self):
+        return RequestDomain(domain=self.domain)

@@ -3,7 +3,7 @@ user, role, permission or token takes effect on the next request (core.users.aut
 from sqlalchemy import text
 
 from core.extensions import db
-from core.testing import api_headers, count_queries, make_user
+from core.testing import api_headers, auth_statements, count_queries, make_user
 from core.users import services
 from core.users.models import Role
 
@@ -118,3 +118,46 @@ def test_logins_and_logouts_keep_every_cache(app, client):
     assert authcache.current_version() > version
     assert _me(client, busy_headers).status_code == 401
     assert _me(client, other_headers).status_code == 200
+
+
+# --- browser sessions (core.users.authcache.session_user) ------------------------------------
+
+def test_a_session_page_runs_one_auth_statement(app, client):
+    """A cookie session costs one statement (the auth version and the user's session generation
+    together): before, four (the user with its dealer, its roles, the version, its permissions)."""
+    from core.testing import session_login
+
+    user = make_user("browser", roles=("order_dept",))
+    session_login(client, user)
+    assert client.get("/notifications").status_code == 200  # the cache is warm, as on a running server
+    with count_queries(app) as q:
+        page = client.get("/notifications")
+    assert page.status_code == 200 and "browser" in page.get_data(as_text=True)
+    auth = auth_statements(q.statements)
+    assert len(auth) == 1 and "core_sequence" in auth[0] and "session_generation" in auth[0], q.statements
+
+
+def test_a_logout_elsewhere_ends_the_session_at_once(app, client):
+    """The session generation is read from the row on every request: a logout on another host
+    (which raises no auth version) ends a copied session on the next request."""
+    from core.testing import session_login
+
+    user = make_user("twohosts", roles=("order_dept",))
+    session_login(client, user)
+    assert client.get("/notifications").status_code == 200
+    db.session.execute(text("UPDATE core_user SET session_generation = session_generation + 1 WHERE id = :id"),
+                       {"id": user.id})
+    db.session.commit()  # raw SQL, as another host's logout: no version raised
+    assert client.get("/notifications").status_code == 302
+
+
+def test_a_session_sees_permission_changes_on_the_next_request(app, client):
+    from core.testing import session_login
+
+    user = make_user("granted", roles=("order_dept",))
+    session_login(client, user)
+    assert client.get("/admin/users/").status_code == 403
+    role = db.session.get(Role, "order_dept")
+    services.set_role_permissions(role, sorted(services.role_permission_ids(role) | {"core.users.manage"}))
+    db.session.commit()
+    assert client.get("/admin/users/").status_code == 200
