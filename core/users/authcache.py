@@ -145,20 +145,26 @@ def session_user(user_id: int):
         entry = None
     if entry is None:
         # loaded apart from the request's session, so an instance the caller holds stays attached
+        from core.dealers.models import Dealer
+
+        # the dealer's kind comes with the user, as for a token (``User.dealer_kind``)
+        dealer_kind = select(Dealer.kind).where(Dealer.id == User.dealer_id).scalar_subquery()
         with Session(bind=session.connection()) as loader:
-            user = loader.scalars(select(User).where(User.id == user_id)
-                                  .options(lazyload(User.dealer), joinedload(User.roles))).unique().first()
-            if user is None:
+            found = loader.execute(select(User, dealer_kind).where(User.id == user_id)
+                                   .options(lazyload(User.dealer), joinedload(User.roles))).unique().first()
+            if found is None:
                 return None
+            user, kind = found
             permissions = user.permissions  # one statement (the role ids are loaded)
         if len(cache) >= MAX_ENTRIES:
             cache.clear()
-        entry = cache[key] = (version, user, permissions)
-    _, cached_user, permissions = entry
+        entry = cache[key] = (version, user, permissions, (user.dealer_id, kind))
+    _, cached_user, permissions, dealer_kind = entry
     user = session.merge(cached_user, load=False)  # as lookup: the request's own copy
     session.expire(user, VOLATILE_USER_COLUMNS - {"session_generation"})
     set_committed_value(user, "session_generation", generation)
     user.__dict__["_permission_cache"] = permissions
+    user.__dict__["_dealer_kind"] = dealer_kind
     return user
 
 

@@ -91,3 +91,18 @@ def test_line_updates_are_one_statement_for_five_mixed_lines(app, client, world)
     assert [l["worth_analysis"] for l in lines] == [False, False, False, True, False]
     assert [l["findings"] for l in lines] == ["裂纹", "", "", "", ""]
     assert [l["resolution"] for l in lines] == resolutions and [l["fee"] for l in lines] == [None, "12.50", None, None, None]
+
+
+def test_a_dealer_users_browser_session_loads_no_dealer_for_its_scope(app, client, world):
+    """A browser session takes the dealer's kind from the session cache as a token does: an agent's
+    reading of its distributor's return runs no core_dealer SELECT for the scope."""
+    from core.testing import session_login
+
+    seed(world, 1, dealer=world.dist)
+    url = f"/api/v1/rmas/{db.session.scalar(db.select(Rma.id))}"
+    session_login(client, world.users["a1"])
+    assert client.get(url).status_code == 200  # warm: the session user is cached
+    with count_queries(app) as q:
+        r = client.get(url)
+    assert r.status_code == 200 and r.json["dealer_code"] == world.dist.code
+    assert not [s for s in _statements(q) if s.lstrip().startswith("SELECT core_dealer")], q.statements
