@@ -8,10 +8,10 @@ from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.toolkit import (Column, DomainError, Product, activity, commit, db, export_response, get_scoped,
-                          paginate_page, require, scoped, settings, state_tone)
+from core.toolkit import (Column, DomainError, Page, Product, activity, commit, db, export_response, get_scoped,
+                          page_args, paginate_page, require, resolve_sort, scoped, settings, state_tone)
 from core.toolkit import today as business_today
-from plugins.rma import bulk, services
+from plugins.rma import bulk, reads, services
 from plugins.rma.actions import ACTIONS, CLAIM_ACTIONS, PENALTY_ACTIONS
 from plugins.rma.queries import claim_list_stmt, list_stmt, load, penalty_list_stmt
 from plugins.rma.models import FLAGS, ISSUES, RESOLUTIONS, STATES, VERDICTS, Rma, RmaFreightClaim, RmaPenalty
@@ -86,7 +86,7 @@ def _query(**fixed) -> RmaQuery:
 # The returns list's columns: only those with a SQL expression are sortable (the whitelist).
 RMA_COLUMNS = [
     Column(_l("Number"), lambda r: r.number or r.filing_number or _("Draft") + f" #{r.id}", Rma.id, "number", link=True),
-    Column(_l("Dealer"), lambda r: f"{r.dealer.code} {r.dealer.name}"),
+    Column(_l("Dealer"), lambda r: f"{r.dealer_code} {r.dealer_name}"),
     Column(_l("State"), lambda r: STATE_LABELS[r.state], Rma.state, "state", custom=True),
     Column(_l("Products"), None, key="products", custom=True, css="small"),
     Column(_lp("date column", "Filed"), lambda r: r.created_at, Rma.created_at, "created", custom=True),
@@ -96,14 +96,20 @@ SELECT_COLUMN = Column("", None, key="select", custom=True)
 
 
 def _list(title, endpoint_hint=None, bulk=False, **fixed):
+    """A returns list page, read column by column like ``GET /rmas`` (``reads.list_page_rows``):
+    the same filters, ``after`` and capped total."""
     query = _query(**fixed)
-    page = paginate_page(list_stmt(query).order_by(None), RMA_COLUMNS, "-number")
+    number, per_page = page_args()
+    sort, expr, sortable = resolve_sort(RMA_COLUMNS, "-number", request.args.get("sort"))
+    rows, total, estimate = reads.list_page_rows(query, expr.key, sort.startswith("-"), number, per_page)
+    page = Page(items=rows, total=total, page=number, per_page=per_page, sort=sort, args=request.args.to_dict(),
+                sortable=sortable, total_is_estimate=estimate)
     today = business_today()
     return render_template("rma/list.html", **_ctx(
         title=title, page=page, columns=([SELECT_COLUMN] if bulk else []) + RMA_COLUMNS,
         query=query, fixed=fixed, bulk=bulk, today=today, is_overdue=services.is_overdue,
         row_class=lambda r: "table-danger" if services.is_overdue(r, today) else "",
-        products=db.session.scalars(select(Product).order_by(Product.sku).limit(500)).all()))
+        products=db.session.execute(select(Product.sku, Product.name).order_by(Product.sku).limit(500)).all()))
 
 
 @bp.route("/")
