@@ -1,6 +1,7 @@
 """RMA pages: dealer portal, head-office queues, receiving, penalties, freight claims, export, serial history."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -68,10 +69,10 @@ def _line_errors(errors: dict, i) -> list[str]:
 
 
 def _ctx(**kw):
-    return dict(line_errors=_line_errors, STATE_LABELS=STATE_LABELS, ISSUE_LABELS=ISSUE_LABELS, FLAG_LABELS=FLAG_LABELS,
-                VERDICT_LABELS=VERDICT_LABELS, RESOLUTION_LABELS=RESOLUTION_LABELS, ACTION_LABELS=ACTION_LABELS,
-                PATH=PATH, ALLOWED_RESOLUTIONS=services.ALLOWED_RESOLUTIONS,
-                penalty_breakdown=services.penalty_breakdown, **kw)
+    return {"line_errors": _line_errors, "STATE_LABELS": STATE_LABELS, "ISSUE_LABELS": ISSUE_LABELS,
+            "FLAG_LABELS": FLAG_LABELS, "VERDICT_LABELS": VERDICT_LABELS, "RESOLUTION_LABELS": RESOLUTION_LABELS,
+            "ACTION_LABELS": ACTION_LABELS, "PATH": PATH, "ALLOWED_RESOLUTIONS": services.ALLOWED_RESOLUTIONS,
+            "penalty_breakdown": services.penalty_breakdown, **kw}
 
 
 def _query(**fixed) -> RmaQuery:
@@ -105,8 +106,10 @@ def _list(title, endpoint_hint=None, bulk=False, **fixed):
     page = Page(items=rows, total=total, page=number, per_page=per_page, sort=sort, args=request.args.to_dict(),
                 sortable=sortable, total_is_estimate=estimate)
     today = business_today()
+    # labels translated once per page, not once per cell (a lazy string translates each time it is shown)
+    columns = [replace(c, label=str(c.label)) for c in ([SELECT_COLUMN] if bulk else []) + RMA_COLUMNS]
     return render_template("rma/list.html", **_ctx(
-        title=title, page=page, columns=([SELECT_COLUMN] if bulk else []) + RMA_COLUMNS,
+        title=title, page=page, columns=columns, STATE_LABELS={k: str(v) for k, v in STATE_LABELS.items()},
         query=query, fixed=fixed, bulk=bulk, today=today, is_overdue=services.is_overdue,
         row_class=lambda r: "table-danger" if services.is_overdue(r, today) else "",
         products=db.session.execute(select(Product.sku, Product.name).order_by(Product.sku).limit(500)).all()))

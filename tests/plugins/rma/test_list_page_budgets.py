@@ -121,3 +121,19 @@ def test_export_is_one_statement_and_honours_after(app, client, world):
     assert r.status_code == 200, r.status_code
     mine = list(csv.reader(io.StringIO(r.get_data(as_text=True))))
     assert len(mine) == 1 + 2 * 3 and {row[2] for row in mine[1:]} == {"D2"}
+
+
+def test_list_page_labels_are_translated_once_per_page_in_the_readers_language(app, client, world):
+    """The column and state labels are resolved once per page (not once per cell), in the reader's
+    language: each English reader and Chinese reader sees their own words on the same process."""
+    seed(world, 3)
+    zh = world.users["order2"]
+    zh.language = "zh_CN"
+    db.session.commit()
+    session_login(client, world.users["order"])
+    english = client.get("/rma/?per_page=25").get_data(as_text=True)
+    other = app.test_client()
+    session_login(other, zh)
+    chinese = other.get("/rma/?per_page=25").get_data(as_text=True)
+    assert english.count(">Reviewed</span>") == 3 and 'data-label="Number"' in english
+    assert chinese.count(">已审核</span>") == 3 and 'data-label="单号"' in chinese and ">Reviewed<" not in chinese
