@@ -3,8 +3,9 @@ path gave (each item is the record's detail answer), in statements that do not g
 
 API list, token cache warm: the auth version, the page (records, dealers, lines and the exact total
 in one statement) and the page's attachments; a dealer user's scope reads its dealer first.
-Before: 5 and 6 (a separate count, the records, their lines). The HTML queue page is 10 (6 of them
-the layout, then its count, records, lines and the carrier filter's choices)."""
+Before: 5 and 6 (a separate count, the records, their lines). The HTML list and queue pages read
+the same way without the lines: 8 statements (6 of them the layout, then the page and the carrier
+filter's choices); they were 10 (a count, the records, their lines)."""
 import io
 from datetime import date
 
@@ -14,7 +15,7 @@ from core.testing import api_headers, session_login, warm_get_statements
 from helpers_logistics import URL, act, create
 
 API_LIST = {"order": 3, "dealer1": 4, "agent": 4}
-QUEUE_PAGE = 10
+PAGE = 8
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -76,11 +77,31 @@ def test_api_list_items_are_the_detail_answers(app, world, clock, who):
     assert (past["items"], past["total"]) == ([], everything["total"])
 
 
-def test_queue_page_statements_do_not_grow_with_the_page(app, client, world, clock):
+@pytest.mark.parametrize("path", ["/logistics/queue", "/logistics/"])
+def test_pages_statements_do_not_grow_with_the_page(app, client, world, clock, path):
     _records(app, world, clock)
     session_login(client, world["users"]["order"])
     counts = []
     for size in (25, 50):
-        r, statements = warm_get_statements(app, client, f"/logistics/queue?per_page={size}")
+        r, statements = warm_get_statements(app, client, f"{path}?per_page={size}")
         counts.append(len(statements))
-    assert counts == [QUEUE_PAGE] * 2
+    assert counts == [PAGE] * 2
+
+
+def test_pages_list_what_the_api_lists(app, client, world, clock):
+    """Each sort of the list page shows the API's records in the API's order (ties newest first)."""
+    import re
+
+    api = _records(app, world, clock)
+    h = api_headers(world["users"]["order"])
+    session_login(client, world["users"]["order"])
+    for sort in ("-received_on", "received_on", "number", "-carrier", "state"):
+        html = client.get(f"/logistics/?per_page=50&sort={sort}").get_data(as_text=True)
+        shown = [int(n) for n in re.findall(r'href="/logistics/(\d+)"', html)]
+        assert shown == [i["id"] for i in api.get(f"{URL}?per_page=50&sort={sort}", headers=h).json["items"]], sort
+    html = client.get("/logistics/queue?per_page=25").get_data(as_text=True)
+    assert "12 records" in html and len(re.findall(r'href="/logistics/(\d+)"', html)) == 12
+    past = client.get("/logistics/queue?per_page=25&page=2").get_data(as_text=True)
+    assert not re.findall(r'href="/logistics/(\d+)"', past)
+    queue = client.get("/logistics/queue?per_page=25&carrier=承运商1").get_data(as_text=True)
+    assert "4 records" in queue and "承运商0" not in queue.split("<tbody>")[1]
