@@ -62,7 +62,8 @@ def parse_args(argv=None):
                    help="threads per process (gunicorn-gthread, granian, waitress), default 2")
     p.add_argument("--db", default=os.environ.get("AFTERSALES_BENCH_DBS", "sqlite,postgresql"),
                    help="comma-separated: sqlite, postgresql (default both; PostgreSQL only if a URL is set)")
-    p.add_argument("--only", default="", help="run only scenarios whose name contains this text")
+    p.add_argument("--only", default="", help="run only scenarios whose name contains this text "
+                                             "(comma-separated: any of these texts)")
     p.add_argument("--seed", type=int, default=env_int("seed", 1))
     args = p.parse_args(argv)
     base = QUICK if args.quick else FULL
@@ -76,6 +77,12 @@ def parse_args(argv=None):
         p.error(f"--server: unknown {', '.join(unknown) or '(none)'}; one or more of {', '.join(SERVERS)}")
     args.concurrency = args.concurrency or args.workers
     return args
+
+
+def selected(name: str, only: str) -> bool:
+    """Whether ``--only`` (comma-separated texts, empty: everything) picks the scenario ``name``."""
+    texts = [t for t in only.split(",") if t]
+    return not texts or any(t in name for t in texts)
 
 
 def load_plugin_benchmarks() -> list[str]:
@@ -230,7 +237,7 @@ def bench_database(kind: str, url: str, args, tmp: Path) -> dict:
         try:
             server.wait_ready()
             for s in registry.SCENARIOS:
-                if args.only and args.only not in s.name:
+                if not selected(s.name, args.only):
                     continue
                 r = run_scenario(server.port, ctx, s, requests=args.requests, seconds=args.seconds,
                                  concurrency=args.concurrency, warmup=args.warmup)

@@ -208,6 +208,20 @@ def auth_statements(statements) -> list:
     return [s for s in statements if s.lstrip().startswith(AUTH_READS)]
 
 
+def warm_get_statements(app, client, path, headers=None):
+    """``GET path`` twice, the statements of the second run (a running server's: the token, settings
+    and Babel caches warm; SQLite's explicit BEGIN is not one of the request's), printed for ``-s``.
+    Answers ``(response, statements)``."""
+    assert client.get(path, headers=headers).status_code == 200
+    with count_queries(app) as q:
+        response = client.get(path, headers=headers)
+    statements = [s for s in q.statements if not s.lstrip().upper().startswith("BEGIN")]
+    print(f"\n== {path}: {len(statements)}")
+    for s in statements:
+        print("   ", " ".join(s.split())[:200])
+    return response, statements
+
+
 def today() -> date:
     return date.today()
 

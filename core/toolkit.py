@@ -28,7 +28,8 @@ API and pages
     resource's paginated list and one record, declared in one call each, built on ``route``),
     ``parse_body``, ``validate`` (pydantic → 422 field map), ``CrudApi`` (the five CRUD routes of
     a resource at once); pages: ``Column``, ``Filter``,
-    ``Page``, ``paginate_page``, ``Crud``, ``place_form_errors(form, exc, aliases=None)`` (a refused
+    ``Page``, ``paginate_page``, ``page_args`` / ``resolve_sort`` (a page's bounded page number and size,
+    its whitelisted sort: for lists that read columns themselves), ``Crud``, ``place_form_errors(form, exc, aliases=None)`` (a refused
     action's field map onto a form: nested ``lines.0.qty`` on that FieldList entry's field, the rest
     flashed with the error's message, nothing lost), ``form_action(form, run, redirect_to, render,
     success=None)`` (a form page's submit: validate → service → commit → flash → redirect; refused:
@@ -151,7 +152,7 @@ from core.web.crud import Crud  # noqa: F401
 from core.web import state_tone  # noqa: F401
 from core.web.forms import form_action, place_form_errors  # noqa: F401
 from core.web.charts import series_chart  # noqa: F401
-from core.web.listing import Column, Filter, Page, custom, paginate_page, with_badge  # noqa: F401
+from core.web.listing import Column, Filter, Page, custom, page_args, paginate_page, resolve_sort, with_badge  # noqa: F401
 from core.workflow import Transition, Workflow, checking_once  # noqa: F401
 from core.workflow_routes import (Action, TransitionRoutes, commit_or_conflict, flushed_answer,  # noqa: F401
                                   refresh_references)

@@ -49,10 +49,13 @@ class Page:
     sort: str
     args: dict = field(default_factory=dict)
     sortable: tuple = ()  # the keys this list may be sorted by
+    total_is_estimate: bool = False  # the count stopped at a limit: ``total`` is a lower bound
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        pages = max(1, math.ceil(self.total / self.per_page))
+        # past a capped count there is always a next page to offer
+        return max(pages, self.page + 1) if self.total_is_estimate else pages
 
     @property
     def per_page_choices(self) -> tuple:
@@ -99,15 +102,21 @@ def page_args(default_per_page: int = 25) -> tuple[int, int]:
     return page, per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
 
 
-def order_by_sort(stmt, columns: list[Column], default_sort: str, requested: str | None):
-    """``stmt`` ordered by a whitelisted column key (``-key`` descending); anything else: the default."""
+def resolve_sort(columns: list[Column], default_sort: str, requested: str | None):
+    """The whitelisted sort (``key`` or ``-key``) ``requested`` names, else the default; its column's
+    SQL expression; the sortable keys."""
     sorts = {c.key: c.sort for c in columns if c.sort is not None and c.key}
     sort = requested or default_sort
     key = sort.lstrip("-")
     if key not in sorts:
         sort, key = default_sort, default_sort.lstrip("-")
-    expr = sorts[key]
-    return stmt.order_by(expr.desc() if sort.startswith("-") else expr.asc()), sort, tuple(sorts)
+    return sort, sorts[key], tuple(sorts)
+
+
+def order_by_sort(stmt, columns: list[Column], default_sort: str, requested: str | None):
+    """``stmt`` ordered by a whitelisted column key (``-key`` descending); anything else: the default."""
+    sort, expr, sortable = resolve_sort(columns, default_sort, requested)
+    return stmt.order_by(expr.desc() if sort.startswith("-") else expr.asc()), sort, sortable
 
 
 def paginate_page(stmt, columns: list[Column], default_sort: str, per_page: int = 25) -> Page:

@@ -7,8 +7,8 @@ from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.toolkit import BadRequest, NotFound, attachment_response, commit, detail_route, list_route, route
-from plugins.logistics import services
+from core.toolkit import BadRequest, NotFound, attachment_response, commit, detail_route, route
+from plugins.logistics import reads, services
 from plugins.logistics.actions import ACTIONS
 from plugins.logistics.schemas import AttachmentOut, ExceptionIn, ExceptionOut, ExceptionPatch, ExceptionQuery
 
@@ -21,10 +21,10 @@ def _out(record):
     return services.serialize(record, current_user)
 
 
-list_route(bp, BASE, services.list_stmt, lambda r, files: services.serialize(r, current_user, files.get(r.id, [])),
-           extras=services.attachments_by_record, query=ExceptionQuery, response=ExceptionOut,
-           permission="logistics.view", tag=TAG, endpoint="list_exceptions",
-           summary="Transport exception records the caller may see, with filters and pagination.")
+@route(bp, BASE, query=ExceptionQuery, response=ExceptionOut, many=True, permission="logistics.view", tag=TAG)
+def list_exceptions(query: ExceptionQuery):
+    """Transport exception records the caller may see, with filters and pagination."""
+    return reads.list_page(query)
 
 
 @route(bp, BASE, ["POST"], body=ExceptionIn, response=ExceptionOut, status=201, permission="logistics.create", tag=TAG)

@@ -27,6 +27,9 @@ class LogisticsException(Timestamped, Versioned, db.Model):
     __table_args__ = (
         Index("ix_logistics_exception_state_dealer", "state", "dealer_id"),
         Index("ix_logistics_exception_carrier_received", "carrier", "received_on"),
+        # the lists' filter and order (newest received first): the queue by state, a dealer's records
+        Index("ix_logistics_exception_state_received", "state", "received_on", "id"),
+        Index("ix_logistics_exception_dealer_received", "dealer_id", "received_on", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)

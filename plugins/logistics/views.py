@@ -14,10 +14,10 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
                      IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.toolkit import (Column, attachment_response, Dealer, DomainError, Filter, activity, commit, db, paginate_page,
-                          place_form_errors, require, with_badge,
+from core.toolkit import (Column, attachment_response, Dealer, DomainError, Filter, Page, activity, commit, db,
+                          page_args, place_form_errors, require, resolve_sort, with_badge,
                          scoped)
-from plugins.logistics import services
+from plugins.logistics import reads, services
 from plugins.logistics.actions import ACTIONS
 from plugins.logistics.models import KINDS, OUTCOMES, PARTIES, STATES, LogisticsException
 
@@ -83,8 +83,11 @@ def _list_query():
 
 def _render_list(stmt_builder, title, queue=False):
     q, active = _list_query()
-    stmt = stmt_builder(q)
-    page = paginate_page(stmt, COLUMNS, "-received_on")
+    number, per_page = page_args()
+    sort, expr, sortable = resolve_sort(COLUMNS, "-received_on", request.args.get("sort"))
+    records, total = reads.page_rows(stmt_builder(q), expr.key, sort.startswith("-"), number, per_page)
+    page = Page(items=records, total=total, page=number, per_page=per_page, sort=sort,
+                args=request.args.to_dict(), sortable=sortable)
     columns = with_badge(COLUMNS, lambda r: STATE_BADGES.get(r.state, "secondary"))
     return render_template("logistics/list.html", page=page, columns=columns, filters=FILTERS, active_filters=active,
                            q=q.q or "", title=title, queue=queue, state_badges=STATE_BADGES,

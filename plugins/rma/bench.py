@@ -193,6 +193,25 @@ def prepare(ctx) -> None:
     ctx.extra["rma_pool"] = itertools.count()
     ctx.extra["rma_local"] = threading.local()
     ctx.extra["rma_mixed"] = _mixed_users(ctx)
+    ctx.credentials["users"]["rma_agent"] = _agent_users(ctx)
+
+
+def _agent_users(ctx) -> list[dict]:
+    """The bench dealer users of agents with distributors (most distributors first): the role
+    ``rma_agent`` of the agent scenarios (``auth="token:rma_agent"``, ``"session:rma_agent"``)."""
+    from sqlalchemy import column, create_engine, func, select, table
+
+    dealer_users = {u["dealer_id"]: u for u in ctx.users("dealer") if u.get("dealer_id")}
+    dealer = table("core_dealer", column("id"), column("kind"), column("parent_id"))
+    engine = create_engine(ctx.database_url)
+    try:
+        with engine.connect() as conn:
+            agents = list(conn.scalars(select(dealer.c.parent_id).where(
+                dealer.c.parent_id.in_(list(dealer_users)), dealer.c.kind == "distributor")
+                .group_by(dealer.c.parent_id).order_by(func.count().desc(), dealer.c.parent_id)))
+    finally:
+        engine.dispose()
+    return [dealer_users[a] for a in agents]
 
 
 def _mixed_users(ctx) -> list[tuple[str, str]]:
@@ -283,6 +302,16 @@ def register(bench):
                    description="a dealer's returns, newest first, 50 per page")
     bench.scenario("rma approval queue", "/api/v1/rmas?state=reviewed&per_page=50", auth="token:order_dept",
                    group="rma", description="reviewed returns waiting for the order department")
+    bench.scenario("rma agent list", "/api/v1/rmas?per_page=50", auth="token:rma_agent", group="rma",
+                   description="an agent's returns and its distributors', newest first, 50 per page")
+    bench.scenario("rma page dealer list", "/rma/?per_page=50", auth="session:dealer", group="rma",
+                   description="HTML twin of the dealer list")
+    bench.scenario("rma page agent list", "/rma/?per_page=50", auth="session:rma_agent", group="rma",
+                   description="HTML twin of the agent list")
+    bench.scenario("rma page approval queue", "/rma/queue/approve?per_page=50", auth="session:order_dept",
+                   group="rma", description="HTML twin of the approval queue")
+    bench.scenario("rma page all returns", "/rma/?per_page=50", auth="session:order_dept", group="rma",
+                   description="the order department's list of every return (capped total)")
     bench.scenario("rma detail", lambda ctx, i: f"/api/v1/rmas/{ctx.extra['rma_ids'][i % len(ctx.extra['rma_ids'])]}",
                    auth="token:order_dept", group="rma", description="one return with lines, eligibility and cost")
     bench.scenario("rma file 5 lines", "/api/v1/rmas", method="POST", auth="token:dealer", expect=(201,),

@@ -8,10 +8,10 @@ approved, changed meanwhile) neither blocks nor undoes the others. Every id gets
 result: ``ok``, the HTTP status the single approval would have answered, the error code,
 the message in the caller's language and the field map.
 
-Exports take the list filters (``RmaQuery``) through the list query (``queries.list_stmt``),
-one row per return line, formula-looking cells neutralised by ``toolkit.export_response``;
-more than ``EXPORT_MAX_ROWS`` lines is refused with a 422 (narrow the filters) rather than
-silently cut.
+Exports take the list filters (``RmaQuery``, ``after`` included) through the column-level read
+(``reads.export_rows``: the list's scope and filters, one statement), one row per return line,
+formula-looking cells neutralised by ``toolkit.export_response``; more than ``EXPORT_MAX_ROWS``
+lines is refused with a 422 (narrow the filters) rather than silently cut.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from core.toolkit import DomainError, ValidationError, checking_once, db, export_response
 from core.toolkit import today as business_today
-from plugins.rma import queries, services
+from plugins.rma import queries, reads, services
 
 BULK_MAX = 200
 EXPORT_MAX_ROWS = 50_000
@@ -65,17 +65,15 @@ def export_rmas(query, fmt: str):
     """The returns ``query`` selects, one row per line, as a CSV or xlsx download."""
     if fmt not in EXPORT_FORMATS:
         raise ValidationError(_("invalid input"), {"format": _("Choose CSV or xlsx.")})
-    # every return has a line: more returns than rows is already too many
-    rmas = db.session.scalars(queries.list_stmt(query).limit(EXPORT_MAX_ROWS + 1)).unique().all()
-    if sum(len(r.lines) for r in rmas) > EXPORT_MAX_ROWS:
+    lines = reads.export_rows(query, EXPORT_MAX_ROWS + 1)
+    if len(lines) > EXPORT_MAX_ROWS:
         raise ValidationError(_("Too many rows to export."), {
             "filters": _("More than %(n)s return lines match: narrow the filters.", n=EXPORT_MAX_ROWS)})
     today = business_today()
-    rows = ([r.number or "", r.state, r.dealer.code, r.dealer.name,
-             r.receiving_dealer.code if r.receiving_dealer else "head_office",
-             r.created_at.isoformat(), r.received_at.isoformat() if r.received_at else "",
-             r.due_date.isoformat() if r.due_date else "", services.is_overdue(r, today), l.id,
-             l.product.sku, l.quantity, l.received_quantity if l.received_quantity is not None else "",
+    rows = ([l.number or "", l.state, l.dealer_code, l.dealer_name, l.receiving_code or "head_office",
+             l.created_at.isoformat(), l.received_at.isoformat() if l.received_at else "",
+             l.due_date.isoformat() if l.due_date else "", services.is_overdue(l, today), l.line_id,
+             l.sku, l.quantity, l.received_quantity if l.received_quantity is not None else "",
              l.issue, l.serial, l.verdict or "", l.resolution or "", services.money(l.fee) or ""]
-            for r in rmas for l in r.lines)
+            for l in lines)
     return export_response("rmas", EXPORT_HEADER, rows, fmt, max_rows=EXPORT_MAX_ROWS)

@@ -134,21 +134,41 @@ def _serialize(rows, today, with_cost: bool) -> list[dict]:
     return out
 
 
-def _build_list(where, after: bool = False, family: bool = False):
-    r, line, rma_cols, line_cols, joined = _parts()
+def _page_ids(where, after: bool, order: list):
+    """The ids of one page (scope, filters, ``after``, ``order``), from ``rma_rma`` and its indexes alone."""
     rt = Rma.__table__
     ids = select(rt.c.id).where(*where)
     if after:
         ids = ids.where(rt.c.id < bindparam("after"))
+    return ids.order_by(*order).limit(bindparam("page_limit")).offset(bindparam("page_offset")).subquery("page")
+
+
+def _capped_count(where):
+    """How many returns match, counting stops after ``count_limit`` rows: a million visible returns
+    are never all counted."""
+    rt = Rma.__table__
+    matching = select(rt.c.id).where(*where).limit(bindparam("count_limit")).subquery("matching")
+    return select(func.count()).select_from(matching)
+
+
+def _newest(family: bool):
     # An agent sees a few dealers' returns (its own and its distributors'): PostgreSQL's planner
     # guesses many more and walks the primary key backwards, testing every newer return (14,000
     # rows for a page at a million lines). Ordering by an expression makes it take the agent's ids
     # from the (dealer_id, id) index and sort only those; same rows, same order.
-    newest = (rt.c.id + 0).desc() if family else rt.c.id.desc()
-    ids = ids.order_by(newest).limit(bindparam("page_limit")).offset(bindparam("page_offset")).subquery("page")
-    # counting stops after count_limit rows: a million visible returns are never all counted
-    matching = select(rt.c.id).where(*where).limit(bindparam("count_limit")).subquery("matching")
-    count = select(func.count()).select_from(matching)
+    rt = Rma.__table__
+    return (rt.c.id + 0).desc() if family else rt.c.id.desc()
+
+
+def _family() -> bool:
+    """Whether the caller is an agent's user (its list reads a few dealers' returns)."""
+    return current_user.dealer_id is not None and current_user.dealer.kind == "agent"
+
+
+def _build_list(where, after: bool = False, family: bool = False):
+    r, line, rma_cols, line_cols, joined = _parts()
+    ids = _page_ids(where, after, [_newest(family)])
+    count = _capped_count(where)
     page = (select(*rma_cols, count.scalar_subquery(), null(), *line_cols)
             .select_from(joined.join(ids, ids.c.id == r.c.id)).order_by(r.c.id.desc(), line.c.id))
     return page, count
@@ -159,8 +179,7 @@ def list_page(query) -> dict:
     ``total_is_estimate`` (the total stops at the setting ``rma.list_count_limit``) and keyset
     pagination (``after``: returns older than that id)."""
     after = query.after is not None
-    dealer = current_user.dealer if current_user.dealer_id is not None else None
-    family = dealer is not None and dealer.kind == "agent"
+    family = _family()
     (page, count), params = _statement(f"list {after} {family}", _scope() + list_filters(query),
                                        lambda where: _build_list(where, after, family))
     limit = settings.get("rma.list_count_limit")
@@ -176,6 +195,87 @@ def list_page(query) -> dict:
     items = _serialize(rows, business_today(), with_cost=False)
     return {"items": items, "total": total, "total_is_estimate": estimate, "page": query.page,
             "per_page": query.per_page, "pages": -(-total // query.per_page) if total else 0}
+
+
+PageRow = namedtuple("PageRow", ("id", "version", "number", "filing_number", "state", "due_date", "created_at",
+                                 "dealer_code", "dealer_name", "lines"))
+PageLine = namedtuple("PageLine", ("sku", "quantity"))
+
+
+def _build_page(where, after: bool, family: bool, sort_column: str, descending: bool):
+    """The returns list page (HTML): the page's returns with their dealer and the SKU and quantity of
+    each line, the capped total as a scalar subquery; sorted by ``sort_column``, ties newest first."""
+    rt, r = Rma.__table__, Rma.__table__.alias("r")
+    line, product = RmaLine.__table__.alias("l"), Product.__table__.alias("p")
+    owner = Dealer.__table__.alias("owner")
+    if sort_column == "id":
+        order, outer = ([_newest(family)], [r.c.id.desc()]) if descending else ([rt.c.id.asc()], [r.c.id.asc()])
+    else:
+        inner_key, outer_key = rt.c[sort_column], r.c[sort_column]
+        order = [inner_key.desc() if descending else inner_key.asc(), rt.c.id.desc()]
+        outer = [outer_key.desc() if descending else outer_key.asc(), r.c.id.desc()]
+    ids = _page_ids(where, after, order)
+    count = _capped_count(where)
+    page = (select(r.c.id, r.c.version, r.c.number, r.c.filing_number, r.c.state, r.c.due_date, r.c.created_at,
+                   owner.c.code, owner.c.name, count.scalar_subquery(), product.c.sku, line.c.quantity)
+            .select_from(r.join(ids, ids.c.id == r.c.id).join(owner, owner.c.id == r.c.dealer_id)
+                         .outerjoin(line, line.c.rma_id == r.c.id).outerjoin(product, product.c.id == line.c.product_id))
+            .order_by(*outer, line.c.id))
+    return page, count
+
+
+def list_page_rows(query, sort_column: str, descending: bool, page: int, per_page: int):
+    """The returns list page (HTML) in one statement, as the API's list reads it: ``(rows, total,
+    total_is_estimate)``, each row a ``PageRow`` with its lines (``PageLine``); the same scope, filters,
+    ``after`` and capped total (``rma.list_count_limit``) as ``GET /rmas``."""
+    after = query.after is not None
+    family = _family()
+    (stmt, count), params = _statement(f"page {after} {family} {sort_column} {descending}",
+                                       _scope() + list_filters(query),
+                                       lambda where: _build_page(where, after, family, sort_column, descending))
+    limit = settings.get("rma.list_count_limit")
+    params["count_limit"] = limit + 1
+    result = _run(stmt, {**params, "page_limit": per_page, "after": query.after,
+                         "page_offset": (page - 1) * per_page}).all()
+    total = result[0][9] if result else (_run(count, params).scalar() or 0)
+    rows, current = [], None
+    for row in result:
+        if current is None or row[0] != current.id:
+            current = PageRow(*row[:9], [])
+            rows.append(current)
+        if row[10] is not None:
+            current.lines.append(PageLine(row[10], row[11]))
+    return rows, min(total, limit), total > limit
+
+
+ExportRow = namedtuple("ExportRow", ("id", "number", "state", "dealer_code", "dealer_name", "receiving_code",
+                                     "created_at", "received_at", "due_date", "line_id", "sku", "quantity",
+                                     "received_quantity", "issue", "serial", "verdict", "resolution", "fee"))
+
+
+def _build_export(where, after: bool):
+    rt, line, product = Rma.__table__, RmaLine.__table__.alias("l"), Product.__table__.alias("p")
+    owner, receiving = Dealer.__table__.alias("owner"), Dealer.__table__.alias("receiving")
+    stmt = (select(rt.c.id, rt.c.number, rt.c.state, owner.c.code, owner.c.name, receiving.c.code, rt.c.created_at,
+                   rt.c.received_at, rt.c.due_date, line.c.id, product.c.sku, line.c.quantity,
+                   line.c.received_quantity, line.c.issue, line.c.serial, line.c.verdict, line.c.resolution,
+                   line.c.fee)
+            .select_from(rt.join(owner, owner.c.id == rt.c.dealer_id)
+                         .outerjoin(receiving, receiving.c.id == rt.c.receiving_dealer_id)
+                         .join(line, line.c.rma_id == rt.c.id).join(product, product.c.id == line.c.product_id))
+            .where(*where))
+    if after:
+        stmt = stmt.where(rt.c.id < bindparam("after"))
+    return stmt.order_by(rt.c.id.desc(), line.c.id).limit(bindparam("row_limit"))
+
+
+def export_rows(query, limit: int) -> list[ExportRow]:
+    """The export's rows (one per return line, newest return first) for the list filters and ``after``,
+    at most ``limit`` of them, in one statement."""
+    after = query.after is not None
+    stmt, params = _statement(f"export {after}", _scope() + list_filters(query),
+                              lambda where: _build_export(where, after))
+    return [ExportRow._make(row) for row in _run(stmt, {**params, "after": query.after, "row_limit": limit})]
 
 
 def _build_detail(scope):

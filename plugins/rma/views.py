@@ -1,6 +1,7 @@
 """RMA pages: dealer portal, head-office queues, receiving, penalties, freight claims, export, serial history."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -8,10 +9,10 @@ from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.toolkit import (Column, DomainError, Product, activity, commit, db, export_response, get_scoped,
-                          paginate_page, require, scoped, settings, state_tone)
+from core.toolkit import (Column, DomainError, Page, Product, activity, commit, db, export_response, get_scoped,
+                          page_args, paginate_page, require, resolve_sort, scoped, settings, state_tone)
 from core.toolkit import today as business_today
-from plugins.rma import bulk, services
+from plugins.rma import bulk, reads, services
 from plugins.rma.actions import ACTIONS, CLAIM_ACTIONS, PENALTY_ACTIONS
 from plugins.rma.queries import claim_list_stmt, list_stmt, load, penalty_list_stmt
 from plugins.rma.models import FLAGS, ISSUES, RESOLUTIONS, STATES, VERDICTS, Rma, RmaFreightClaim, RmaPenalty
@@ -68,10 +69,10 @@ def _line_errors(errors: dict, i) -> list[str]:
 
 
 def _ctx(**kw):
-    return dict(line_errors=_line_errors, STATE_LABELS=STATE_LABELS, ISSUE_LABELS=ISSUE_LABELS, FLAG_LABELS=FLAG_LABELS,
-                VERDICT_LABELS=VERDICT_LABELS, RESOLUTION_LABELS=RESOLUTION_LABELS, ACTION_LABELS=ACTION_LABELS,
-                PATH=PATH, ALLOWED_RESOLUTIONS=services.ALLOWED_RESOLUTIONS,
-                penalty_breakdown=services.penalty_breakdown, **kw)
+    return {"line_errors": _line_errors, "STATE_LABELS": STATE_LABELS, "ISSUE_LABELS": ISSUE_LABELS,
+            "FLAG_LABELS": FLAG_LABELS, "VERDICT_LABELS": VERDICT_LABELS, "RESOLUTION_LABELS": RESOLUTION_LABELS,
+            "ACTION_LABELS": ACTION_LABELS, "PATH": PATH, "ALLOWED_RESOLUTIONS": services.ALLOWED_RESOLUTIONS,
+            "penalty_breakdown": services.penalty_breakdown, **kw}
 
 
 def _query(**fixed) -> RmaQuery:
@@ -86,7 +87,7 @@ def _query(**fixed) -> RmaQuery:
 # The returns list's columns: only those with a SQL expression are sortable (the whitelist).
 RMA_COLUMNS = [
     Column(_l("Number"), lambda r: r.number or r.filing_number or _("Draft") + f" #{r.id}", Rma.id, "number", link=True),
-    Column(_l("Dealer"), lambda r: f"{r.dealer.code} {r.dealer.name}"),
+    Column(_l("Dealer"), lambda r: f"{r.dealer_code} {r.dealer_name}"),
     Column(_l("State"), lambda r: STATE_LABELS[r.state], Rma.state, "state", custom=True),
     Column(_l("Products"), None, key="products", custom=True, css="small"),
     Column(_lp("date column", "Filed"), lambda r: r.created_at, Rma.created_at, "created", custom=True),
@@ -96,14 +97,22 @@ SELECT_COLUMN = Column("", None, key="select", custom=True)
 
 
 def _list(title, endpoint_hint=None, bulk=False, **fixed):
+    """A returns list page, read column by column like ``GET /rmas`` (``reads.list_page_rows``):
+    the same filters, ``after`` and capped total."""
     query = _query(**fixed)
-    page = paginate_page(list_stmt(query).order_by(None), RMA_COLUMNS, "-number")
+    number, per_page = page_args()
+    sort, expr, sortable = resolve_sort(RMA_COLUMNS, "-number", request.args.get("sort"))
+    rows, total, estimate = reads.list_page_rows(query, expr.key, sort.startswith("-"), number, per_page)
+    page = Page(items=rows, total=total, page=number, per_page=per_page, sort=sort, args=request.args.to_dict(),
+                sortable=sortable, total_is_estimate=estimate)
     today = business_today()
+    # labels translated once per page, not once per cell (a lazy string translates each time it is shown)
+    columns = [replace(c, label=str(c.label)) for c in ([SELECT_COLUMN] if bulk else []) + RMA_COLUMNS]
     return render_template("rma/list.html", **_ctx(
-        title=title, page=page, columns=([SELECT_COLUMN] if bulk else []) + RMA_COLUMNS,
+        title=title, page=page, columns=columns, STATE_LABELS={k: str(v) for k, v in STATE_LABELS.items()},
         query=query, fixed=fixed, bulk=bulk, today=today, is_overdue=services.is_overdue,
         row_class=lambda r: "table-danger" if services.is_overdue(r, today) else "",
-        products=db.session.scalars(select(Product).order_by(Product.sku).limit(500)).all()))
+        products=db.session.execute(select(Product.sku, Product.name).order_by(Product.sku).limit(500)).all()))
 
 
 @bp.route("/")

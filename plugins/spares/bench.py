@@ -102,3 +102,5 @@ def register(bench):
     bench.scenario("spares non-compliant dealers", "/api/v1/spare-compliance/non-compliant?per_page=50",
                    auth="token:customer_service", group="spares", requests=100,
                    description="dealers short of at least one part")
+    bench.scenario("spares page non-compliant dealers", "/spares/non-compliant", auth="session:customer_service",
+                   group="spares", requests=100, description="HTML twin of the non-compliant dealers")

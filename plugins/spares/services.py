@@ -186,6 +186,20 @@ class Rules:
             rules.sort(key=lambda o: -SPECIFICITY[o.scope])
         return cls(by_part, parts, index)
 
+    @classmethod
+    def for_request(cls) -> "Rules":
+        """``load()`` once per GET request: a compliance page reads a dealer's parts, its trend and
+        the rates from the same rules (three reads of every obligation before). Other requests,
+        which may change obligations, load afresh."""
+        from flask import g, has_request_context, request
+
+        if not has_request_context() or request.method != "GET":
+            return cls.load()
+        cache = g.setdefault("_spares_cache", {})
+        if "rules" not in cache:
+            cache["rules"] = cls.load()
+        return cache["rules"]
+
     @staticmethod
     def matches(ob: Obligation, d) -> bool:
         scope = ob.scope
@@ -283,7 +297,7 @@ def report_overdue(reported_on: date | None, today: date | None = None) -> bool:
 
 
 def dealer_compliance(dealer: Dealer, rules: Rules | None = None, today: date | None = None) -> dict:
-    rules = rules or Rules.load()
+    rules = rules or Rules.for_request()
     latest = latest_reports([dealer.id]).get(dealer.id)
     quantities = report_quantities([latest[0]]).get(latest[0], {}) if latest else {}
     items = []
@@ -304,7 +318,7 @@ def dealer_compliance(dealer: Dealer, rules: Rules | None = None, today: date | 
 def compliance_trend(dealer: Dealer, rules: Rules | None = None, limit: int = 12) -> list[tuple[date, float | None]]:
     """(count date, compliance rate %) of the dealer's last ``limit`` stock reports, oldest first,
     measured against today's obligations (two queries)."""
-    rules = rules or Rules.load()
+    rules = rules or Rules.for_request()
     reports = db.session.execute(select(StockReport.id, StockReport.reported_on)
                                  .where(StockReport.dealer_id == dealer.id)
                                  .order_by(StockReport.reported_on.desc(), StockReport.id.desc()).limit(limit)).all()
@@ -362,7 +376,7 @@ def compliance_matrix(user=None):
 
 
 def _compute_matrix(who):
-    rules = Rules.load()
+    rules = Rules.for_request()
     if not rules.by_part:
         return rules, []
     dealers = list(db.session.scalars(scoped(select(Dealer).where(Dealer.status.in_(COUNTED_STATUSES)), Dealer, who)

@@ -66,3 +66,11 @@ def test_a_flow_gets_each_answer_and_sends_each_steps_token():
     assert seen == [(201, b"42")]
     plain = _Requests(ctx, Scenario("list", lambda c, i: f"/x?page={i}"), 0, _Client())
     assert plain.next(5) == ("GET", "/x?page=5", None, "plain-token", (200,))
+
+
+def test_only_picks_scenarios_by_any_of_its_comma_separated_texts():
+    assert run.selected("rma page dealer list", "")
+    assert run.selected("rma page dealer list", "page")
+    assert run.selected("rma agent list", "rma page,agent")
+    assert not run.selected("rma detail", "rma page,agent")
+    assert run.selected("logistics queue api", "spares,logistics queue")

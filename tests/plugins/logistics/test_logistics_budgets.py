@@ -1,0 +1,107 @@
+"""The transport-exception list of the API reads column by column (issue 8): the answer the ORM
+path gave (each item is the record's detail answer), in statements that do not grow with the page.
+
+API list, token cache warm: the auth version, the page (records, dealers, lines and the exact total
+in one statement) and the page's attachments; a dealer user's scope reads its dealer first.
+Before: 5 and 6 (a separate count, the records, their lines). The HTML list and queue pages read
+the same way without the lines: 8 statements (6 of them the layout, then the page and the carrier
+filter's choices); they were 10 (a count, the records, their lines)."""
+import io
+from datetime import date
+
+import pytest
+
+from core.testing import api_headers, session_login, warm_get_statements
+from helpers_logistics import URL, act, create
+
+API_LIST = {"order": 3, "dealer1": 4, "agent": 4}
+PAGE = 8
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _records(app, world, clock):
+    """Twelve records of the dealer and the agent's distributor: filed, accepted, resolved with a
+    carrier claim, signed, with photos and several lines."""
+    clock.set(date(2026, 11, 3))
+    u = world["users"]
+    api = app.test_client()
+    for i in range(12):
+        owner = u["dealer1"] if i % 3 else u["dist"]
+        lines = [{"sku": "PNL-600", "expected_quantity": 10, "actual_quantity": 8 - k, "description": f"L{k}"}
+                 for k in range(1 + (i // 3) % 3)]
+        extra = {"carrier_signature": {"signer": "刘强", "signed_at": "2026-11-02T10:30:00+08:00"}} if i % 4 == 0 else {}
+        rec = create(api, owner, carrier=f"承运商{i % 3}", kind="mass_breakage" if i % 5 == 0 else "short",
+                     responsible_party="carrier" if i % 5 == 0 else "unknown", lines=lines,
+                     received_on=f"2026-11-0{1 + i % 2}", **extra)
+        if i % 2:
+            assert api.post(f"{URL}/{rec['id']}/attachments", data={"file": (io.BytesIO(PNG), f"p{i}.png")},
+                            headers=api_headers(owner)).status_code == 201
+        r = act(api, owner, rec, "file")
+        assert r.status_code == 200, r.json
+        if i % 5 == 0:
+            rec = act(api, u["order"], r.json, "accept").json
+            r = act(api, u["order"], rec, "resolve", outcome="carrier_claim", claim_amount="1234.50")
+            assert r.status_code == 200, r.json
+    return api
+
+
+@pytest.mark.parametrize("who,query", [("order", "state=filed&"), ("dealer1", ""), ("agent", "")])
+def test_api_list_statements_do_not_grow_with_the_page(app, world, clock, who, query):
+    api = _records(app, world, clock)
+    h = api_headers(world["users"][who])
+    counts = []
+    for size in (5, 50):
+        r, statements = warm_get_statements(app, api, f"{URL}?{query}per_page={size}", h)
+        assert r.status_code == 200 and r.json["items"]
+        counts.append(len(statements))
+    assert counts == [API_LIST[who]] * 2
+
+
+@pytest.mark.parametrize("who", ["order", "dealer1", "agent"])
+def test_api_list_items_are_the_detail_answers(app, world, clock, who):
+    api = _records(app, world, clock)
+    h = api_headers(world["users"][who])
+    for query in ("", "sort=number", "sort=-carrier", "sort=state", "state=filed", "claim_status=open",
+                  "q=LE", "per_page=5&page=2", "per_page=5&page=9"):
+        body = api.get(f"{URL}?{query}", headers=h).json
+        assert body["total"] == {"order": 12, "dealer1": 8, "agent": 4}[who] or query in (
+            "state=filed", "claim_status=open", "q=LE"), (query, body["total"])
+        for item in body["items"]:
+            assert item == api.get(f"{URL}/{item['id']}", headers=h).json, query
+    everything = api.get(f"{URL}?per_page=100", headers=h).json
+    assert [(i["received_on"], i["id"]) for i in everything["items"]] == sorted(
+        ((i["received_on"], i["id"]) for i in everything["items"]), reverse=True)
+    assert any(i["lines"] and len(i["lines"]) == 3 for i in everything["items"])
+    assert any(i["attachments"] for i in everything["items"]) and any(i["claim"] for i in everything["items"])
+    past = api.get(f"{URL}?per_page=5&page=9", headers=h).json
+    assert (past["items"], past["total"]) == ([], everything["total"])
+
+
+@pytest.mark.parametrize("path", ["/logistics/queue", "/logistics/"])
+def test_pages_statements_do_not_grow_with_the_page(app, client, world, clock, path):
+    _records(app, world, clock)
+    session_login(client, world["users"]["order"])
+    counts = []
+    for size in (25, 50):
+        r, statements = warm_get_statements(app, client, f"{path}?per_page={size}")
+        counts.append(len(statements))
+    assert counts == [PAGE] * 2
+
+
+def test_pages_list_what_the_api_lists(app, client, world, clock):
+    """Each sort of the list page shows the API's records in the API's order (ties newest first)."""
+    import re
+
+    api = _records(app, world, clock)
+    h = api_headers(world["users"]["order"])
+    session_login(client, world["users"]["order"])
+    for sort in ("-received_on", "received_on", "number", "-carrier", "state"):
+        html = client.get(f"/logistics/?per_page=50&sort={sort}").get_data(as_text=True)
+        shown = [int(n) for n in re.findall(r'href="/logistics/(\d+)"', html)]
+        assert shown == [i["id"] for i in api.get(f"{URL}?per_page=50&sort={sort}", headers=h).json["items"]], sort
+    html = client.get("/logistics/queue?per_page=25").get_data(as_text=True)
+    assert "12 records" in html and len(re.findall(r'href="/logistics/(\d+)"', html)) == 12
+    past = client.get("/logistics/queue?per_page=25&page=2").get_data(as_text=True)
+    assert not re.findall(r'href="/logistics/(\d+)"', past)
+    queue = client.get("/logistics/queue?per_page=25&carrier=承运商1").get_data(as_text=True)
+    assert "4 records" in queue and "承运商0" not in queue.split("<tbody>")[1]

@@ -1,0 +1,57 @@
+"""Statement budgets of the spares compliance lists (issue 8): the same statements for a page of 5
+and of 50, and for 3 dealers or 63.
+
+The compliance lists (non-compliant dealers, rates) are computed from one compliance matrix read in
+a fixed number of statements (the obligations with their parts, the counted dealers, each dealer's
+latest report, those reports' lines) and paginated in memory; with the token cache warm the API adds
+the auth version. The compliance page of a dealer reads the obligations once per request (three
+times before: its parts, its trend, the regions' rates: 17 statements with reports, now 15)."""
+from datetime import date, timedelta
+
+import pytest
+
+from core.extensions import db
+from core.testing import api_headers, make_dealer, session_login, warm_get_statements
+from plugins.spares import services
+
+API = {"/api/v1/spare-compliance/non-compliant": 5, "/api/v1/spare-compliance/rates?by=dealer": 5,
+       "/api/v1/spare-compliance/rates?by=region": 5, "/api/v1/spare-compliance/rates?by=part": 5,
+       "/api/v1/spare-compliance?dealer_code=D1": 5}
+PAGES = {"/spares/non-compliant": 9, "/spares/?dealer=D1": 15, "/spares/": 10}
+
+
+def _world(client, world, dealers):
+    h = api_headers(world.admin)
+    client.post("/api/v1/spare-obligations", json={"sku": "DRV", "quantity": 2}, headers=h)
+    client.post("/api/v1/spare-obligations", json={"sku": "COB", "quantity": 1, "abc_class": "A"}, headers=h)
+    made = [make_dealer(f"X{i:02d}", region=world.east if i % 2 else world.south) for i in range(dealers)]
+    for i, d in enumerate([world.d1, world.d2, *made]):
+        for age in (3, 40):
+            services.create_stock_report(d, date.today() - timedelta(days=age), [("DRV", i % 3), ("COB", 1)])
+    db.session.commit()
+
+
+def _counts(app, client, paths, headers=None):
+    out = {}
+    for path in paths:
+        r, statements = warm_get_statements(app, client, path, headers)
+        out[path] = len(statements)
+    return out
+
+
+@pytest.mark.parametrize("dealers", [0, 60])
+def test_compliance_api_statements(app, client, world, dealers):
+    _world(client, world, dealers)
+    h = api_headers(world.service)
+    for size in (5, 50):
+        paths = [p + ("&" if "?" in p else "?") + f"per_page={size}" if "dealer_code" not in p else p for p in API]
+        assert _counts(app, client, paths, h) == {p: API[p.split("per_page")[0].rstrip("?&")] for p in paths}
+
+
+@pytest.mark.parametrize("dealers", [0, 60])
+def test_compliance_page_statements(app, client, world, dealers):
+    _world(client, world, dealers)
+    session_login(client, world.service)
+    assert _counts(app, client, PAGES) == PAGES
+    html = client.get("/spares/?dealer=D1").get_data(as_text=True)
+    assert "Product DRV" in html or "DRV" in html
