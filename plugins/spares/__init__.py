@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.toolkit import DEALER_ROLES, STAFF_ROLES, MenuItem, Permission, Setting, Widget, hookimpl
 from plugins.spares.certification_evidence import certification_evidence  # noqa: F401  (GB/T 27922 evidence, optional hook)
+from plugins.spares import summary  # noqa: F401  (its session listeners keep the compliance summary in step)
 
 
 @hookimpl

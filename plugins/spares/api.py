@@ -114,7 +114,9 @@ def compliance_rates(query: RatesQuery):
        permission="spares.view", tag="spares")
 def non_compliant(query: StockQuery):
     """Dealers holding less than required of at least one part."""
-    return _page(services.non_compliant(), query)
+    items, total = services.non_compliant_page((query.page - 1) * query.per_page, query.per_page)
+    return {"items": items, "total": total, "page": query.page, "per_page": query.per_page,
+            "pages": math.ceil(total / query.per_page)}
 
 
 # --- stock reports ----------------------------------------------------------------------------

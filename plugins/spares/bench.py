@@ -70,6 +70,10 @@ def bench_data_command(parts, seed):
             conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('spares_stock_report', 'id'), "
                                  "(SELECT max(id) FROM spares_stock_report))")
         counts = {t.name: conn.scalar(select(func.count()).select_from(t)) for t in (ot, rt, lt)}
+    from plugins.spares.summary import rebuild  # the bulk insert bypassed the session that keeps it
+
+    counts["spares_compliance"] = rebuild()
+    db.session.commit()
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE")

@@ -24,6 +24,18 @@ def remind(today):
     click.echo(f"reminded {len(codes)} dealer(s): {', '.join(codes) or '-'}")
 
 
+@spares_group.command("rebuild-compliance")
+@with_appcontext
+def rebuild_compliance():
+    """Recompute every dealer's compliance summary (after a bulk load, or once after upgrading)."""
+    from core.toolkit import commit
+    from plugins.spares.summary import rebuild
+
+    count = rebuild()
+    commit()
+    click.echo(f"compliance of {count} dealer(s) recomputed")
+
+
 def _bench_command():
     from plugins.spares.bench import bench_data_command
 

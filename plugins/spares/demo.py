@@ -62,3 +62,6 @@ def load(ctx):
                         "parts": [{"sku": "DRV-20W", "quantity": 1}, {"sku": "FR-600", "quantity": 1}]},
                        actor=admin)
     db.session.flush()
+    from plugins.spares.summary import rebuild
+
+    rebuild()  # also right for a demo database filled before the summary existed

@@ -155,3 +155,17 @@ class Movement(db.Model):
 @event.listens_for(Movement, "before_delete")
 def _append_only(mapper, connection, target):
     raise RuntimeError("stock movements are append-only")
+
+
+class ComplianceSummary(db.Model):
+    """Each dealer's compliance with today's obligations as of its latest stock report, kept in step
+    by plugins.spares.summary (in the transaction that changes a report, an obligation or a dealer)
+    so the compliance lists and rates read a row per dealer instead of every report line.
+    ``missing`` holds the part ids held short of the requirement, ascending."""
+    __tablename__ = "spares_compliance"
+    dealer_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # no FK: kept when a dealer goes
+    report_id: Mapped[int | None] = mapped_column(Integer)
+    reported_on: Mapped[date | None] = mapped_column(Date)
+    obliged: Mapped[int] = mapped_column(Integer, default=0)
+    compliant: Mapped[int] = mapped_column(Integer, default=0)
+    missing: Mapped[str] = mapped_column(Text, default="")

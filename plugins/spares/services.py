@@ -18,8 +18,8 @@ from core.toolkit import (DEALER_KIND_LABELS, Conflict, Dealer, NotFound, Permis
                          add_months, db, get_scoped, scoped, settings, utcnow)
 from core.toolkit import first_errors, max_import_rows, too_many_rows
 from core.toolkit import N_, ensure_dealer_may_file, notify, users_with_role
-from plugins.spares.models import (Application, ApplicationLine, Movement, Obligation, Stock, StockReport,
-                                   StockReportLine)
+from plugins.spares.models import (Application, ApplicationLine, ComplianceSummary, Movement, Obligation, Stock,
+                                   StockReport, StockReportLine)
 
 SPECIFICITY = {"dealer": 4, "region": 3, "abc_class": 2, "dealer_kind": 1, "all": 0}
 COUNTED_STATUSES = ("active", "warned", "suspended")  # disqualified dealers hold no obligation
@@ -384,8 +384,17 @@ def _compute_matrix(who):
     latest = latest_reports()
     visible = {d.id for d in dealers}
     quantities = report_quantities([rid for did, (rid, _) in latest.items() if did in visible])
-    profiles: dict = {}
     rows = []
+    for d, required in requirements(rules, dealers):
+        rep = latest.get(d.id)
+        rows.append(DealerRow(d, rep[1] if rep else None, required, quantities.get(rep[0], {}) if rep else {}))
+    return rules, rows
+
+
+def requirements(rules: Rules, dealers):
+    """(dealer, {part_id: required quantity}) of each dealer (anything with id, kind, abc_class,
+    region_id): one map per dealer profile (kind, class, region), copied only for overrides."""
+    profiles: dict = {}
     for d in dealers:
         key = (d.kind, d.abc_class, d.region_id)
         base = profiles.get(key)
@@ -395,58 +404,108 @@ def _compute_matrix(who):
                 base.update({pid: ob.quantity for pid, ob in rules.index.get(layer_key, {}).items()})
             profiles[key] = base
         own = rules.index.get(("dealer", d.id))
-        required = {**base, **{pid: ob.quantity for pid, ob in own.items()}} if own else base
-        rep = latest.get(d.id)
-        rows.append(DealerRow(d, rep[1] if rep else None, required, quantities.get(rep[0], {}) if rep else {}))
-    return rules, rows
+        yield d, ({**base, **{pid: ob.quantity for pid, ob in own.items()}} if own else base)
+
+
+def _summary_rows(user, *columns, where=()):
+    """Rows of the compliance summary (plugins.spares.summary) of the counted dealers the user may see."""
+    from plugins.spares.summary import sync
+
+    sync()
+    stmt = (select(*columns).select_from(ComplianceSummary).join(Dealer, Dealer.id == ComplianceSummary.dealer_id)
+            .where(Dealer.status.in_(COUNTED_STATUSES), ComplianceSummary.obliged > 0, *where))
+    return scoped(stmt, Dealer, viewer(user))
 
 
 def compliance_rates(by: str, user=None) -> list[dict]:
-    rules, rows = compliance_matrix(user)
-    groups: dict = {}
     if by == "part":
-        for row in rows:
-            q = row.on_hand
-            for pid, req in row.required.items():
-                g = groups.get(pid)
-                if g is None:
-                    part = rules.parts[pid]
-                    g = groups[pid] = {"key": part.sku, "name": part.name, "obliged": 0, "compliant": 0}
-                g["obliged"] += 1
-                g["compliant"] += q.get(pid, 0) >= req
+        return _part_rates(user)
+    s = ComplianceSummary
+    if by == "dealer":
+        keys = (Dealer.code, Dealer.name)
+        stmt = _summary_rows(user, *keys, func.sum(s.obliged), func.sum(s.compliant)).group_by(Dealer.id, *keys)
     else:
-        for row in rows:
-            d = row.dealer
-            if by == "dealer":
-                key, name = d.code, d.name
-            else:
-                key, name = (d.region.code, d.region.name) if d.region else ("-", _("No region"))
-            g = groups.setdefault(key, {"key": key, "name": name, "obliged": 0, "compliant": 0})
-            g["obliged"] += len(row.required)
-            g["compliant"] += row.compliant_parts()
-    out = sorted((g for g in groups.values() if g["obliged"]), key=lambda g: g["key"])
+        keys = (Region.code, Region.name)
+        stmt = (_summary_rows(user, *keys, func.sum(s.obliged), func.sum(s.compliant))
+                .outerjoin(Region, Region.id == Dealer.region_id).group_by(Region.id, *keys))
+    out = []
+    for key, name, obliged, compliant in db.session.execute(stmt):
+        if key is None:
+            key, name = "-", _("No region")
+        out.append({"key": key, "name": name, "obliged": int(obliged), "compliant": int(compliant)})
+    out.sort(key=lambda g: g["key"])
     for g in out:
         g["rate"] = percent(g["compliant"], g["obliged"])
     return out
 
 
+def _part_rates(user=None) -> list[dict]:
+    """By part without a dealer's lines: who is obliged follows from the dealers' profiles (kind,
+    class, region: one count each) and the per-dealer overrides; who falls short, from the summary."""
+    from collections import Counter
+
+    rules = Rules.for_request()
+    if not rules.by_part:
+        return []
+    s = ComplianceSummary
+    profiles = db.session.execute(_summary_rows(user, Dealer.kind, Dealer.abc_class, Dealer.region_id, func.count())
+                                  .group_by(Dealer.kind, Dealer.abc_class, Dealer.region_id)).all()
+    obliged: Counter = Counter()
+    bases = {}
+    for kind, abc_class, region_id, n in profiles:
+        base = bases[(kind, abc_class, region_id)] = set()
+        for layer in (("all", None), ("dealer_kind", kind), ("abc_class", abc_class), ("region", region_id)):
+            base.update(rules.index.get(layer, {}))
+        for pid in base:
+            obliged[pid] += n
+    overridden = [key[1] for key in rules.index if key[0] == "dealer"]
+    if overridden:
+        for did, kind, abc_class, region_id in db.session.execute(_summary_rows(
+                user, Dealer.id, Dealer.kind, Dealer.abc_class, Dealer.region_id, where=(Dealer.id.in_(overridden),))):
+            for pid in set(rules.index[("dealer", did)]) - bases.get((kind, abc_class, region_id), set()):
+                obliged[pid] += 1
+    short = Counter(int(pid) for missing in db.session.scalars(_summary_rows(user, s.missing, where=(s.missing != "",)))
+                    for pid in missing.split())
+    out = []
+    for pid, n in obliged.items():
+        part = rules.parts[pid]
+        out.append({"key": part.sku, "name": part.name, "obliged": n, "compliant": n - short[pid],
+                    "rate": percent(n - short[pid], n)})
+    out.sort(key=lambda g: g["key"])
+    return out
+
+
 def overall_rate(user=None) -> tuple[int, int]:
-    _rules, rows = compliance_matrix(user)
-    return sum(r.compliant_parts() for r in rows), sum(len(r.required) for r in rows)
+    s = ComplianceSummary
+    compliant, obliged = db.session.execute(_summary_rows(user, func.sum(s.compliant), func.sum(s.obliged))).one()
+    return int(compliant or 0), int(obliged or 0)
 
 
 def non_compliant(user=None) -> list[dict]:
-    rules, rows = compliance_matrix(user)
-    out = []
-    for row in rows:
-        missing = row.missing()
-        if missing:
-            d = row.dealer
-            out.append({"dealer_code": d.code, "dealer_name": d.name, "region_code": d.region.code if d.region else None,
-                        "reported_on": row.reported_on.isoformat() if row.reported_on else None,
-                        "missing_parts": sorted(rules.parts[pid].sku for pid in missing),
-                        "rate": percent(len(row.required) - len(missing), len(row.required))})
-    return out
+    return non_compliant_page(user=user)[0]
+
+
+def non_compliant_page(offset: int = 0, limit: int | None = None, user=None) -> tuple[list[dict], int]:
+    """(a page of the dealers short of a part, by code; how many there are in all), paginated in SQL."""
+    s = ComplianceSummary
+    stmt = (_summary_rows(user, Dealer.code, Dealer.name, Region.code, s.reported_on, s.obliged, s.compliant, s.missing,
+                          func.count().over(), where=(s.compliant < s.obliged,))
+            .outerjoin(Region, Region.id == Dealer.region_id).order_by(Dealer.code))
+    if limit is not None:
+        stmt = stmt.offset(offset).limit(limit)
+    rows = db.session.execute(stmt).all()
+    if rows:
+        total = rows[0][-1]
+    else:  # past the last page (or none): count apart
+        total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None).offset(None).limit(None)) \
+            if offset else 0
+    skus = dict(db.session.execute(select(Product.id, Product.sku).where(
+        Product.id.in_(select(Obligation.part_id)))).all()) if rows else {}  # a missing part has an obligation
+    return [{"dealer_code": code, "dealer_name": name, "region_code": region,
+             "reported_on": reported_on.isoformat() if reported_on else None,
+             "missing_parts": sorted(skus[int(pid)] for pid in missing.split()),
+             "rate": percent(compliant, obliged)}
+            for code, name, region, reported_on, obliged, compliant, missing, _total in rows], int(total or 0)
 
 
 def overdue_dealers(today: date | None = None) -> list[tuple[Dealer, date | None]]:

@@ -583,8 +583,8 @@ def widget_compliance():
 
 
 def widget_non_compliant():
-    rows = services.non_compliant()
-    return Markup(render_template("spares/widget_non_compliant.html", rows=rows[:5], total=len(rows)))
+    rows, total = services.non_compliant_page(limit=5)
+    return Markup(render_template("spares/widget_non_compliant.html", rows=rows, total=total))
 
 
 def widget_open_applications():
