@@ -67,16 +67,25 @@ _upgrade_all_heads_by_default()
 @migrate_db_group.result_callback()
 @click.pass_context
 def _after_db_command(ctx, *args, **kwargs):
-    """``aftersales db upgrade`` also creates declared roles and default grants."""
+    """``aftersales db upgrade`` also creates declared roles and default grants, then runs the
+    plugins' upgrade steps (``aftersales_upgrade_steps``)."""
     if ctx.invoked_subcommand != "upgrade":
         return
     app = ctx.ensure_object(ScriptInfo).load_app()
     with app.app_context():
-        from core.events import commit
-        from core.users.services import sync_roles_and_permissions
+        after_upgrade()
 
-        sync_roles_and_permissions()
-        commit()
+
+def after_upgrade() -> None:
+    """What follows the migrations of an upgrade: roles and grants, then every plugin's upgrade step."""
+    from core import _flatten
+    from core.events import commit
+    from core.users.services import sync_roles_and_permissions
+
+    sync_roles_and_permissions()
+    for step in _flatten(current_app.extensions["aftersales"].pm.hook.aftersales_upgrade_steps()):
+        step()
+    commit()
 
 
 main = FlaskGroup(name="aftersales", create_app=_create_app, load_dotenv=False,

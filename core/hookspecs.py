@@ -81,6 +81,14 @@ def aftersales_cli_commands():
 
 
 @hookspec
+def aftersales_upgrade_steps():
+    """Return a list of callables that ``aftersales db upgrade`` runs after every migration, once the
+    roles are synchronised (in an app context, one commit after all of them): derived data that a
+    migration cannot fill with the models of its own time, e.g. a summary table built from the
+    existing records. Each step runs on every upgrade, so it must be idempotent."""
+
+
+@hookspec
 def aftersales_settings():
     """Return a list of :class:`~core.declarations.Setting`: business numbers an admin may change.
 

@@ -99,3 +99,32 @@ def test_each_branch_has_exactly_one_head():
             manifest = discover()[pid]
             if (manifest.migrations_path / "versions").is_dir():
                 assert pid in labels, f"plugin {pid} has migrations but no branch labelled {pid!r}"
+
+
+
+def test_upgrade_runs_the_plugins_upgrade_steps(empty_database_url):
+    """A migration that adds a summary table cannot fill it with today's models; ``aftersales db
+    upgrade`` runs each plugin's upgrade steps after the migrations: the spares compliance summary,
+    empty as migration spares_0002 creates it, answers for the reports that existed before."""
+    from datetime import date
+
+    from core.cli import after_upgrade
+    from core.testing import make_dealer, make_product
+    from plugins.spares import services
+    from plugins.spares.models import ComplianceSummary
+
+    app = _app(empty_database_url)
+    with app.app_context():
+        upgrade(revision="heads")
+        make_product("DRV-UPG", is_spare_part=True)
+        dealer = make_dealer("UPG1")
+        services.create_obligation({"sku": "DRV-UPG", "quantity": 2})
+        services.create_stock_report(dealer, date.today(), [("DRV-UPG", 1)])
+        db.session.commit()
+        db.session.execute(db.delete(ComplianceSummary))  # the table as the migration leaves it
+        db.session.commit()
+        assert services.non_compliant() == []
+        after_upgrade()
+        assert [row["dealer_code"] for row in services.non_compliant()] == ["UPG1"]
+        db.session.remove()
+        db.engine.dispose()
