@@ -13,7 +13,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core.toolkit import (ABC_CLASSES, DEALER_KIND_LABELS, DEALER_KINDS, Column, Crud, Dealer, DomainError, Filter,
-                         Product, Region, ValidationError, commit, db, get_scoped, paginate_page, place_form_errors, require, row_label,
+                         Page, Product, Region, ValidationError, commit, db, get_scoped, page_args, paginate_page, place_form_errors, require, row_label,
                          scoped, series_chart, state_tone)
 from plugins.spares import services
 from plugins.spares.models import Application, Movement, Obligation, Stock, StockReport
@@ -71,11 +71,13 @@ def compliance():
 @bp.route("/non-compliant")
 @require("spares.view")
 def non_compliant():
-    rows = services.non_compliant()
     by = request.args.get("by", "dealer")
     if by not in ("dealer", "region", "part"):
         by = "dealer"
-    return render_template("spares/non_compliant.html", rows=rows, rates=services.compliance_rates(by), by=by)
+    number, per_page = page_args()
+    rows, total = services.non_compliant_page(offset=(number - 1) * per_page, limit=per_page)
+    page = Page(rows, total, number, per_page, "", args={"by": by, "per_page": per_page})
+    return render_template("spares/non_compliant.html", rows=rows, page=page, rates=services.compliance_rates(by), by=by)
 
 
 # --- obligations ------------------------------------------------------------------------------
@@ -535,8 +537,6 @@ def stock():
 
 
 def _tuple_page(stmt, order):
-    from core.toolkit import Page
-
     args = request.args.to_dict()
     try:
         number = max(1, int(args.get("page", 1)))

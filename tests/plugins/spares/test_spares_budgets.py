@@ -15,6 +15,7 @@ per-dealer compliance summary (plugins.spares.summary): the API's non-compliant 
 a report line; the rates by part 4 (auth, the obligations, the dealers counted by kind, class and
 region, the summary's missing parts; one more where per-dealer overrides exist); the pages 6 -> 5
 (non-compliant), 12 -> 10 (a dealer's), 7 -> 4 (overview)."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -64,3 +65,17 @@ def test_compliance_page_statements(app, client, world, dealers):
     assert _counts(app, client, PAGES) == PAGES
     html = client.get("/spares/?dealer=D1").get_data(as_text=True)
     assert "Product DRV" in html or "DRV" in html
+
+
+def test_non_compliant_page_is_paginated(app, client, world):
+    """The non-compliant page shows a page of dealers (by code) with the count and the pager, not
+    every non-compliant dealer at once."""
+    _world(client, world, 60)
+    session_login(client, world.service)
+    html = client.get("/spares/non-compliant?per_page=25").get_data(as_text=True)
+    rows = re.findall(r'href="/spares/\?dealer=([A-Z0-9]+)"', html)
+    everyone = [r["dealer_code"] for r in services.non_compliant()]
+    assert len(everyone) > 25 and rows == everyone[:25]
+    assert f'<span class="badge text-bg-secondary">{len(everyone)}</span>' in html and 'aria-label="Next page"' in html
+    second = client.get("/spares/non-compliant?per_page=25&page=2").get_data(as_text=True)
+    assert re.findall(r'href="/spares/\?dealer=([A-Z0-9]+)"', second) == everyone[25:50]
