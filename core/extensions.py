@@ -28,6 +28,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
+READ_METHODS = ("GET", "HEAD", "OPTIONS")  # requests that read: SQLite's deferred BEGIN, PostgreSQL's autocommit reads
 SQLITE_PRAGMAS = ("synchronous=NORMAL", "busy_timeout=5000", "mmap_size=268435456", "cache_size=-20000")
 IDLE_PING_SECONDS = 30
 
@@ -73,13 +74,13 @@ def _writing_request() -> bool:
     taken at BEGIN, the lock is waited for (the connection's busy timeout) instead."""
     from flask import has_request_context, request
 
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    return has_request_context() and request.method not in READ_METHODS
 
 
 def _reading_request() -> bool:
     from flask import has_request_context, request
 
-    return has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    return has_request_context() and request.method in READ_METHODS
 
 
 READ_AUTOCOMMIT = "aftersales_read_autocommit"  # pooled connection info: autocommit switched on for a read request

@@ -108,10 +108,8 @@ def _session_statement():
         from core.sequences import Sequence
         from core.users.models import User
 
-        sequence, users = Sequence.__table__, User.__table__
-        version = select(sequence.c.value).where(sequence.c.name == VERSION_NAME,
-                                                 sequence.c.year == VERSION_YEAR).scalar_subquery()
-        _SESSION_STATEMENT.append(select(version, users.c.session_generation)
+        users = User.__table__
+        _SESSION_STATEMENT.append(select(_version_statement(Sequence).scalar_subquery(), users.c.session_generation)
                                   .where(users.c.id == bindparam("user_id")))
     return _SESSION_STATEMENT[0]
 
@@ -139,10 +137,7 @@ def session_user(user_id: int):
     g.setdefault("_aftersales_auth_version", version)
     cache = _cache()
     key = ("session", user_id)
-    entry = cache.get(key)
-    if entry is not None and entry[0] != version:
-        cache.clear()
-        entry = None
+    entry = _entry(cache, key, version)
     if entry is None:
         # loaded apart from the request's session, so an instance the caller holds stays attached
         from core.dealers.models import Dealer
@@ -156,13 +151,34 @@ def session_user(user_id: int):
                 return None
             user, kind = found
             permissions = user.permissions  # one statement (the role ids are loaded)
-        if len(cache) >= MAX_ENTRIES:
-            cache.clear()
-        entry = cache[key] = (version, user, permissions, (user.dealer_id, kind))
+        entry = _keep(cache, key, (version, user, permissions, (user.dealer_id, kind)))
     _, cached_user, permissions, dealer_kind = entry
-    user = session.merge(cached_user, load=False)  # as lookup: the request's own copy
-    session.expire(user, VOLATILE_USER_COLUMNS - {"session_generation"})
+    user = _attach(session, cached_user, permissions, dealer_kind, read=VOLATILE_USER_COLUMNS - {"session_generation"})
     set_committed_value(user, "session_generation", generation)
+    return user
+
+
+def _entry(cache: dict, key, version: int):
+    """The cached entry under ``key`` if it is of ``version``; an older version empties the cache."""
+    entry = cache.get(key)
+    if entry is not None and entry[0] != version:
+        cache.clear()
+        return None
+    return entry
+
+
+def _keep(cache: dict, key, entry: tuple) -> tuple:
+    if len(cache) >= MAX_ENTRIES:
+        cache.clear()
+    cache[key] = entry
+    return entry
+
+
+def _attach(session, cached_user, permissions, dealer_kind, read):
+    """The request's own copy of a cached user, with its permissions and dealer kind; the ``read``
+    columns (possibly older than the row) are read on use."""
+    user = session.merge(cached_user, load=False)
+    session.expire(user, read)
     user.__dict__["_permission_cache"] = permissions
     user.__dict__["_dealer_kind"] = dealer_kind
     return user
@@ -174,10 +190,7 @@ def lookup(token_hash: str, now):
 
     version = current_version()
     cache = _cache()
-    entry = cache.get(token_hash)
-    if entry is not None and entry[0] != version:
-        cache.clear()
-        entry = None
+    entry = _entry(cache, token_hash, version)
     if entry is None:
         # token, user, roles and the dealer's kind in one statement, then the permissions: 3 with
         # the version check
@@ -194,24 +207,17 @@ def lookup(token_hash: str, now):
             return None
         user = token.user
         permissions = user.permissions  # loads roles and permissions
-        if len(cache) >= MAX_ENTRIES:
-            cache.clear()
-        entry = (version, token.expires_at, user, permissions, (user.dealer_id, kind))
         db.session.expunge(user)  # the cached copy stays detached; requests get merged copies
         for role in user.roles:
             if role in db.session:
                 db.session.expunge(role)
-        cache[token_hash] = entry
+        entry = _keep(cache, token_hash, (version, token.expires_at, user, permissions, (user.dealer_id, kind)))
     _, expires_at, cached_user, permissions, dealer_kind = entry
     if expires_at <= now or not cached_user.active:
         return None
     if cached_user.locked_until is not None and cached_user.locked_until > now:
         return None  # a token stops working while its account is locked
-    user = db.session.merge(cached_user, load=False)
-    db.session.expire(user, VOLATILE_USER_COLUMNS)  # possibly older than the row: read on use
-    user.__dict__["_permission_cache"] = permissions
-    user.__dict__["_dealer_kind"] = dealer_kind
-    return user
+    return _attach(db.session, cached_user, permissions, dealer_kind, read=VOLATILE_USER_COLUMNS)
 
 
 def _touches_auth(session: Session) -> bool:
