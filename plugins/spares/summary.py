@@ -115,6 +115,7 @@ def recompute(dealer_ids=None, session=None) -> int:
         # filed while an obligation changes is never overwritten by a summary computed without it
         session.execute(text("LOCK TABLE spares_compliance IN EXCLUSIVE MODE"))
     rules = Rules.load()
+    table = ComplianceSummary.__table__
     stmt = select(Dealer.id, Dealer.kind, Dealer.abc_class, Dealer.region_id)
     ids = None if dealer_ids is None else sorted(dealer_ids)
     rows = []
@@ -130,12 +131,11 @@ def recompute(dealer_ids=None, session=None) -> int:
             rows.append({"dealer_id": d.id, "report_id": rep[0] if rep else None, "reported_on": rep[1] if rep else None,
                          "obliged": len(required), "compliant": len(required) - len(missing),
                          "missing": " ".join(map(str, missing))})
-        table = ComplianceSummary.__table__  # a dealer deleted since loses its row
+        # a dealer deleted since loses its row
         if chunk is None:
             session.execute(delete(table))
         else:
             session.execute(delete(table).where(table.c.dealer_id.in_(chunk)))
-    table = ComplianceSummary.__table__
     for start in range(0, len(rows), 5000):
         session.execute(insert(table), rows[start:start + 5000])
     return len(rows)
