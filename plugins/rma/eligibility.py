@@ -116,11 +116,26 @@ def receipt_moment(facts: LineFacts) -> datetime | None:
     return None
 
 
+def late_receipt(facts, now: datetime, rules: Rules) -> bool | None:
+    """For an order mismatch: whether ``now`` is past the deadline after receipt (None when the receipt
+    is unknown, or for any other issue). The only part of a judgement that needs more of ``now`` than
+    its day in China; ``facts`` may be any object with the ``LineFacts`` names used here."""
+    if facts.issue != "order_mismatch":
+        return None
+    moment = receipt_moment(facts)
+    return None if moment is None else now > moment + timedelta(hours=rules.order_mismatch_hours)
+
+
 def evaluate(facts: LineFacts, now: datetime, rules: Rules = Rules()) -> Eligibility:
     """The eligibility of one line filed at ``now`` (an aware datetime)."""
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
-    today = china_today(now)
+    return judge(facts, china_today(now), late_receipt(facts, now, rules), rules)
+
+
+def judge(facts: LineFacts, today: date, late: bool | None, rules: Rules = Rules()) -> Eligibility:
+    """The eligibility of one line filed on ``today`` (China) with ``late`` from ``late_receipt``: a
+    function of its arguments alone, so the same arguments may share one result."""
     reasons: list[str] = []
     warnings: list[str] = []
     start, end, basis = warranty(facts)
@@ -135,10 +150,9 @@ def evaluate(facts: LineFacts, now: datetime, rules: Rules = Rules()) -> Eligibi
     elif not in_warranty and facts.issue not in ("paid_repair", "recall"):
         reasons.append("out_of_warranty")
     if facts.issue == "order_mismatch":
-        moment = receipt_moment(facts)
-        if moment is None:
+        if late is None:
             reasons.append("received_date_required")
-        elif now > moment + timedelta(hours=rules.order_mismatch_hours):
+        elif late:
             reasons.append("order_mismatch_late")
         if facts.installed:
             reasons.append("order_mismatch_used")

@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections import namedtuple
 from datetime import timezone
 from functools import cache
+from operator import itemgetter
 
 from flask_login import current_user
 from sqlalchemy import DateTime, and_, bindparam, func, null, select, type_coerce
 
 from core.toolkit import Dealer, Product, ProductCategory, db, get_scoped, scope_clause, settings
 from core.toolkit import today as business_today
-from plugins.rma import services
+from plugins.rma import eligibility as elig, services
 from plugins.rma.models import FLAGS, Rma, RmaFreightClaim, RmaLine, RmaPenalty
 from plugins.rma.queries import list_filters
 
@@ -41,9 +42,18 @@ RMA_WIDTH, LINE_WIDTH = len(RmaRow._fields), len(LineRow._fields)
 RMA_TIMESTAMPS = tuple(name for name in RMA_COLUMNS if name.endswith("_at"))
 
 
-def _aware(rma: RmaRow) -> RmaRow:
-    return rma._replace(**{name: getattr(rma, name).replace(tzinfo=timezone.utc)
-                           for name in RMA_TIMESTAMPS if getattr(rma, name) is not None})
+_TIMESTAMP_INDEXES = tuple(RMA_COLUMNS.index(name) for name in RMA_TIMESTAMPS)
+# the values of services.ROW_FACTS in a list or detail row (a line and its product and category)
+_row_facts = itemgetter(*(RMA_WIDTH + LineRow._fields.index(name) for name in services.ROW_FACTS))
+
+
+def _aware(row) -> RmaRow:
+    """A return's columns of a row, its timestamps (naive UTC) made aware."""
+    values = list(row[:RMA_WIDTH])
+    for i in _TIMESTAMP_INDEXES:
+        if values[i] is not None:
+            values[i] = values[i].replace(tzinfo=timezone.utc)
+    return RmaRow._make(values)
 
 
 @cache
@@ -108,6 +118,8 @@ def _run(stmt, params):
 def _serialize(rows, today, with_cost: bool) -> list[dict]:
     """Rows (one per line, grouped by return in order) to API dicts."""
     rule_set = services.rules()
+    judge = services.RowJudge(rule_set)
+    late_receipt, china_today = elig.late_receipt, elig.china_today
     out, current, lines, priced = [], None, [], []
 
     def flush():
@@ -120,14 +132,14 @@ def _serialize(rows, today, with_cost: bool) -> list[dict]:
         if current is None or row[0] != current.id:
             if current is not None:
                 flush()
-            current, lines, priced = _aware(RmaRow._make(row[:RMA_WIDTH])), [], []
+            current, lines, priced = _aware(row), [], []
             at = services.eligibility_time(current)
+            day = china_today(at)
         if row[RMA_WIDTH] is None:
             continue  # a return without lines
         line = LineRow._make(row[RMA_WIDTH:RMA_WIDTH + LINE_WIDTH])
-        facts = services.line_facts(line, line.warranty_months, line.product_status, line.whole_unit_returns)
-        result = services.evaluate_line(line, at, rule_set, line_facts=facts)
-        lines.append(services.line_dict(line, line.sku, line.product_name, line.unit_price, result, rule_set))
+        eligibility = judge(_row_facts(row), day, late_receipt(line, at, rule_set))
+        lines.append(services.line_dict(line, line.sku, line.product_name, line.unit_price, eligibility))
         priced.append((line, line.unit_price))
     if current is not None:
         flush()

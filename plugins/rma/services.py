@@ -6,12 +6,14 @@ Free of the Flask request: every function takes the ``actor``; nothing here comm
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from functools import lru_cache
 from operator import attrgetter
 
 from flask import current_app
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_translations, gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import defaultload, lazyload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
@@ -885,30 +887,101 @@ def _iso(value):
 
 def serialize_line(line: RmaLine, result: elig.Eligibility, rule_set=None) -> dict:
     product = line.product
-    return line_dict(line, product.sku, product.name, product.unit_price, result, rule_set or rules())
+    return line_dict(line, product.sku, product.name, product.unit_price, eligibility_dict(result, rule_set or rules()))
+
+
+def eligibility_dict(result: elig.Eligibility, rule_set) -> dict:
+    """A line's ``eligibility`` in the API: the result with its messages in the user's language."""
+    ev = result.as_dict()
+    ev["messages"] = messages(result.reasons + result.warnings, rule_set)
+    return ev
+
+
+def messages(codes, rule_set) -> list[str]:
+    """The messages of reason and warning codes, in the user's language."""
+    return [elig.message(c, hours=rule_set.order_mismatch_hours, days=rule_set.company_error_days) for c in codes]
+
+
+# What ``line_facts`` reads of a line and its product, as a list row carries it (see RowJudge)
+ROW_FACTS = ("issue", "production_date", "purchase_date", "sale_date", "received_date", "received_time", *FLAGS,
+             "warranty_months", "product_status", "whole_unit_returns")
+_FactRow = namedtuple("_FactRow", ROW_FACTS)
+
+
+class RowJudge:
+    """``eligibility_dict`` of the lines of list and detail rows, for one request and its rules.
+
+    Judging a line is a function of its facts (the values of ``ROW_FACTS``), the day it is judged
+    on in China, ``elig.late_receipt`` at that moment and the rules, and its messages of their codes,
+    the rules and the language: both are remembered for the last few thousand sets of these (the
+    lines of a page repeat: the same products, dates and flags; the same page read again). A changed
+    rule, product status, category or fact is another key. Each call returns a fresh dict."""
+
+    def __init__(self, rule_set: elig.Rules):
+        self.rule_set, self.rule_values = rule_set, tuple(vars(rule_set).values())
+        self.translations = None  # the request's, looked up at the first message (most lines have none)
+
+    def __call__(self, facts: tuple, today: date, late: bool | None) -> dict:
+        judged, codes = _judged(facts, today, late, self.rule_values)
+        ev = {**judged, "reasons": judged["reasons"].copy(), "warnings": judged["warnings"].copy()}
+        if codes:
+            if self.translations is None:
+                self.translations = get_translations()
+            ev["messages"] = list(_messages(codes, self.rule_values, self.translations))
+        else:
+            ev["messages"] = []
+        return ev
+
+
+@lru_cache(maxsize=8192)
+def _judged(facts: tuple, today: date, late: bool | None, rule_values: tuple) -> tuple[dict, tuple]:
+    line = _FactRow._make(facts)
+    result = elig.judge(line_facts(line, line.warranty_months, line.product_status, line.whole_unit_returns),
+                        today, late, elig.Rules(*rule_values))
+    return result.as_dict(), tuple(result.reasons + result.warnings)
+
+
+@lru_cache(maxsize=1024)
+def _messages(codes: tuple, rule_values: tuple, translations) -> tuple:
+    # translations: the language's catalogue (one object per app and locale), which the messages come from
+    return tuple(messages(codes, elig.Rules(*rule_values)))
 
 
 _FLAG_NAMES = tuple(FLAGS)  # a tuple and a C getter: every line of a list page reads them
 _flag_values = attrgetter(*_FLAG_NAMES)
+_flag_dicts: dict[tuple, dict] = {}  # the flags' values (0/1, booleans or None) -> their part of a line dict
 
 
-def line_dict(line, sku: str, product_name: str, unit_price, result: elig.Eligibility, rule_set) -> dict:
-    """A line of the API (an ``RmaLine`` or a row with its column names, and its product's values)."""
-    data = dict(zip(_FLAG_NAMES, map(bool, _flag_values(line))))
-    data.update({
+def _flags(line) -> dict:
+    values = _flag_values(line)
+    flags = _flag_dicts.get(values)
+    if flags is None:  # a few keys: each value is 0/False, 1/True (equal as keys) or None
+        flags = _flag_dicts[values] = dict(zip(_FLAG_NAMES, map(bool, values)))
+    return flags
+
+
+def line_dict(line, sku: str, product_name: str, unit_price, eligibility: dict) -> dict:
+    """A line of the API (an ``RmaLine`` or a row with its column names, and its product's values), with
+    its ``eligibility_dict``. One dict literal and the dates formatted inline: every line of a page."""
+    received_time, fee = line.received_time, line.fee
+    production, purchase, sale = line.production_date, line.purchase_date, line.sale_date
+    if received_time is not None:
+        received = received_time.astimezone(elig.CHINA).isoformat()
+    else:
+        received = line.received_date
+        received = received.isoformat() if received is not None else None
+    data = {
         "id": line.id, "sku": sku, "product_name": product_name, "quantity": line.quantity,
-        "issue": line.issue, "serial": line.serial or "", "production_date": _iso(line.production_date),
-        "purchase_date": _iso(line.purchase_date), "sale_date": _iso(line.sale_date),
-        "received_date": _iso(line.received_time.astimezone(elig.CHINA)) if line.received_time else _iso(line.received_date),
+        "issue": line.issue, "serial": line.serial or "",
+        "production_date": production.isoformat() if production is not None else None,
+        "purchase_date": purchase.isoformat() if purchase is not None else None,
+        "sale_date": sale.isoformat() if sale is not None else None, "received_date": received,
         "description": line.description or "", "unit_price": money(unit_price),
         "received_quantity": line.received_quantity, "verdict": line.verdict, "serious": bool(line.serious),
         "worth_analysis": bool(line.worth_analysis), "findings": line.findings or "",
-        "resolution": line.resolution, "fee": money(line.fee),
-    })
-    ev = result.as_dict()
-    ev["messages"] = [elig.message(c, hours=rule_set.order_mismatch_hours, days=rule_set.company_error_days)
-                      for c in result.reasons + result.warnings]
-    data["eligibility"] = ev
+        "resolution": line.resolution, "fee": None if fee is None else money(fee), "eligibility": eligibility,
+    }
+    data.update(_flags(line))
     return data
 
 
