@@ -933,7 +933,7 @@ class RowJudge:
         return ev
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _judged(facts: tuple, today: date, late: bool | None, rule_values: tuple) -> tuple[dict, tuple]:
     line = _FactRow._make(facts)
     result = elig.judge(line_facts(line, line.warranty_months, line.product_status, line.whole_unit_returns),

@@ -129,6 +129,7 @@ def test_messages_follow_the_reader_language(client, world):
     assert chinese != english and chinese[0] and all(ord(ch) < 128 for ch in english[0])
     assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese[0])
     assert eligibility(client, world, rma_id, **{"Accept-Language": "en"})[0]["messages"] == english
+    assert services._messages.cache_info().hits == 1  # the language's catalogue is one object per app and locale
 
 
 def test_a_page_of_alike_lines_is_judged_once(client, world, monkeypatch):
