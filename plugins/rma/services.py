@@ -418,15 +418,17 @@ def update_draft(rma: Rma | int, data, actor) -> Rma:
     _check_skus(items, products)
     for line in rma.__dict__.get("lines", ()):
         db.session.expunge(line)
-    old = db.session.execute(_DELETE_LINES, {"rma_id": rma.id}).rowcount
+    # the new lines first: on SQLite they take the ids after the old ones, never an old line's id
     lines = _insert_lines(rma, [_line_values(item) for item in items], [products[item.sku] for item in items])
+    old = db.session.execute(_DELETE_LINES, {"rma_id": rma.id, "new": [line.id for line in lines]}).rowcount
     if claimed is None:
         rma.updated_at = utcnow()  # bumps the version even when only lines change
     activity.log(rma, "updated", {"lines": (old, len(lines))}, actor=actor)
     return rma
 
 
-_DELETE_LINES = delete(_LINE).where(_LINE.c.rma_id == bindparam("rma_id"))
+_DELETE_LINES = delete(_LINE).where(_LINE.c.rma_id == bindparam("rma_id"),
+                                    _LINE.c.id.not_in(bindparam("new", expanding=True)))
 
 
 def _claim_draft(rma_id: int, version: int, actor) -> Rma | None:
