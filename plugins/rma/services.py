@@ -206,7 +206,8 @@ def _lookup_stmt(by: str | None):
             stmt = select(Product).where(skus)
         else:
             stmt = (select(Dealer, Product).select_from(Dealer).outerjoin(Product, skus)
-                    .where((Dealer.id if by == "id" else Dealer.code) == bindparam("dealer")))
+                    .where((Dealer.id if by == "id" else Dealer.code) == bindparam("dealer"))
+                    .options(lazyload(Dealer.parent), lazyload(Dealer.region)))  # ids suffice here
         _LOOKUPS[by] = stmt.options(lazyload(Product.parts))
     return _LOOKUPS[by]
 
@@ -434,18 +435,21 @@ _DELETE_LINES = delete(_LINE).where(_LINE.c.rma_id == bindparam("rma_id"),
 def _claim_draft(rma_id: int, version: int, actor) -> Rma | None:
     """The draft ``rma_id`` at ``version`` in the caller's scope, its version raised (one UPDATE ..
     RETURNING); None when there is no such row or the session holds the return already."""
-    if db.session.identity_map.get(db.session.identity_key(Rma, rma_id)) is not None:
+    if db.session.identity_map.get(Rma.__mapper__.identity_key_from_primary_key((rma_id,))) is not None:
         return None
-    stmt = (scoped(update(_RMA), Rma, actor)
-            .where(_RMA.c.id == rma_id, _RMA.c.version == version, _RMA.c.state == "draft")
-            .values(version=_RMA.c.version + 1, updated_at=utcnow()).returning(*_RMA.c))
-    row = db.session.execute(stmt).one_or_none()
+    row = db.session.execute(scoped(_CLAIM_DRAFT, Rma, actor),
+                             {"rma_id": rma_id, "version": version, "now": utcnow()}).one_or_none()
     if row is None:
         return None
-    rma = _attach(Rma, dict(row._mapping))
+    rma = _attach(Rma, row._asdict())
     if rma.receiving_dealer_id is None:
         set_committed_value(rma, "receiving_dealer", None)
     return rma
+
+
+_CLAIM_DRAFT = (update(_RMA).where(_RMA.c.id == bindparam("rma_id"), _RMA.c.version == bindparam("version"),
+                                   _RMA.c.state == "draft")
+                .values(version=_RMA.c.version + 1, updated_at=bindparam("now")).returning(*_RMA.c))
 
 
 # --- transitions ----------------------------------------------------------------------
