@@ -273,6 +273,9 @@ def _attach(cls, values: dict):
     obj = cls.__mapper__.class_manager.new_instance()
     obj.__dict__.update(values)
     make_transient_to_detached(obj)
+    stale = db.session.identity_map.get(obj._sa_instance_state.key)
+    if stale is not None:  # the object of a row deleted in this session, whose id SQLite gave again
+        db.session.expunge(stale)
     db.session.add(obj)
     return obj
 

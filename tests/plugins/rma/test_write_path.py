@@ -164,14 +164,14 @@ def test_a_draft_patch_replaces_its_lines_with_fresh_ids(app, client, world):
 def test_returns_filed_outside_a_request_number_their_lines_in_order(app, world):
     """The CLI and imports file through the same one-INSERT lines as the API (SQLite numbers them
     from the INSERT's last id): every line in the order given, after the newest line, also after
-    the newest lines were deleted."""
+    the newest lines were deleted (their objects still in the session)."""
     from plugins.rma import services
     from plugins.rma.models import RmaLine
 
     first = services.create_rma(world.dealer, [line(serial=f"A{i}") for i in range(3)], world.users["d1"])
-    db.session.commit()
-    db.session.execute(db.delete(RmaLine).where(RmaLine.id == first.lines[-1].id))
-    db.session.commit()
+    deleted = first.lines[-1]
+    table = RmaLine.__table__  # a Core DELETE: the deleted line's object stays in the session
+    db.session.execute(db.delete(table).where(table.c.id == deleted.id))
     second = services.create_rma(world.dealer, [line(serial=f"B{i}") for i in range(4)], world.users["d1"])
     third = services.create_rma(world.dealer, [line(serial="C0")], world.users["d1"])
     db.session.commit()
