@@ -89,7 +89,7 @@ def get_rma(rma_id: int):
 @route(bp, "/rmas/<int:rma_id>", ["PATCH"], body=RmaPatch, response=RmaOut, permission="rma.file", tag="rma")
 def update_rma(rma_id: int, body: RmaPatch):
     """Replace the lines of a draft."""
-    return _commit_and_serialize(services.update_draft(load(rma_id), body, current_user))
+    return _commit_and_serialize(services.update_draft(rma_id, body, current_user))
 
 
 ACTIONS.api_routes(bp, "/rmas", permission="rma.view", tag="rma", id_arg="rma_id")

@@ -14,13 +14,13 @@ from operator import attrgetter
 
 from flask import current_app
 from flask_babel import get_translations, gettext as _, lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.orm import defaultload, lazyload, selectinload
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy.orm import defaultload, lazyload, make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product, Transition, ValidationError,
                          Workflow, N_, activity, add_working_days, check, db, get_scoped, notifications,
-                         local_date, sequences, settings, sqlite_write_locked, utcnow, validate,
+                         local_date, scoped, sequences, settings, utcnow, validate,
                          working_days_between)
 from plugins.rma import eligibility as elig, files
 from plugins.rma.models import (FLAGS, OPEN_STATES, SENT_BACK, SLA_STATES, STATES, Rma, RmaFreightClaim,
@@ -186,69 +186,148 @@ def eligibility_time(rma: Rma | None) -> datetime:
 
 
 # --- filing ---------------------------------------------------------------------------
+#
+# A return and its lines are written with Core statements (INSERT .. RETURNING, one INSERT for all
+# lines) and attached to the session as loaded objects (``_attach``): the ORM's unit of work cost
+# more CPU than the rest of a filing, and nothing is read back after the writes.
 
-def _dealer_for(actor, dealer_code: str | None) -> Dealer:
+_RMA, _LINE = Rma.__table__, RmaLine.__table__
+_INPUT_FIELDS = tuple(f for f in LineIn.model_fields if f not in ("sku", "received_date"))
+# what a new line holds besides its input: the receiving side's columns, at their defaults
+_NEW_LINE = {c.key: c.default.arg if c.default is not None and c.default.is_scalar else None for c in _LINE.c
+             if c.key not in ("id", "rma_id", "product_id", "received_date", "received_time") + _INPUT_FIELDS}
+_LOOKUPS: dict = {}
+
+
+def _lookup_stmt(by: str | None):
+    """The products of the lines by SKU and, unless ``by`` is None, the dealer by ``id`` or ``code``:
+    one statement (the dealer outer-joined to the products, so it comes without any), built once."""
+    if by not in _LOOKUPS:
+        skus = Product.sku.in_(bindparam("skus", expanding=True))
+        if by is None:
+            stmt = select(Product).where(skus)
+        else:
+            stmt = (select(Dealer, Product).select_from(Dealer).outerjoin(Product, skus)
+                    .where((Dealer.id if by == "id" else Dealer.code) == bindparam("dealer"))
+                    .options(lazyload(Dealer.parent), lazyload(Dealer.region)))  # ids suffice here
+        _LOOKUPS[by] = stmt.options(lazyload(Product.parts))
+    return _LOOKUPS[by]
+
+
+def _dealer_and_products(by: str, value, skus) -> tuple[Dealer | None, dict]:
+    rows = db.session.execute(_lookup_stmt(by), {"dealer": value, "skus": list(skus)}).all()
+    return (rows[0][0] if rows else None), {p.sku: p for _d, p in rows if p is not None}
+
+
+def _products(skus) -> dict:
+    return {p.sku: p for p in db.session.scalars(_lookup_stmt(None), {"skus": list(skus)})} if skus else {}
+
+
+def _filing_dealer(actor, dealer_code: str | None, skus=()) -> tuple[Dealer, dict]:
+    """The dealer a return is filed for (the actor's company; staff name ``dealer_code``) and the
+    products of ``skus``, read together."""
     if actor.dealer_id is not None:
-        if dealer_code and dealer_code != actor.dealer.code:
+        dealer, products = _dealer_and_products("id", actor.dealer_id, skus)
+        if dealer_code and dealer_code != dealer.code:
             raise ValidationError(_("invalid input"), {"dealer_code": _("You can only file for your own company.")})
-        return actor.dealer
+        return dealer, products
     if not dealer_code:
         raise ValidationError(_("invalid input"), {"dealer_code": _("Choose the dealer the return is for.")})
-    dealer = db.session.scalar(select(Dealer).where(Dealer.code == dealer_code))
+    dealer, products = _dealer_and_products("code", dealer_code, skus)
     if dealer is None:
         raise ValidationError(_("invalid input"), {"dealer_code": _("No dealer with this code.")})
-    return dealer
+    return dealer, products
 
 
-def _build_lines(raw_lines, number: bool = False) -> list[RmaLine]:
-    """The lines of a filing or a draft edit, their products looked up in one statement. ``number``:
-    on SQLite, in a writing request (the write lock held since BEGIN), the same statement reads
-    the last line id and the lines get the next ids, so that they are inserted in one statement
-    without a ``SELECT max(id)`` of their own (see :func:`_number_lines`)."""
-    items = [l if isinstance(l, LineIn) else validate(LineIn, l) for l in raw_lines]
-    skus = {item.sku for item in items}
-    stmt = select(Product).where(Product.sku.in_(skus)).options(lazyload(Product.parts))
-    last = None
-    if number and len(items) > 1 and sqlite_write_locked():
-        rows = db.session.execute(stmt.add_columns(_LAST_LINE_ID.scalar_subquery())).all()
-        products = {p.sku: p for p, _last in rows}
-        last = (rows[0][1] or 0) if rows else 0
-    else:
-        products = {p.sku: p for p in db.session.scalars(stmt)}
+def _line_inputs(raw_lines) -> tuple[list[LineIn], ValidationError | None]:
+    """The lines validated (the API's are already), or the first line's error: raised by the caller
+    after the dealer's errors, which take precedence."""
+    try:
+        return [l if isinstance(l, LineIn) else validate(LineIn, l) for l in raw_lines], None
+    except ValidationError as exc:
+        return [], exc
+
+
+def _check_skus(items: list[LineIn], products: dict) -> None:
     errors = {f"lines.{i}.sku": _("Unknown SKU %(sku)s.", sku=item.sku)
               for i, item in enumerate(items) if item.sku not in products}
     if errors:
         raise ValidationError(_("invalid input"), errors)
-    lines = []
-    for item in items:
-        data = item.model_dump(exclude={"sku", "received_date"})
-        received = item.received_date
-        received_time = None
-        if isinstance(received, datetime):
-            if received.tzinfo is None:
-                received = received.replace(tzinfo=elig.CHINA)
-            received_time = received.astimezone(timezone.utc)
-            received = received.astimezone(elig.CHINA).date()
-        line = RmaLine(product=products[item.sku], received_date=received, received_time=received_time, **data)
-        lines.append(line)
-    if last is not None:
-        for offset, line in enumerate(lines, 1):
-            line.id = last + offset
+
+
+def _line_values(item: LineIn) -> dict:
+    """A line's columns from its input (``received_date`` may carry the hour: kept in ``received_time``)."""
+    given = item.__dict__
+    values = {f: given[f] for f in _INPUT_FIELDS}
+    received, received_time = item.received_date, None
+    if isinstance(received, datetime):
+        if received.tzinfo is None:
+            received = received.replace(tzinfo=elig.CHINA)
+        received_time = received.astimezone(timezone.utc)
+        received = received.astimezone(elig.CHINA).date()
+    values["received_date"], values["received_time"] = received, received_time
+    return values
+
+
+def _attach(cls, values: dict):
+    """An object of a row this transaction has just written with Core, in the session as if loaded
+    from it (no flush, no reload); ``values`` holds every column and the loaded references."""
+    obj = cls.__mapper__.class_manager.new_instance()
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)
+    stale = db.session.identity_map.get(obj._sa_instance_state.key)
+    if stale is not None:  # the object of a row deleted in this session, whose id SQLite gave again
+        db.session.expunge(stale)
+    db.session.add(obj)
+    return obj
+
+
+def _insert_rma(dealer: Dealer, actor) -> Rma:
+    row = db.session.execute(_RMA_INSERT, {"dealer_id": dealer.id, "created_by_id": actor.id, "state": "draft"}).one()
+    rma = _attach(Rma, {**row._mapping, "dealer": dealer, "receiving_dealer": None})
+    set_committed_value(rma, "lines", [])
+    return rma
+
+
+_RMA_INSERT = insert(_RMA).returning(*_RMA.c)
+
+
+def _insert_lines(rma: Rma, values: list[dict], products: list[Product]) -> list[RmaLine]:
+    """The lines of ``rma`` in ONE INSERT, in order. PostgreSQL returns their ids in order
+    (``sort_by_parameter_order``). SQLite has no ordered RETURNING for a multi-row INSERT: one
+    ``INSERT .. VALUES (..), (..)`` gives its rows the ids after the largest one in the order
+    written (the statement holds the write lock), so they end at its ``lastrowid``. The same in a
+    request, the CLI or an import."""
+    rows = [{**_NEW_LINE, **v, "rma_id": rma.id, "product_id": p.id} for v, p in zip(values, products)]
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite":
+        params = {f"{key}_{i}": value for i, row in enumerate(rows) for key, value in row.items()}
+        last = conn.execute(_sqlite_lines_insert(len(rows), conn.dialect), params).lastrowid
+        ids = range(last - len(rows) + 1, last + 1)
+    else:
+        ids = conn.execute(_LINE_INSERT_RETURNING, rows).scalars().all()
+    lines = [_attach(RmaLine, {**row, "id": line_id, "product": product, "rma": rma})
+             for row, line_id, product in zip(rows, ids, products)]
+    set_committed_value(rma, "lines", lines)
     return lines
 
 
-def _number_lines(lines: list[RmaLine]) -> None:
-    """Give new lines their ids so that SQLite inserts them in one statement (it has no ordered
-    RETURNING for a multi-row INSERT, so the ORM inserted them one by one to learn the ids). The
-    return is inserted first: its INSERT takes SQLite's write lock, so no other connection adds
-    lines before this transaction ends, and the next ids are what SQLite itself would give."""
-    db.session.flush()
-    last = db.session.connection().execute(_LAST_LINE_ID).scalar() or 0
-    for offset, line in enumerate(lines, 1):
-        line.id = last + offset
+_LINE_INSERT_RETURNING = insert(_LINE).returning(_LINE.c.id, sort_by_parameter_order=True)
+_SQLITE_LINE_INSERTS: dict = {}
 
 
-_LAST_LINE_ID = select(func.max(RmaLine.__table__.c.id))
+def _sqlite_lines_insert(n: int, dialect):
+    """``INSERT INTO rma_line .. VALUES (..), .. (..)`` for ``n`` lines, parameters ``<column>_<i>``
+    typed as their columns. A text statement, built once per count: SQLAlchemy neither caches nor
+    reuses the compiled form of a multi-row ``insert().values([...])``."""
+    if n not in _SQLITE_LINE_INSERTS:
+        columns = [c for c in _LINE.c if c.key != "id"]
+        quote = dialect.identifier_preparer.format_column
+        rows = ", ".join("(" + ", ".join(f":{c.key}_{i}" for c in columns) + ")" for i in range(n))
+        _SQLITE_LINE_INSERTS[n] = text(
+            f"INSERT INTO {_LINE.name} ({', '.join(quote(c) for c in columns)}) VALUES {rows}"
+        ).bindparams(*(bindparam(f"{c.key}_{i}", type_=c.type) for i in range(n) for c in columns))
+    return _SQLITE_LINE_INSERTS[n]
 
 
 def check_dealer_may_file(dealer: Dealer) -> None:
@@ -263,36 +342,38 @@ def check_dealer_may_file(dealer: Dealer) -> None:
 def preview(raw_lines, actor, dealer_code: str | None = None) -> list[tuple[RmaLine, elig.Eligibility]]:
     """Eligibility of lines being filed, without saving anything (live feedback on the form)."""
     check(actor, "rma.file")
-    dealer = _dealer_for(actor, dealer_code)
-    lines = _build_lines(raw_lines)
-    rma = Rma(dealer=dealer, state="draft")
+    items, invalid = _line_inputs(raw_lines)
+    dealer, products = _filing_dealer(actor, dealer_code, {item.sku for item in items})
+    if invalid:
+        raise invalid
+    _check_skus(items, products)
+    rma = Rma(dealer=dealer, state="draft")  # never persisted (no reference leads to it from the session)
+    lines = [RmaLine(product=products[item.sku], **_line_values(item)) for item in items]
     now, rule_set = utcnow(), rules()
-    out = [(line, evaluate_line(line, now, rule_set, extra_checks(rma, line))) for line in lines]
-    for line in lines:  # never persisted
-        if line in db.session:
-            db.session.expunge(line)
-    if rma in db.session:
-        db.session.expunge(rma)
-    return out
+    return [(line, evaluate_line(line, now, rule_set, extra_checks(rma, line))) for line in lines]
 
 
 def create_rma(dealer, lines: list, actor, submit: bool = False) -> Rma:
-    """File a return for ``dealer`` (a Dealer, or None to use the actor's company); optionally submit it."""
+    """File a return for ``dealer`` (a Dealer, or a dealer code or None for the actor's company);
+    optionally submit it. The dealer and the products are read in one statement, then the return
+    and its lines written in one INSERT each."""
     check(actor, "rma.file")
+    items, invalid = _line_inputs(lines)
+    skus = {item.sku for item in items}
     if dealer is None or isinstance(dealer, str):
-        dealer = _dealer_for(actor, dealer)
+        dealer, products = _filing_dealer(actor, dealer, skus)
     elif actor.dealer_id is not None and dealer.id != actor.dealer_id:
         raise PermissionDenied(_("You can only file for your own company."))
+    else:
+        products = _products(skus)
     check_dealer_may_file(dealer)
     if not lines:
         raise ValidationError(_("invalid input"), {"lines": _("Add at least one line.")})
-    built = _build_lines(lines, number=True)
-    rma = Rma(dealer=dealer, created_by_id=actor.id, state="draft", lines=[])
-    db.session.add(rma)
-    if len(built) > 1 and built[0].id is None and db.session.get_bind().dialect.name == "sqlite":
-        _number_lines(built)  # outside a writing request (CLI, imports): after the return's INSERT
-    rma.lines.extend(built)  # the collection is known (empty): no load after the flush
-    db.session.flush()
+    if invalid:
+        raise invalid
+    _check_skus(items, products)
+    rma = _insert_rma(dealer, actor)
+    _insert_lines(rma, [_line_values(item) for item in items], [products[item.sku] for item in items])
     if submit:  # the submission entry records the filing
         apply_action(rma, "submit", actor, rma.version)
     else:
@@ -311,27 +392,69 @@ def copy_rejected(rma: Rma, actor) -> Rma:
         raise Conflict(_("Only a rejected return can be copied and filed again."), code="illegal_transition")
     _own_dealer(rma, actor)
     check_dealer_may_file(rma.dealer)
-    copy = Rma(dealer=rma.dealer, created_by_id=actor.id, state="draft",
-               lines=[RmaLine(**{f: getattr(l, f) for f in FILED_LINE_FIELDS}) for l in rma.lines])
-    db.session.add(copy)
-    db.session.flush()
+    copy = _insert_rma(rma.dealer, actor)
+    _insert_lines(copy, [{f: getattr(l, f) for f in FILED_LINE_FIELDS if f != "product_id"} for l in rma.lines],
+                  [l.product for l in rma.lines])
     activity.log(copy, "created", {"state": (None, "draft"), "lines": (None, len(copy.lines))},
                  comment=rma.filing_number or rma.number or f"#{rma.id}", actor=actor)
     return copy
 
 
-def update_draft(rma: Rma, data, actor) -> Rma:
+def update_draft(rma: Rma | int, data, actor) -> Rma:
+    """Replace the lines of a draft. ``rma``: the loaded return (pages), or its id (the API): then
+    the version UPDATE, scoped to the caller and to a draft of that version, reads the return
+    itself (RETURNING) instead of a load before it; when it matches nothing, the return is loaded
+    and checked as on a page, for the error that applies (404, 403, 409)."""
     body = data if isinstance(data, RmaPatch) else validate(RmaPatch, data)
-    WORKFLOW.check(rma, "submit", actor)  # only the filer may edit ...
-    if body.version != rma.version:
-        raise Conflict(_("stale version %(body_version)s; current is %(rma_version)s", body_version=body.version, rma_version=rma.version), code="stale_version")
-    if rma.state != "draft":
-        raise Conflict(_("Only a draft can be changed."), code="illegal_transition")
-    old = len(rma.lines)
-    rma.lines = _build_lines(body.lines, number=True)
-    rma.updated_at = utcnow()  # bumps the version even when only lines change
-    activity.log(rma, "updated", {"lines": (old, len(rma.lines))}, actor=actor)
+    items = body.lines
+    claimed = None if isinstance(rma, Rma) else _claim_draft(rma, body.version, actor)
+    if claimed is None:
+        rma = rma if isinstance(rma, Rma) else get_scoped(Rma, rma, options=load_options())
+    WORKFLOW.check(claimed or rma, "submit", actor)  # only the filer may edit ...
+    if claimed is None:
+        if body.version != rma.version:
+            raise Conflict(_("stale version %(body_version)s; current is %(rma_version)s", body_version=body.version, rma_version=rma.version), code="stale_version")
+        if rma.state != "draft":
+            raise Conflict(_("Only a draft can be changed."), code="illegal_transition")
+        products = _products({item.sku for item in items})
+    else:
+        rma = claimed
+        dealer, products = _dealer_and_products("id", rma.dealer_id, {item.sku for item in items})
+        set_committed_value(rma, "dealer", dealer)
+    _check_skus(items, products)
+    for line in rma.__dict__.get("lines", ()):
+        db.session.expunge(line)
+    # the new lines first: on SQLite they take the ids after the old ones, never an old line's id
+    lines = _insert_lines(rma, [_line_values(item) for item in items], [products[item.sku] for item in items])
+    old = db.session.execute(_DELETE_LINES, {"rma_id": rma.id, "new": [line.id for line in lines]}).rowcount
+    if claimed is None:
+        rma.updated_at = utcnow()  # bumps the version even when only lines change
+    activity.log(rma, "updated", {"lines": (old, len(lines))}, actor=actor)
     return rma
+
+
+_DELETE_LINES = delete(_LINE).where(_LINE.c.rma_id == bindparam("rma_id"),
+                                    _LINE.c.id.not_in(bindparam("new", expanding=True)))
+
+
+def _claim_draft(rma_id: int, version: int, actor) -> Rma | None:
+    """The draft ``rma_id`` at ``version`` in the caller's scope, its version raised (one UPDATE ..
+    RETURNING); None when there is no such row or the session holds the return already."""
+    if db.session.identity_map.get(Rma.__mapper__.identity_key_from_primary_key((rma_id,))) is not None:
+        return None
+    row = db.session.execute(scoped(_CLAIM_DRAFT, Rma, actor),
+                             {"rma_id": rma_id, "version": version, "now": utcnow()}).one_or_none()
+    if row is None:
+        return None
+    rma = _attach(Rma, row._asdict())
+    if rma.receiving_dealer_id is None:
+        set_committed_value(rma, "receiving_dealer", None)
+    return rma
+
+
+_CLAIM_DRAFT = (update(_RMA).where(_RMA.c.id == bindparam("rma_id"), _RMA.c.version == bindparam("version"),
+                                   _RMA.c.state == "draft")
+                .values(version=_RMA.c.version + 1, updated_at=bindparam("now")).returning(*_RMA.c))
 
 
 # --- transitions ----------------------------------------------------------------------

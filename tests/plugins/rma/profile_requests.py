@@ -69,6 +69,15 @@ def test_profile(app, client, world):
         filed.append((r.json["id"], r.json["version"]))
 
     prof("file5", file, n=10, batches=2)
+    draft = client.post("/api/v1/rmas", headers=d1, json={"lines": [line(serial=f"D-{i}") for i in range(5)]}).json
+
+    def patch_draft():  # its 5 lines replaced by 5 others
+        r = client.patch(f"/api/v1/rmas/{draft['id']}", headers=d1, json={
+            "version": draft["version"], "lines": [line(serial=f"D{draft['version']}-{i}") for i in range(5)]})
+        assert r.status_code == 200, r.json
+        draft["version"] = r.json["version"]
+
+    prof("patch_draft", patch_draft, n=10, batches=2)
     for _ in range(60):
         file()
     reviewed = []

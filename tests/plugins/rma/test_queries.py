@@ -4,7 +4,7 @@ import pytest
 from core.extensions import db
 from core.testing import count_queries
 from plugins.rma import services
-from plugins.rma.models import Rma
+from plugins.rma.models import Rma, RmaLine
 
 from .conftest import line
 
@@ -12,8 +12,10 @@ from .conftest import line
 def seed(world, n, dealer=None, state="reviewed"):
     dealer = dealer or world.dealer
     for i in range(n):
+        items, _invalid = services._line_inputs([line(serial=f"S{i}-{k}") for k in range(3)])
+        products = services._products({item.sku for item in items})
         rma = Rma(dealer_id=dealer.id, state=state, created_by_id=world.users["d1"].id,
-                  lines=services._build_lines([line(serial=f"S{i}-{k}") for k in range(3)]))
+                  lines=[RmaLine(product=products[item.sku], **services._line_values(item)) for item in items])
         db.session.add(rma)
     db.session.commit()
 

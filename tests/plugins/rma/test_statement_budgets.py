@@ -28,11 +28,13 @@ from .test_queries import seed
 # dealer). Receive, inspect and resolve write all lines in one UPDATE whatever each line changes
 # (test_write_path). Before this pass: file 7 (PostgreSQL 6), submit 8, review 6, approve 7, ship 7,
 # receive 7, inspect 7, resolve 7, return-ship 6, confirm-return 7, close 6, patch 10 (9), boxes 6.
-# Left over the goal of 6: a draft's PATCH (7: the product lookup, the activity entry, the version
-# UPDATE, the new lines' INSERT and the old lines' DELETE, after the auth check and the load).
-BUDGET = {"list dealer": 3, "list agent": 3, "list order": 2, "detail": 2, "detail dealer": 2, "file 5 lines": 6,
+# Filing path (fifth pass): filing reads the dealer with the products in one statement (was a SELECT
+# core_dealer of its own: 6 -> 5); a draft's PATCH takes the return with its version UPDATE ..
+# RETURNING (scoped, a draft of that version) instead of a load before it (7 -> 6: auth version,
+# UPDATE, dealer and products, old lines' DELETE, new lines' INSERT, activity).
+BUDGET = {"list dealer": 3, "list agent": 3, "list order": 2, "detail": 2, "detail dealer": 2, "file 5 lines": 5,
           "submit": 6, "review": 5, "approve": 6, "ship": 5, "receive": 6, "inspect": 6,
-          "resolve": 6, "return-ship": 5, "confirm-return": 5, "close": 5, "patch draft": 7, "boxes": 4}
+          "resolve": 6, "return-ship": 5, "confirm-return": 5, "close": 5, "patch draft": 6, "boxes": 4}
 POSTGRESQL: dict = {}
 
 

@@ -106,3 +106,78 @@ def test_a_dealer_users_browser_session_loads_no_dealer_for_its_scope(app, clien
         r = client.get(url)
     assert r.status_code == 200 and r.json["dealer_code"] == world.dist.code
     assert not [s for s in _statements(q) if s.lstrip().startswith("SELECT core_dealer")], q.statements
+
+
+def _draft(client, w, who="d1", serials=("P1",)):
+    r = client.post("/api/v1/rmas", headers=w.h[who], json={"lines": [line(serial=s) for s in serials]})
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def _stored(rma_id):
+    db.session.expire_all()
+    rma = db.session.get(Rma, rma_id)
+    return rma.version, [(l.id, l.serial) for l in rma.lines]
+
+
+def test_a_draft_patch_refused_leaves_the_draft_as_it_was(app, client, world):
+    """PATCH of a draft writes its version UPDATE before it reads the return: every refusal answers
+    what a load first answered (404 outside the scope, 403 for another dealer's user who sees it,
+    409 stale or not a draft, 422 unknown SKU) and writes nothing."""
+    w = world
+    draft = _draft(client, w, "s1")  # a distributor's draft: its agent sees it, may not edit it
+    before = _stored(draft["id"])
+    url = f"/api/v1/rmas/{draft['id']}"
+    body = {"version": draft["version"], "lines": [line(serial="N1")]}
+    for who, status, code in [("d2", 404, None), ("a1", 403, "not_returning_unit")]:
+        r = client.patch(url, headers=w.h[who], json=body)
+        assert r.status_code == status and (code is None or r.json["error"]["code"] == code), (who, r.json)
+    r = client.patch(url, headers=w.h["s1"], json={**body, "version": draft["version"] + 1})
+    assert r.status_code == 409 and r.json["error"]["code"] == "stale_version"
+    r = client.patch(url, headers=w.h["s1"], json={**body, "lines": [line(serial="N1"), line(sku="NOPE")]})
+    assert r.status_code == 422 and set(r.json["error"]["fields"]) == {"lines.1.sku"}
+    assert _stored(draft["id"]) == before
+    r = client.patch(url, headers=w.h["s1"], json=body)
+    assert r.status_code == 200 and r.json["version"] == draft["version"] + 1
+    submitted = client.post(f"{url}/submit", headers=w.h["s1"], json={"version": r.json["version"]}).json
+    r = client.patch(url, headers=w.h["s1"], json={**body, "version": submitted["version"]})
+    assert r.status_code == 409 and r.json["error"]["code"] == "illegal_transition"
+    assert _stored(draft["id"])[0] == submitted["version"]
+
+
+def test_a_draft_patch_replaces_its_lines_with_fresh_ids(app, client, world):
+    """The old lines are deleted, the new ones get new ids in the order given, and the answer is what
+    a read shows; the dealer comes with the products."""
+    w = world
+    draft = _draft(client, w, serials=("A", "B", "C"))
+    old_ids = {l["id"] for l in draft["lines"]}
+    r = client.patch(f"/api/v1/rmas/{draft['id']}", headers=w.h["d1"],
+                     json={"version": draft["version"], "lines": [line(serial="X"), line(serial="Y")]})
+    assert r.status_code == 200, r.json
+    ids = [l["id"] for l in r.json["lines"]]
+    assert [l["serial"] for l in r.json["lines"]] == ["X", "Y"] and ids == sorted(ids) and not old_ids & set(ids)
+    assert r.json["dealer_code"] == "D1"
+    assert r.json == client.get(f"/api/v1/rmas/{draft['id']}", headers=w.h["d1"]).json | {"cost": r.json["cost"]}
+    assert _stored(draft["id"]) == (r.json["version"], [(i, s) for i, s in zip(ids, "XY")])
+
+
+def test_returns_filed_outside_a_request_number_their_lines_in_order(app, world):
+    """The CLI and imports file through the same one-INSERT lines as the API (SQLite numbers them
+    from the INSERT's last id): every line in the order given, after the newest line, also after
+    the newest lines were deleted (their objects still in the session)."""
+    from plugins.rma import services
+    from plugins.rma.models import RmaLine
+
+    first = services.create_rma(world.dealer, [line(serial=f"A{i}") for i in range(3)], world.users["d1"])
+    deleted = first.lines[-1]
+    table = RmaLine.__table__  # a Core DELETE: the deleted line's object stays in the session
+    db.session.execute(db.delete(table).where(table.c.id == deleted.id))
+    second = services.create_rma(world.dealer, [line(serial=f"B{i}") for i in range(4)], world.users["d1"])
+    third = services.create_rma(world.dealer, [line(serial="C0")], world.users["d1"])
+    db.session.commit()
+    filed = {rma.id: [(l.id, l.serial) for l in rma.lines] for rma in (first, second, third)}
+    for rma_id, lines in filed.items():
+        assert _stored(rma_id)[1] == lines
+    ids = [i for i, _serial in filed[second.id] + filed[third.id]]
+    assert ids == sorted(ids) and len(set(ids)) == 5 and ids[0] > filed[first.id][1][0]
+    assert [s for _i, s in filed[second.id]] == ["B0", "B1", "B2", "B3"]
