@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from flask import request, url_for
+from flask_babel.speaklater import LazyString
 from jinja2.runtime import Undefined
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
@@ -164,13 +165,25 @@ def _record_link(endpoint: str, arg: str) -> Callable[[Any], str]:
 
 
 def list_rows(items, columns: list[Column], labels, link_endpoint=None, link_arg="record_id", row_class=None,
-              caller=None, extra=False) -> Markup:
+              caller=None, extra=False, extra_cells=None) -> Markup:
     """The ``<tr>`` rows of ``list_table`` (web/macros.html), written in Python: the same cells as the
     macro's loop wrote (a link, a badge, the value, or the page's own cell: ``Column.html`` or the
-    ``caller`` block), at a fraction of the cost of Jinja's per-cell expressions and macro calls."""
+    ``caller`` block; the trailing cells: ``extra_cells(record)`` or the ``caller``), at a fraction of
+    the cost of Jinja's per-cell expressions and macro calls. A lazy label (a state's, a kind's) is
+    translated once per page, not once per cell."""
     if isinstance(caller, Undefined):
         caller = None
     link = _record_link(link_endpoint, link_arg) if link_endpoint and any(c.link for c in columns) else None
+    translated: dict[int, tuple] = {}
+
+    def shown(value):
+        if isinstance(value, LazyString):
+            hit = translated.get(id(value))
+            if hit is None:  # the lazy string is kept with its text: its id cannot be reused meanwhile
+                hit = translated[id(value)] = (value, str(value))
+            return hit[1]
+        return value
+
     cells = []
     for c, label in zip(columns, labels):
         head = f'<td class="{escape(c.css)}" data-label="{escape(label)}">'
@@ -179,13 +192,14 @@ def list_rows(items, columns: list[Column], labels, link_endpoint=None, link_arg
         elif c.custom:
             cell = (lambda col: lambda r: caller(r, col))(c)
         elif c.link and link:
-            cell = (lambda value: lambda r: f'<a href="{link(r.id)}">{escape(value(r))}</a>')(c.value)
+            cell = (lambda value: lambda r: f'<a href="{link(r.id)}">{escape(shown(value(r)))}</a>')(c.value)
         elif c.badge:
-            cell = (lambda value, tone: lambda r: f'<span class="badge text-bg-{escape(tone(r))}">{escape(value(r))}</span>')(
-                c.value, c.badge)
+            cell = (lambda value, tone: lambda r: (f'<span class="badge text-bg-{escape(shown(tone(r)))}">'
+                                                   f'{escape(shown(value(r)))}</span>'))(c.value, c.badge)
         else:
-            cell = (lambda value: lambda r: escape(value(r)))(c.value)
+            cell = (lambda value: lambda r: escape(shown(value(r))))(c.value)
         cells.append((head, cell))
+    trailing = (extra_cells or (lambda r: caller(r, None))) if extra else None
     out = []
     for r in items:
         out.append(f'\n    <tr class="{escape(row_class(r))}">' if row_class else "\n    <tr>")
@@ -193,7 +207,7 @@ def list_rows(items, columns: list[Column], labels, link_endpoint=None, link_arg
             out.append(head)
             out.append(cell(r))
             out.append("</td>")
-        if extra:
-            out.append(caller(r, None))
+        if trailing:
+            out.append(trailing(r))
         out.append("</tr>")
     return Markup("".join(out))

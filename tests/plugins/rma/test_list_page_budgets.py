@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import pytest
 
 from core.extensions import db
-from core.testing import session_login, warm_get_statements
+from core.testing import session_login, warm_get_calls, warm_get_statements
 from core.toolkit import settings
 from plugins.rma.models import Rma
 
@@ -183,9 +183,6 @@ def test_list_page_of_50_stays_within_its_function_call_budget(app, client, worl
     """cProfile's function calls for a page of 50 (deterministic, unlike a timing): the rows written in
     Python (``list_rows``, ``Column.html``), the times formatted without Babel, no product options.
     Before: 78,000 (dealer), 71,000 (agent), 85,000 (approval queue) with 500 products."""
-    import cProfile
-    import pstats
-
     from core.products.models import Product
 
     _world(world)
@@ -194,13 +191,6 @@ def test_list_page_of_50_stays_within_its_function_call_budget(app, client, worl
                        for i in range(500))  # the product filter's choices do not cost the page anything
     db.session.commit()
     session_login(client, world.users[who])
-    for _ in range(2):  # warm: statement caches, translations, templates
-        assert client.get(path).status_code == 200
-    profile = cProfile.Profile()
-    profile.enable()
-    r = client.get(path)
-    profile.disable()
+    r, calls = warm_get_calls(client, path)
     assert r.status_code == 200 and len(_ids(r.get_data(as_text=True))) == (40 if who == "a1" else 50)
-    calls = pstats.Stats(profile).total_calls
-    print(f"CALLS {who}: {calls}")
     assert calls <= LIST_PAGE_CALLS[who], calls
