@@ -222,6 +222,24 @@ def warm_get_statements(app, client, path, headers=None):
     return response, statements
 
 
+def warm_get_calls(client, path, headers=None):
+    """``GET path`` three times, cProfile's count of the function calls of the third (the caches warm;
+    deterministic for the same code and data, unlike a timing), printed for ``-s``. Answers
+    ``(response, calls)``; tests compare the calls with a ceiling."""
+    import cProfile
+    import pstats
+
+    for _ in range(2):
+        assert client.get(path, headers=headers).status_code == 200
+    profile = cProfile.Profile()
+    profile.enable()
+    response = client.get(path, headers=headers)
+    profile.disable()
+    calls = pstats.Stats(profile).total_calls
+    print(f"\n== {path}: {calls} calls")
+    return response, calls
+
+
 def today() -> date:
     return date.today()
 

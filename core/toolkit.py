@@ -33,7 +33,8 @@ API and pages
     action's field map onto a form: nested ``lines.0.qty`` on that FieldList entry's field, the rest
     flashed with the error's message, nothing lost), ``form_action(form, run, redirect_to, render,
     success=None)`` (a form page's submit: validate → service → commit → flash → redirect; refused:
-    rollback, errors on the form, ``render(422)`` or 409; 403 aborts), ``with_badge`` / ``custom`` (column tweaks), ``state_tone``; every
+    rollback, errors on the form, ``render(422)`` or 409; 403 aborts), ``with_badge`` / ``custom`` (column tweaks), ``Column.html`` (a cell written in Python, no
+    Jinja call per row), ``state_tone``, ``local_dt`` (a time in the user's zone, as the filter); every
     list page renders ``{% from "web/macros.html" import list_table %}`` (sortable headers,
     empty state, pagination with an ellipsis, page size, saved filters); charts:
     ``series_chart(categories, rows, kind)`` builds the spec the ``chart`` macro draws
@@ -149,7 +150,7 @@ from core.sequences import Sequence, next_number  # noqa: F401
 from core.users.models import Role, User  # noqa: F401
 from core.users.plugin import DEMO_PASSWORD  # noqa: F401
 from core.web.crud import Crud  # noqa: F401
-from core.web import state_tone  # noqa: F401
+from core.web import local_dt, state_tone  # noqa: F401
 from core.web.forms import form_action, place_form_errors  # noqa: F401
 from core.web.charts import series_chart  # noqa: F401
 from core.web.listing import Column, Filter, Page, custom, page_args, paginate_page, resolve_sort, with_badge  # noqa: F401

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from flask import current_app, flash, g, has_request_context, redirect, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import format_datetime, gettext as _
+from flask_babel import format_datetime, get_timezone, gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -89,7 +90,21 @@ def menu_for(user) -> dict:
 
 
 def local_dt(value):
-    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+    """``yyyy-MM-dd HH:mm`` in the user's time zone, as Babel's ``format_datetime`` with that pattern
+    writes it (naive values are UTC). The pattern has no locale-dependent part, so a datetime is
+    formatted directly: Babel parsed the pattern and looked up the locale for every cell (0.1 ms each,
+    a list page of 50 shows 50). Anything else (a date) still goes through Babel."""
+    if not value:
+        return ""
+    if type(value) is not datetime:
+        return format_datetime(value, "yyyy-MM-dd HH:mm")
+    zone = get_timezone()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    value = value.astimezone(zone)
+    if hasattr(zone, "normalize"):  # pytz: the zone's offset at that moment
+        value = zone.normalize(value)
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
 
 
 def render_domain_error(exc):
@@ -222,6 +237,9 @@ def init_web(app):
     app.jinja_env.globals["activity_changes"] = _activity_changes
     app.jinja_env.globals["saved_filters"] = _saved_filters
     app.jinja_env.globals["chart_data"] = chart_data
+    from core.web.listing import list_rows
+
+    app.jinja_env.globals["list_rows"] = list_rows
 
 
 def _saved_filters():

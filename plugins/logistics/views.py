@@ -9,6 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, Form, FormField,
                      IntegerField, SelectField, StringField, TextAreaField)
@@ -89,9 +90,26 @@ def _render_list(stmt_builder, title, queue=False):
     page = Page(items=records, total=total, page=number, per_page=per_page, sort=sort,
                 args=request.args.to_dict(), sortable=sortable)
     columns = with_badge(COLUMNS, lambda r: STATE_BADGES.get(r.state, "secondary"))
+    flags_label = _("Flags")
     return render_template("logistics/list.html", page=page, columns=columns, filters=FILTERS, active_filters=active,
                            q=q.q or "", title=title, queue=queue, state_badges=STATE_BADGES,
-                           can_create=current_user.can("logistics.create"))
+                           can_create=current_user.can("logistics.create"), flags_label=flags_label,
+                           flag_cells=_flag_cells(flags_label))
+
+
+def _flag_cells(label):
+    """The list's trailing cell (late filing, unconditional, carrier claim), written in Python with its
+    badges translated once per page: a Jinja caller block per row cost more than the rest of the row."""
+    head = f'<td data-label="{escape(label)}">'
+    late = str(Markup('<span class="badge bg-warning text-dark">%s</span>') % _("Late"))
+    unconditional = str(Markup('<span class="badge bg-success">%s</span>') % _("Unconditional"))
+    claims = {"open": str(Markup('<span class="badge bg-danger">%s</span>') % _("Claim open")),
+              "settled": str(Markup('<span class="badge bg-light text-dark">%s</span>') % _("Claim settled"))}
+
+    def cell(r):
+        return (f'{head}{late if r.late else ""}\n        {unconditional if r.unconditional else ""}'
+                f'\n        {claims.get(r.claim_status, "")}</td>')
+    return cell
 
 
 @bp.route("/")

@@ -1,20 +1,21 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext, pgettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core.toolkit import (ABC_CLASSES, DEALER_KIND_LABELS, DEALER_KINDS, Column, Crud, Dealer, DomainError, Filter,
                          Page, Product, Region, ValidationError, commit, db, get_scoped, page_args, paginate_page, place_form_errors, require, row_label,
-                         scoped, series_chart, state_tone)
+                         local_dt, scoped, series_chart, state_tone)
 from plugins.spares import services
 from plugins.spares.models import Application, Movement, Obligation, Stock, StockReport
 from plugins.spares.schemas import ObligationPatch
@@ -194,7 +195,8 @@ APPLICATION_COLUMNS = [
     Column(_l("Dealer"), lambda a: f"{a.dealer.code} {a.dealer.name}", Dealer.code, "dealer"),
     Column(_l("State"), lambda a: STATE_LABELS[a.state], Application.state, "state", badge=lambda a: state_tone(a.state)),
     Column(_l("Lines"), lambda a: ", ".join(f"{l.part.sku} × {l.quantity}" for l in a.lines)),
-    Column(_l("Submitted"), None, Application.submitted_at, "submitted", custom=True),
+    Column(_l("Submitted"), None, Application.submitted_at, "submitted", custom=True,
+           html=lambda a: escape(local_dt(a.submitted_at))),
 ]
 MOVEMENT_COLUMNS = [
     Column(_l("Time"), None, Movement.id, "id", custom=True),
@@ -560,8 +562,26 @@ def movements():
     if sku:
         stmt = stmt.where(Product.sku == sku)
     page = paginate_page(stmt, MOVEMENT_COLUMNS, "-id")
+    cells = _movement_cells()
+    columns = [replace(c, html=cells.get(c.key)) for c in MOVEMENT_COLUMNS]
     return render_template("spares/movements.html", page=page, kind=kind, sku=sku, kind_labels=KIND_LABELS,
-                           columns=MOVEMENT_COLUMNS)
+                           columns=columns)
+
+
+def _movement_cells() -> dict:
+    """The ledger's own cells (time, stock pool, reference) written in Python (``Column.html``), the
+    pools' names translated once per page: a Jinja caller block per cell cost more than the row."""
+    pools = {"repaired": str(escape(_("Repaired")))}
+    new = str(escape(pgettext("stock pool", "New")))
+
+    def reference(m):
+        if m.application:
+            url = escape(url_for("spares.view_application", app_id=m.application_id))
+            return f'<a href="{url}">{escape(m.application.number)}</a>'
+        return f"RMA {escape(m.rma_id)}" if m.rma_id else ""
+
+    return {"id": lambda m: escape(local_dt(m.created_at)), "pool": lambda m: pools.get(m.pool, new),
+            "reference": reference}
 
 
 @bp.route("/retention")

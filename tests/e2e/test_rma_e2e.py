@@ -348,3 +348,27 @@ def test_two_approvers_and_a_penalty_confirmation(page, live_app):
     assert messages and "a penalty of 536.00" in messages[0]
     page.goto("/rma/penalties")
     assert "Proposed" in page.locator("main table tbody tr").first.inner_text()
+
+
+def test_list_product_filter_offers_skus_when_focused_and_filters(page, live_app):
+    """The returns list's product filter: a SKU field whose choices arrive when it is first focused."""
+    login(page, "dealer1")
+    file_return(page, "PNL-600", 1, "E2E-FILTER-1")
+    page.goto("/rma/")
+    field = page.locator("input[list=rma-filter-skus]")
+    assert page.locator("#rma-filter-skus option").count() == 0  # nothing rendered into the page
+    field.focus()
+    page.wait_for_function("document.querySelectorAll('#rma-filter-skus option').length > 0")
+    offered = page.locator("#rma-filter-skus option").evaluate_all("os => os.map(o => o.value)")
+    assert "PNL-600" in offered and offered == sorted(offered)
+    field.fill("PNL-600")
+    page.click("main form button:text-is('Filter')")
+    page.wait_for_url(re.compile(r"sku=PNL-600"))
+    assert page.locator("input[list=rma-filter-skus]").input_value() == "PNL-600"
+    rows = page.locator("#rma-list tbody tr")
+    assert rows.count() > 0 and all("PNL-600" in rows.nth(i).inner_text() for i in range(rows.count()))
+    field = page.locator("input[list=rma-filter-skus]")
+    field.fill("NO-SUCH-SKU")
+    page.click("main form button:text-is('Filter')")
+    page.wait_for_url(re.compile(r"sku=NO-SUCH-SKU"))
+    assert "Nothing matches these filters." in page.locator("main").inner_text()

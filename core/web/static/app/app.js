@@ -9,6 +9,25 @@ document.addEventListener("change", function (event) {
   var el = event.target.closest("[data-autosubmit]");
   if (el && el.form) { el.form.submit(); }
 });
+// Choices fetched when first needed: an <input list="x"> whose <datalist data-options-src="url"> is
+// filled from the URL's JSON ([[value, label], ...]) the first time the input gets the focus (a list
+// page does not carry hundreds of <option>s; without the script the value can still be typed).
+document.addEventListener("focusin", function (event) {
+  var list = event.target.list;
+  if (!list || !list.hasAttribute("data-options-src")) { return; }
+  var src = list.getAttribute("data-options-src");
+  list.removeAttribute("data-options-src");
+  fetch(src, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+    .then(function (r) { return r.ok ? r.json() : []; })
+    .then(function (items) {
+      items.forEach(function (item) {
+        var option = document.createElement("option");
+        option.value = item[0];
+        option.textContent = item[1];
+        list.appendChild(option);
+      });
+    });
+});
 
 // Charts: every element with data-chart holds a chart description as JSON (built by the
 // server, see core.web.chart_data); ECharts draws it. No inline script or style: the CSP forbids them.
