@@ -26,8 +26,8 @@ from plugins.spares import services
 
 API = {"/api/v1/spare-compliance/non-compliant": 3, "/api/v1/spare-compliance/rates?by=dealer": 2,
        "/api/v1/spare-compliance/rates?by=region": 2, "/api/v1/spare-compliance/rates?by=part": 4,
-       "/api/v1/spare-compliance?dealer_code=D1": 5}
-PAGES = {"/spares/non-compliant": 5, "/spares/?dealer=D1": 10, "/spares/": 4}
+       "/api/v1/spare-compliance?dealer_code=D1": 4}
+PAGES = {"/spares/non-compliant": 5, "/spares/?dealer=D1": 8, "/spares/": 4}
 
 
 def _world(client, world, dealers):
