@@ -130,7 +130,7 @@ def sync(session=None) -> None:
             ids |= set(session.scalars(select(StockReport.dealer_id).where(StockReport.id.in_(reports))))
         scopes = pending["scopes"]
         if ("all", None) in scopes:
-            recompute(None, session)
+            recompute(None, session, gone=pending["gone"])
             continue
         if scopes:
             column = {"dealer": Dealer.id, "region": Dealer.region_id, "abc_class": Dealer.abc_class,
@@ -253,12 +253,11 @@ def recompute(dealer_ids=None, session=None, gone=None) -> int:
         stmt = stmt.on_conflict_do_update(index_elements=["dealer_id"],
                                           set_={c: stmt.excluded[c] for c in COLUMNS[1:]})
         count += len(session.execute(stmt.returning(table.c.dealer_id)).all())  # rowcount is -1 for some drivers
-        # a dealer deleted since loses its row
-        stale = ~exists().where(Dealer.id == table.c.dealer_id)
-        if chunk is None:
-            session.execute(delete(table).where(stale))
-        elif gone and set(chunk) & gone:
-            session.execute(delete(table).where(table.c.dealer_id.in_(set(chunk) & gone), stale))
+        # a dealer deleted since loses its row (``gone``: the ids deleted in this transaction, None: unknown)
+        gone_here = None if gone is None else (gone if chunk is None else gone & set(chunk))
+        if gone_here is None or gone_here:
+            in_chunk = () if chunk is None else (table.c.dealer_id.in_(chunk),)
+            session.execute(delete(table).where(~exists().where(Dealer.id == table.c.dealer_id), *in_chunk))
     return count
 
 
