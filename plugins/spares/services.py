@@ -188,9 +188,9 @@ class Rules:
 
     @classmethod
     def for_request(cls) -> "Rules":
-        """``load()`` once per GET request: a compliance page reads a dealer's parts, its trend and
-        the rates from the same rules (three reads of every obligation before). Other requests,
-        which may change obligations, load afresh."""
+        """``load()`` once per GET request (the rates by part and the dashboard's widgets share it);
+        other requests, which may change obligations, load afresh. A dealer's compliance page reads
+        only the rules that apply to that dealer, in SQL (``dealer_compliance``)."""
         from flask import g, has_request_context, request
 
         if not has_request_context() or request.method != "GET":

@@ -14,7 +14,11 @@ per-dealer compliance summary (plugins.spares.summary): the API's non-compliant 
 (auth, the summary rows, the SKUs of the obligations' parts), the rates by dealer or region 2, never
 a report line; the rates by part 4 (auth, the obligations, the dealers counted by kind, class and
 region, the summary's missing parts; one more where per-dealer overrides exist); the pages 6 -> 5
-(non-compliant), 12 -> 10 (a dealer's), 7 -> 4 (overview)."""
+(non-compliant), 12 -> 10 (a dealer's), 7 -> 4 (overview).
+
+A dealer's compliance reads the obligations that apply to it with its latest report's lines in one
+statement, and its trend in one (the reports x its winning rules x their lines, counted in SQL):
+the API 5 -> 4 (auth, the dealer, its latest report, its rules with the lines), the page 10 -> 8."""
 import re
 from datetime import date, timedelta
 
