@@ -87,9 +87,19 @@ def prepare(ctx) -> None:
     engine = create_engine(ctx.database_url)
     try:
         with engine.connect() as conn:
-            dealer = table("core_dealer", column("code"))
+            dealer = table("core_dealer", column("code"), column("status"))
             ctx.extra["spares_dealer_codes"] = list(conn.scalars(
                 select(dealer.c.code).where(dealer.c.code.like("BD%")).order_by(dealer.c.code)))
+            ctx.extra["spares_active_dealer_codes"] = list(conn.scalars(select(dealer.c.code).where(
+                dealer.c.code.like("BD%"), dealer.c.status == "active").order_by(dealer.c.code)))
+            ob = table("spares_obligation", column("id"), column("part_id"), column("dealer_id"), column("region_id"),
+                       column("abc_class"), column("dealer_kind"))
+            ctx.extra["spares_every_dealer_obligation"] = conn.scalar(select(ob.c.id).where(
+                ob.c.dealer_id.is_(None), ob.c.region_id.is_(None), ob.c.abc_class.is_(None),
+                ob.c.dealer_kind.is_(None)).order_by(ob.c.id).limit(1))
+            product = table("core_product", column("id"), column("sku"))
+            ctx.extra["spares_part_skus"] = list(conn.scalars(select(product.c.sku).where(
+                product.c.id.in_(select(ob.c.part_id))).order_by(product.c.sku)))
     finally:
         engine.dispose()
 
@@ -100,6 +110,21 @@ def register(bench):
     bench.scenario("spares compliance dealer",
                    lambda ctx, i: f"/api/v1/spare-compliance?dealer_code={ctx.extra['spares_dealer_codes'][i % len(ctx.extra['spares_dealer_codes'])]}",
                    auth="token:customer_service", group="spares", description="one dealer: every obliged part")
+    bench.scenario("spares page dealer compliance",
+                   lambda ctx, i: f"/spares/?dealer={ctx.extra['spares_dealer_codes'][i % len(ctx.extra['spares_dealer_codes'])]}",
+                   auth="session:customer_service", group="spares", requests=100,
+                   description="HTML twin of one dealer's compliance (with its trend and the rates by region)")
+    bench.scenario("spares obligation every dealer",
+                   lambda ctx, i: f"/api/v1/spare-obligations/{ctx.extra['spares_every_dealer_obligation']}",
+                   method="PATCH", body=lambda ctx, i: {"quantity": 1 + i % 5}, auth="token:admin", group="spares",
+                   requests=20, description="change a rule for every dealer: every dealer's summary row recomputed")
+    bench.scenario("spares file stock report", "/api/v1/spare-stock-reports", method="POST", expect=(201,),
+                   body=lambda ctx, i: {"dealer_code": ctx.extra["spares_active_dealer_codes"][i % len(ctx.extra["spares_active_dealer_codes"])],
+                                        "reported_on": date.today().isoformat(),
+                                        "lines": [{"sku": sku, "quantity": (i + n) % 4}
+                                                  for n, sku in enumerate(ctx.extra["spares_part_skus"])]},
+                   auth="token:admin", group="spares", requests=100,
+                   description="a dealer's stock report of every obliged part: its summary row recomputed")
     bench.scenario("spares compliance by region", "/api/v1/spare-compliance/rates?by=region&per_page=50",
                    auth="token:customer_service", group="spares", requests=100,
                    description="compliance rates over every dealer x part, by region")

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
 from flask_babel import gettext as _, pgettext
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import and_, case, false, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
@@ -188,9 +188,9 @@ class Rules:
 
     @classmethod
     def for_request(cls) -> "Rules":
-        """``load()`` once per GET request: a compliance page reads a dealer's parts, its trend and
-        the rates from the same rules (three reads of every obligation before). Other requests,
-        which may change obligations, load afresh."""
+        """``load()`` once per GET request (the rates by part and the dashboard's widgets share it);
+        other requests, which may change obligations, load afresh. A dealer's compliance page reads
+        only the rules that apply to that dealer, in SQL (``dealer_compliance``)."""
         from flask import g, has_request_context, request
 
         if not has_request_context() or request.method != "GET":
@@ -296,17 +296,61 @@ def report_overdue(reported_on: date | None, today: date | None = None) -> bool:
     return reported_on is None or (today - reported_on).days > settings.get("spares.report_max_age_days")
 
 
-def dealer_compliance(dealer: Dealer, rules: Rules | None = None, today: date | None = None) -> dict:
-    rules = rules or Rules.for_request()
-    latest = latest_reports([dealer.id]).get(dealer.id)
-    quantities = report_quantities([latest[0]]).get(latest[0], {}) if latest else {}
-    items = []
-    for part_id, (ob, overridden) in rules.for_dealer(dealer).items():
-        part = rules.parts[part_id]
-        on_hand = quantities.get(part_id, 0)
-        items.append({"sku": part.sku, "part_name": part.name, "required": ob.quantity, "on_hand": on_hand,
-                      "compliant": on_hand >= ob.quantity, "rule": serialize_rule(ob, overridden)})
-    items.sort(key=lambda i: i["sku"])
+def _dealer_rules(dealer: Dealer, report_id: int | None) -> list[tuple]:
+    """[(part_id, sku, name, on hand in report ``report_id``, winning rule, the rules it overrides)]
+    of the parts obliged to ``dealer``, by SKU: one statement over the obligations that apply to
+    this dealer (as many as the parts, whatever the number of dealers) with their parts, regions
+    and the report's line of each part."""
+    from plugins.spares.summary import applies
+
+    line = StockReportLine
+    held = and_(line.report_id == report_id, line.part_id == Obligation.part_id) if report_id is not None else false()
+    rows = db.session.execute(
+        select(Obligation.id, Obligation.part_id, Obligation.quantity, Obligation.dealer_id, Obligation.region_id,
+               Obligation.abc_class, Obligation.dealer_kind, Product.sku, Product.name, Region.code, line.quantity)
+        .join(Product, Product.id == Obligation.part_id).outerjoin(Region, Region.id == Obligation.region_id)
+        .outerjoin(line, held).where(applies(dealer)).order_by(Obligation.id)).all()
+    by_part: dict = {}
+    for ob_id, part_id, quantity, dealer_id, region_id, abc_class, kind, sku, name, region_code, on_hand in rows:
+        rule = RuleRow(ob_id, quantity, dealer_id, region_id, abc_class, kind,
+                       dealer.code if dealer_id is not None else region_code)
+        by_part.setdefault(part_id, (sku, name, on_hand or 0, []))[3].append(rule)
+    out = []
+    for part_id, (sku, name, on_hand, rules) in by_part.items():
+        rules.sort(key=lambda o: -SPECIFICITY[o.scope])  # stable: as Rules.for_dealer
+        out.append((part_id, sku, name, on_hand, rules[0], rules[1:]))
+    out.sort(key=lambda i: i[1])
+    return out
+
+
+@dataclass
+class RuleRow:
+    """An obligation as the compliance of one dealer explains it (``describe_rule``, ``serialize_rule``);
+    ``code`` is its dealer's or region's code."""
+    id: int
+    quantity: int
+    dealer_id: int | None
+    region_id: int | None
+    abc_class: str | None
+    dealer_kind: str | None
+    code: str | None
+
+    scope = Obligation.scope
+
+    @property
+    def scope_value(self) -> str | None:
+        return {"dealer": self.code, "region": self.code, "abc_class": self.abc_class,
+                "dealer_kind": self.dealer_kind, "all": None}[self.scope]
+
+
+def dealer_compliance(dealer: Dealer, today: date | None = None) -> dict:
+    """Each obliged part of one dealer against its latest stock report, read in SQL: two statements
+    (the latest report; the obligations that apply with the report's lines), flat in the dealers."""
+    latest = db.session.execute(select(StockReport.id, StockReport.reported_on).where(StockReport.dealer_id == dealer.id)
+                                .order_by(StockReport.reported_on.desc(), StockReport.id.desc()).limit(1)).first()
+    items = [{"sku": sku, "part_name": name, "required": ob.quantity, "on_hand": on_hand,
+              "compliant": on_hand >= ob.quantity, "rule": serialize_rule(ob, overridden)}
+             for _pid, sku, name, on_hand, ob, overridden in _dealer_rules(dealer, latest[0] if latest else None)]
     today = today or date.today()
     reported_on = latest[1] if latest else None
     return {"dealer_code": dealer.code, "reported_on": reported_on.isoformat() if reported_on else None,
@@ -315,21 +359,22 @@ def dealer_compliance(dealer: Dealer, rules: Rules | None = None, today: date | 
             "rate": percent(sum(i["compliant"] for i in items), len(items)), "items": items}
 
 
-def compliance_trend(dealer: Dealer, rules: Rules | None = None, limit: int = 12) -> list[tuple[date, float | None]]:
+def compliance_trend(dealer: Dealer, limit: int = 12) -> list[tuple[date, float | None]]:
     """(count date, compliance rate %) of the dealer's last ``limit`` stock reports, oldest first,
-    measured against today's obligations (two queries)."""
-    rules = rules or Rules.for_request()
-    reports = db.session.execute(select(StockReport.id, StockReport.reported_on)
-                                 .where(StockReport.dealer_id == dealer.id)
-                                 .order_by(StockReport.reported_on.desc(), StockReport.id.desc()).limit(limit)).all()
-    quantities = report_quantities([r.id for r in reports])
-    required = {part_id: ob.quantity for part_id, (ob, _overridden) in rules.for_dealer(dealer).items()}
-    out = []
-    for report_id, reported_on in reversed(reports):
-        held = quantities.get(report_id, {})
-        met = sum(held.get(part_id, 0) >= quantity for part_id, quantity in required.items())
-        out.append((reported_on, round(100.0 * met / len(required), 1) if required else None))
-    return out
+    measured against today's obligations: one statement (the reports x the dealer's winning
+    obligations x their lines, counted in SQL)."""
+    from plugins.spares.summary import winners
+
+    reports = (select(StockReport.id, StockReport.reported_on).where(StockReport.dealer_id == dealer.id)
+               .order_by(StockReport.reported_on.desc(), StockReport.id.desc()).limit(limit).subquery())
+    w = winners(Dealer.id == dealer.id)
+    line = StockReportLine.__table__
+    met = func.sum(case((func.coalesce(line.c.quantity, 0) >= w.c.quantity, 1), else_=0))
+    rows = db.session.execute(
+        select(reports.c.reported_on, func.count(w.c.part_id), met).select_from(reports).outerjoin(w, true())
+        .outerjoin(line, and_(line.c.report_id == reports.c.id, line.c.part_id == w.c.part_id))
+        .group_by(reports.c.id, reports.c.reported_on).order_by(reports.c.reported_on, reports.c.id)).all()
+    return [(reported_on, round(100.0 * met / required, 1) if required else None) for reported_on, required, met in rows]
 
 
 def required_for(dealer: Dealer, part_id: int, rules: Rules | None = None):

@@ -40,8 +40,8 @@ def _spare_choices():
 
 
 def _dealer_choices():
-    return [("", "—")] + [(d.code, f"{d.code} {d.name}") for d in db.session.scalars(
-        scoped(select(Dealer), Dealer).order_by(Dealer.code).limit(5000)).unique()]
+    return [("", "—")] + [(code, f"{code} {name}") for code, name in db.session.execute(
+        scoped(select(Dealer.code, Dealer.name), Dealer).order_by(Dealer.code).limit(5000))]
 
 
 # --- compliance -------------------------------------------------------------------------------

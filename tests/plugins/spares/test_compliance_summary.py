@@ -4,6 +4,7 @@ latest report and all of its lines (what they computed on every request before).
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import insert, select
 
 from core.extensions import db
@@ -170,3 +171,51 @@ def test_non_compliant_pages_in_sql(app, client, seeded):
              for n in (1, 2, 3)]
     assert [p["items"] for p in pages] == [want[:2], want[2:4], []]
     assert {(p["total"], p["pages"]) for p in pages} == {(len(want), 2)}
+
+
+def in_memory(dealer, rules) -> tuple[dict, tuple]:
+    """A dealer's compliance as computed in memory before issue 8's fifth pass (Rules.for_dealer over
+    every obligation, its latest report's lines): the page's items, and its summary row."""
+    latest = services.latest_reports([dealer.id]).get(dealer.id)
+    held = services.report_quantities([latest[0]]).get(latest[0], {}) if latest else {}
+    items = sorted(({"sku": rules.parts[pid].sku, "part_name": rules.parts[pid].name, "required": ob.quantity,
+                     "on_hand": held.get(pid, 0), "compliant": held.get(pid, 0) >= ob.quantity,
+                     "rule": services.serialize_rule(ob, overridden)}
+                    for pid, (ob, overridden) in rules.for_dealer(dealer).items()), key=lambda i: i["sku"])
+    missing = sorted(pid for pid, (ob, _o) in rules.for_dealer(dealer).items() if held.get(pid, 0) < ob.quantity)
+    row = (latest[0] if latest else None, len(items), len(items) - len(missing), " ".join(map(str, missing)))
+    return items, row
+
+
+def test_sql_answers_equal_the_in_memory_rules(app, client, seeded):
+    """Every scope, overrides of parts no general rule names, a zero requirement, dealers without a
+    region: the dealer's page (API) and the summary row computed in SQL equal the
+    in-memory computation, after a rule for every dealer changes too."""
+    from core.testing import make_product
+
+    w, h = seeded, api_headers(seeded.admin)
+    make_product("FAN", category=w.elec, is_spare_part=True)
+    make_dealer("N1", abc_class="B")  # no region
+    make_dealer("N2", kind="agent", region=w.south)
+    db.session.commit()
+    for body in ({"sku": "COB", "quantity": 2, "region_code": "EAST"}, {"sku": "DRV", "quantity": 5, "dealer_kind": "agent"},
+                 {"sku": "FAN", "quantity": 1, "dealer_code": "D2"}, {"sku": "DRV", "quantity": 0, "dealer_code": "D1"},
+                 {"sku": "COB", "quantity": 3, "abc_class": "C"}, {"sku": "FAN", "quantity": 2, "dealer_code": "N1"}):
+        assert client.post("/api/v1/spare-obligations", json=body, headers=h).status_code == 201
+    report(client, w.admin, "D2", 1, [("DRV", 2), ("FAN", 1)])
+    report(client, w.admin, "N2", 2, [("DRV", 5), ("COB", 0)])
+    every = db.session.scalar(select(Obligation.id).where(Obligation.dealer_id.is_(None), Obligation.region_id.is_(None),
+                                                          Obligation.abc_class.is_(None), Obligation.dealer_kind.is_(None)))
+    for step in ("before", "after"):
+        if step == "after":
+            assert client.patch(f"/api/v1/spare-obligations/{every}", json={"quantity": 3}, headers=h).status_code == 200
+        db.session.expire_all()
+        rules = services.Rules.load()
+        stored = {r.dealer_id: (r.report_id, r.obliged, r.compliant, r.missing)
+                  for r in db.session.scalars(select(ComplianceSummary))}
+        for dealer in db.session.scalars(select(Dealer)):
+            with force_locale("en"):  # the API answers in English
+                items, row = in_memory(dealer, rules)
+            got = client.get(f"/api/v1/spare-compliance?dealer_code={dealer.code}", headers=h).json
+            assert got["items"] == items and stored[dealer.id] == row, (step, dealer.code)
+        assert {d.code for d in db.session.scalars(select(Dealer))} >= {"N1", "N2", "D1", "D2", "A1"}

@@ -14,7 +14,11 @@ per-dealer compliance summary (plugins.spares.summary): the API's non-compliant 
 (auth, the summary rows, the SKUs of the obligations' parts), the rates by dealer or region 2, never
 a report line; the rates by part 4 (auth, the obligations, the dealers counted by kind, class and
 region, the summary's missing parts; one more where per-dealer overrides exist); the pages 6 -> 5
-(non-compliant), 12 -> 10 (a dealer's), 7 -> 4 (overview)."""
+(non-compliant), 12 -> 10 (a dealer's), 7 -> 4 (overview).
+
+A dealer's compliance reads the obligations that apply to it with its latest report's lines in one
+statement, and its trend in one (the reports x its winning rules x their lines, counted in SQL):
+the API 5 -> 4 (auth, the dealer, its latest report, its rules with the lines), the page 10 -> 8."""
 import re
 from datetime import date, timedelta
 
@@ -26,8 +30,8 @@ from plugins.spares import services
 
 API = {"/api/v1/spare-compliance/non-compliant": 3, "/api/v1/spare-compliance/rates?by=dealer": 2,
        "/api/v1/spare-compliance/rates?by=region": 2, "/api/v1/spare-compliance/rates?by=part": 4,
-       "/api/v1/spare-compliance?dealer_code=D1": 5}
-PAGES = {"/spares/non-compliant": 5, "/spares/?dealer=D1": 10, "/spares/": 4}
+       "/api/v1/spare-compliance?dealer_code=D1": 4}
+PAGES = {"/spares/non-compliant": 5, "/spares/?dealer=D1": 8, "/spares/": 4}
 
 
 def _world(client, world, dealers):
@@ -79,3 +83,27 @@ def test_non_compliant_page_is_paginated(app, client, world):
     assert f'<span class="badge text-bg-secondary">{len(everyone)}</span>' in html and 'aria-label="Next page"' in html
     second = client.get("/spares/non-compliant?per_page=25&page=2").get_data(as_text=True)
     assert re.findall(r'href="/spares/\?dealer=([A-Z0-9]+)"', second) == everyone[25:50]
+
+
+@pytest.mark.parametrize("dealers", [0, 60])
+def test_every_dealers_rule_change_statements(app, client, world, dealers):
+    """Changing a rule for every dealer recomputes every dealer's summary row in one INSERT .. SELECT
+    (its dealers, rules, reports and lines read inside it; on PostgreSQL the rows are locked first):
+    the same statements for 3 dealers or 63. It read the rules, the dealers, their latest reports and
+    those reports' lines into Python, then deleted and inserted every row."""
+    from core.testing import count_queries
+
+    _world(client, world, dealers)
+    h = api_headers(world.admin)
+    every = client.get("/api/v1/spare-obligations?sku=DRV", headers=h).json["items"][0]
+    assert every["scope"] == "all"
+    client.patch(f"/api/v1/spare-obligations/{every['id']}", json={"quantity": 3}, headers=h)  # warm
+    with count_queries(app) as q:
+        assert client.patch(f"/api/v1/spare-obligations/{every['id']}", json={"quantity": 4}, headers=h).status_code == 200
+    summary = [s for s in q.statements if "spares_compliance" in s]
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert len(summary) == (3 if postgresql else 1) and "INSERT INTO spares_compliance" in summary[-1]
+    assert not [s for s in q.statements if s.lstrip().startswith("SELECT spares_stock_report_line")]
+    assert len(q.statements) == 10, q.statements  # with auth, the rule's update and its activity entry
+
+
