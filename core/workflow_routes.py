@@ -15,8 +15,9 @@ the same steps, in this order:
 4. ``Action.run(record, actor, body)``, the service call, inside :func:`checking_once`, so the
    service's own ``check``/``apply`` do not check the transition again;
 5. one commit: the API answers from the session's state (flushed, serialized, then committed:
-   no reload; :func:`refresh_references` first); the page flashes the transition's translated
-   ``message`` and redirects to the record.
+   no reload; :func:`refresh_references` first; with ``direct_write=True`` the changed rows are
+   written by Core statements, :func:`write_direct`, instead of the flush); the page flashes the
+   transition's translated ``message`` and redirects to the record.
 
 On a refusal the page rolls back, answers 403 with ``abort(403)``, and otherwise flashes the
 message (the field map's messages first, without their keys) and redirects, or calls ``on_form_error``.
