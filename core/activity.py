@@ -5,6 +5,7 @@ neither edited nor deleted (the ORM refuses, and no route offers it).
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -59,19 +60,53 @@ def _current_actor_id():
     return None
 
 
-def log(record, action: str, changes: dict | None = None, comment: str = "", actor=None) -> ActivityEntry:
-    """Append an entry for ``record``. ``changes`` maps field to ``(old, new)``."""
+def log(record, action: str, changes: dict | None = None, comment: str = "", actor=None) -> ActivityEntry | None:
+    """Append an entry for ``record``. ``changes`` maps field to ``(old, new)``. Inside
+    :func:`batched` the entry is written at the block's end (and None returned)."""
     record = record._get_current_object() if hasattr(record, "_get_current_object") else record  # current_user
     if record.id is None:
         db.session.flush()
-    entry = ActivityEntry(
-        model=model_name(record), record_id=record.id, action=action,
-        actor_id=actor.id if actor is not None else _current_actor_id(),
-        changes={k: [_plain(o), _plain(n)] for k, (o, n) in (changes or {}).items()} or None,
-        comment=comment or "",
-    )
+    values = {"model": model_name(record), "record_id": record.id, "action": action,
+              "actor_id": actor.id if actor is not None else _current_actor_id(),
+              "changes": {k: [_plain(o), _plain(n)] for k, (o, n) in (changes or {}).items()} or None,
+              "comment": comment or ""}
+    pending = db.session.info.get(_PENDING)
+    if pending is not None:
+        values["created_at"] = utcnow()
+        pending.append(values)
+        return None
+    entry = ActivityEntry(**values)
     db.session.add(entry)
     return entry
+
+
+_PENDING = "core.activity.pending"
+_INSERT: list = []  # the INSERT statement, built once
+
+
+@contextmanager
+def batched():
+    """Entries logged inside the block are written at its end by one Core INSERT of their values
+    (an executemany), in the caller's transaction, instead of as ORM objects through the flush: a
+    transition's entry cost more in the unit of work than its statement. Nested blocks join the
+    outer one. If the block raises, its entries are added to the session as objects, so the
+    caller's commit (a refusal that keeps what it recorded) or rollback decides, as without it."""
+    info = db.session.info
+    if _PENDING in info:
+        yield
+        return
+    info[_PENDING] = pending = []
+    try:
+        yield
+    except BaseException:
+        db.session.add_all([ActivityEntry(**values) for values in pending])
+        raise
+    finally:
+        info.pop(_PENDING, None)
+    if pending:
+        if not _INSERT:
+            _INSERT.append(ActivityEntry.__table__.insert())
+        db.session.connection().execute(_INSERT[0], pending)
 
 
 def apply_changes(record, values: dict) -> dict:

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, and_, func, literal, or_, select, union_all, update
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, and_, bindparam, func, or_, select, union_all, update
 from sqlalchemy.orm import Mapped, lazyload, mapped_column
 
 from core.extensions import db
@@ -105,7 +105,8 @@ class Recipients:
     ``notify(Recipients.role("order_dept") | Recipients.dealer(dealer_id), ...)`` writes the
     notifications with one ``INSERT .. SELECT``: the recipients are never loaded (unless e-mail
     is configured, which needs their addresses). A user matching several criteria of one
-    ``Recipients`` gets one notification."""
+    ``Recipients`` gets one notification. Each criterion is kept as ``(kind, value)``: the
+    statement is built once per kinds told and the values are its parameters."""
 
     def __init__(self, *criteria):
         self.criteria = tuple(criteria)
@@ -118,38 +119,30 @@ class Recipients:
 
     @staticmethod
     def role(role_id: str) -> "Recipients":
-        from core.users.models import User, user_roles
-
-        return Recipients(User.id.in_(select(user_roles.c.user_id).where(user_roles.c.role_id == role_id)))
+        return Recipients(("role", role_id))
 
     @staticmethod
     def dealer(dealer_id) -> "Recipients":
         """The users of one dealer (none for ``None``)."""
-        from core.users.models import User
-
-        return Recipients() if dealer_id is None else Recipients(User.dealer_id == dealer_id)
+        return Recipients() if dealer_id is None else Recipients(("dealer", dealer_id))
 
     @staticmethod
     def region_managers(region_id) -> "Recipients":
         """The managers of one region (none for ``None``)."""
-        from core.dealers.models import region_managers
-        from core.users.models import User
-
-        if region_id is None:
-            return Recipients()
-        return Recipients(User.id.in_(select(region_managers.c.user_id).where(region_managers.c.region_id == region_id)))
+        return Recipients() if region_id is None else Recipients(("region_managers", region_id))
 
     @staticmethod
     def users(ids) -> "Recipients":
-        from core.users.models import User
-
         ids = [i for i in ids if i is not None]
-        return Recipients(User.id.in_(ids)) if ids else Recipients()
+        return Recipients(("users", ids)) if ids else Recipients()
 
-    def clause(self):
+    def clause(self, prefix: str | None = None):
+        """The WHERE clause; with ``prefix`` the values are bound parameters ``<prefix><n>``."""
         from core.users.models import User
 
-        return and_(User.active.is_(True), or_(*self.criteria))
+        terms = [_criterion(kind, value if prefix is None else bindparam(f"{prefix}{n}", expanding=kind == "users"))
+                 for n, (kind, value) in enumerate(self.criteria)]
+        return and_(User.active.is_(True), or_(*terms))
 
     def load(self) -> list:
         """The recipients as users (only e-mail needs them)."""
@@ -161,8 +154,26 @@ class Recipients:
                                        .options(lazyload(User.roles))))
 
 
+def _criterion(kind: str, value):
+    from core.dealers.models import region_managers
+    from core.users.models import User, user_roles
+
+    if kind == "role":
+        return User.id.in_(select(user_roles.c.user_id).where(user_roles.c.role_id == value))
+    if kind == "dealer":
+        return User.dealer_id == value
+    if kind == "region_managers":
+        return User.id.in_(select(region_managers.c.user_id).where(region_managers.c.region_id == value))
+    if kind == "users":
+        return User.id.in_(value)
+    raise ValueError(f"unknown recipients criterion {kind!r}")
+
+
 _PENDING = "core.notifications.pending"
 _SELECTS_PER_INSERT = 100
+_COLUMNS = ("title", "body", "link", "created_at", "message")
+_INSERTS: dict = {}  # the kinds of each message's criteria -> its INSERT .. SELECT
+_INSERTS_MAX = 256
 
 
 @contextmanager
@@ -183,20 +194,40 @@ def batched():
     _insert_selected(pending)
 
 
-def _insert_selected(pending: list) -> None:
-    """One ``INSERT INTO core_notification .. SELECT`` (``UNION ALL`` of one select per message)."""
+def _insert_statement(shape: tuple):
+    """``INSERT INTO core_notification .. SELECT`` (``UNION ALL`` of one select per message) for
+    messages whose criteria have these kinds, every value a bound parameter: built once per shape
+    (a statement used again keeps its cache key and compiled form)."""
     from core.users.models import User
 
+    stmt = _INSERTS.get(shape)
+    if stmt is None:
+        t = Notification.__table__
+        selects = [select(User.id, *(bindparam(f"m{i}_{c}", type_=t.c[c].type).label(c) for c in _COLUMNS))
+                   .where(Recipients(*((kind, None) for kind in kinds)).clause(prefix=f"m{i}_r"))
+                   for i, kinds in enumerate(shape)]
+        source = selects[0] if len(selects) == 1 else union_all(*selects)
+        if len(_INSERTS) >= _INSERTS_MAX:
+            _INSERTS.clear()
+        stmt = _INSERTS[shape] = t.insert().from_select(["user_id", *_COLUMNS], source)
+    return stmt
+
+
+def _insert_selected(pending: list) -> None:
+    """The pending ``(recipients, values)`` in one ``INSERT .. SELECT`` (per 100 messages)."""
     if not pending:
         return
-    t = Notification.__table__
-    columns = ("title", "body", "link", "created_at", "message")
-    selects = [select(User.id, *(literal(values[c], t.c[c].type).label(c) for c in columns)).where(recipients.clause())
-               for recipients, values in pending]
-    for i in range(0, len(selects), _SELECTS_PER_INSERT):  # SQLite allows 500 terms in a compound select
-        chunk = selects[i:i + _SELECTS_PER_INSERT]
-        source = chunk[0] if len(chunk) == 1 else union_all(*chunk)
-        db.session.execute(t.insert().from_select(["user_id", *columns], source))
+    connection = db.session.connection()
+    for start in range(0, len(pending), _SELECTS_PER_INSERT):  # SQLite allows 500 terms in a compound select
+        chunk = pending[start:start + _SELECTS_PER_INSERT]
+        params = {}
+        for i, (recipients, values) in enumerate(chunk):
+            for c in _COLUMNS:
+                params[f"m{i}_{c}"] = values[c]
+            for n, (_kind, value) in enumerate(recipients.criteria):
+                params[f"m{i}_r{n}"] = value
+        shape = tuple(tuple(kind for kind, _value in recipients.criteria) for recipients, _values in chunk)
+        connection.execute(_insert_statement(shape), params)
 
 
 def notify(users, title, body="", link: str = "", **args) -> list[Notification]:

@@ -142,17 +142,50 @@ def scoped(stmt, model, user=None):
     return stmt if clause is None else stmt.where(clause)
 
 
+def _scope_key(model, user):
+    """What the scope clause of ``model`` depends on for ``user`` (None: not known, e.g. record rules
+    apply to the user, whose clauses may depend on anything)."""
+    if _rules_for(model, user):
+        return None
+    if user is None or not user.is_authenticated:
+        return ("anonymous",)
+    scope = user.scope
+    if scope == "all":
+        return ("all",)
+    return (scope, user.id, user.dealer_id, user.dealer_kind if scope == "dealer" else None)
+
+
+_GET_STATEMENTS: dict = {}  # (model, options, scope key) -> the scoped SELECT by a bound id
+_GET_STATEMENTS_MAX = 1024
+
+
 def get_scoped(model, record_id, user=None, options=()):
-    """The record if it exists and ``user`` may see it, else raise NotFound."""
+    """The record if it exists and ``user`` may see it, else raise NotFound.
+
+    The statement is built once per model, options and scope (the id is a bound parameter): a
+    statement used again keeps its cache key, which SQLAlchemy otherwise computes on every
+    execution by walking the statement and its loader options (as long as building it). Pass the
+    same ``options`` tuple each time to share it."""
     try:
         record_id = int(record_id)
     except (TypeError, ValueError):
         raise NotFound(_("not found"))
-    pk = model.__mapper__.primary_key[0]
-    stmt = scoped(select(model).where(pk == record_id), model, user)
-    if options:
-        stmt = stmt.options(*options)
-    record = db.session.scalars(stmt).unique().first()
+    user = current_user if user is None else user
+    scope_key = _scope_key(model, user)
+    key = None if scope_key is None else (model, tuple(options), scope_key)
+    stmt = _GET_STATEMENTS.get(key) if key is not None else None
+    if stmt is None:
+        from sqlalchemy import bindparam
+
+        pk = model.__mapper__.primary_key[0]
+        stmt = scoped(select(model).where(pk == bindparam("record_id", type_=pk.type)), model, user)
+        if options:
+            stmt = stmt.options(*options)
+        if key is not None:
+            if len(_GET_STATEMENTS) >= _GET_STATEMENTS_MAX:
+                _GET_STATEMENTS.clear()
+            _GET_STATEMENTS[key] = stmt
+    record = db.session.scalars(stmt, {"record_id": record_id}).unique().first()
     if record is None:
         raise NotFound(_("%(model)s %(record_id)s not found", model=model.__name__, record_id=record_id))
     return record

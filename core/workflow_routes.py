@@ -15,8 +15,9 @@ the same steps, in this order:
 4. ``Action.run(record, actor, body)``, the service call, inside :func:`checking_once`, so the
    service's own ``check``/``apply`` do not check the transition again;
 5. one commit: the API answers from the session's state (flushed, serialized, then committed:
-   no reload; :func:`refresh_references` first); the page flashes the transition's translated
-   ``message`` and redirects to the record.
+   no reload; :func:`refresh_references` first; with ``direct_write=True`` the changed rows are
+   written by Core statements, :func:`write_direct`, instead of the flush); the page flashes the
+   transition's translated ``message`` and redirects to the record.
 
 On a refusal the page rolls back, answers 403 with ``abort(403)``, and otherwise flashes the
 message (the field map's messages first, without their keys) and redirects, or calls ``on_form_error``.
@@ -28,6 +29,7 @@ from typing import Callable
 
 import pydantic
 from flask_babel import gettext as _
+from sqlalchemy import ClauseElement
 
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
 from core.workflow import Workflow, checking_once
@@ -110,26 +112,153 @@ def commit_or_conflict(flush_only: bool = False) -> None:
     try:
         db.session.flush() if flush_only else events.commit()
     except StaleDataError:
-        db.session.rollback()
-        raise Conflict(_("the record was changed by someone else; reload it"), code="stale_version") from None
+        raise _stale() from None
 
 
-def flushed_answer(record, serialize: Callable):
+def flushed_answer(record, serialize: Callable, direct: bool = False):
     """The response of a write from the session's own state once flushed (what the commit makes
-    durable; references set through their ids refreshed), then the commit: no reload after it."""
-    commit_or_conflict(flush_only=True)
+    durable; references set through their ids refreshed), then the commit: no reload after it.
+    ``direct``: the record's changed columns (and its changed rows of other tables) are written by
+    :func:`write_direct` first, what it cannot write by the unit of work."""
+    if not (direct and write_direct(record)):
+        commit_or_conflict(flush_only=True)
     refresh_references(record)
     data = serialize(record)
     commit_or_conflict()
     return data
 
 
+def _stale() -> Conflict:
+    from core.extensions import db
+
+    db.session.rollback()
+    return Conflict(_("the record was changed by someone else; reload it"), code="stale_version")
+
+
+_UPDATES: dict = {}  # (table, columns, version column) -> the UPDATE statement, built once
+
+
+def _update_stmt(table, keys: tuple, version_col):
+    stmt = _UPDATES.get((table, keys, version_col))
+    if stmt is None:
+        from sqlalchemy import bindparam, update
+
+        pk = table.primary_key.columns.values()[0]
+        stmt = update(table).where(pk == bindparam("_pk"))
+        if version_col is not None:
+            stmt = stmt.where(version_col == bindparam("_version"))
+        stmt = _UPDATES[(table, keys, version_col)] = stmt.values({k: bindparam(k) for k in keys})
+    return stmt
+
+
+def _column_changes(state) -> list | None:
+    """``[(column name, value)]`` of a persistent object's changed columns (its own single table),
+    with its Python ``onupdate`` columns; None when the unit of work is needed (a relationship or a
+    mutable value changed, an inherited or multi-column mapping, a server-side default)."""
+    mapper = state.mapper
+    table = mapper.local_table
+    if state.key is None or mapper.inherits is not None or len(mapper.tables) != 1 \
+            or getattr(state, "_pending_mutations", None) or len(table.primary_key.columns) != 1:
+        return None
+    changes, dict_, manager = [], state.dict, state.manager
+    for key, original in state.committed_state.items():
+        prop = mapper.attrs.get(key)
+        columns = getattr(prop, "columns", None)
+        if columns is None or len(columns) != 1 or columns[0].table is not table or key not in dict_ \
+                or columns[0] is mapper.version_id_col or columns[0].primary_key:
+            return None
+        value = dict_[key]
+        if hasattr(value, "__clause_element__") or isinstance(value, ClauseElement):
+            return None
+        if manager[key].impl.is_equal(value, original) is not True:  # as the flush: set to its own value is no change
+            changes.append((columns[0], value))
+    if not changes:
+        return changes
+    written = {c for c, _v in changes}
+    for column in table.columns:
+        default = column.onupdate
+        if default is None or column in written:
+            continue
+        if not getattr(default, "is_callable", False) or column.server_onupdate is not None:
+            return None
+        changes.append((column, default.arg(None)))
+    return changes
+
+
+def write_direct(record) -> bool:
+    """Write ``record``'s changes (a versioned record: ``UPDATE .. WHERE id AND version``, 409
+    ``stale_version`` when another writer won) and then its session's other changed rows (grouped:
+    one executemany UPDATE per table and set of columns) with Core statements, built once, instead
+    of the unit of work (a flush weighs as much as the rest of a transition). Each row is then
+    clean in the session, as after a flush. False (nothing written) when the session holds
+    something only the unit of work writes: new or deleted objects, a relationship or mutable value
+    changed, a versioned row other than ``record``; the caller flushes then."""
+    from sqlalchemy import inspect
+
+    from core.extensions import db
+
+    session = db.session()
+    if session._new or session._deleted:
+        return False
+    record_state = inspect(record)
+    plans, groups, clean = [], {}, []
+    for state in list(session.identity_map._modified):
+        if not state.modified:
+            continue
+        changes = _column_changes(state)
+        mapper = state.mapper
+        version_col = mapper.version_id_col
+        if changes is None or (version_col is not None and (state is not record_state
+                                                            or mapper.version_id_generator is False)):
+            return False
+        clean.append(state)
+        if not changes:
+            continue
+        plans.append((state, changes))
+        if state is not record_state:
+            keys = tuple(sorted(c.key for c, _v in changes))
+            groups.setdefault((mapper.local_table, keys), []).append((state, changes))
+    connection = session.connection() if plans else None
+    if any(state is record_state for state, _c in plans):
+        changes = dict(next(c for state, c in plans if state is record_state))
+        mapper = record_state.mapper
+        version_col = mapper.version_id_col
+        params = {c.key: v for c, v in changes.items()}
+        params["_pk"] = mapper.primary_key_from_instance(record)[0]
+        if version_col is not None:
+            version_key = mapper.get_property_by_column(version_col).key
+            old_version = record_state.dict[version_key]
+            params["_version"] = old_version
+            params[version_col.key] = mapper.version_id_generator(old_version)
+        stmt = _update_stmt(mapper.local_table, tuple(sorted(params.keys() - {"_pk", "_version"})), version_col)
+        if connection.execute(stmt, params).rowcount != 1:
+            raise _stale()
+        for column, value in changes.items():
+            record_state.dict[mapper.get_property_by_column(column).key] = value
+        if version_col is not None:
+            record_state.dict[version_key] = params[version_col.key]
+    for (table, keys), rows in groups.items():
+        params = []
+        for state, changes in rows:
+            row = {c.key: v for c, v in changes}
+            row["_pk"] = state.mapper.primary_key_from_instance(state.obj())[0]
+            params.append(row)
+            for column, value in changes:
+                state.dict[state.mapper.get_property_by_column(column).key] = value
+        connection.execute(_update_stmt(table, keys, None), params)
+    for state in clean:
+        state._commit_all(state.dict, session.identity_map)
+    return True
+
+
 class TransitionRoutes:
     """See the module docstring."""
 
     def __init__(self, *, workflow: Workflow, loader: Callable, actions, serialize: Callable, response: type,
-                 record_url: Callable | None = None, keep_on: tuple = (), on_form_error: Callable | None = None):
+                 record_url: Callable | None = None, keep_on: tuple = (), on_form_error: Callable | None = None,
+                 direct_write: bool = False):
         self.workflow, self.loader, self.serialize, self.response = workflow, loader, serialize, response
+        self.direct_write = direct_write  # the API's writes through write_direct (see flushed_answer)
         self.actions = {a.name: a for a in actions}
         self.record_url, self.keep_on, self.on_form_error = record_url, keep_on, on_form_error
 
@@ -215,7 +344,7 @@ class TransitionRoutes:
             returned = self._run(record, action, current_user, body)
         if action.result is not None:
             return flushed_answer(returned, action.result)
-        return flushed_answer(record, self.serialize)
+        return flushed_answer(record, self.serialize, direct=self.direct_write)
 
     # --- the page's form ----------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from flask import flash, redirect, url_for
 from core.toolkit import Action, TransitionRoutes, get_scoped
 from plugins.rma import services
 from plugins.rma.models import RmaFreightClaim, RmaPenalty
-from plugins.rma.queries import load
+from plugins.rma.queries import load_for_action
 from plugins.rma.schemas import (ClaimIn, ClaimOut, DecisionIn, InspectIn, PenaltyOut, ReceiveIn, RejectIn,
                                  ResolveIn, ReturnShipIn, RmaCommentIn, RmaOut, ShipIn, VersionIn)
 
@@ -75,9 +75,9 @@ _ACTIONS = [_action(*spec) for spec in (
                                   "(the receiving unit: boxes, carrier, tracking number, contents)."),
     ("confirm_return", VersionIn, "The returning dealer confirms it received the goods sent back."),
     ("close", VersionIn, "Close a resolved return (after the dealer confirmed the goods sent back, if any)."))]
-ACTIONS = TransitionRoutes(workflow=services.WORKFLOW, loader=load, actions=_ACTIONS, serialize=services.serialize_rma,
+ACTIONS = TransitionRoutes(workflow=services.WORKFLOW, loader=load_for_action, actions=_ACTIONS, serialize=services.serialize_rma,
                            response=RmaOut, record_url=lambda rma: url_for("rma.detail", rma_id=rma.id),
-                           on_form_error=_flash_refusal)
+                           on_form_error=_flash_refusal, direct_write=True)
 
 
 def _penalty(penalty_id):

@@ -492,8 +492,9 @@ def apply_action(rma: Rma, action: str, actor, version, **payload) -> Rma:
         raise NotFound(_("unknown action %(action)r", action=action))
     handler = _HANDLERS[action]
     # No flush until the transition is applied: a flush bumps the version the workflow checks.
-    # Every group told about it in one INSERT .. SELECT at the end (no recipient is loaded).
-    with db.session.no_autoflush, notifications.batched():
+    # Every group told about it in one INSERT .. SELECT at the end (no recipient is loaded), the
+    # activity entries in one INSERT of their values (no ORM object to flush).
+    with db.session.no_autoflush, notifications.batched(), activity.batched():
         handler(rma, actor, version, payload)
     return rma
 
@@ -1164,10 +1165,10 @@ def load_options():
 
         from core.toolkit import Region
 
-        _LOAD_OPTIONS.extend((joinedload(Rma.lines).defaultload(RmaLine.product).lazyload(Product.parts),
+        _LOAD_OPTIONS.append((joinedload(Rma.lines).defaultload(RmaLine.product).lazyload(Product.parts),
                               defaultload(Rma.dealer).defaultload(Dealer.region).lazyload(Region.managers),
                               defaultload(Rma.receiving_dealer).defaultload(Dealer.region).lazyload(Region.managers)))
-    return tuple(_LOAD_OPTIONS)
+    return _LOAD_OPTIONS[0]  # the same tuple each time: get_scoped keeps its statement
 
 
 _LOAD_OPTIONS: list = []

@@ -89,3 +89,24 @@ def test_with_e_mail_configured_the_recipients_are_loaded_and_mailed(app, monkey
     rows = notify(Recipients.role("order_dept"), N_("Return %(number)s closed"), "", "/rma/1", number="RMA-1")
     assert sorted(r["user_id"] for r in rows) == sorted([od.id, both.id])
     assert sent == [("od@example.com", "Return RMA-1 closed")]
+
+
+def test_a_statement_built_once_takes_each_blocks_own_recipients(app):
+    """The INSERT .. SELECT is built once per kinds of recipients and reused with other values: each
+    block reaches its own dealer's users, its own list of users, never the previous block's."""
+    from core.notifications import _INSERTS, _insert_statement
+
+    od, both, dealer, clerk, other = _people()
+    for who, link in ((dealer.id, "/rma/1"), (other.dealer_id, "/rma/2")):
+        with batched():
+            notify(Recipients.dealer(who), N_("Return %(number)s closed"), "", link, number=link[-1])
+            notify(Recipients.users([od.id]) | Recipients.role("technical"), N_("Return %(number)s closed"), "",
+                   link, number=link[-1])
+    shape = (("dealer",), ("users", "role"))
+    assert _insert_statement(shape) is _insert_statement(shape) and shape in _INSERTS
+    db.session.commit()
+    with app.test_request_context(), force_locale("en"):
+        assert [link for _t, _b, link in _inbox(clerk)] == ["/rma/1"]
+        assert [link for _t, _b, link in _inbox(other)] == ["/rma/2"]
+        assert [link for _t, _b, link in _inbox(od)] == ["/rma/1", "/rma/2"]
+        assert [link for _t, _b, link in _inbox(both)] == ["/rma/1", "/rma/2"]  # technical

@@ -181,3 +181,71 @@ def test_returns_filed_outside_a_request_number_their_lines_in_order(app, world)
     ids = [i for i, _serial in filed[second.id] + filed[third.id]]
     assert ids == sorted(ids) and len(set(ids)) == 5 and ids[0] > filed[first.id][1][0]
     assert [s for _i, s in filed[second.id]] == ["B0", "B1", "B2", "B3"]
+
+def _approved_by_someone_else(app, world, monkeypatch):
+    """A reviewed return whose row another writer moves on (version + 1) while its approval runs,
+    after the approval's own version check: only the UPDATE .. WHERE version can notice it."""
+    from plugins.rma import services
+
+    seed(world, 1)
+    rma_id = db.session.scalar(db.select(Rma.id))
+    approve = services._HANDLERS["approve"]
+
+    def racing(rma, actor, version, payload):
+        approve(rma, actor, version, payload)
+        table = Rma.__table__
+        db.session.connection().execute(table.update().where(table.c.id == rma.id)
+                                         .values(version=table.c.version + 1, tracking="other writer"))
+    monkeypatch.setitem(services._HANDLERS, "approve", racing)
+    return rma_id
+
+
+def test_a_transition_that_loses_the_version_race_is_a_409_and_writes_nothing(app, client, world, monkeypatch):
+    """The transition's own UPDATE (a Core statement, not the unit of work) keeps the optimistic
+    lock: a concurrent writer that won first turns the answer into 409 ``stale_version``, and
+    nothing of the attempt is kept (state, number, activity entry, notifications)."""
+    from core.activity import ActivityEntry
+    from core.notifications import Notification
+
+    rma_id = _approved_by_someone_else(app, world, monkeypatch)
+    notifications = db.session.scalar(db.select(db.func.count(Notification.id)))
+    r = client.post(f"/api/v1/rmas/{rma_id}/approve", headers=world.h["order"], json={"version": 1})
+    assert r.status_code == 409 and r.json["error"]["code"] == "stale_version", r.json
+    db.session.expire_all()
+    rma = db.session.get(Rma, rma_id)
+    assert (rma.state, rma.number, rma.version, rma.tracking) == ("reviewed", None, 1, "")
+    assert not db.session.scalars(db.select(ActivityEntry).where(ActivityEntry.record_id == rma_id,
+                                                                 ActivityEntry.action == "approve")).all()
+    assert db.session.scalar(db.select(db.func.count(Notification.id))) == notifications
+
+
+def test_a_transition_writes_the_record_and_its_entry_without_the_unit_of_work(app, client, world):
+    """Approve: the return's UPDATE checks and raises the version, the activity entry is one INSERT
+    of its values; no flush of the session writes anything (the same statements, in the
+    request's one transaction)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from core.activity import ActivityEntry
+
+    seed(world, 1)
+    rma_id = db.session.scalar(db.select(Rma.id))
+    flushed = []
+
+    def before_flush(session, context, instances):
+        flushed.append([type(o).__name__ for o in list(session.new) + list(session.dirty)])
+    event.listen(Session, "before_flush", before_flush)
+    try:
+        r = client.post(f"/api/v1/rmas/{rma_id}/approve", headers=world.h["order"], json={"version": 1})
+    finally:
+        event.remove(Session, "before_flush", before_flush)
+    assert r.status_code == 200 and r.json["state"] == "approved" and r.json["version"] == 2, r.json
+    assert r.json["number"].startswith("RMA-") and r.json["approved_at"]
+    assert not [names for names in flushed if names], flushed
+    db.session.expire_all()
+    rma = db.session.get(Rma, rma_id)
+    assert (rma.state, rma.version, rma.number) == ("approved", 2, r.json["number"])
+    entry = db.session.scalars(db.select(ActivityEntry).where(ActivityEntry.model == "rma",
+                                                              ActivityEntry.record_id == rma_id)).one()
+    assert entry.action == "approve" and entry.changes["state"] == ["reviewed", "approved"]
+    assert entry.changes["number"] == [None, rma.number] and entry.actor_id == world.users["order"].id
