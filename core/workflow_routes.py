@@ -15,8 +15,8 @@ the same steps, in this order:
 4. ``Action.run(record, actor, body)``, the service call, inside :func:`checking_once`, so the
    service's own ``check``/``apply`` do not check the transition again;
 5. one commit: the API answers from the session's state (flushed, serialized, then committed:
-   no reload; :func:`refresh_references` first; with ``direct_write=True`` the changed rows are
-   written by Core statements, :func:`write_direct`, instead of the flush); the page flashes the
+   no reload; :func:`refresh_references` first; with ``direct_write=(Model, ...)`` the changed rows
+   of those models are written by Core statements, :func:`write_direct`, instead of the flush); the page flashes the
    transition's translated ``message`` and redirects to the record.
 
 On a refusal the page rolls back, answers 403 with ``abort(403)``, and otherwise flashes the
@@ -115,12 +115,12 @@ def commit_or_conflict(flush_only: bool = False) -> None:
         raise _stale() from None
 
 
-def flushed_answer(record, serialize: Callable, direct: bool = False):
+def flushed_answer(record, serialize: Callable, direct: tuple = ()):
     """The response of a write from the session's own state once flushed (what the commit makes
     durable; references set through their ids refreshed), then the commit: no reload after it.
-    ``direct``: the record's changed columns (and its changed rows of other tables) are written by
-    :func:`write_direct` first, what it cannot write by the unit of work."""
-    if not (direct and write_direct(record)):
+    ``direct``: the models whose changed rows :func:`write_direct` writes first (the record's among
+    them); what it cannot write, by the unit of work."""
+    if not (direct and write_direct(record, direct)):
         commit_or_conflict(flush_only=True)
     refresh_references(record)
     data = serialize(record)
@@ -185,14 +185,16 @@ def _column_changes(state) -> list | None:
     return changes
 
 
-def write_direct(record) -> bool:
+def write_direct(record, models: tuple) -> bool:
     """Write ``record``'s changes (a versioned record: ``UPDATE .. WHERE id AND version``, 409
     ``stale_version`` when another writer won) and then its session's other changed rows (grouped:
     one executemany UPDATE per table and set of columns) with Core statements, built once, instead
     of the unit of work (a flush weighs as much as the rest of a transition). Each row is then
     clean in the session, as after a flush. False (nothing written) when the session holds
     something only the unit of work writes: new or deleted objects, a relationship or mutable value
-    changed, a versioned row other than ``record``; the caller flushes then."""
+    changed, a versioned row other than ``record``, a changed row of a model not in ``models``
+    (session listeners that watch other models, e.g. the auth version's or the spares summary's,
+    see only what a flush writes); the caller flushes then."""
     from sqlalchemy import inspect
 
     from core.extensions import db
@@ -205,6 +207,8 @@ def write_direct(record) -> bool:
     for state in list(session.identity_map._modified):
         if not state.modified:
             continue
+        if state.class_ not in models:
+            return False
         changes = _column_changes(state)
         mapper = state.mapper
         version_col = mapper.version_id_col
@@ -256,9 +260,11 @@ class TransitionRoutes:
 
     def __init__(self, *, workflow: Workflow, loader: Callable, actions, serialize: Callable, response: type,
                  record_url: Callable | None = None, keep_on: tuple = (), on_form_error: Callable | None = None,
-                 direct_write: bool = False):
+                 direct_write: tuple = ()):
         self.workflow, self.loader, self.serialize, self.response = workflow, loader, serialize, response
-        self.direct_write = direct_write  # the API's writes through write_direct (see flushed_answer)
+        # the models whose rows the API's writes change through write_direct (see flushed_answer): only
+        # models no session listener watches (those see only what the unit of work flushes)
+        self.direct_write = tuple(direct_write)
         self.actions = {a.name: a for a in actions}
         self.record_url, self.keep_on, self.on_form_error = record_url, keep_on, on_form_error
 

@@ -6,7 +6,7 @@ from flask import flash, redirect, url_for
 
 from core.toolkit import Action, TransitionRoutes, get_scoped
 from plugins.rma import services
-from plugins.rma.models import RmaFreightClaim, RmaPenalty
+from plugins.rma.models import Rma, RmaFreightClaim, RmaLine, RmaPenalty
 from plugins.rma.queries import load_for_action
 from plugins.rma.schemas import (ClaimIn, ClaimOut, DecisionIn, InspectIn, PenaltyOut, ReceiveIn, RejectIn,
                                  ResolveIn, ReturnShipIn, RmaCommentIn, RmaOut, ShipIn, VersionIn)
@@ -77,7 +77,7 @@ _ACTIONS = [_action(*spec) for spec in (
     ("close", VersionIn, "Close a resolved return (after the dealer confirmed the goods sent back, if any)."))]
 ACTIONS = TransitionRoutes(workflow=services.WORKFLOW, loader=load_for_action, actions=_ACTIONS, serialize=services.serialize_rma,
                            response=RmaOut, record_url=lambda rma: url_for("rma.detail", rma_id=rma.id),
-                           on_form_error=_flash_refusal, direct_write=True)
+                           on_form_error=_flash_refusal, direct_write=(Rma, RmaLine))
 
 
 def _penalty(penalty_id):

@@ -249,3 +249,25 @@ def test_a_transition_writes_the_record_and_its_entry_without_the_unit_of_work(a
                                                               ActivityEntry.record_id == rma_id)).one()
     assert entry.action == "approve" and entry.changes["state"] == ["reviewed", "approved"]
     assert entry.changes["number"] == [None, rma.number] and entry.actor_id == world.users["order"].id
+
+
+def test_a_transition_that_changes_a_model_outside_its_direct_writes_is_flushed(app, client, world, monkeypatch):
+    """The RMA actions write their return and lines with Core statements; a change to any other model
+    in the same action (here a user switched off, whose token the per-process cache keeps) goes
+    through the unit of work, so the session listeners see it: the auth version is raised and the
+    switched-off user's cached token stops working at once."""
+    from core.users.models import User
+    from plugins.rma import services
+
+    seed(world, 1)
+    rma_id = db.session.scalar(db.select(Rma.id))
+    approve = services._HANDLERS["approve"]
+
+    def approve_and_switch_off_d1(rma, actor, version, payload):
+        approve(rma, actor, version, payload)
+        db.session.scalar(db.select(User).where(User.username == "d1")).active = False
+    monkeypatch.setitem(services._HANDLERS, "approve", approve_and_switch_off_d1)
+    assert client.get("/api/v1/me", headers=world.h["d1"]).status_code == 200  # d1's token cached
+    r = client.post(f"/api/v1/rmas/{rma_id}/approve", headers=world.h["order"], json={"version": 1})
+    assert r.status_code == 200, r.json
+    assert client.get("/api/v1/me", headers=world.h["d1"]).status_code == 401
