@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from flask import current_app, flash, g, has_request_context, redirect, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import format_datetime, get_timezone, gettext as _
+from flask_babel import format_datetime, get_locale, get_timezone, gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -87,6 +87,71 @@ def menu_for(user) -> dict:
     for name, entries in sections.items():
         sections[name] = [e.items[0] if isinstance(e, MenuGroup) and len(e.items) == 1 else e for e in entries]
     return sections
+
+
+NAV_MENU_MAX = 512  # rendered menus kept per app (menus x languages x pages): emptied when full
+
+
+def nav_menu(menu: dict) -> Markup:
+    """The navigation bar's menu (``web/_nav_menu.html``) for ``menu`` (``menu_for``, computed per
+    request from the user's permissions, roles and ``visible`` rules, so a role change shows at the
+    next request), rendered once per app for the same items, language, page (the active entry) and
+    script root, and kept: the template, its ~40 ``url_for`` and its translated labels ran on every page."""
+    structure = tuple((section, tuple((e.id, tuple(i.id for i in e.items)) if isinstance(e, MenuGroup) else e.id
+                                      for e in entries)) for section, entries in menu.items())
+    key = (structure, str(get_locale()), request.endpoint, request.script_root)
+    kept = current_app.extensions.setdefault("aftersales_nav_menus", {})
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= NAV_MENU_MAX:
+            kept.clear()
+        html = kept[key] = Markup(render_template("web/_nav_menu.html", menu=menu))
+    return html
+
+
+class _Layout:
+    """The base template's fixed strings in one language (see :func:`layout`)."""
+
+    def __init__(self):
+        from core.web.i18n import request_translations
+
+        translations = request_translations()
+
+        def text(string):  # as a template's ``_()`` writes it (newstyle gettext: markup, ``%`` applied)
+            return Markup(translations.ugettext(string)) % {}
+
+        def static(filename):
+            return url_for("static", filename=filename)
+
+        self.title = text("After-sales service")
+        self.menu, self.close = text("Menu"), text("Close")
+        self.notifications_title = text("Notifications")
+        self.change_password_label, self.api_docs_label = text("Change password"), text("API documentation")
+        self.log_out_label = text("Log out")
+        self.css_bootstrap = static("vendor/bootstrap/bootstrap.min.css")
+        self.css_icons = static("vendor/bootstrap-icons/bootstrap-icons.min.css")
+        self.css_app, self.favicon = static("app/app.css"), static("app/favicon.svg")
+        self.js_bootstrap, self.js_app = static("vendor/bootstrap/bootstrap.bundle.min.js"), static("app/app.js")
+        self.dashboard = url_for("core_web.dashboard")
+        self.notifications = url_for("core_web.notifications_inbox")
+        self.change_password, self.api_docs = url_for("core_web.change_password"), url_for("core_web.api_docs")
+        self.logout = url_for("core_web.logout")
+        self.languages = [(url_for("core_web.set_language", lang=code), name)
+                          for code, name in (("zh_CN", "中文"), ("en", "English"))]
+
+
+def layout() -> _Layout:
+    """The base template's fixed strings and addresses (its title, labels, static files, the
+    account menu's links), worked out once per app, language and script root: they were a dozen
+    ``url_for`` and ``_()`` on every page."""
+    key = (str(get_locale()), request.script_root)
+    kept = current_app.extensions.setdefault("aftersales_layouts", {})
+    found = kept.get(key)
+    if found is None:
+        if len(kept) >= NAV_MENU_MAX:
+            kept.clear()
+        found = kept[key] = _Layout()
+    return found
 
 
 def local_dt(value):
@@ -236,6 +301,8 @@ def init_web(app):
     app.jinja_env.globals["state_tone"] = state_tone
     app.jinja_env.globals["activity_changes"] = _activity_changes
     app.jinja_env.globals["saved_filters"] = _saved_filters
+    app.jinja_env.globals["nav_menu"] = nav_menu
+    app.jinja_env.globals["layout"] = layout
     app.jinja_env.globals["chart_data"] = chart_data
     from core.web.listing import list_rows
 
@@ -248,7 +315,7 @@ def _saved_filters():
 
     if not current_user.is_authenticated:
         return []
-    return saved_filters.for_list(current_user, request.path)
+    return saved_filters.shown_for_list(current_user, request.path)
 
 
 def chart_data(spec) -> str:

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import Babel, Domain, _get_current_context, get_locale
+from flask.globals import _cv_app
+from flask_babel import Babel, Domain, _get_current_context, get_locale, get_translations
 from flask_login import current_user
 from werkzeug.utils import cached_property
 
@@ -34,6 +35,9 @@ class RequestDomain(Domain):
     language) gets its own, and the request's again afterwards."""
 
     def get_translations(self):
+        found = _kept_translations()
+        if found is not None:
+            return found
         ctx = _get_current_context()
         if ctx is None:
             return super().get_translations()
@@ -48,9 +52,43 @@ class RequestDomain(Domain):
         return translations
 
 
+def _kept_translations():
+    """The translations :meth:`RequestDomain.get_translations` kept for the current locale, read
+    without Flask-Babel's context lookups (``g`` through its proxy, ``hasattr``, the domain): None
+    when there are none yet, the locale changed (``force_locale``) or another domain is the default."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return None
+    babel_ns = app_ctx.g.__dict__.get("_flask_babel")
+    if babel_ns is None:
+        return None
+    kept = babel_ns.__dict__
+    cached = kept.get("aftersales_translations")
+    if cached is None or cached[0] is not kept.get("babel_locale") or type(kept.get("babel_domain")) is not RequestDomain:
+        return None
+    return cached[1]
+
+
+def request_translations():
+    """The translations of the request's locale (as ``flask_babel.get_translations``)."""
+    found = _kept_translations()
+    return found if found is not None else get_translations()
+
+
 class RequestBabel(Babel):
-    """Babel whose default domain is a :class:`RequestDomain`."""
+    """Babel whose default domain is a :class:`RequestDomain`; templates' ``_``/``gettext`` take
+    the request's translations by :func:`request_translations` (a page shows 20-60 strings)."""
 
     @cached_property
     def domain_instance(self):
         return RequestDomain(domain=self.domain)
+
+    def init_app(self, app, *args, **kwargs):
+        super().init_app(app, *args, **kwargs)
+        app.jinja_env.install_gettext_callables(
+            gettext=lambda s: request_translations().ugettext(s),
+            ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+            newstyle=True,
+            pgettext=lambda c, s: request_translations().upgettext(c, s),
+            npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        )
