@@ -109,24 +109,44 @@ def _list(title, endpoint_hint=None, bulk=False, **fixed):
                 sortable=sortable, total_is_estimate=estimate)
     today = business_today()
     overdue = {r.id for r in rows if services.is_overdue(r, today)}
-    # labels translated once per page, not once per cell (a lazy string translates each time it is shown)
-    labels = {k: str(v) for k, v in STATE_LABELS.items()}
-    cells = _list_cells(labels, overdue)
-    columns = [replace(c, label=str(c.label), html=cells.get(c.key))
+    texts = _list_texts()
+    labels = texts["states"]
+    cells = _list_cells(texts, overdue)
+    columns = [replace(c, label=texts["columns"][c.key], html=cells.get(c.key))
                for c in ([SELECT_COLUMN] if bulk else []) + RMA_COLUMNS]
     return render_template("rma/list.html", **_ctx(
         title=title, page=page, columns=columns, STATE_LABELS=labels, query=query, fixed=fixed, bulk=bulk,
         row_class=lambda r: "table-danger" if r.id in overdue else ""))
 
 
-def _list_cells(labels: dict, overdue: set) -> dict:
+def _list_texts() -> dict:
+    """The returns list's fixed texts in the request's language (state labels and badges, column
+    titles, "overdue", the tick box's label), worked out once per app and language: translating
+    and formatting them cost every list page about 1,000 function calls."""
+    from flask import current_app
+    from flask_babel import get_locale
+
+    kept = current_app.extensions.setdefault("rma_list_texts", {})
+    locale = str(get_locale())
+    texts = kept.get(locale)
+    if texts is None:
+        labels = {k: str(v) for k, v in STATE_LABELS.items()}
+        texts = kept[locale] = {
+            "states": labels,
+            "badges": {state: str(Markup('<span class="badge text-bg-%s">%s</span>') % (state_tone(state), label))
+                       for state, label in labels.items()},
+            "overdue": str(Markup(' <span class="badge bg-danger">%s</span>') % _("overdue")),
+            "select": str(escape(_("Select"))),
+            "columns": {c.key: str(c.label) for c in [SELECT_COLUMN] + RMA_COLUMNS},
+        }
+    return texts
+
+
+def _list_cells(texts: dict, overdue: set) -> dict:
     """The returns list's own cells (``Column.html``), written in Python: the state badge (and
     "overdue"), the lines' SKU x quantity, the filing time in the user's zone, the bulk tick box.
     Each was a Jinja ``caller`` block called per cell (150 macro calls for a page of 50)."""
-    overdue_badge = str(Markup(' <span class="badge bg-danger">%s</span>') % _("overdue"))
-    badges = {state: str(Markup('<span class="badge text-bg-%s">%s</span>') % (state_tone(state), label))
-              for state, label in labels.items()}
-    select_label = str(escape(_("Select")))
+    overdue_badge, badges, select_label = texts["overdue"], texts["badges"], texts["select"]
 
     def state(r):
         badge = badges.get(r.state) or str(Markup('<span class="badge text-bg-%s"></span>') % state_tone(r.state))
