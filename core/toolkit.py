@@ -353,6 +353,34 @@ def in_ids(column, ids):
     return column.in_(ids)
 
 
+class StatementShapes:
+    """Statements built once per shape and run with each request's values (issue 8).
+
+    Building a wide select (and its cache key) can cost more than running it. ``get(kind, shape_of,
+    build)`` keys the statement on ``kind`` and the cache key of ``shape_of``, a small clause or
+    select built per request (scope, filters, sort): the first request of a shape builds
+    ``build()`` from it (its own values bound in), later ones get that statement back with their
+    values for its parameters, passed by the keys the first one's cache key listed in the same
+    order (same key: same SQL but for the bound values). At most ``limit`` shapes are kept."""
+
+    def __init__(self, limit: int = 500):
+        self.limit, self._built = limit, {}
+
+    def get(self, kind: str, shape_of, build):
+        key = shape_of._generate_cache_key()
+        if key is None:  # an element SQLAlchemy does not cache: built every time
+            return build(), {}
+        entry = self._built.get((kind, key.key))
+        if entry is None:
+            if len(self._built) >= self.limit:
+                self._built.clear()
+            built = build()
+            self._built[(kind, key.key)] = (built, key.bindparams)
+            return built, {}
+        built, params = entry
+        return built, {p.key: v.effective_value for p, v in zip(params, key.bindparams)}
+
+
 # --- exports --------------------------------------------------------------------------
 
 def attachment_response(att):

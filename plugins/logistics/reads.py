@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import namedtuple
 
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
-from core.toolkit import Dealer, db
+from core.toolkit import Dealer, StatementShapes, db
 from plugins.logistics import services
 from plugins.logistics.models import LogisticsException, LogisticsExceptionLine
 
@@ -38,12 +38,16 @@ class RecordRow:
     signed = LogisticsException.signed
 
 
-def _page(filtered, sort_key: str, descending: bool, page: int, per_page: int, with_lines: bool):
-    """``(records, total)``: the page of ``filtered`` (a select of ids, ordered) in one statement, its
-    records with their dealer (and lines), the exact total as a scalar subquery."""
+_statements = StatementShapes()
+
+
+def _build(filtered, sort_key: str, descending: bool, with_lines: bool):
+    """(the page statement, the total statement) of ``filtered`` (a select of ids, ordered): the page's
+    records with their dealer (and lines), the exact total as a scalar subquery; the page's size and
+    offset are the parameters ``page_limit`` and ``page_offset``."""
     e, line = LogisticsException.__table__.alias("e"), LogisticsExceptionLine.__table__.alias("l")
     dealer = Dealer.__table__.alias("d")
-    ids = filtered.limit(per_page).offset((page - 1) * per_page).subquery("page")
+    ids = filtered.limit(bindparam("page_limit")).offset(bindparam("page_offset")).subquery("page")
     total = select(func.count()).select_from(filtered.order_by(None).subquery("matching")).scalar_subquery()
     key = e.c[sort_key]
     joined = e.join(ids, ids.c.id == e.c.id).join(dealer, dealer.c.id == e.c.dealer_id)
@@ -53,15 +57,25 @@ def _page(filtered, sort_key: str, descending: bool, page: int, per_page: int, w
         joined = joined.outerjoin(line, line.c.exception_id == e.c.id)
         columns += [line.c.id, *(line.c[name] for name in LINE_COLUMNS)]
         order.append(line.c.id)
+    return select(*columns).select_from(joined).order_by(*order), select(total)
+
+
+def _page(filtered, sort_key: str, descending: bool, page: int, per_page: int, with_lines: bool):
+    """``(records, total)``: the page of ``filtered`` (a select of ids, ordered) in one statement, its
+    records with their dealer (and lines), the exact total as a scalar subquery. The statement is
+    built once per shape of ``filtered`` (scope, filters, sort) and run with this request's values."""
+    (stmt, count_stmt), params = _statements.get(f"{sort_key} {descending} {with_lines}", filtered,
+                                                 lambda: _build(filtered, sort_key, descending, with_lines))
     records, count = [], None
-    for row in db.session.execute(select(*columns).select_from(joined).order_by(*order)):
+    connection = db.session.connection()
+    for row in connection.execute(stmt, {**params, "page_limit": per_page, "page_offset": (page - 1) * per_page}):
         if not records or records[-1].id != row[0]:
             records.append(RecordRow(row[:WIDTH], DealerRef(row[WIDTH], row[WIDTH + 1])))
             count = row[WIDTH + 2]
         if with_lines and row[WIDTH + 3] is not None:
             records[-1].lines.append(LineRow._make(row[WIDTH + 4:]))
     if count is None:  # past the last page (or nothing to show): the total on its own
-        count = db.session.scalar(select(total)) or 0
+        count = connection.execute(count_stmt, params).scalar() or 0
     return records, count
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import gettext as _
 
-from core.toolkit import hookimpl, settings, today
+from core.toolkit import db, hookimpl, in_ids, settings, today
 
 ITEMS = 10
 
@@ -43,14 +43,17 @@ def dealers_portal_sections(dealer, user):
 
 @hookimpl(optionalhook=True)
 def dealers_scorecard(dealer_ids, period_from, period_to):
-    """Compliance is the state of the latest stock report (a few queries for every dealer at once)."""
-    from plugins.spares.services import SYSTEM, compliance_matrix
+    """Compliance is the state of the latest stock report, read from the per-dealer summary
+    (plugins.spares.summary): a row per dealer, never the obligations or a report line (it was the
+    whole compliance matrix, every counted dealer computed in Python, for any number of dealers)."""
+    from plugins.spares.models import ComplianceSummary as s
+    from plugins.spares.services import SYSTEM, _summary_rows
 
-    _rules, rows = compliance_matrix(user=SYSTEM)
-    wanted = set(dealer_ids)
+    clause = in_ids(s.dealer_id, dealer_ids)  # one statement for any number of dealers
     values = {d: None for d in dealer_ids}
-    for row in rows:
-        if row.dealer.id in wanted and row.required:
-            values[row.dealer.id] = round(100.0 * row.compliant_parts() / len(row.required), 1)
+    for dealer_id, obliged, compliant in db.session.execute(
+            _summary_rows(SYSTEM, s.dealer_id, s.obliged, s.compliant, where=() if clause is None else (clause,))):
+        if dealer_id in values:
+            values[dealer_id] = round(100.0 * compliant / obliged, 1)
     return [{"key": "spares.compliance", "label": _("Spare-part compliance (%)"), "direction": "higher_better",
              "values": values}]
