@@ -30,20 +30,30 @@ def inline_code(html: str) -> list[str]:
 
 @contextmanager
 def _watching_models():
-    """Record which models a request scopes (the first one is the record a detail page loads)."""
+    """Record which models a request scopes (the first one is the record a detail page loads). The
+    statements ``get_scoped`` keeps are not used meanwhile: a kept one is not scoped again, so a page
+    already visited in this process would show no model and be left out of the walk."""
     import core.security as security
 
-    seen, real = [], security.scope_clause
+    seen, real, kept = [], security.scope_clause, security._GET_STATEMENTS
 
     def watching(model, user):
         seen.append(model)
         return real(model, user)
 
     security.scope_clause = watching
+    security._GET_STATEMENTS = _NothingKept()
     try:
         yield seen
     finally:
-        security.scope_clause = real
+        security.scope_clause, security._GET_STATEMENTS = real, kept
+
+
+class _NothingKept(dict):
+    """A statement store that keeps nothing (see ``_watching_models``)."""
+
+    def __setitem__(self, key, value):
+        pass
 
 
 def _first_id(model):
