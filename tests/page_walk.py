@@ -42,15 +42,16 @@ def _watching_models():
         return real(model, user)
 
     security.scope_clause = watching
-    security._GET_STATEMENTS = _NothingKept()
+    security._GET_STATEMENTS = NothingKept()
     try:
         yield seen
     finally:
         security.scope_clause, security._GET_STATEMENTS = real, kept
 
 
-class _NothingKept(dict):
-    """A statement store that keeps nothing (see ``_watching_models``)."""
+class NothingKept(dict):
+    """A statement store that keeps nothing: put in place of ``core.security._GET_STATEMENTS`` while
+    watching what requests scope (see ``_watching_models``)."""
 
     def __setitem__(self, key, value):
         pass

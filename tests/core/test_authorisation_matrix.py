@@ -6,6 +6,7 @@ it is added. Public endpoints are listed here on purpose.
 import re
 
 from core.testing import api_headers, login_as, make_app, make_dealer, make_user, session_login
+from tests.page_walk import NothingKept
 
 PUBLIC = {"static", "core_web.login", "core_web.set_language", "core_web.logout", "api.core_api.openapi",
           "api.core_users_api.create_token", "supervision_public.suggest"}
@@ -114,6 +115,7 @@ def _watch_models(monkeypatch):
         return real(model, user)
 
     monkeypatch.setattr(security, "scope_clause", watching)
+    monkeypatch.setattr(security, "_GET_STATEMENTS", NothingKept())  # a kept statement is not scoped again
     return seen
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 from tests.english_words import chinese_chrome, data_pattern, english_words, stored_data_pattern, visible_text
+from tests.page_walk import NothingKept
 
 # One login per distinct set of roles the demo creates (test_every_demo_role_is_walked checks it).
 ROLES_WALKED = ("admin", "order", "tech", "service", "service2", "technician1", "supervisor", "hr", "auditor",
@@ -43,8 +44,9 @@ def walk():
     data = stored_data_pattern(u.username for u in demo.users.values())
     # Which model each one-record page shows: watch what the view scopes when the admin opens it.
     seen = []
-    real = security.scope_clause
+    real, kept = security.scope_clause, security._GET_STATEMENTS
     security.scope_clause = lambda model, user: (seen.append(model), real(model, user))[1]
+    security._GET_STATEMENTS = NothingKept()  # a kept statement is not scoped again
     admin = app.test_client()
     session_login(admin, demo.users["admin"])
     pages, models = [], {}
@@ -66,7 +68,7 @@ def walk():
                 continue  # exports, PDFs
             pages.append(rule)
     finally:
-        security.scope_clause = real
+        security.scope_clause, security._GET_STATEMENTS = real, kept
     yield app, demo, pages, models, data
     ctx.pop()
 
