@@ -19,9 +19,10 @@ from functools import cache
 from operator import itemgetter
 
 from flask_login import current_user
-from sqlalchemy import DateTime, and_, bindparam, func, null, select, type_coerce
+from sqlalchemy import DateTime, and_, bindparam, func, null, select, true, type_coerce
 
-from core.toolkit import Dealer, Product, ProductCategory, db, get_scoped, scope_clause, settings
+from core.toolkit import (Dealer, Product, ProductCategory, StatementShapes, db, get_scoped, scope_clause,
+                          settings)
 from core.toolkit import today as business_today
 from plugins.rma import eligibility as elig, services
 from plugins.rma.models import FLAGS, Rma, RmaFreightClaim, RmaLine, RmaPenalty
@@ -82,31 +83,15 @@ def _scope() -> list:
     return [] if clause is None else [clause]
 
 
-MAX_SHAPES = 500
-_statements: dict = {}
+_SHAPES = StatementShapes(500)
 
 
 def _statement(kind: str, clauses: list, build):
     """The statement ``build(clauses)`` made once per shape of ``clauses`` (the scope and the filters
-    given), and this request's values for its parameters.
-
-    Building a 70-column select and its cache key cost more than running it; the scope and filter
+    given), and this request's values for its parameters (``core.toolkit.StatementShapes``): the
     clauses are small, so they are built per request (by the same functions as the ORM list) and
-    only their cache key picks the statement: same key, same SQL but for the bound values, which
-    are passed in the order the key lists them."""
-    if clauses:
-        key = and_(*clauses)._generate_cache_key()
-        shape, values = key.key, key.bindparams
-    else:
-        shape, values = (), []
-    entry = _statements.get((kind, shape))
-    if entry is None:
-        if len(_statements) >= MAX_SHAPES:
-            _statements.clear()
-        entry = _statements[(kind, shape)] = (build(clauses), values)
-        return entry[0], {}
-    stmt, params = entry
-    return stmt, {p.key: v.effective_value for p, v in zip(params, values)}
+    only their cache key picks the 70-column statement."""
+    return _SHAPES.get(kind, and_(*clauses) if clauses else true(), lambda: build(clauses))
 
 
 def _run(stmt, params):
