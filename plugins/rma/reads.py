@@ -158,8 +158,9 @@ def _newest(family: bool):
 
 
 def _family() -> bool:
-    """Whether the caller is an agent's user (its list reads a few dealers' returns)."""
-    return current_user.dealer_id is not None and current_user.dealer.kind == "agent"
+    """Whether the caller is an agent's user (its list reads a few dealers' returns); the dealer's kind
+    comes with the cached token (``User.dealer_kind``), no dealer is loaded."""
+    return current_user.dealer_kind == "agent"
 
 
 def _build_list(where, after: bool = False, family: bool = False):
