@@ -5,14 +5,19 @@ Not part of the suite (the name does not start with ``test_``); run it by path:
     .venv/bin/python -m pytest -p no:xdist -s tests/plugins/rma/profile_requests.py
 
 Per request it prints the function calls cProfile counts (deterministic: the same code and data
-give the same number on a loaded machine) and the best CPU time (``time.process_time``) over
-seven batches, and writes ``<name>.prof`` files to ``$PROF_OUT`` (default /tmp) for
+give the same number on a loaded machine), the best CPU time (``time.process_time``) and wall time
+(``time.perf_counter``: CPU plus waiting for the database) over seven batches, the round trips to
+the database server (PostgreSQL: libpq's protocol trace; SQLite: the statements, BEGIN included),
+and writes ``<name>.prof`` files to ``$PROF_OUT`` (default /tmp) for
 ``python -m pstats``. Responses are not validated against their schemas, as in production.
 """
 import cProfile
 import os
 import pstats
+import tempfile
 import time
+
+from sqlalchemy import event
 
 from core.extensions import db
 from plugins.rma.models import Rma
@@ -32,13 +37,62 @@ def prof(name, fn, n=20, batches=7):
     profile.disable()
     stats = pstats.Stats(profile)
     stats.dump_stats(f"{OUT}/{name}.prof")
-    best = float("inf")
+    trips = round_trips(fn)
+    best = wall = float("inf")
     for _ in range(batches):
-        start = time.process_time()
+        start, start_wall = time.process_time(), time.perf_counter()
         for _ in range(n):
             fn()
         best = min(best, (time.process_time() - start) / n)
-    print(f"\nPROF {name}: {stats.total_calls // n} calls/request, cpu {best * 1e3:.2f} ms")
+        wall = min(wall, (time.perf_counter() - start_wall) / n)
+    print(f"\nPROF {name}: {stats.total_calls // n} calls/request, cpu {best * 1e3:.2f} ms, "
+          f"wall {wall * 1e3:.2f} ms, {trips}")
+
+
+def round_trips(fn):
+    """The round trips one call of ``fn`` makes to the database: on PostgreSQL the messages the
+    server answers with ReadyForQuery in libpq's trace (BEGIN, COMMIT, ROLLBACK, DEALLOCATE and
+    each statement), on SQLite the statements sent (no network: for comparison)."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        sent = []
+
+        def count(conn, cursor, statement, *args):
+            sent.append(statement.split(None, 1)[0].upper())
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            fn()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return f"{len(sent)} statements ({' '.join(sent)})"
+    from psycopg import pq
+
+    trace = tempfile.TemporaryFile("w+")
+
+    def start(dbapi_connection, record, proxy):
+        dbapi_connection.pgconn.trace(trace.fileno())
+        dbapi_connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+    def stop(dbapi_connection, record):
+        dbapi_connection.pgconn.untrace()
+
+    event.listen(engine.pool, "checkout", start)
+    event.listen(engine.pool, "checkin", stop)
+    try:
+        fn()
+    finally:
+        event.remove(engine.pool, "checkout", start)
+        event.remove(engine.pool, "checkin", stop)
+    trace.seek(0)
+    sent = []
+    for message in trace.read().splitlines():
+        parts = message.split("\t")
+        if parts[0] == "F" and parts[2] in ("Query", "Parse", "Bind"):
+            sent.append(parts[2] + (parts[3].split()[0].strip('"') if parts[2] == "Query" else ""))
+        if parts[0] == "B" and parts[2] == "ReadyForQuery":
+            sent.append("|")
+    return f"{sent.count('|')} round trips ({' '.join(sent)})"
 
 
 def test_profile(app, client, world):
