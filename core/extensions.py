@@ -63,9 +63,19 @@ def _configure_sqlite():
 
     @event.listens_for(Engine, "begin")
     def _on_begin(conn):
+        """BEGIN straight on the driver's connection: every request begins a transaction, and
+        SQLAlchemy's statement execution (``exec_driver_sql``: an execution context, cursor
+        events, a result) costs some 50 function calls for a statement that returns nothing. A
+        failure (the write lock still held when the busy timeout ends) is raised as
+        SQLAlchemy raises a failing statement's (``sqlalchemy.exc.OperationalError``)."""
+        dbapi_connection = conn.connection.dbapi_connection
         # (tests share one in-memory connection between sessions: join its transaction)
-        if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+        if isinstance(dbapi_connection, sqlite3.Connection) and not dbapi_connection.in_transaction:
+            statement = "BEGIN IMMEDIATE" if _writing_request() else "BEGIN"
+            try:
+                dbapi_connection.execute(statement)
+            except sqlite3.Error as exc:
+                conn._handle_dbapi_exception(exc, statement, (), None, None)
 
 
 def _writing_request() -> bool:

@@ -42,6 +42,40 @@ def test_idle_sqlite_connection_is_not_pinged(tmp_path):
     assert [s for s in seen if s != "BEGIN"] == ["SELECT 2"]  # BEGIN: our explicit SQLite transactions
 
 
+def test_a_sqlite_transaction_begins_on_the_driver(tmp_path):
+    """Every request begins a transaction: our explicit BEGIN goes to the driver's connection,
+    not through SQLAlchemy's statement execution (an execution context, cursor events and a
+    result for a statement that returns nothing: 329 function calls for a connection's checkout,
+    BEGIN, one SELECT and its return to the pool before, 285 now)."""
+    import cProfile
+    import pstats
+
+    from sqlalchemy import event
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'begin.db'}")
+    seen, begun = [], []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    def request():
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            begun.append(conn.connection.dbapi_connection.in_transaction)
+
+    event.listen(engine, "before_cursor_execute", count)
+    request()  # (and warm: the connection is made, the statement compiled)
+    event.remove(engine, "before_cursor_execute", count)
+    assert seen == ["SELECT 1"] and begun == [True]  # in an explicit (deferred) transaction
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(10):
+        request()
+    profile.disable()
+    engine.dispose()
+    assert pstats.Stats(profile).total_calls // 10 <= 300  # (a ceiling: a library upgrade may move it a little)
+
+
 # a server connection can die while idle: collected when the tests run on PostgreSQL (the SQLite
 # case is the test above), so neither run skips a test
 if os.environ.get("AFTERSALES_TEST_DATABASE_URL", "").startswith("postgresql"):

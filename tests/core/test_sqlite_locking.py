@@ -43,3 +43,27 @@ def test_a_read_request_does_not_block_writers_and_the_file_uses_wal(file_app):
         db.session.rollback()
     assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     other.close()
+
+
+def test_a_begin_that_finds_the_write_lock_taken_fails_as_a_statement_does(file_app, monkeypatch):
+    """The BEGIN goes to the driver directly (core.extensions._on_begin), yet a write request that
+    waits the busy timeout out gets SQLAlchemy's OperationalError, as from any failing statement
+    (spares turns it into a "try again" conflict), and the session can go on after a rollback."""
+    from sqlalchemy.exc import OperationalError
+
+    from core import extensions
+
+    app, path = file_app
+    monkeypatch.setattr(extensions, "SQLITE_PRAGMAS", ("busy_timeout=0",))  # fail at once, not after 5 s
+    with app.app_context():
+        db.engine.dispose()  # new connections take the pragma
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with app.test_request_context("/api/v1/anything", method="POST"):
+        with pytest.raises(OperationalError, match="locked"):
+            db.session.execute(select(1))
+        db.session.rollback()
+        other.execute("ROLLBACK")
+        assert db.session.execute(select(1)).scalar() == 1
+        db.session.rollback()
+    other.close()
