@@ -139,6 +139,66 @@ def _configure_postgresql_reads():
             dbapi_connection.autocommit = False
 
 
+def _configure_postgresql_cursors():
+    """psycopg cursors whose ``description`` builds its columns only when they are read.
+
+    SQLAlchemy reads ``cursor.description`` after every statement that returns rows, and psycopg
+    builds it as a list of ``Column`` objects, one per column with its name decoded and its type
+    looked up (some seven function calls each: ~450 for a detail read of 64 columns). SQLAlchemy
+    needs only to know that rows came back: a statement's result columns are compiled once and
+    cached (``compiled._cached_metadata``); it reads the columns themselves only the first time a
+    statement runs, or for textual SQL. The cursor class is psycopg's documented extension
+    point (the connection's ``cursor_factory``), set when the connection is made."""
+    from collections.abc import Sequence
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    try:
+        import psycopg
+    except ImportError:  # a SQLite-only installation
+        return
+
+    class Description(Sequence):
+        """``cursor.description`` of one result, its ``Column`` objects made at first use."""
+
+        __slots__ = ("_cursor", "_result", "_columns")
+
+        def __init__(self, cursor, result):
+            self._cursor, self._result, self._columns = cursor, result, None
+
+        def __len__(self):
+            return self._result.nfields
+
+        def __getitem__(self, index):
+            if self._columns is None:
+                if self._cursor.pgresult is not self._result:  # psycopg's Column reads the cursor's result
+                    raise psycopg.InterfaceError("the description of a result the cursor no longer holds")
+                self._columns = psycopg.Cursor.description.fget(self._cursor)
+            return self._columns[index]
+
+        def __eq__(self, other):
+            return list(self) == other
+
+        def __repr__(self):
+            return repr(list(self))
+
+    class Cursor(psycopg.Cursor):
+        __module__ = __name__
+
+        @property
+        def description(self):
+            result = self.pgresult
+            if result is None or not (result.nfields or result.status == psycopg.pq.ExecStatus.TUPLES_OK):
+                return super().description  # None, or a result psycopg describes in its own way
+            return Description(self, result)
+
+    @event.listens_for(Engine, "do_connect")
+    def _cursor_factory(dialect, connection_record, cargs, cparams):
+        if dialect.driver == "psycopg" and not dialect.is_async:
+            cparams.setdefault("cursor_factory", Cursor)
+
+
 def sqlite_write_locked(session=None) -> bool:
     """Whether the session's transaction holds SQLite's write lock from its BEGIN (a writing
     request begins IMMEDIATE): values read in it (e.g. the next free id) stay valid until the
@@ -187,4 +247,5 @@ def _configure_pool():
 
 _configure_sqlite()
 _configure_postgresql_reads()
+_configure_postgresql_cursors()
 _configure_pool()

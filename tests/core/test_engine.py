@@ -2,6 +2,7 @@
 without pool_pre_ping's round trip on every checkout."""
 import os
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from core import config
@@ -94,6 +95,49 @@ if os.environ.get("AFTERSALES_TEST_DATABASE_URL", "").startswith("postgresql"):
         engine.dispose()
 
     test_dead_idle_connection_is_replaced = _dead_idle_connection_is_replaced
+
+
+if os.environ.get("AFTERSALES_TEST_DATABASE_URL", "").startswith("postgresql"):
+    def test_psycopg_describes_a_result_only_when_asked(app, monkeypatch):
+        """SQLAlchemy reads ``cursor.description`` after every SELECT but needs its columns only
+        the first time a statement runs (then caches what it learnt) and for textual SQL: psycopg
+        builds them only when they are read (core.extensions._configure_postgresql_cursors)."""
+        import psycopg
+        from sqlalchemy import select
+
+        built = []
+        build = psycopg.Column.__init__
+
+        def counting(self, cursor, index):
+            built.append(index)
+            build(self, cursor, index)
+
+        monkeypatch.setattr(psycopg.Column, "__init__", counting)
+        table = db.metadata.tables["core_sequence"]
+        db.session.execute(table.insert().values(name="d", year=2026, value=7))
+        built.clear()
+        statement = select(table.c.name, table.c.value).where(table.c.year == 2026)
+        assert db.session.execute(statement).all() == [("d", 7)]  # first run: described, then cached
+        assert built == [0, 1]
+        assert db.session.execute(statement).mappings().one() == {"name": "d", "value": 7}
+        assert built == [0, 1]  # no columns built again
+        assert list(db.session.execute(text("SELECT 1 AS a, 'x' AS b")).keys()) == ["a", "b"]  # textual
+        db.session.rollback()
+
+        with db.engine.connect() as conn:  # the DB-API cursor itself still answers as psycopg's
+            cursor = conn.connection.dbapi_connection.cursor()
+            cursor.execute("SELECT 1 AS a, 'x'::text AS b")
+            description = cursor.description
+            assert len(description) == 2 and [column.name for column in description] == ["a", "b"]
+            assert description[1][0] == "b" and description == list(description)
+            cursor.execute("SELECT 2 AS c")
+            stale = cursor.description
+            cursor.execute("SELECT 3 AS d")
+            with pytest.raises(psycopg.InterfaceError):  # never the columns of another result
+                stale[0]
+            cursor.execute("CREATE TEMP TABLE described (a int)")
+            assert cursor.description is None
+            cursor.close()
 
 
 def _sequence_routes(app):
