@@ -193,6 +193,17 @@ def _configure_postgresql_cursors():
                 return super().description  # None, or a result psycopg describes in its own way
             return Description(self, result)
 
+    # psycopg converts a statement's %(name)s placeholders to $n by a regular-expression scan, and
+    # caches the result (128 statements) only for statements of at most 50 parameters: the rows
+    # of a return with its lines are one INSERT (SQLAlchemy's "insertmanyvalues") of 26 parameters
+    # a line, scanned again on every request from 2 lines on (~2,000 function calls for 5 lines).
+    # Its length limit (4,096 bytes) still keeps huge statements out of the cache, which bounds
+    # its memory.
+    from psycopg import _queries
+
+    if getattr(_queries, "MAX_CACHED_STATEMENT_PARAMS", 0) < 500:
+        _queries.MAX_CACHED_STATEMENT_PARAMS = 500
+
     @event.listens_for(Engine, "do_connect")
     def _cursor_factory(dialect, connection_record, cargs, cparams):
         if dialect.driver == "psycopg" and not dialect.is_async:

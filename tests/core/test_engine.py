@@ -140,6 +140,30 @@ if os.environ.get("AFTERSALES_TEST_DATABASE_URL", "").startswith("postgresql"):
             cursor.close()
 
 
+if os.environ.get("AFTERSALES_TEST_DATABASE_URL", "").startswith("postgresql"):
+    def test_psycopg_converts_a_statement_of_many_parameters_once(app, monkeypatch):
+        """A return filed with 5 lines inserts them in one statement of 130 parameters: psycopg
+        scans its placeholders once and caches the result, as it does for short statements."""
+        from psycopg import _queries
+
+        scans = []
+        scan = _queries._split_query
+
+        def counting(*args, **kwargs):
+            scans.append(args[0])
+            return scan(*args, **kwargs)
+
+        monkeypatch.setattr(_queries, "_split_query", counting)
+        statement = "SELECT " + " + ".join(f"%(p{i})s::int" for i in range(130)) + " AS many_parameters"
+        with db.engine.connect() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()
+            for _ in range(3):
+                cursor.execute(statement, {f"p{i}": i for i in range(130)})
+                assert cursor.fetchone() == (sum(range(130)),)
+            cursor.close()
+        assert len(scans) == 1
+
+
 def _sequence_routes(app):
     """Two throwaway read-request routes that write (a GET should not, but one that does must stay atomic)."""
     from flask import abort
