@@ -116,12 +116,15 @@ def test_profile(app, client, world):
 
     filed = []
 
-    def file():
+    def file(lines=5, into=filed):
         r = client.post("/api/v1/rmas", headers=d1,
-                        json={"lines": [line(serial=f"X{len(filed)}-{i}") for i in range(5)]})
+                        json={"lines": [line(serial=f"X{len(filed)}-{i}" if into is filed else f"Y{len(into)}")
+                                         for i in range(lines)]})
         assert r.status_code == 201, r.json
-        filed.append((r.json["id"], r.json["version"]))
+        into.append((r.json["id"], r.json["version"]))
 
+    ones = []
+    prof("file1", lambda: file(1, ones), n=10, batches=2)  # the peer bench's "create 1 line"
     prof("file5", file, n=10, batches=2)
     draft = client.post("/api/v1/rmas", headers=d1, json={"lines": [line(serial=f"D-{i}") for i in range(5)]}).json
 
