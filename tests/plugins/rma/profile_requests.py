@@ -7,7 +7,8 @@ Not part of the suite (the name does not start with ``test_``); run it by path:
 Per request it prints the function calls cProfile counts (deterministic: the same code and data
 give the same number on a loaded machine), the best CPU time (``time.process_time``) and wall time
 (``time.perf_counter``: CPU plus waiting for the database) over seven batches, the round trips to
-the database server (PostgreSQL: libpq's protocol trace; SQLite: the statements, BEGIN included),
+the database server (PostgreSQL: libpq's protocol trace; SQLite: the statements SQLAlchemy sends,
+which no longer include the explicit BEGIN: core.extensions sends it to the driver directly),
 and writes ``<name>.prof`` files to ``$PROF_OUT`` (default /tmp) for
 ``python -m pstats``. Responses are not validated against their schemas, as in production.
 """
@@ -52,7 +53,8 @@ def prof(name, fn, n=20, batches=7):
 def round_trips(fn):
     """The round trips one call of ``fn`` makes to the database: on PostgreSQL the messages the
     server answers with ReadyForQuery in libpq's trace (BEGIN, COMMIT, ROLLBACK, DEALLOCATE and
-    each statement), on SQLite the statements sent (no network: for comparison)."""
+    each statement; a Parse is a statement not yet prepared), on SQLite the statements SQLAlchemy
+    sends (no network: for comparison)."""
     engine = db.engine
     if engine.dialect.name != "postgresql":
         sent = []
