@@ -17,7 +17,7 @@ import time
 from core.extensions import db
 from plugins.rma.models import Rma
 
-from .conftest import line
+from .conftest import line, recent
 from .test_queries import seed
 
 OUT = os.environ.get("PROF_OUT", "/tmp")
@@ -69,6 +69,14 @@ def test_profile(app, client, world):
         filed.append((r.json["id"], r.json["version"]))
 
     prof("file5", file, n=10, batches=2)
+
+    def file1():  # the peer bench's filing: one line, quantity 1, made 100 days ago
+        r = client.post("/api/v1/rmas", headers=d1, json={"lines": [
+            line(quantity=1, production_date=recent(100), serial=f"P{len(filed)}")]})
+        assert r.status_code == 201, r.json
+        filed.append((r.json["id"], r.json["version"]))
+
+    prof("file1", file1, n=10, batches=3)
     draft = client.post("/api/v1/rmas", headers=d1, json={"lines": [line(serial=f"D-{i}") for i in range(5)]}).json
 
     def patch_draft():  # its 5 lines replaced by 5 others
