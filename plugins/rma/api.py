@@ -58,7 +58,13 @@ def export_rmas_xlsx(query: RmaQuery):
 def create_rma(body: RmaIn):
     """File a return (a dealer user for its company; staff name `dealer_code`); `submit` submits it at once."""
     rma = services.create_rma(body.dealer_code, body.lines, current_user, submit=body.submit)
-    return _commit_and_serialize(rma)
+    if body.submit:  # the submission changed the return through the session: flushed first (its version)
+        return _commit_and_serialize(rma)
+    # a draft: its rows written by Core statements, nothing for the unit of work to flush and no
+    # reference set through an id (what flushed_answer is for): the answer, then the commit
+    data = services.serialize_rma(rma)
+    commit()
+    return data
 
 
 @route(bp, "/rmas/eligibility", ["POST"], body=EligibilityIn, response=EligibilityResultOut, permission="rma.file",

@@ -14,13 +14,13 @@ from operator import attrgetter
 
 from flask import current_app
 from flask_babel import get_translations, gettext as _, lazy_gettext as _l
-from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy import bindparam, delete, insert, inspect, select, text, update
 from sqlalchemy.orm import defaultload, lazyload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
-from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product, Transition, ValidationError,
-                         Workflow, N_, activity, add_working_days, check, db, get_scoped, notifications,
-                         local_date, scoped, sequences, settings, utcnow, validate,
+from core.toolkit import (Conflict, Dealer, NotFound, PermissionDenied, Product, ProductCategory, Transition,
+                         ValidationError, Workflow, N_, activity, add_working_days, check, db, get_scoped,
+                         notifications, local_date, scoped, sequences, settings, utcnow, validate,
                          working_days_between)
 from plugins.rma import eligibility as elig, files
 from plugins.rma.models import (FLAGS, OPEN_STATES, SENT_BACK, SLA_STATES, STATES, Rma, RmaFreightClaim,
@@ -200,27 +200,64 @@ _LOOKUPS: dict = {}
 
 
 def _lookup_stmt(by: str | None):
-    """The products of the lines by SKU and, unless ``by`` is None, the dealer by ``id`` or ``code``:
-    one statement (the dealer outer-joined to the products, so it comes without any), built once."""
+    """The products of the lines by SKU (with their categories, as the ORM loads them) and, unless
+    ``by`` is None, the dealer by ``id`` or ``code``: one Core statement (the dealer outer-joined to
+    the products, so it comes without any), built once. Its rows become objects in ``_loaded``:
+    through the ORM the same read cost twice as much (its loaders are set up on every execution)."""
     if by not in _LOOKUPS:
-        skus = Product.sku.in_(bindparam("skus", expanding=True))
+        dealer, product, category = Dealer.__table__, Product.__table__, ProductCategory.__table__
+        skus = product.c.sku.in_(bindparam("skus", expanding=True))
+        products = product.outerjoin(category, category.c.id == product.c.category_id)
         if by is None:
-            stmt = select(Product).where(skus)
+            stmt = select(*product.c, *category.c).select_from(products).where(skus)
         else:
-            stmt = (select(Dealer, Product).select_from(Dealer).outerjoin(Product, skus)
-                    .where((Dealer.id if by == "id" else Dealer.code) == bindparam("dealer"))
-                    .options(lazyload(Dealer.parent), lazyload(Dealer.region)))  # ids suffice here
-        _LOOKUPS[by] = stmt.options(lazyload(Product.parts))
+            stmt = (select(*dealer.c, *product.c, *category.c)
+                    .select_from(dealer.outerjoin(products, skus))
+                    .where((dealer.c.id if by == "id" else dealer.c.code) == bindparam("dealer")))
+        _LOOKUPS[by] = stmt
     return _LOOKUPS[by]
 
 
+def _loaded(session, cls, values: dict):
+    """The object of a row read with Core, as the ORM would give it: the one the session holds
+    (its unloaded attributes filled from the row, as a load does), else a new one in the session
+    as if loaded (its other references lazy: the dealer's parent and region, a product's parts)."""
+    obj = session.identity_map.get(cls.__mapper__.identity_key_from_primary_key((values["id"],)))
+    if obj is None:
+        return _attach(cls, values, session, known=True)
+    for name in inspect(obj).unloaded & values.keys():
+        set_committed_value(obj, name, values[name])
+    return obj
+
+
+_DEALER_COLUMNS = [c.key for c in Dealer.__table__.c]
+_PRODUCT_COLUMNS = [c.key for c in Product.__table__.c]
+_CATEGORY_COLUMNS = [c.key for c in ProductCategory.__table__.c]
+
+
+def _lookup(by: str | None, params: dict) -> tuple[Dealer | None, dict]:
+    """The dealer (None when ``by`` is None or none matches) and the products found, by SKU."""
+    session = db.session()
+    rows = session.connection().execute(_lookup_stmt(by), params).all()
+    dealer, products = None, {}
+    start = 0 if by is None else len(_DEALER_COLUMNS)
+    middle = start + len(_PRODUCT_COLUMNS)
+    for row in rows:
+        if by is not None and dealer is None:
+            dealer = _loaded(session, Dealer, dict(zip(_DEALER_COLUMNS, row[:start])))
+        values = dict(zip(_PRODUCT_COLUMNS, row[start:middle]))
+        if values["id"] is not None:  # else the dealer without products
+            values["category"] = _loaded(session, ProductCategory, dict(zip(_CATEGORY_COLUMNS, row[middle:])))
+            products[values["sku"]] = _loaded(session, Product, values)
+    return dealer, products
+
+
 def _dealer_and_products(by: str, value, skus) -> tuple[Dealer | None, dict]:
-    rows = db.session.execute(_lookup_stmt(by), {"dealer": value, "skus": list(skus)}).all()
-    return (rows[0][0] if rows else None), {p.sku: p for _d, p in rows if p is not None}
+    return _lookup(by, {"dealer": value, "skus": list(skus)})
 
 
 def _products(skus) -> dict:
-    return {p.sku: p for p in db.session.scalars(_lookup_stmt(None), {"skus": list(skus)})} if skus else {}
+    return _lookup(None, {"skus": list(skus)})[1] if skus else {}
 
 
 def _filing_dealer(actor, dealer_code: str | None, skus=()) -> tuple[Dealer, dict]:
@@ -269,21 +306,29 @@ def _line_values(item: LineIn) -> dict:
     return values
 
 
-def _attach(cls, values: dict):
-    """An object of a row this transaction has just written with Core, in the session as if loaded
-    from it (no flush, no reload); ``values`` holds every column and the loaded references."""
+def _attach(cls, values: dict, session=None, known: bool = False):
+    """An object of a row this transaction has just written (or read) with Core, in the session as
+    if loaded from it (no flush, no reload); ``values`` holds every column and the loaded references.
+    ``known``: the session holds no object of that row (``_loaded`` looked).
+
+    Put in the identity map without ``Session.add``'s save-update cascade: that walks every
+    property of the mapper (half the cost of an attached line), and finds nothing to add, as the
+    references given (dealer, products, the return of a line) were read or attached in this
+    session already."""
     obj = cls.__mapper__.class_manager.new_instance()
     obj.__dict__.update(values)
     make_transient_to_detached(obj)
-    stale = db.session.identity_map.get(obj._sa_instance_state.key)
+    session = session or db.session()
+    stale = None if known else session.identity_map.get(obj._sa_instance_state.key)
     if stale is not None:  # the object of a row deleted in this session, whose id SQLite gave again
-        db.session.expunge(stale)
-    db.session.add(obj)
+        session.expunge(stale)
+    session._update_impl(obj._sa_instance_state)  # Session.add of a detached object, less the cascade
     return obj
 
 
 def _insert_rma(dealer: Dealer, actor) -> Rma:
-    row = db.session.execute(_RMA_INSERT, {"dealer_id": dealer.id, "created_by_id": actor.id, "state": "draft"}).one()
+    row = db.session.connection().execute(  # not through the ORM's execution layer: nothing of it applies
+        _RMA_INSERT, {"dealer_id": dealer.id, "created_by_id": actor.id, "state": "draft"}).one()
     rma = _attach(Rma, {**row._mapping, "dealer": dealer, "receiving_dealer": None})
     set_committed_value(rma, "lines", [])
     return rma
@@ -357,6 +402,7 @@ def create_rma(dealer, lines: list, actor, submit: bool = False) -> Rma:
     """File a return for ``dealer`` (a Dealer, or a dealer code or None for the actor's company);
     optionally submit it. The dealer and the products are read in one statement, then the return
     and its lines written in one INSERT each."""
+    actor = actor._get_current_object() if hasattr(actor, "_get_current_object") else actor  # read 5 times
     check(actor, "rma.file")
     items, invalid = _line_inputs(lines)
     skus = {item.sku for item in items}
@@ -372,12 +418,13 @@ def create_rma(dealer, lines: list, actor, submit: bool = False) -> Rma:
     if invalid:
         raise invalid
     _check_skus(items, products)
-    rma = _insert_rma(dealer, actor)
-    _insert_lines(rma, [_line_values(item) for item in items], [products[item.sku] for item in items])
-    if submit:  # the submission entry records the filing
-        apply_action(rma, "submit", actor, rma.version)
-    else:
-        activity.log(rma, "created", {"state": (None, "draft"), "lines": (None, len(rma.lines))}, actor=actor)
+    with activity.batched():  # the entry by one Core INSERT, as a transition's: no ORM object to flush
+        rma = _insert_rma(dealer, actor)
+        _insert_lines(rma, [_line_values(item) for item in items], [products[item.sku] for item in items])
+        if submit:  # the submission entry records the filing
+            apply_action(rma, "submit", actor, rma.version)
+        else:
+            activity.log(rma, "created", {"state": (None, "draft"), "lines": (None, len(rma.lines))}, actor=actor)
     return rma
 
 
@@ -392,11 +439,12 @@ def copy_rejected(rma: Rma, actor) -> Rma:
         raise Conflict(_("Only a rejected return can be copied and filed again."), code="illegal_transition")
     _own_dealer(rma, actor)
     check_dealer_may_file(rma.dealer)
-    copy = _insert_rma(rma.dealer, actor)
-    _insert_lines(copy, [{f: getattr(l, f) for f in FILED_LINE_FIELDS if f != "product_id"} for l in rma.lines],
-                  [l.product for l in rma.lines])
-    activity.log(copy, "created", {"state": (None, "draft"), "lines": (None, len(copy.lines))},
-                 comment=rma.filing_number or rma.number or f"#{rma.id}", actor=actor)
+    with activity.batched():  # the entry by one Core INSERT, as at filing
+        copy = _insert_rma(rma.dealer, actor)
+        _insert_lines(copy, [{f: getattr(l, f) for f in FILED_LINE_FIELDS if f != "product_id"} for l in rma.lines],
+                      [l.product for l in rma.lines])
+        activity.log(copy, "created", {"state": (None, "draft"), "lines": (None, len(copy.lines))},
+                     comment=rma.filing_number or rma.number or f"#{rma.id}", actor=actor)
     return copy
 
 
@@ -429,7 +477,8 @@ def update_draft(rma: Rma | int, data, actor) -> Rma:
     old = db.session.execute(_DELETE_LINES, {"rma_id": rma.id, "new": [line.id for line in lines]}).rowcount
     if claimed is None:
         rma.updated_at = utcnow()  # bumps the version even when only lines change
-    activity.log(rma, "updated", {"lines": (old, len(lines))}, actor=actor)
+    with activity.batched():  # the entry by one Core INSERT, as at filing (the API's PATCH then has nothing to flush)
+        activity.log(rma, "updated", {"lines": (old, len(lines))}, actor=actor)
     return rma
 
 

@@ -182,6 +182,60 @@ def test_returns_filed_outside_a_request_number_their_lines_in_order(app, world)
     assert ids == sorted(ids) and len(set(ids)) == 5 and ids[0] > filed[first.id][1][0]
     assert [s for _i, s in filed[second.id]] == ["B0", "B1", "B2", "B3"]
 
+def test_a_filing_writes_its_rows_and_entry_without_the_unit_of_work(app, client, world):
+    """A draft filed over the API: the return, its line and its activity entry are each one Core
+    INSERT; no flush of the session writes anything, and the answer is what a read shows."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from core.activity import ActivityEntry
+
+    flushed = []
+
+    def before_flush(session, context, instances):
+        flushed.append([type(o).__name__ for o in list(session.new) + list(session.dirty)])
+    event.listen(Session, "before_flush", before_flush)
+    try:
+        r = client.post("/api/v1/rmas", headers=world.h["d1"], json={"lines": [line(quantity=1, serial="W1")]})
+    finally:
+        event.remove(Session, "before_flush", before_flush)
+    assert r.status_code == 201 and r.json["state"] == "draft" and r.json["version"] == 1, r.json
+    assert not [names for names in flushed if names], flushed
+    read = client.get(f"/api/v1/rmas/{r.json['id']}", headers=world.h["d1"]).json
+    assert {**read, "cost": None} == r.json  # a new draft's answer carries no cost roll-up (as before)
+    entry = db.session.scalars(db.select(ActivityEntry).where(ActivityEntry.model == "rma",
+                                                              ActivityEntry.record_id == r.json["id"])).one()
+    assert entry.action == "created" and entry.changes == {"state": [None, "draft"], "lines": [None, 1]}
+    assert entry.actor_id == world.users["d1"].id
+
+
+def test_a_filing_gives_the_dealer_and_products_the_session_holds(app, world):
+    """The dealer and products of a filing are read with Core and become the session's objects, as
+    an ORM load would give them: the ones it holds already (expired by a commit, as in the CLI's
+    loop: filled from the row, no statement of their own), else new ones whose other references
+    load lazily."""
+    from core.testing import count_queries
+    from core.toolkit import Product
+    from plugins.rma import services
+
+    code = world.dealer.code
+    db.session.expunge_all()
+    dealer, products = services._dealer_and_products("code", code, {"PNL-600", "STRIP-1M", "NONE"})
+    lamp = products["PNL-600"]
+    assert set(products) == {"PNL-600", "STRIP-1M"} and dealer.code == code
+    assert lamp.category.name and not db.session.new and not db.session.dirty
+    assert db.session.get(Product, lamp.id) is lamp and lamp.parts == [] and dealer.region is not None
+    dealer_id = dealer.id
+    db.session.commit()  # everything expired
+    with count_queries(app) as q:
+        again, products = services._dealer_and_products("id", dealer_id, {"PNL-600"})
+        assert again is dealer and products["PNL-600"] is lamp and lamp.sku == "PNL-600" and dealer.name
+    assert len(_statements(q)) == 1, "\n".join(s[:80] for s in q.statements)
+    assert services._dealer_and_products("code", "NO-SUCH", {"PNL-600"}) == (None, {})
+    strip = services._products({"STRIP-1M"})["STRIP-1M"]
+    assert strip is db.session.scalars(db.select(Product).where(Product.sku == "STRIP-1M")).one()
+
+
 def _approved_by_someone_else(app, world, monkeypatch):
     """A reviewed return whose row another writer moves on (version + 1) while its approval runs,
     after the approval's own version check: only the UPDATE .. WHERE version can notice it."""
