@@ -984,19 +984,19 @@ def cost(rma: Rma, penalties=None, claims=None) -> dict:
         claims = list(db.session.scalars(select(RmaFreightClaim).where(RmaFreightClaim.rma_id == rma.id)))
     freight = sum((c.amount or Decimal("0") for c in claims if c.state == "confirmed"), Decimal("0"))
     penalty = sum((p.amount for p in penalties if p.state == "confirmed"), Decimal("0"))
-    return cost_of(((l, l.product.unit_price) for l in rma.lines), freight, penalty)
+    return cost_of([(l.resolution, l.quantity, l.received_quantity, l.fee, l.product.unit_price) for l in rma.lines],
+                   freight, penalty)
 
 
 def cost_of(lines, freight, penalties) -> dict:
-    """The cost roll-up from ``(line, unit price)`` pairs (``RmaLine`` or rows with its column names) and
-    the confirmed freight and penalty sums."""
+    """The cost roll-up from the lines' ``(resolution, quantity, received quantity, fee, unit price)``
+    and the confirmed freight and penalty sums (tuples: the detail read has them as plain columns)."""
     replaced = fees = Decimal("0")
-    for line, unit_price in lines:
-        if line.resolution in ("replace", "credit"):
-            counted = line.received_quantity if line.received_quantity is not None else line.quantity
-            replaced += Decimal(counted) * unit_price
-        elif line.resolution == "paid_repair":
-            fees += line.fee or Decimal("0")
+    for resolution, quantity, received_quantity, fee, unit_price in lines:
+        if resolution in ("replace", "credit"):
+            replaced += Decimal(received_quantity if received_quantity is not None else quantity) * unit_price
+        elif resolution == "paid_repair":
+            fees += fee or Decimal("0")
     return {"replaced_value": money(replaced), "repair_fees": money(fees), "freight": money(freight or 0),
             "penalties": money(penalties or 0)}
 
@@ -1026,10 +1026,11 @@ def messages(codes, rule_set) -> list[str]:
     return [elig.message(c, hours=rule_set.order_mismatch_hours, days=rule_set.company_error_days) for c in codes]
 
 
-# What ``line_facts`` reads of a line and its product, as a list row carries it (see RowJudge)
-ROW_FACTS = ("issue", "production_date", "purchase_date", "sale_date", "received_date", "received_time", *FLAGS,
+# What ``elig.judge`` reads of a line and its product, as a list row carries it (see RowJudge): not the
+# receipt time, which only ``elig.late_receipt`` reads (its answer is the judgement's ``late``)
+ROW_FACTS = ("issue", "production_date", "purchase_date", "sale_date", "received_date", *FLAGS,
              "warranty_months", "product_status", "whole_unit_returns")
-_FactRow = namedtuple("_FactRow", ROW_FACTS)
+_FactRow = namedtuple("_FactRow", (*ROW_FACTS, "received_time"), defaults=(None,))
 
 
 class RowJudge:
@@ -1059,7 +1060,7 @@ class RowJudge:
 
 @lru_cache(maxsize=4096)
 def _judged(facts: tuple, today: date, late: bool | None, rule_values: tuple) -> tuple[dict, tuple]:
-    line = _FactRow._make(facts)
+    line = _FactRow(*facts)
     result = elig.judge(line_facts(line, line.warranty_months, line.product_status, line.whole_unit_returns),
                         today, late, elig.Rules(*rule_values))
     return result.as_dict(), tuple(result.reasons + result.warnings)
