@@ -2,10 +2,11 @@
 
 One statement answers a list page or a detail: the returns with their dealers, their lines
 with products and categories (one row per line), and the list's total or the detail's
-confirmed freight and penalty sums as scalar subqueries. Rows are mapped straight to the
-response dicts through the same serializers as the ORM path (``services.rma_dict``,
-``line_dict``, ``line_facts``, ``cost_of``), so both answer the same; no ORM object is
-built and nothing loads lazily. With the token cache warm, a list or a detail costs the
+confirmed freight and penalty sums as scalar subqueries. Rows are turned into the response
+dicts in place (``_serialize``: what ``services.rma_dict`` and ``line_dict`` answer for a loaded
+return, the same judgements through ``services.RowJudge`` and the same ``cost_of``; a test holds
+the detail and ``services.serialize_rma`` to the same JSON); no ORM object is built and nothing
+loads lazily. With the token cache warm, a list or a detail costs the
 auth-version read, the caller's dealer for dealer users (their scope), and this statement.
 
 The list first picks the page's ids (scope, filters, newest first, the page) in a subquery
