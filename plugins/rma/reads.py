@@ -44,6 +44,7 @@ LINE_KEY = (*services.ROW_FACTS, "sku", "product_name", "unit_price")
 KEY_START = RMA_WIDTH + len(LINE_COLUMNS)
 _FACTS_END = len(services.ROW_FACTS)
 _STAMPS_START, _STAMPS_END = RMA_COLUMNS.index(RMA_TIMESTAMPS[0]), len(RMA_COLUMNS)
+_SUBMITTED = RMA_COLUMNS.index("submitted_at")
 assert RMA_COLUMNS[_STAMPS_START:] == RMA_TIMESTAMPS
 _KEY_PART = ("issue", "production_date", "purchase_date", "sale_date", "received_date", *FLAGS)
 assert LINE_KEY[:len(_KEY_PART)] == _KEY_PART and LINE_KEY[-3:] == ("sku", "product_name", "unit_price")
@@ -131,7 +132,7 @@ def _serialize(rows, today: date | None, with_cost: bool) -> list[dict]:
              received_at, inspected_at, resolved_at, closed_at) = [  # naive UTC, written as the aware ones are
                 None if stamp is None else stamp.isoformat() + "+00:00" for stamp in row[_STAMPS_START:_STAMPS_END]]
             # judged at filing time (services.eligibility_time): the submission, or now for a draft
-            submitted = row[_STAMPS_START + 3]
+            submitted = row[_SUBMITTED]
             if submitted is not None:
                 at = submitted.replace(tzinfo=timezone.utc)
             else:
