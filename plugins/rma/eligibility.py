@@ -109,10 +109,14 @@ def china_today(now: datetime) -> date:
 
 def receipt_moment(facts: LineFacts) -> datetime | None:
     """When the goods arrived: the exact time when known, else the end of the receipt day (China time)."""
-    if facts.received_time is not None:
-        return facts.received_time
-    if facts.received_date is not None:
-        return datetime.combine(facts.received_date + timedelta(days=1), time(0), tzinfo=CHINA)
+    return _receipt_moment(facts.received_time, facts.received_date)
+
+
+def _receipt_moment(received_time: datetime | None, received_date: date | None) -> datetime | None:
+    if received_time is not None:
+        return received_time
+    if received_date is not None:
+        return datetime.combine(received_date + timedelta(days=1), time(0), tzinfo=CHINA)
     return None
 
 
@@ -122,8 +126,15 @@ def late_receipt(facts, now: datetime, rules: Rules) -> bool | None:
     its day in China; ``facts`` may be any object with the ``LineFacts`` names used here."""
     if facts.issue != "order_mismatch":
         return None
-    moment = receipt_moment(facts)
-    return None if moment is None else now > moment + timedelta(hours=rules.order_mismatch_hours)
+    return late_mismatch(facts.received_time, facts.received_date, now, rules.order_mismatch_hours)
+
+
+def late_mismatch(received_time: datetime | None, received_date: date | None, now: datetime,
+                  hours: int) -> bool | None:
+    """``late_receipt`` of an order mismatch from its receipt (``received_time`` aware) and the rule's
+    hours: the list read calls it for mismatch lines only, other lines cost no call."""
+    moment = _receipt_moment(received_time, received_date)
+    return None if moment is None else now > moment + timedelta(hours=hours)
 
 
 def evaluate(facts: LineFacts, now: datetime, rules: Rules = Rules()) -> Eligibility:

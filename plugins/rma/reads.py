@@ -2,10 +2,11 @@
 
 One statement answers a list page or a detail: the returns with their dealers, their lines
 with products and categories (one row per line), and the list's total or the detail's
-confirmed freight and penalty sums as scalar subqueries. Rows are mapped straight to the
-response dicts through the same serializers as the ORM path (``services.rma_dict``,
-``line_dict``, ``line_facts``, ``cost_of``), so both answer the same; no ORM object is
-built and nothing loads lazily. With the token cache warm, a list or a detail costs the
+confirmed freight and penalty sums as scalar subqueries. Rows are turned into the response
+dicts in place (``_serialize``: what ``services.rma_dict`` and ``line_dict`` answer for a loaded
+return, the same judgements through ``services.RowJudge`` and the same ``cost_of``; a test holds
+the detail and ``services.serialize_rma`` to the same JSON); no ORM object is built and nothing
+loads lazily. With the token cache warm, a list or a detail costs the
 auth-version read, the caller's dealer for dealer users (their scope), and this statement.
 
 The list first picks the page's ids (scope, filters, newest first, the page) in a subquery
@@ -14,18 +15,17 @@ that touches only ``rma_rma`` and its indexes, and joins the wide columns to tho
 from __future__ import annotations
 
 from collections import namedtuple
-from datetime import timezone
+from datetime import date, timezone
 from functools import cache
-from operator import itemgetter
 
 from flask_login import current_user
 from sqlalchemy import DateTime, and_, bindparam, func, null, select, true, type_coerce
 
-from core.toolkit import (Dealer, Product, ProductCategory, StatementShapes, db, get_scoped, scope_clause,
-                          settings)
+from core.toolkit import (Dealer, Product, ProductCategory, StatementShapes, db, get_scoped, local_date,
+                          scope_clause, settings, utcnow)
 from core.toolkit import today as business_today
 from plugins.rma import eligibility as elig, services
-from plugins.rma.models import FLAGS, Rma, RmaFreightClaim, RmaLine, RmaPenalty
+from plugins.rma.models import FLAGS, SLA_STATES, Rma, RmaFreightClaim, RmaLine, RmaPenalty
 from plugins.rma.queries import list_filters
 
 RMA_COLUMNS = ("id", "number", "filing_number", "state", "version", "receiving_dealer_id", "due_date", "boxes",
@@ -33,28 +33,22 @@ RMA_COLUMNS = ("id", "number", "filing_number", "state", "version", "receiving_d
                "return_tracking", "return_contents", "returned_at", "return_received_at", "created_at",
                "submitted_at", "reviewed_at", "approved_at", "shipped_at", "received_at", "inspected_at",
                "resolved_at", "closed_at")
-LINE_COLUMNS = ("id", "quantity", "issue", "serial", "production_date", "purchase_date", "sale_date", "received_date",
-                "received_time", *FLAGS, "description", "received_quantity", "verdict", "serious", "worth_analysis",
-                "findings", "resolution", "fee")
-RmaRow = namedtuple("RmaRow", (*RMA_COLUMNS, "dealer_code", "dealer_name", "receiving_code", "extra_1", "extra_2"))
-LineRow = namedtuple("LineRow", (*LINE_COLUMNS, "sku", "product_name", "unit_price", "product_status",
-                                 "warranty_months", "whole_unit_returns"))
-RMA_WIDTH, LINE_WIDTH = len(RmaRow._fields), len(LineRow._fields)
-RMA_TIMESTAMPS = tuple(name for name in RMA_COLUMNS if name.endswith("_at"))
-
-
-_TIMESTAMP_INDEXES = tuple(RMA_COLUMNS.index(name) for name in RMA_TIMESTAMPS)
-# the values of services.ROW_FACTS in a list or detail row (a line and its product and category)
-_row_facts = itemgetter(*(RMA_WIDTH + LineRow._fields.index(name) for name in services.ROW_FACTS))
-
-
-def _aware(row) -> RmaRow:
-    """A return's columns of a row, its timestamps (naive UTC) made aware."""
-    values = list(row[:RMA_WIDTH])
-    for i in _TIMESTAMP_INDEXES:
-        if values[i] is not None:
-            values[i] = values[i].replace(tzinfo=timezone.utc)
-    return RmaRow._make(values)
+RMA_TIMESTAMPS = tuple(name for name in RMA_COLUMNS if name.endswith("_at"))  # the last eleven columns
+RMA_WIDTH = len(RMA_COLUMNS) + 5  # and the dealer's code and name, the receiving agent's code, two scalars
+# A line's own columns, then its KEY: what its judgement reads (services.ROW_FACTS) and its product's
+# values. Within a request, lines with the same key, judging day and ``late`` share the part of their
+# dict these make (``_line_part``): the judgement, the dates, the flags and the product.
+LINE_COLUMNS = ("id", "quantity", "serial", "received_time", "description", "received_quantity", "verdict", "serious",
+                "worth_analysis", "findings", "resolution", "fee")
+LINE_KEY = (*services.ROW_FACTS, "sku", "product_name", "unit_price")
+KEY_START = RMA_WIDTH + len(LINE_COLUMNS)
+_FACTS_END = len(services.ROW_FACTS)
+_STAMPS_START, _STAMPS_END = RMA_COLUMNS.index(RMA_TIMESTAMPS[0]), len(RMA_COLUMNS)
+_SUBMITTED = RMA_COLUMNS.index("submitted_at")
+assert RMA_COLUMNS[_STAMPS_START:] == RMA_TIMESTAMPS
+_KEY_PART = ("issue", "production_date", "purchase_date", "sale_date", "received_date", *FLAGS)
+assert LINE_KEY[:len(_KEY_PART)] == _KEY_PART and LINE_KEY[-3:] == ("sku", "product_name", "unit_price")
+_FLAG_NAMES = tuple(FLAGS)
 
 
 @cache
@@ -65,13 +59,16 @@ def _parts():
     line = RmaLine.__table__.alias("l")
     owner, receiving = Dealer.__table__.alias("owner"), Dealer.__table__.alias("receiving")
     product, category = Product.__table__.alias("p"), ProductCategory.__table__.alias("c")
-    # a list row repeats its return's columns for each line: the timestamps come plain (naive UTC)
-    # and are made aware once per return (_aware), not once per row by UTCDateTime
+    # a list row repeats its return's columns for each line: the timestamps come plain (naive UTC) and
+    # are formatted as UTC once per return (_serialize), not made aware once per row by UTCDateTime;
+    # so is a line's receipt time, which most lines have not
     rma_cols = ([type_coerce(r.c[name], DateTime()).label(name) if name in RMA_TIMESTAMPS else r.c[name]
                  for name in RMA_COLUMNS] + [owner.c.code, owner.c.name, receiving.c.code])
-    line_cols = ([line.c[name] for name in LINE_COLUMNS]
-                 + [product.c.sku, product.c.name, product.c.unit_price, product.c.status,
-                    category.c.warranty_months, category.c.whole_unit_returns])
+    own = {"warranty_months": category.c.warranty_months, "product_status": product.c.status,
+           "whole_unit_returns": category.c.whole_unit_returns, "sku": product.c.sku,
+           "product_name": product.c.name, "unit_price": product.c.unit_price}
+    line_cols = ([type_coerce(line.c[name], DateTime()).label(name) if name == "received_time" else line.c[name]
+                  for name in LINE_COLUMNS] + [own[name] if name in own else line.c[name] for name in LINE_KEY])
     joined = (r.join(owner, owner.c.id == r.c.dealer_id).outerjoin(receiving, receiving.c.id == r.c.receiving_dealer_id)
               .outerjoin(line, line.c.rma_id == r.c.id).outerjoin(product, product.c.id == line.c.product_id)
               .outerjoin(category, category.c.id == product.c.category_id))
@@ -100,34 +97,99 @@ def _run(stmt, params):
     return db.session.connection().execute(stmt, params)
 
 
-def _serialize(rows, today, with_cost: bool) -> list[dict]:
-    """Rows (one per line, grouped by return in order) to API dicts."""
-    rule_set = services.rules()
-    judge = services.RowJudge(rule_set)
-    late_receipt, china_today = elig.late_receipt, elig.china_today
-    out, current, lines, priced = [], None, [], []
+def _line_part(judge, key: tuple, day: date, late: bool | None) -> tuple[dict, dict]:
+    """What lines with the same ``key`` (``LINE_KEY``) share in a request: their ``eligibility_dict``
+    and the part of ``services.line_dict`` made of the key (dates, flags, product)."""
+    issue, production, purchase, sale, received = key[:5]
+    flags = key[5:5 + len(_FLAG_NAMES)]
+    sku, product_name, unit_price = key[-3:]
+    shared = {"issue": issue, "production_date": production.isoformat() if production is not None else None,
+              "purchase_date": purchase.isoformat() if purchase is not None else None,
+              "sale_date": sale.isoformat() if sale is not None else None,
+              "received_date": received.isoformat() if received is not None else None,
+              "sku": sku, "product_name": product_name, "unit_price": services.money(unit_price),
+              **dict(zip(_FLAG_NAMES, map(bool, flags)))}
+    return judge(key[:_FACTS_END], day, late), shared
 
-    def flush():
-        data = services.rma_dict(current, current.dealer_code, current.dealer_name, current.receiving_code, lines,
-                                 services.cost_of(priced, current.extra_1, current.extra_2) if with_cost else None,
-                                 today)
-        out.append(data)
 
+def _serialize(rows, today: date | None, with_cost: bool) -> list[dict]:
+    """Rows (one per line, grouped by return in order) to API dicts: what ``services.rma_dict`` and
+    ``line_dict`` answer for the same return, built from the row's values in place (a page is 150
+    lines: no row object, helper or judgement call per line when its key was seen in this request).
+    ``today`` (the business day, for ``overdue``) is taken when first needed when not given."""
+    judge = services.RowJudge(services.rules())
+    hours = judge.rule_set.order_mismatch_hours
+    seen: dict[tuple, tuple[dict, dict]] = {}
+    china, money, now = elig.CHINA, services.money, None
+    out, costs, current, lines, priced = [], [], None, None, None
     for row in rows:
-        if current is None or row[0] != current.id:
-            if current is not None:
-                flush()
-            current, lines, priced = _aware(row), [], []
-            at = services.eligibility_time(current)
-            day = china_today(at)
+        if row[0] != current:  # a return's first row
+            (current, number, filing_number, state, version, receiving_dealer_id, due_date, boxes, carrier, tracking,
+             boxes_received, reject_reason, return_boxes, return_carrier, return_tracking, return_contents,
+             dealer_code, dealer_name, receiving_code, extra_1, extra_2) = (*row[:_STAMPS_START],
+                                                                           *row[_STAMPS_END:RMA_WIDTH])
+            (returned_at, return_received_at, created_at, submitted_at, reviewed_at, approved_at, shipped_at,
+             received_at, inspected_at, resolved_at, closed_at) = [  # naive UTC, written as the aware ones are
+                None if stamp is None else stamp.isoformat() + "+00:00" for stamp in row[_STAMPS_START:_STAMPS_END]]
+            # judged at filing time (services.eligibility_time): the submission, or now for a draft
+            submitted = row[_SUBMITTED]
+            if submitted is not None:
+                at = submitted.replace(tzinfo=timezone.utc)
+            else:
+                at = now = now or utcnow()
+            day = at.astimezone(china).date()
+            overdue = False
+            if state in SLA_STATES and due_date is not None:  # services.is_overdue
+                if today is None:
+                    today = local_date(utcnow())
+                overdue = today > due_date
+            lines, priced = [], []
+            if with_cost:
+                costs.append((priced, extra_1, extra_2))
+            out.append({
+                "id": current, "number": number, "filing_number": filing_number, "state": state, "version": version,
+                "dealer_code": dealer_code, "dealer_name": dealer_name,
+                "receiving_unit": ({"kind": "agent", "dealer_code": receiving_code}
+                                   if receiving_dealer_id else {"kind": "head_office", "dealer_code": None}),
+                "due_date": due_date.isoformat() if due_date is not None else None, "overdue": overdue,
+                "boxes": boxes, "carrier": carrier or "", "tracking": tracking or "",
+                "boxes_received": boxes_received, "reject_reason": reject_reason or "",
+                "return_boxes": return_boxes, "return_carrier": return_carrier or "",
+                "return_tracking": return_tracking or "", "return_contents": return_contents or "",
+                "returned_at": returned_at, "return_received_at": return_received_at, "created_at": created_at,
+                "submitted_at": submitted_at, "reviewed_at": reviewed_at, "approved_at": approved_at,
+                "shipped_at": shipped_at, "received_at": received_at, "inspected_at": inspected_at,
+                "resolved_at": resolved_at, "closed_at": closed_at, "lines": lines,
+                "cost": None,
+            })
         if row[RMA_WIDTH] is None:
             continue  # a return without lines
-        line = LineRow._make(row[RMA_WIDTH:RMA_WIDTH + LINE_WIDTH])
-        eligibility = judge(_row_facts(row), day, late_receipt(line, at, rule_set))
-        lines.append(services.line_dict(line, line.sku, line.product_name, line.unit_price, eligibility))
-        priced.append((line, line.unit_price))
-    if current is not None:
-        flush()
+        (line_id, quantity, serial, received_time, description, received_quantity, verdict, serious, worth_analysis,
+         findings, resolution, fee) = row[RMA_WIDTH:KEY_START]
+        key = row[KEY_START:]
+        if received_time is not None:
+            received_time = received_time.replace(tzinfo=timezone.utc)
+        if key[0] == "order_mismatch":  # elig.late_receipt: None for any other issue
+            late = elig.late_mismatch(received_time, key[4], at, hours)
+        else:
+            late = None
+        try:
+            eligibility, shared = seen[key, day, late]
+        except KeyError:
+            eligibility, shared = seen[key, day, late] = _line_part(judge, key, day, late)
+        line = {**shared, "id": line_id, "quantity": quantity, "serial": serial or "",
+                "description": description or "", "received_quantity": received_quantity, "verdict": verdict,
+                "serious": bool(serious), "worth_analysis": bool(worth_analysis), "findings": findings or "",
+                "resolution": resolution, "fee": None if fee is None else money(fee),
+                "eligibility": {**eligibility, "reasons": [*eligibility["reasons"]],
+                                "warnings": [*eligibility["warnings"]], "messages": [*eligibility["messages"]]}}
+        if received_time is not None:  # known to the hour: shown in China time
+            line["received_date"] = received_time.astimezone(china).isoformat()
+        lines.append(line)
+        if with_cost:
+            priced.append((resolution, quantity, received_quantity, fee, key[-1]))
+    for data, (priced, freight, penalties) in zip(out, costs):  # the detail: its lines all read
+        data["cost"] = services.cost_of(priced, freight, penalties)
     return out
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from operator import attrgetter
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import get_translations, gettext as _, lazy_gettext as _l
@@ -1033,19 +1034,19 @@ def cost(rma: Rma, penalties=None, claims=None) -> dict:
         claims = list(db.session.scalars(select(RmaFreightClaim).where(RmaFreightClaim.rma_id == rma.id)))
     freight = sum((c.amount or Decimal("0") for c in claims if c.state == "confirmed"), Decimal("0"))
     penalty = sum((p.amount for p in penalties if p.state == "confirmed"), Decimal("0"))
-    return cost_of(((l, l.product.unit_price) for l in rma.lines), freight, penalty)
+    return cost_of([(l.resolution, l.quantity, l.received_quantity, l.fee, l.product.unit_price) for l in rma.lines],
+                   freight, penalty)
 
 
 def cost_of(lines, freight, penalties) -> dict:
-    """The cost roll-up from ``(line, unit price)`` pairs (``RmaLine`` or rows with its column names) and
-    the confirmed freight and penalty sums."""
+    """The cost roll-up from the lines' ``(resolution, quantity, received quantity, fee, unit price)``
+    and the confirmed freight and penalty sums (tuples: the detail read has them as plain columns)."""
     replaced = fees = Decimal("0")
-    for line, unit_price in lines:
-        if line.resolution in ("replace", "credit"):
-            counted = line.received_quantity if line.received_quantity is not None else line.quantity
-            replaced += Decimal(counted) * unit_price
-        elif line.resolution == "paid_repair":
-            fees += line.fee or Decimal("0")
+    for resolution, quantity, received_quantity, fee, unit_price in lines:
+        if resolution in ("replace", "credit"):
+            replaced += Decimal(received_quantity if received_quantity is not None else quantity) * unit_price
+        elif resolution == "paid_repair":
+            fees += fee or Decimal("0")
     return {"replaced_value": money(replaced), "repair_fees": money(fees), "freight": money(freight or 0),
             "penalties": money(penalties or 0)}
 
@@ -1075,10 +1076,11 @@ def messages(codes, rule_set) -> list[str]:
     return [elig.message(c, hours=rule_set.order_mismatch_hours, days=rule_set.company_error_days) for c in codes]
 
 
-# What ``line_facts`` reads of a line and its product, as a list row carries it (see RowJudge)
-ROW_FACTS = ("issue", "production_date", "purchase_date", "sale_date", "received_date", "received_time", *FLAGS,
+# What ``elig.judge`` reads of a line and its product, as a list row carries it (see RowJudge): not the
+# receipt time, which only ``elig.late_receipt`` reads (its answer is the judgement's ``late``)
+ROW_FACTS = ("issue", "production_date", "purchase_date", "sale_date", "received_date", *FLAGS,
              "warranty_months", "product_status", "whole_unit_returns")
-_FactRow = namedtuple("_FactRow", ROW_FACTS)
+_FactRow = namedtuple("_FactRow", (*ROW_FACTS, "received_time"), defaults=(None,))
 
 
 class RowJudge:
@@ -1108,7 +1110,7 @@ class RowJudge:
 
 @lru_cache(maxsize=4096)
 def _judged(facts: tuple, today: date, late: bool | None, rule_values: tuple) -> tuple[dict, tuple]:
-    line = _FactRow._make(facts)
+    line = _FactRow(*facts)
     result = elig.judge(line_facts(line, line.warranty_months, line.product_status, line.whole_unit_returns),
                         today, late, elig.Rules(*rule_values))
     return result.as_dict(), tuple(result.reasons + result.warnings)
@@ -1161,11 +1163,35 @@ def line_dict(line, sku: str, product_name: str, unit_price, eligibility: dict) 
 def serialize_rma(rma: Rma, with_cost: bool = False, extra: dict | None = None, today: date | None = None,
                   rule_set=None) -> dict:
     rule_set = rule_set or rules()
-    at = eligibility_time(rma)
-    lines = [serialize_line(l, evaluate_line(l, at, rule_set, (extra or {}).get(l.id)), rule_set) for l in rma.lines]
-    return rma_dict(rma, rma.dealer.code, rma.dealer.name,
-                    rma.receiving_dealer.code if rma.receiving_dealer_id else None, lines,
+    loaded = _loaded(rma, _RMA_READ)
+    at = eligibility_time(loaded)
+    lines = []
+    for l in rma.lines:
+        l = _loaded(l, _LINE_READ)
+        lines.append(serialize_line(l, evaluate_line(l, at, rule_set, (extra or {}).get(l.id)), rule_set))
+    return rma_dict(loaded, rma.dealer.code, rma.dealer.name,
+                    rma.receiving_dealer.code if loaded.receiving_dealer_id else None, lines,
                     cost(rma) if with_cost else None, today)
+
+
+# What serialize_rma reads of a return and of each line (``rma_dict``, ``line_dict``, ``facts``)
+_RMA_READ = frozenset(("id", "number", "filing_number", "state", "version", "receiving_dealer_id", "due_date",
+                       "boxes", "carrier", "tracking", "boxes_received", "reject_reason", "return_boxes",
+                       "return_carrier", "return_tracking", "return_contents", "returned_at", "return_received_at",
+                       "created_at", "submitted_at", "reviewed_at", "approved_at", "shipped_at", "received_at",
+                       "inspected_at", "resolved_at", "closed_at"))
+_LINE_READ = frozenset(("id", "quantity", "issue", "serial", "production_date", "purchase_date", "sale_date",
+                        "received_date", "received_time", *FLAGS, "description", "received_quantity", "verdict",
+                        "serious", "worth_analysis", "findings", "resolution", "fee", "product"))
+
+
+def _loaded(obj, names: frozenset):
+    """``obj``'s values as plain attributes when all ``names`` are loaded, else ``obj`` itself: a loaded
+    attribute's value is its entry in the instance's ``__dict__`` (pending changes included), so the
+    answer is the same, without one ORM descriptor call per read (a write's answer of 5 lines read
+    about 280). An expired or deferred one is missing there: ``obj`` then loads it as before."""
+    values = obj.__dict__
+    return SimpleNamespace(**values) if values.keys() >= names else obj
 
 
 def rma_dict(rma, dealer_code: str, dealer_name: str, receiving_code: str | None, lines: list[dict],

@@ -160,3 +160,19 @@ def test_judgements_are_not_shared_between_lines(app):
         first["messages"].append("changed")
         second = judge(facts, date(2026, 3, 2), None)
     assert second["reasons"] == ["sample"] and len(second["messages"]) == 1 and second is not first
+
+
+def test_detail_answers_what_the_write_answers_serialize(app, client, world):
+    """The detail's rows are serialized in place (``reads._serialize``), the answers of writes from the
+    loaded return (``services.serialize_rma``): for every return of the recorded data set (every state,
+    agents, overdue, refusals, warnings, receipt times, fees, costs) both write the same JSON."""
+    from .test_recorded_responses import build
+
+    ids = build(world)
+    for rma_id in ids.values():
+        read = client.get(f"/api/v1/rmas/{rma_id}", headers=world.h["order"])
+        assert read.status_code == 200, read.json
+        with app.test_request_context(headers=world.h["order"]):
+            written = services.serialize_rma(db.session.get(Rma, rma_id), with_cost=True)
+            written = app.json.loads(app.json.dumps(written))
+        assert written == read.json, rma_id
