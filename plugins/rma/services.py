@@ -219,7 +219,7 @@ def _lookup_stmt(by: str | None):
     return _LOOKUPS[by]
 
 
-def _loaded(session, cls, values: dict):
+def _row_instance(session, cls, values: dict):
     """The object of a row read with Core, as the ORM would give it: the one the session holds
     (its unloaded attributes filled from the row, as a load does), else a new one in the session
     as if loaded (its other references lazy: the dealer's parent and region, a product's parts)."""
@@ -245,11 +245,11 @@ def _lookup(by: str | None, params: dict) -> tuple[Dealer | None, dict]:
     middle = start + len(_PRODUCT_COLUMNS)
     for row in rows:
         if by is not None and dealer is None:
-            dealer = _loaded(session, Dealer, dict(zip(_DEALER_COLUMNS, row[:start])))
+            dealer = _row_instance(session, Dealer, dict(zip(_DEALER_COLUMNS, row[:start])))
         values = dict(zip(_PRODUCT_COLUMNS, row[start:middle]))
         if values["id"] is not None:  # else the dealer without products
-            values["category"] = _loaded(session, ProductCategory, dict(zip(_CATEGORY_COLUMNS, row[middle:])))
-            products[values["sku"]] = _loaded(session, Product, values)
+            values["category"] = _row_instance(session, ProductCategory, dict(zip(_CATEGORY_COLUMNS, row[middle:])))
+            products[values["sku"]] = _row_instance(session, Product, values)
     return dealer, products
 
 
