@@ -155,7 +155,7 @@ def _scope_key(model, user):
     return (scope, user.id, user.dealer_id, user.dealer_kind if scope == "dealer" else None)
 
 
-_GET_STATEMENTS: dict = {}  # (model, options, scope key) -> the scoped SELECT by a bound id
+_GET_STATEMENTS: dict = {}  # (name or options, model, scope key) -> the scoped statement
 _GET_STATEMENTS_MAX = 1024
 
 
@@ -170,25 +170,36 @@ def get_scoped(model, record_id, user=None, options=()):
         record_id = int(record_id)
     except (TypeError, ValueError):
         raise NotFound(_("not found"))
-    user = current_user if user is None else user
-    scope_key = _scope_key(model, user)
-    key = None if scope_key is None else (model, tuple(options), scope_key)
-    stmt = _GET_STATEMENTS.get(key) if key is not None else None
-    if stmt is None:
-        from sqlalchemy import bindparam
-
-        pk = model.__mapper__.primary_key[0]
-        stmt = scoped(select(model).where(pk == bindparam("record_id", type_=pk.type)), model, user)
-        if options:
-            stmt = stmt.options(*options)
-        if key is not None:
-            if len(_GET_STATEMENTS) >= _GET_STATEMENTS_MAX:
-                _GET_STATEMENTS.clear()
-            _GET_STATEMENTS[key] = stmt
+    stmt = scoped_once(tuple(options), model, lambda: _by_id(model, options), user)
     record = db.session.scalars(stmt, {"record_id": record_id}).unique().first()
     if record is None:
         raise NotFound(_("%(model)s %(record_id)s not found", model=model.__name__, record_id=record_id))
     return record
+
+
+def _by_id(model, options):
+    from sqlalchemy import bindparam
+
+    pk = model.__mapper__.primary_key[0]
+    return select(model).where(pk == bindparam("record_id", type_=pk.type)).options(*options)
+
+
+def scoped_once(name, model, build, user=None):
+    """``scoped(build(), model, user)``, built once per ``name`` and scope as :func:`get_scoped`'s
+    statements (not when record rules apply to the user; ``name``: any hashable, distinct from
+    the options tuples get_scoped uses): a loader's own statement (e.g. a Core
+    SELECT of a record and its rows) keeps its cache key from one request to the next."""
+    user = current_user if user is None else user
+    scope_key = _scope_key(model, user)
+    key = None if scope_key is None else (name, model, scope_key)
+    stmt = _GET_STATEMENTS.get(key) if key is not None else None
+    if stmt is None:
+        stmt = scoped(build(), model, user)
+        if key is not None:
+            if len(_GET_STATEMENTS) >= _GET_STATEMENTS_MAX:
+                _GET_STATEMENTS.clear()
+            _GET_STATEMENTS[key] = stmt
+    return stmt
 
 
 def can_see(record, user=None) -> bool:

@@ -15,9 +15,10 @@ the same steps, in this order:
 4. ``Action.run(record, actor, body)``, the service call, inside :func:`checking_once`, so the
    service's own ``check``/``apply`` do not check the transition again;
 5. one commit: the API answers from the session's state (flushed, serialized, then committed:
-   no reload; :func:`refresh_references` first; with ``direct_write=(Model, ...)`` the changed rows
-   of those models are written by Core statements, :func:`write_direct`, instead of the flush); the page flashes the
-   transition's translated ``message`` and redirects to the record.
+   no reload, and the commit expires nothing; :func:`refresh_references` first; with
+   ``direct_write=(Model, ...)`` the changed rows of those models are written by Core statements,
+   :func:`write_direct`, instead of the flush); the page flashes the transition's translated
+   ``message`` and redirects to the record.
 
 On a refusal the page rolls back, answers 403 with ``abort(403)``, and otherwise flashes the
 message (the field map's messages first, without their keys) and redirects, or calls ``on_form_error``.
@@ -62,24 +63,39 @@ def refresh_references(record) -> None:
     """Expire the loaded many-to-one references whose foreign key a service changed through its id
     (``record.owner_id = ...``): a flushed record then serializes what the commit makes durable."""
     from sqlalchemy import inspect
-    from sqlalchemy.orm import MANYTOONE
 
     state = inspect(record)
+    loaded = state.dict
     stale = []
-    for rel in state.mapper.relationships:
-        if rel.direction is not MANYTOONE or rel.key not in state.dict:
+    for key, pairs in _references(state.mapper):
+        if key not in loaded:
             continue
-        target = state.dict[rel.key]
-        for local, remote in rel.local_remote_pairs:
-            value = getattr(record, state.mapper.get_property_by_column(local).key)
-            current = getattr(target, inspect(target).mapper.get_property_by_column(remote).key) if target else None
-            if value != current:
-                stale.append(rel.key)
+        target = loaded[key]
+        for local, remote in pairs:
+            if getattr(record, local) != (getattr(target, remote) if target is not None else None):
+                stale.append(key)
                 break
     if stale:
         from core.extensions import db
 
         db.session.expire(record, stale)
+
+
+_REFERENCES: dict = {}  # mapper -> its many-to-one relationships: ((key, ((local attr, remote attr), ...)), ...)
+
+
+def _references(mapper) -> tuple:
+    """A mapper's many-to-one relationships with the attribute names of their column pairs, worked
+    out once (every answer of a write checks them)."""
+    refs = _REFERENCES.get(mapper)
+    if refs is None:
+        from sqlalchemy.orm import MANYTOONE
+
+        refs = _REFERENCES[mapper] = tuple(
+            (rel.key, tuple((mapper.get_property_by_column(local).key, rel.mapper.get_property_by_column(remote).key)
+                            for local, remote in rel.local_remote_pairs))
+            for rel in mapper.relationships if rel.direction is MANYTOONE)
+    return refs
 
 
 def raw_version():
@@ -117,15 +133,38 @@ def commit_or_conflict(flush_only: bool = False) -> None:
 
 def flushed_answer(record, serialize: Callable, direct: tuple = ()):
     """The response of a write from the session's own state once flushed (what the commit makes
-    durable; references set through their ids refreshed), then the commit: no reload after it.
+    durable; references set through their ids refreshed), then the commit (:func:`_commit_answered`):
+    no reload after it.
     ``direct``: the models whose changed rows :func:`write_direct` writes first (the record's among
     them); what it cannot write, by the unit of work."""
     if not (direct and write_direct(record, direct)):
         commit_or_conflict(flush_only=True)
     refresh_references(record)
     data = serialize(record)
-    commit_or_conflict()
+    _commit_answered()
     return data
+
+
+def _commit_answered() -> None:
+    """The commit after the answer is built: :func:`commit_or_conflict` without expiring the
+    session's objects (nothing of the request reads them again but the events fired after the
+    commit, which read the values just written: what the commit made durable). The expiry of
+    every loaded object (the return, its lines, products, dealers) was a tenth of a transition's
+    calls after its statements."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from core import events
+    from core.extensions import db
+
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    except StaleDataError:
+        raise _stale() from None
+    finally:
+        session.expire_on_commit = expire
+    events.fire_ready()
 
 
 def _stale() -> Conflict:

@@ -571,9 +571,11 @@ def _submit(rma, actor, version, payload):
     WORKFLOW.check(rma, "submit", actor, version=version)
     check_dealer_may_file(rma.dealer)
     now, rule_set = utcnow(), rules()
+    # the other plugins' checks asked of each line only when a plugin offers some
+    checked = bool(current_app.extensions["aftersales"].pm.hook.rma_line_checks.get_hookimpls())
     errors = {}
     for i, line in enumerate(rma.lines):
-        result = evaluate_line(line, now, rule_set, extra_checks(rma, line))
+        result = evaluate_line(line, now, rule_set, extra_checks(rma, line) if checked else None)
         if not result.accepted:
             errors[f"lines.{i}"] = "; ".join(elig.message(c, hours=rule_set.order_mismatch_hours,
                                                           days=rule_set.company_error_days) for c in result.reasons)

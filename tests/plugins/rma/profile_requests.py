@@ -139,12 +139,32 @@ def test_profile(app, client, world):
     prof("patch_draft", patch_draft, n=10, batches=2)
     for _ in range(60):
         file()
-    reviewed = []
-    for rma_id, version in filed:
+    drafts = iter(filed)
+    submitted = []
+
+    def submit():  # a dealer user's transition: the 5 lines judged again, a filing number drawn
+        rma_id, version = next(drafts)
         r = client.post(f"/api/v1/rmas/{rma_id}/submit", headers=d1, json={"version": version})
-        r = client.post(f"/api/v1/rmas/{rma_id}/review", headers=w.h["rm_east"], json={"version": r.json["version"]})
+        assert r.status_code == 200, r.json
+        submitted.append((rma_id, r.json["version"]))
+
+    prof("submit", submit, n=9, batches=2)
+    for rma_id, version in filed[len(submitted):]:
+        r = client.post(f"/api/v1/rmas/{rma_id}/submit", headers=d1, json={"version": version})
+        assert r.status_code == 200, r.json
+        submitted.append((rma_id, r.json["version"]))
+    to_review = iter(submitted)
+    reviewed = []
+
+    def review():  # the regional manager's transition
+        rma_id, version = next(to_review)
+        r = client.post(f"/api/v1/rmas/{rma_id}/review", headers=w.h["rm_east"], json={"version": version})
         assert r.status_code == 200, r.json
         reviewed.append((rma_id, r.json["version"]))
+
+    prof("review", review, n=9, batches=2)
+    while len(reviewed) < len(submitted):
+        review()
     pending = iter(reviewed)
 
     def approve():
