@@ -62,3 +62,40 @@ def test_calls_per_transition(app, client, world):
     print("\ncalls per request:", measured)
     ceiling = CEILING[db.engine.dialect.name]
     assert all(measured[name] <= ceiling[name] for name in ceiling), (measured, ceiling)
+
+
+# Fixed cost of every JSON request (sixth pass, bench/README.md): before it, /me 2,047 calls, a
+# detail read 2,293 and an empty list page 2,638 on SQLite (2,119 / 2,945 / 3,364 on PostgreSQL);
+# measured after it 1,809 / 2,030 / 2,375 (SQLite) and 1,881 / 2,682 / 3,101 (PostgreSQL).
+READ_CEILING = {"sqlite": {"me": 1_900, "detail": 2_120, "tiny": 2_470},
+                "postgresql": {"me": 1_970, "detail": 2_780, "tiny": 3_200}}
+
+
+def test_calls_per_read(app, client, world):
+    """The per-request work of Flask, the session cookie and token authentication (the token's
+    user copied from the auth cache) on the cheapest reads: the user's own record, one return,
+    an empty page."""
+    from plugins.rma.models import Rma
+
+    from .test_queries import seed
+
+    app.config["API_VALIDATE_RESPONSES"] = False  # as in production
+    seed(world, 60)  # as profile_requests.py
+    rid = db.session.scalar(db.select(Rma.id))
+    order = world.h["order"]
+    paths = {"me": "/api/v1/me", "detail": f"/api/v1/rmas/{rid}", "tiny": "/api/v1/rmas?per_page=1&state=closed"}
+
+    def get(path):
+        def call():
+            r = client.get(path, headers=order)
+            assert r.status_code == 200, r.json
+        return call
+
+    measured = {}
+    for name, path in paths.items():
+        for _ in range(3):
+            get(path)()  # warm (statement compilations, the auth cache)
+        measured[name] = _calls(get(path))
+    print("\ncalls per read:", measured)
+    ceiling = READ_CEILING[db.engine.dialect.name]
+    assert all(measured[name] <= ceiling[name] for name in ceiling), (measured, ceiling)
