@@ -32,10 +32,13 @@ dealer user's scoped query loads no dealer. Unknown tokens are never cached.
 """
 from __future__ import annotations
 
+from flask import current_app, g, has_request_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from core.extensions import db
+from core.sequences import Sequence  # imported here, not per request (a few calls on every request)
 
 VERSION_NAME, VERSION_YEAR = "core.auth", 0
 MAX_ENTRIES = 10_000
@@ -51,17 +54,11 @@ VOLATILE_USER_COLUMNS = frozenset({"failed_logins", "session_generation", "updat
 
 
 def _cache() -> dict:
-    from flask import current_app
-
     return current_app.extensions.setdefault("aftersales_auth_cache", {})
 
 
 def current_version() -> int:
     """The version, read once per request (``g``) and otherwise on every call."""
-    from flask import g, has_request_context
-
-    from core.sequences import Sequence
-
     if has_request_context() and "_aftersales_auth_version" in g:
         return g._aftersales_auth_version
     session = db.session()
@@ -88,8 +85,6 @@ def _version_statement(sequence):
 
 def stored_settings(load) -> dict:
     """The stored settings, cached per process under the same version (settings changes raise it)."""
-    from flask import current_app
-
     version = current_version()
     cached = current_app.extensions.get("aftersales_settings_cache")
     if cached is None or cached[0] != version:
@@ -105,7 +100,6 @@ def _session_statement():
     if not _SESSION_STATEMENT:
         from sqlalchemy import bindparam
 
-        from core.sequences import Sequence
         from core.users.models import User
 
         users = User.__table__
@@ -121,9 +115,7 @@ def session_user(user_id: int):
     a logout raises no version), so it is read from the row on every request and a logout on
     another host ends the session at once; everything else comes from the entry of this version.
     The version read here is the request's (``current_version``), so settings reads cost nothing more."""
-    from flask import g
     from sqlalchemy.orm import lazyload
-    from sqlalchemy.orm.attributes import set_committed_value
 
     from core.users.models import User
 
@@ -153,9 +145,8 @@ def session_user(user_id: int):
             permissions = user.permissions  # one statement (the role ids are loaded)
         entry = _keep(cache, key, (version, user, permissions, (user.dealer_id, kind)))
     _, cached_user, permissions, dealer_kind = entry
-    user = _attach(session, cached_user, permissions, dealer_kind, read=VOLATILE_USER_COLUMNS - {"session_generation"})
-    set_committed_value(user, "session_generation", generation)
-    return user
+    return _attach(session, cached_user, permissions, dealer_kind, read=VOLATILE_USER_COLUMNS - {"session_generation"},
+                   loaded={"session_generation": generation})
 
 
 def _entry(cache: dict, key, version: int):
@@ -174,14 +165,56 @@ def _keep(cache: dict, key, entry: tuple) -> tuple:
     return entry
 
 
-def _attach(session, cached_user, permissions, dealer_kind, read):
+def _attach(session, cached_user, permissions, dealer_kind, read, loaded=None):
     """The request's own copy of a cached user, with its permissions and dealer kind; the ``read``
-    columns (possibly older than the row) are read on use."""
-    user = session.merge(cached_user, load=False)
+    columns (possibly older than the row) are read on use, the ``loaded`` ones are as given.
+
+    The copy and a copy of each of its roles are made as ``session.merge(cached_user, load=False)``
+    makes them (a new instance under the cached identity, registered as persistent, the cached
+    committed values stamped on without history), without merge walking every mapped property of
+    the user and of each role through its generic machinery: that was a tenth of a detail read.
+    The cached objects are never attached, so nothing a request changes reaches the cache. Should
+    the session already hold the user or one of its roles (a caller that loaded them first),
+    ``merge`` itself reconciles the copy with them, as before."""
+    identity = session.identity_map
+    roles = cached_user.roles
+    if instance_state(cached_user).key in identity or any(instance_state(role).key in identity for role in roles):
+        user = session.merge(cached_user, load=False)
+    else:
+        user = _persistent_copy(session, cached_user)
+        set_committed_value(user, "roles", [_persistent_copy(session, role) for role in roles])
     session.expire(user, read)
+    if loaded:
+        for key, value in loaded.items():
+            set_committed_value(user, key, value)
     user.__dict__["_permission_cache"] = permissions
     user.__dict__["_dealer_kind"] = dealer_kind
     return user
+
+
+_COLUMNS: dict = {}
+
+
+def _persistent_copy(session, cached):
+    """A new instance of ``cached``'s class and identity holding its column values (immutable,
+    shared), persistent in ``session`` and clean: what ``merge(load=False)`` does for one object
+    (``new_instance``, the identity key, ``_update_impl``), for the columns only. ``_update_impl``
+    is SQLAlchemy's private step of merge and ``add``; the public ``make_transient_to_detached`` and
+    ``add`` cost more than merge did (``add`` walks every property for its cascade).
+    tests/core/test_auth_cache.py pins what a request gets."""
+    cls = type(cached)
+    columns = _COLUMNS.get(cls)
+    if columns is None:
+        columns = _COLUMNS[cls] = tuple(a.key for a in cls.__mapper__.column_attrs)
+    obj = cls.__mapper__.class_manager.new_instance()
+    source, target = cached.__dict__, obj.__dict__
+    for key in columns:
+        if key in source:
+            target[key] = source[key]
+    state = instance_state(obj)
+    state.key = instance_state(cached).key
+    session._update_impl(state)
+    return obj
 
 
 def lookup(token_hash: str, now):
@@ -217,7 +250,7 @@ def lookup(token_hash: str, now):
         return None
     if cached_user.locked_until is not None and cached_user.locked_until > now:
         return None  # a token stops working while its account is locked
-    return _attach(db.session, cached_user, permissions, dealer_kind, read=VOLATILE_USER_COLUMNS)
+    return _attach(db.session(), cached_user, permissions, dealer_kind, read=VOLATILE_USER_COLUMNS)
 
 
 def _touches_auth(session: Session) -> bool:
@@ -267,8 +300,6 @@ def _only_volatile(statement) -> bool:
 
 def _bump(connection) -> None:
     """Raise the version in the connection's transaction (creating the row the first time)."""
-    from core.sequences import Sequence
-
     table = Sequence.__table__
     where = (table.c.name == VERSION_NAME) & (table.c.year == VERSION_YEAR)
     if connection.execute(table.update().where(where).values(value=table.c.value + 1)).rowcount:

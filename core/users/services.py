@@ -16,6 +16,7 @@ from core.api import pydantic_fields
 from core.errors import Conflict, NotFound, ValidationError
 from core.extensions import db
 from core.model_utils import utcnow
+from core.users import authcache
 from core.users.models import ApiToken, Permission, Role, User, role_permissions
 from core.users.schemas import UserIn, UserPatch
 
@@ -138,8 +139,6 @@ def hash_token(raw: str) -> str:
 def user_for_token(raw: str) -> User | None:
     """The active, unlocked user of a valid token: one statement per request once cached
     (core.users.authcache explains why that stays correct on several hosts)."""
-    from core.users import authcache
-
     return authcache.lookup(hash_token(raw), utcnow())
 
 

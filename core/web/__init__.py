@@ -210,6 +210,26 @@ class SessionInterface(SecureCookieSessionInterface):
             cached = self._serializer = (keys, super().get_signing_serializer(app))
         return cached[1]
 
+    def open_session(self, app, request):
+        """A request without a ``Cookie`` header (an API client sending its Bearer token) gets an
+        empty session at once: Flask parsed the absent header into an empty cookie dict first."""
+        if "HTTP_COOKIE" not in request.environ and app.secret_key:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        """An empty session nothing changed (every Bearer-token request) sets no cookie: only
+        ``Vary: Cookie`` if it was read, as Flask does, without first working out the cookie's
+        domain, path and flags as Flask did on every response."""
+        if not session and not session.modified:
+            if session.accessed:
+                if "Vary" in response.headers:
+                    response.vary.add("Cookie")
+                else:  # what ``vary.add`` writes when there is none, without parsing and rewriting it
+                    response.headers.add("Vary", "Cookie")
+            return
+        super().save_session(app, session, response)
+
 
 def init_web(app):
 
@@ -270,7 +290,10 @@ def init_web(app):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if request.path.startswith("/api/") or (request.endpoint != "static" and current_user.is_authenticated):
             # personal data: never kept by a shared cache or the browser's back-button cache
-            response.headers["Cache-Control"] = "no-store"
+            if "cache-control" in present:
+                headers["Cache-Control"] = "no-store"
+            else:  # as setting it, without looking for one to replace
+                headers.add("Cache-Control", "no-store")
         from core.events import fire_ready
 
         fire_ready()  # events of a transaction committed outside core.events.commit()

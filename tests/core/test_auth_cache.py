@@ -161,3 +161,47 @@ def test_a_session_sees_permission_changes_on_the_next_request(app, client):
     services.set_role_permissions(role, sorted(services.role_permission_ids(role) | {"core.users.manage"}))
     db.session.commit()
     assert client.get("/admin/users/").status_code == 200
+
+
+def test_each_request_gets_its_own_attached_copy(app):
+    """The cached user reaches each request as a copy of its own, persistent and clean in the
+    request's session with copies of its roles (built without ``session.merge``: the session
+    finds them by identity), its login bookkeeping read from the row; a change a request makes to
+    its copy never reaches the cache. A session that already holds the user or a role gets them
+    reconciled with those, as merge did."""
+    from sqlalchemy import inspect
+
+    from core.users.models import User
+
+    user = make_user("copied", roles=("technical", "order_dept"))
+    token, user_id = api_headers(user)["Authorization"].split()[1], user.id
+    db.session.remove()
+    services.user_for_token(token)  # fills the cache
+    db.session.execute(text("UPDATE core_user SET failed_logins = 3 WHERE id = :id"), {"id": user_id})
+    db.session.commit()  # raw bookkeeping, as a failed login elsewhere: no version raised
+    db.session.remove()
+
+    me = services.user_for_token(token)
+    state = inspect(me)
+    assert state.persistent and not state.modified and not db.session.dirty and not db.session.new
+    assert db.session.get(User, me.id) is me
+    assert [r.id for r in me.roles] == ["order_dept", "technical"]
+    assert all(inspect(r).persistent and db.session.get(Role, r.id) is r for r in me.roles)
+    assert not any(inspect(me).attrs[key].history.has_changes() for key in ("display_name", "roles"))
+    assert me.failed_logins == 3 and me.can("rma.view") == ("rma.view" in me.permissions)
+    me.display_name = "Changed in one request"
+    role = me.roles[0]
+    role.name = "Renamed in one request"
+    db.session.rollback()
+    db.session.remove()
+
+    again = services.user_for_token(token)
+    assert again is not me and again.display_name == "copied"
+    assert again.roles[0] is not role and again.roles[0].name != "Renamed in one request"
+    db.session.remove()
+
+    loaded = db.session.get(User, user_id)  # the session holds the user: that one is the request's
+    assert services.user_for_token(token) is loaded
+    db.session.remove()
+    role = db.session.get(Role, "order_dept")  # ... or one of its roles
+    assert services.user_for_token(token).roles[0] is role
