@@ -34,7 +34,8 @@ API and pages
     flashed with the error's message, nothing lost), ``form_action(form, run, redirect_to, render,
     success=None)`` (a form page's submit: validate → service → commit → flash → redirect; refused:
     rollback, errors on the form, ``render(422)`` or 409; 403 aborts), ``with_badge`` / ``custom`` (column tweaks), ``Column.html`` (a cell written in Python, no
-    Jinja call per row), ``state_tone``, ``local_dt`` (a time in the user's zone, as the filter); every
+    Jinja call per row), ``fixed_texts`` / ``translated_filters`` (a list page's fixed texts and fixed filter
+    choices, once per language), ``state_tone``, ``local_dt`` (a time in the user's zone, as the filter); every
     list page renders ``{% from "web/macros.html" import list_table %}`` (sortable headers,
     empty state, pagination with an ellipsis, page size, saved filters); charts:
     ``series_chart(categories, rows, kind)`` builds the spec the ``chart`` macro draws
@@ -153,7 +154,8 @@ from core.web.crud import Crud  # noqa: F401
 from core.web import local_dt, state_tone  # noqa: F401
 from core.web.forms import form_action, place_form_errors  # noqa: F401
 from core.web.charts import series_chart  # noqa: F401
-from core.web.listing import Column, Filter, Page, custom, page_args, paginate_page, resolve_sort, with_badge  # noqa: F401
+from core.web.listing import (Column, Filter, Page, custom, fixed_texts, page_args, paginate_page, resolve_sort,  # noqa: F401
+                              translated_filters, with_badge)
 from core.workflow import Transition, Workflow, checking_once  # noqa: F401
 from core.workflow_routes import (Action, TransitionRoutes, commit_or_conflict, flushed_answer,  # noqa: F401
                                   refresh_references)

@@ -7,12 +7,12 @@ from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from core.toolkit import (Column, form_action, Crud, DomainError, Filter, activity, db, events, paginate_page, require, series_chart,
+from core.toolkit import (Column, form_action, Crud, DomainError, Filter, activity, db, events, fixed_texts, paginate_page, require, series_chart,
                           today)
 from plugins.certification import pack, services
 from plugins.certification.actions import ACTIONS
@@ -337,8 +337,34 @@ def list_documents():
                                                                      ("superseded", _("Superseded"))], None)]
                              if keeper else [])
     active = {f.name: args.get(f.name) for f in filters if args.get(f.name)}
-    return render_template("certification/documents.html", page=page, columns=DOC_COLUMNS, filters=filters,
-                           active_filters=active, q=q.q or "", can_create=keeper, today=today())
+    texts = fixed_texts("certification documents", _document_texts)
+    return render_template("certification/documents.html", page=page, columns=texts["columns"], filters=filters,
+                           active_filters=active, q=q.q or "", can_create=keeper, status_label=texts["status"],
+                           status_cells=_document_status_cells(texts, today()))
+
+
+def _document_texts() -> dict:
+    """The documents list's fixed texts in one language (``fixed_texts``): column titles, the status
+    cell's title and badges."""
+    from dataclasses import replace
+
+    status = _("Status")
+    return {"columns": [replace(c, label=str(c.label)) for c in DOC_COLUMNS], "status": status,
+            "head": f'<td data-label="{escape(status)}">',
+            "superseded": str(Markup('<span class="badge bg-secondary">%s</span>') % _("Superseded")),
+            "current": str(Markup('<span class="badge bg-success">%s</span>') % _("Current")),
+            "overdue": str(Markup('<span class="badge bg-warning text-dark">%s</span>') % _("Review overdue"))}
+
+
+def _document_status_cells(texts: dict, today_):
+    """The list's trailing status cell (superseded or current, review overdue), written in Python
+    (``extra_cells``): a Jinja ``caller`` block per row cost more than the rest of the row."""
+    head, superseded, current, overdue = texts["head"], texts["superseded"], texts["current"], texts["overdue"]
+
+    def cell(r):
+        late = overdue if r.status == "current" and r.review_due_on and r.review_due_on < today_ else ""
+        return f'{head}{superseded if r.status == "superseded" else current}\n        {late}</td>'
+    return cell
 
 
 @bp.route("/documents/new", methods=["GET", "POST"])

@@ -16,8 +16,8 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core.toolkit import (Column, attachment_response, Dealer, DomainError, Filter, Page, activity, commit, db,
-                          page_args, place_form_errors, require, resolve_sort, with_badge,
-                         scoped)
+                          fixed_texts, page_args, place_form_errors, require, resolve_sort, translated_filters,
+                          with_badge, scoped)
 from plugins.logistics import reads, services
 from plugins.logistics.actions import ACTIONS
 from plugins.logistics.models import KINDS, OUTCOMES, PARTIES, STATES, LogisticsException
@@ -57,13 +57,13 @@ def _carrier_choices():
 
 
 FILTERS = [
-    Filter("state", _l("State"), lambda: [(s, STATE_LABELS[s]) for s in STATES], None),
-    Filter("kind", lazy_pgettext("transport exception", "Kind"), lambda: [(k, KIND_LABELS[k]) for k in KINDS], None),
+    Filter("state", _l("State"), lambda: [(s, STATE_LABELS[s]) for s in STATES], None, static=True),
+    Filter("kind", lazy_pgettext("transport exception", "Kind"), lambda: [(k, KIND_LABELS[k]) for k in KINDS], None, static=True),
     Filter("carrier", _l("Carrier"), _carrier_choices, None),
-    Filter("responsible_party", _l("Responsible party"), lambda: [(p, PARTY_LABELS[p]) for p in PARTIES], None),
-    Filter("outcome", _l("Outcome"), lambda: [(o, OUTCOME_LABELS[o]) for o in OUTCOMES], None),
-    Filter("late", _l("Late filing"), lambda: [("1", _l("Late")), ("0", _l("In time"))], None),
-    Filter("claim_status", _l("Carrier claim"), lambda: [(c, CLAIM_LABELS[c]) for c in CLAIM_LABELS], None),
+    Filter("responsible_party", _l("Responsible party"), lambda: [(p, PARTY_LABELS[p]) for p in PARTIES], None, static=True),
+    Filter("outcome", _l("Outcome"), lambda: [(o, OUTCOME_LABELS[o]) for o in OUTCOMES], None, static=True),
+    Filter("late", _l("Late filing"), lambda: [("1", _l("Late")), ("0", _l("In time"))], None, static=True),
+    Filter("claim_status", _l("Carrier claim"), lambda: [(c, CLAIM_LABELS[c]) for c in CLAIM_LABELS], None, static=True),
 ]
 
 
@@ -89,12 +89,23 @@ def _render_list(stmt_builder, title, queue=False):
     records, total = reads.page_rows(stmt_builder(q), expr.key, sort.startswith("-"), number, per_page)
     page = Page(items=records, total=total, page=number, per_page=per_page, sort=sort,
                 args=request.args.to_dict(), sortable=sortable)
-    columns = with_badge(COLUMNS, lambda r: STATE_BADGES.get(r.state, "secondary"))
-    flags_label = _("Flags")
-    return render_template("logistics/list.html", page=page, columns=columns, filters=FILTERS, active_filters=active,
+    texts = fixed_texts("logistics", _list_texts)
+    return render_template("logistics/list.html", page=page, columns=texts["columns"],
+                           filters=translated_filters("logistics", FILTERS), active_filters=active,
                            q=q.q or "", title=title, queue=queue, state_badges=STATE_BADGES,
-                           can_create=current_user.can("logistics.create"), flags_label=flags_label,
-                           flag_cells=_flag_cells(flags_label))
+                           can_create=current_user.can("logistics.create"), flags_label=texts["flags"],
+                           flag_cells=texts["flag_cells"])
+
+
+def _list_texts() -> dict:
+    """The list's fixed texts in one language (``fixed_texts``: once per app and language): the columns
+    with their titles translated, the flags cell's title and its cells' badges."""
+    from dataclasses import replace
+
+    flags_label = _("Flags")
+    return {"columns": [replace(c, label=str(c.label))
+                        for c in with_badge(COLUMNS, lambda r: STATE_BADGES.get(r.state, "secondary"))],
+            "flags": flags_label, "flag_cells": _flag_cells(flags_label)}
 
 
 def _flag_cells(label):
