@@ -41,7 +41,8 @@ API and pages
     ``series_chart(categories, rows, kind)`` builds the spec the ``chart`` macro draws
     (ECharts, shipped in core static; the data travel as JSON in ``data-chart``).
 Security
-    ``require`` (view guard), ``check`` (service guard), ``scoped``, ``get_scoped``, ``count_for_dealer``,
+    ``require`` (view guard), ``check`` (service guard), ``scoped``, ``get_scoped``,
+    ``scoped_once`` (a loader's own statement built once per scope), ``count_for_dealer``,
     ``can_see``, ``rate_limited(scope, limit, window_seconds, address=None)`` (a per-address
     limit counted in the database, shared by every host: the login throttle's), ``scope_clause``, ``visible_dealers_clause``, ``visible_regions_clause``;
     a model declares ``__scope__ = "dealer"`` (with ``__dealer_column__``, default
@@ -145,6 +146,7 @@ from core.products.models import Product, ProductCategory, ProductPart  # noqa: 
 from core.products.services import create_product, get_product_by_sku  # noqa: F401
 from core.security import (can_see, check, count_for_dealer, field_readable, field_value, get_scoped,  # noqa: F401
                            mask_fields, mask_phone, model_scope, rate_limited, require, scope_clause, scoped,
+                           scoped_once,
                            visible_dealers_clause,
                            visible_regions_clause)
 from core.sequences import Sequence, next_number  # noqa: F401

@@ -305,8 +305,7 @@ def dealer_scorecard(code):
 @bp.route("/dealers/status-changes/")
 @require("dealers.view")
 def list_status_changes():
-    from core.toolkit import Column, paginate_page
-    from core.web import local_dt
+    from core.toolkit import Column, local_dt, paginate_page
     from plugins.dealers.models import StatusChange
 
     state = request.args.get("state") if request.args.get("state") in STATE_LABELS else None

@@ -13,8 +13,7 @@ from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.security import scoped_once
-from core.toolkit import Dealer, NotFound, Product, ProductCategory, db, get_scoped, scoped
+from core.toolkit import Dealer, NotFound, Product, ProductCategory, db, get_scoped, scoped, scoped_once
 from plugins.rma import services
 from plugins.rma.models import Rma, RmaFreightClaim, RmaLine, RmaPenalty
 
