@@ -42,7 +42,12 @@ def test_technician_records_a_co_signed_visit_on_a_phone(browser, live_app):
     page.mouse.up()
     page.click("#signature-save")
     page.wait_for_selector("#signature-image")
-    page.wait_for_function("() => { const i = document.getElementById('signature-image'); return i.complete && i.naturalWidth > 0; }")
+    image = page.locator("#signature-image")
+    # evaluated from outside, not wait_for_function (its polling uses eval, which the page's CSP refuses)
+    for _ in range(100):
+        if image.evaluate("i => i.complete && i.naturalWidth > 0"):
+            break
+        page.wait_for_timeout(50)
     natural = page.evaluate("document.getElementById('signature-image').naturalWidth")
     assert natural == 600  # the PNG drawn on the canvas
     page.click("#complete-visit")

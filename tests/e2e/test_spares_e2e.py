@@ -27,7 +27,7 @@ def test_dealer_applies_with_pickers_and_service_confirms_a_short_approval(page,
     numbers = page.request.get("/spares/applications/rma-lookup?q=").json()["items"]
     assert numbers, "dealer1 has returns in the demo data"
     page.fill("input[name=rma_number]", numbers[0]["number"][:6])
-    page.wait_for_function("document.querySelectorAll('#spares-rmas option').length > 0")
+    page.locator("#spares-rmas option").first.wait_for(state="attached")  # no wait_for_function: its polling uses eval (CSP)
     page.fill("input[name=rma_number]", numbers[0]["number"])
     page.click("main form button.btn-primary")
     page.wait_for_url("**/spares/applications/*")
