@@ -10,7 +10,6 @@ from datetime import datetime, time, timedelta, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, exists, or_, select
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.toolkit import Dealer, NotFound, Product, ProductCategory, db, get_scoped, scoped, scoped_once
@@ -98,21 +97,14 @@ def _as_loaded(session, model, keys: tuple, row, at: int, **references):
     and whose many-to-one ``references`` are the objects given, persistent in ``session`` as if the
     ORM had loaded it, its other attributes expired (read when first used); the session's own
     object when it holds one with these columns loaded (as the ORM keeps it; :class:`_Held` when
-    it does not, the ORM's load then refreshing what it lacks). Attached as ``Session.add`` attaches a
-    detached object, without its save-update cascade (the walk through every relationship of each
-    object cost more than the rows' own processing): each object of the load is attached itself."""
+    it does not, the ORM's load then refreshing what it lacks). Attached by ``services._attach``
+    (the filing's way: ``Session.add`` without its save-update cascade), each object of the load itself."""
     existing = session.identity_map.get(_identity(model, row[at]))
     if existing is not None:
         if existing._sa_instance_state.expired or not all(key in existing.__dict__ for key in keys):
             raise _Held  # expired or partly loaded: the ORM's load refreshes it
         return existing
-    obj = model.__mapper__.class_manager.new_instance()
-    values = obj.__dict__
-    values.update(zip(keys, row[at:at + len(keys)]))
-    values.update(references)
-    make_transient_to_detached(obj)
-    session._update_impl(obj._sa_instance_state)
-    return obj
+    return services._attach(model, {**dict(zip(keys, row[at:at + len(keys)])), **references}, session, known=True)
 
 
 def _action_select():

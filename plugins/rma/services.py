@@ -203,7 +203,7 @@ _LOOKUPS: dict = {}
 def _lookup_stmt(by: str | None):
     """The products of the lines by SKU (with their categories, as the ORM loads them) and, unless
     ``by`` is None, the dealer by ``id`` or ``code``: one Core statement (the dealer outer-joined to
-    the products, so it comes without any), built once. Its rows become objects in ``_loaded``:
+    the products, so it comes without any), built once. Its rows become objects in ``_lookup``:
     through the ORM the same read cost twice as much (its loaders are set up on every execution)."""
     if by not in _LOOKUPS:
         dealer, product, category = Dealer.__table__, Product.__table__, ProductCategory.__table__
@@ -310,7 +310,7 @@ def _line_values(item: LineIn) -> dict:
 def _attach(cls, values: dict, session=None, known: bool = False):
     """An object of a row this transaction has just written (or read) with Core, in the session as
     if loaded from it (no flush, no reload); ``values`` holds every column and the loaded references.
-    ``known``: the session holds no object of that row (``_loaded`` looked).
+    ``known``: the session holds no object of that row (the caller looked).
 
     Put in the identity map without ``Session.add``'s save-update cascade: that walks every
     property of the mapper (half the cost of an attached line), and finds nothing to add, as the
